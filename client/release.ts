@@ -1,0 +1,71 @@
+// Intent functions for releases: start one, find one. Every input is checked here before
+// anything is started, so a bad tag or config changes nothing.
+import { WorkflowExecutionAlreadyStartedError, type Client, type WorkflowHandle } from '@temporalio/client';
+import { parseTag } from '../core/tag.ts';
+import { releaseWorkflowId } from '../core/names.ts';
+import { unknownTargets } from '../core/plan.ts';
+import { SA } from '../core/search-attributes.ts';
+import { readProjectConfig } from '../activities/source.ts';
+import type { release } from '../workflows/release.ts';
+import type { ReleaseInput } from '../workflows/types.ts';
+
+/** A caller's mistake, named by field, with what to do about it. */
+export class InputError extends Error {
+  constructor(
+    readonly field: string,
+    message: string,
+  ) {
+    super(`${field}: ${message}`);
+    this.name = 'InputError';
+  }
+}
+
+export interface StartReleaseOptions extends ReleaseInput {
+  taskQueue: string;
+}
+
+export interface StartedRelease {
+  handle: WorkflowHandle<typeof release>;
+  /** True when this tag's release already existed (a redelivered hook, a second start). */
+  existing: boolean;
+}
+
+export async function startRelease(client: Client, opts: StartReleaseOptions): Promise<StartedRelease> {
+  const tag = parseTag(opts.tag);
+  if (!tag.ok) throw new InputError('tag', `"${opts.tag}" was rejected: ${tag.reason}`);
+  const cfg = await readProjectConfig(opts.projectDir, opts.project);
+  if (!cfg.ok) throw new InputError('tagship.yml', cfg.message);
+  const missing = unknownTargets(cfg.config, opts.targets ?? []);
+  if (missing.length) throw new InputError('targets', `unknown target(s) ${missing.join(', ')}; tagship.yml declares ${cfg.config.targets.map((t) => t.name).join(', ')}`);
+
+  const workflowId = releaseWorkflowId(opts.project, opts.tag);
+  const input: ReleaseInput = { project: opts.project, tag: opts.tag, projectDir: opts.projectDir, ...(opts.targets ? { targets: opts.targets } : {}) };
+  try {
+    const handle = await client.workflow.start<typeof release>('release', {
+      workflowId,
+      taskQueue: opts.taskQueue,
+      args: [input],
+      // A running release is returned as it is; a failed or cancelled one may run again; a
+      // completed one may not (its packages are published).
+      workflowIdConflictPolicy: 'USE_EXISTING',
+      workflowIdReusePolicy: 'ALLOW_DUPLICATE_FAILED_ONLY',
+      staticSummary: `release ${opts.project} ${opts.tag}`,
+      typedSearchAttributes: [
+        { key: SA.project, value: opts.project },
+        { key: SA.version, value: tag.value.version },
+        { key: SA.channel, value: tag.value.channel },
+        { key: SA.stage, value: 'validating' },
+      ],
+    });
+    return { handle, existing: false };
+  } catch (err) {
+    if (err instanceof WorkflowExecutionAlreadyStartedError) {
+      return { handle: client.workflow.getHandle<typeof release>(workflowId), existing: true };
+    }
+    throw err;
+  }
+}
+
+export function releaseHandle(client: Client, project: string, tag: string): WorkflowHandle<typeof release> {
+  return client.workflow.getHandle<typeof release>(releaseWorkflowId(project, tag));
+}

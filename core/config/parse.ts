@@ -1,0 +1,57 @@
+// Read → validate → normalise tagship.yml. Never throws: returns the config or every error,
+// each with the field path it is about, so a user can fix them all in one go.
+import { parse as parseYaml } from 'yaml';
+import type { z } from 'zod';
+import { configSchema, type TagshipConfig } from './schema.ts';
+import { rules } from './rules.ts';
+
+export interface ConfigError {
+  /** Where in the file, e.g. `targets[1].build`; `(file)` for the whole document. */
+  path: string;
+  message: string;
+}
+
+export type ConfigResult = { ok: true; config: TagshipConfig } | { ok: false; errors: ConfigError[] };
+
+export function formatPath(path: readonly PropertyKey[]): string {
+  let out = '';
+  for (const part of path) {
+    if (typeof part === 'number') out += `[${part}]`;
+    else out += out ? `.${String(part)}` : String(part);
+  }
+  return out || '(file)';
+}
+
+function fromIssue(issue: z.core.$ZodIssue): ConfigError {
+  if (issue.code === 'unrecognized_keys') {
+    return { path: formatPath(issue.path), message: `unknown field(s) ${issue.keys.map((k) => `"${k}"`).join(', ')}; check the spelling against the documented fields` };
+  }
+  if (issue.code === 'invalid_type' && issue.input === undefined) {
+    return { path: formatPath(issue.path), message: `is required (expected ${issue.expected})` };
+  }
+  return { path: formatPath(issue.path), message: issue.message };
+}
+
+export function parseConfigObject(input: unknown): ConfigResult {
+  const result = configSchema.safeParse(input);
+  if (!result.success) return { ok: false, errors: result.error.issues.map(fromIssue) };
+  const errors = rules.flatMap((rule) => rule(result.data));
+  return errors.length ? { ok: false, errors } : { ok: true, config: result.data };
+}
+
+export function parseConfig(text: string): ConfigResult {
+  let doc: unknown;
+  try {
+    doc = parseYaml(text, { prettyErrors: true });
+  } catch (err) {
+    return { ok: false, errors: [{ path: '(file)', message: `is not valid YAML: ${(err as Error).message}` }] };
+  }
+  if (doc === null || typeof doc !== 'object' || Array.isArray(doc)) {
+    return { ok: false, errors: [{ path: '(file)', message: 'must be a YAML mapping with project, testGate and targets' }] };
+  }
+  return parseConfigObject(doc);
+}
+
+export function formatConfigErrors(file: string, errors: ConfigError[]): string {
+  return [`${file} has ${errors.length} error(s):`, ...errors.map((e) => `  ${e.path}: ${e.message}`)].join('\n');
+}

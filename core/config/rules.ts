@@ -1,0 +1,38 @@
+// Cross-field rules over a config that already has the right shape. Each rule is small and
+// named, and returns the errors it finds with their field paths.
+import type { ConfigError } from './parse.ts';
+import type { TagshipConfig } from './schema.ts';
+
+type Rule = (c: TagshipConfig) => ConfigError[];
+
+const uniqueTargetNames: Rule = (c) => {
+  const seen = new Map<string, number>();
+  const errors: ConfigError[] = [];
+  c.targets.forEach((t, i) => {
+    const first = seen.get(t.name);
+    if (first !== undefined) {
+      errors.push({ path: `targets[${i}].name`, message: `"${t.name}" is already the name of targets[${first}]; target names must be unique` });
+    } else seen.set(t.name, i);
+  });
+  return errors;
+};
+
+const signingKeyGiven: Rule = (c) => {
+  const errors: ConfigError[] = [];
+  for (const kind of ['deb', 'rpm'] as const) {
+    const repo = c.repositories?.[kind];
+    if (repo && !repo.signingKey.fingerprint && !repo.signingKey.keyFile) {
+      errors.push({ path: `repositories.${kind}.signingKey`, message: 'give a fingerprint (a key in the worker\'s keyring) or a keyFile' });
+    }
+  }
+  return errors;
+};
+
+const suitesDiffer: Rule = (c) => {
+  const deb = c.repositories?.deb;
+  return deb && deb.stableSuite === deb.prereleaseSuite
+    ? [{ path: 'repositories.deb.prereleaseSuite', message: `must differ from stableSuite ("${deb.stableSuite}") so prereleases never reach stable users` }]
+    : [];
+};
+
+export const rules: Rule[] = [uniqueTargetNames, signingKeyGiven, suitesDiffer];

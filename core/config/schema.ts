@@ -1,0 +1,84 @@
+// The schema of tagship.yml, the one file a released project declares its release in.
+// Shapes only; cross-field rules live in rules.ts, defaults are filled in by the schema.
+import { z } from 'zod';
+
+export const MACHINE_ARCHES = ['amd64', 'arm64'] as const;
+export type MachineArch = (typeof MACHINE_ARCHES)[number];
+
+const slug = z
+  .string()
+  .regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'must be 1-63 lowercase letters, digits or "-", starting with a letter or digit');
+
+/** A path or glob inside the project: relative, no "..", no shell metacharacters. */
+const relativeGlob = z
+  .string()
+  .min(1, 'must not be empty')
+  .regex(/^[A-Za-z0-9_.*?\-/[\]]+$/, 'may hold only letters, digits and _ . - / * ? [ ]')
+  .refine((p) => !p.startsWith('/'), 'must be relative to the project root, not absolute')
+  .refine((p) => !p.split('/').includes('..'), 'must not contain ".."');
+
+const command = z.string().trim().min(1, 'must not be empty');
+
+const machine = z.strictObject({
+  /** The arch of the machine the build runs on. Cross-builds run on amd64, as Veilid does. */
+  arch: z.enum(MACHINE_ARCHES).default('amd64'),
+  /** A provider size name (a DigitalOcean size slug in production; informational for docker). */
+  size: z.string().min(1).default('small'),
+  /** The machine image; defaults to tagship's Debian bookworm image for the arch. */
+  image: z.string().min(1).optional(),
+});
+
+const target = z.strictObject({
+  name: slug,
+  /** The package arch this target produces. */
+  arch: z.enum(['amd64', 'arm64', 'all']),
+  /** The package family this target produces; decides which repository its artifacts join. */
+  os: z.enum(['deb', 'rpm', 'generic']),
+  machine: machine.default({ arch: 'amd64', size: 'small' }),
+  build: z.array(command).min(1, 'needs at least one build command'),
+  artifacts: z.array(relativeGlob).min(1, 'needs at least one artifact glob'),
+  timeoutMinutes: z.number().int().positive().max(24 * 60).default(60),
+});
+
+const testGate = z.strictObject({
+  command,
+  image: z.string().min(1).optional(),
+  timeoutMinutes: z.number().int().positive().max(24 * 60).default(30),
+});
+
+const publish = z.strictObject({
+  /** Crates are published in the order given; a crate's dependencies come first. */
+  crates: z.strictObject({ registry: z.string().min(1), order: z.array(z.string().min(1)).min(1) }).optional(),
+  python: z.strictObject({ repository: z.string().min(1), package: z.string().min(1) }).optional(),
+});
+
+const signingKey = z.strictObject({
+  fingerprint: z.string().regex(/^[0-9A-Fa-f]{16,40}$/, 'must be a hex key id or fingerprint').optional(),
+  /** Path of an exported secret key file, read by the worker (never sent through workflows). */
+  keyFile: z.string().min(1).optional(),
+});
+
+const repositories = z.strictObject({
+  deb: z
+    .strictObject({
+      component: slug.default('main'),
+      stableSuite: slug.default('stable'),
+      prereleaseSuite: slug.default('testing'),
+      keepVersions: z.number().int().positive().default(5),
+      signingKey,
+    })
+    .optional(),
+  rpm: z.strictObject({ keepVersions: z.number().int().positive().default(5), signingKey }).optional(),
+});
+
+export const configSchema = z.strictObject({
+  project: slug,
+  testGate,
+  targets: z.array(target).min(1, 'needs at least one target'),
+  publish: publish.optional(),
+  repositories: repositories.optional(),
+  retention: z.strictObject({ days: z.number().int().positive().default(90) }).default({ days: 90 }),
+});
+
+export type TagshipConfig = z.output<typeof configSchema>;
+export type TargetConfig = TagshipConfig['targets'][number];

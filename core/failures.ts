@@ -1,0 +1,46 @@
+// The typed failures of a release. Each is a non-retryable ApplicationFailure where a retry
+// cannot help; the message says what was wrong and what to do. The `type` string is what the
+// workflow, the CLI and the tests match on.
+import { ApplicationFailure } from '@temporalio/common';
+
+export const FailureType = {
+  InvalidTag: 'InvalidTag',
+  ConfigInvalid: 'ConfigInvalid',
+  TestGateFailed: 'TestGateFailed',
+  BuildFailed: 'BuildFailed',
+  ArtifactMissing: 'ArtifactMissing',
+  ChecksumMismatch: 'ChecksumMismatch',
+  MachineLost: 'MachineLost',
+  ImageMissing: 'ImageMissing',
+  PublishConflict: 'PublishConflict',
+} as const;
+export type FailureType = (typeof FailureType)[keyof typeof FailureType];
+
+/** A command that ran and failed: what the failure details carry, for the CLI and the UI. */
+export interface CommandFailureDetails {
+  command: string;
+  exitCode: number;
+  outputTail: string;
+  target?: string;
+  step?: string;
+}
+
+export function nonRetryable(type: FailureType, message: string, details?: unknown): ApplicationFailure {
+  return ApplicationFailure.create({ type, message, nonRetryable: true, details: details === undefined ? [] : [details] });
+}
+
+/** How much of a command's output a failure message carries: enough to see the error. */
+export const OUTPUT_TAIL_LINES = 30;
+
+export function tailLines(text: string, lines = OUTPUT_TAIL_LINES): string {
+  const all = text.replace(/\s+$/, '').split('\n');
+  return all.slice(-lines).join('\n');
+}
+
+export function commandFailure(type: FailureType, what: string, d: CommandFailureDetails): ApplicationFailure {
+  return nonRetryable(
+    type,
+    `${what} failed: \`${d.command}\` exited with code ${d.exitCode}\n--- last lines of output ---\n${d.outputTail}`,
+    d,
+  );
+}

@@ -1,0 +1,63 @@
+// The release plan: what a release of this config at this tag will build, where. Pure, so the
+// workflow replays it identically and the tests can check it without any machine.
+import type { ParsedTag } from './tag.ts';
+import type { MachineArch, TagshipConfig } from './config/schema.ts';
+
+export interface PlannedTarget {
+  name: string;
+  arch: string;
+  os: string;
+  machine: { arch: MachineArch; size: string; image: string };
+  build: string[];
+  artifacts: string[];
+  timeoutMinutes: number;
+}
+
+export interface ReleasePlan {
+  project: string;
+  tag: string;
+  version: string;
+  channel: ParsedTag['channel'];
+  testGate: { command: string; image: string; timeoutMinutes: number };
+  targets: PlannedTarget[];
+  /** Environment every build and test command sees. No secrets: this goes into history. */
+  env: Record<string, string>;
+}
+
+export function defaultImage(arch: MachineArch): string {
+  return `tagship/machine:bookworm-${arch}`;
+}
+
+export function planRelease(config: TagshipConfig, tag: ParsedTag, only?: readonly string[]): ReleasePlan {
+  const targets = config.targets
+    .filter((t) => !only || only.includes(t.name))
+    .map((t) => ({
+      name: t.name,
+      arch: t.arch,
+      os: t.os,
+      machine: { arch: t.machine.arch, size: t.machine.size, image: t.machine.image ?? defaultImage(t.machine.arch) },
+      build: t.build,
+      artifacts: t.artifacts,
+      timeoutMinutes: t.timeoutMinutes,
+    }));
+  return {
+    project: config.project,
+    tag: tag.tag,
+    version: tag.version,
+    channel: tag.channel,
+    testGate: { command: config.testGate.command, image: config.testGate.image ?? defaultImage('amd64'), timeoutMinutes: config.testGate.timeoutMinutes },
+    targets,
+    env: {
+      TAGSHIP_PROJECT: config.project,
+      TAGSHIP_TAG: tag.tag,
+      TAGSHIP_VERSION: tag.version,
+      TAGSHIP_CHANNEL: tag.channel,
+    },
+  };
+}
+
+/** Targets asked for by name that the config does not have: an input error, caught early. */
+export function unknownTargets(config: TagshipConfig, only: readonly string[]): string[] {
+  const known = new Set(config.targets.map((t) => t.name));
+  return only.filter((n) => !known.has(n));
+}

@@ -1,0 +1,37 @@
+// tagship's own settings (not a project's): where Temporal is, where state lives. Read once
+// from the environment by each entry point and validated in one step.
+import { z } from 'zod';
+import { formatPath } from './config/parse.ts';
+
+export const TASK_QUEUE = 'tagship-orchestrator-v1';
+
+const schema = z.object({
+  TEMPORAL_ADDRESS: z.string().regex(/^[^\s:]+:\d{1,5}$/, 'must be host:port, e.g. 127.0.0.1:7233').default('127.0.0.1:7233'),
+  TEMPORAL_NAMESPACE: z.string().min(1).default('default'),
+  TAGSHIP_TASK_QUEUE: z.string().min(1).default(TASK_QUEUE),
+  TAGSHIP_STATE_DIR: z.string().min(1).optional(),
+  TAGSHIP_LOG_LEVEL: z.enum(['trace', 'debug', 'info', 'warn', 'error']).default('info'),
+});
+
+export interface Settings {
+  temporalAddress: string;
+  namespace: string;
+  taskQueue: string;
+  stateDir: string;
+  logLevel: 'trace' | 'debug' | 'info' | 'warn' | 'error';
+}
+
+export function parseSettings(env: Record<string, string | undefined>, defaultStateDir: string): Settings {
+  const r = schema.safeParse(env);
+  if (!r.success) {
+    const lines = r.error.issues.map((i) => `  ${formatPath(i.path)}: ${i.message}`);
+    throw new Error(`invalid tagship settings in the environment:\n${lines.join('\n')}`);
+  }
+  return {
+    temporalAddress: r.data.TEMPORAL_ADDRESS,
+    namespace: r.data.TEMPORAL_NAMESPACE,
+    taskQueue: r.data.TAGSHIP_TASK_QUEUE,
+    stateDir: r.data.TAGSHIP_STATE_DIR ?? defaultStateDir,
+    logLevel: r.data.TAGSHIP_LOG_LEVEL,
+  };
+}

@@ -1,0 +1,73 @@
+// The machine port: what the release needs from any provider of build machines. Every call is
+// idempotent by machine name, because activities are retried: create finds an existing
+// machine, delete of a machine that is already gone succeeds.
+import type { MachineArch } from '../core/config/schema.ts';
+
+export interface MachineSpec {
+  /** Unique, deterministic (core/names.ts machineName): the idempotency key. */
+  name: string;
+  arch: MachineArch;
+  image: string;
+  size: string;
+  labels: Record<string, string>;
+}
+
+export type MachineState = 'creating' | 'running' | 'stopped';
+
+export interface MachineInfo {
+  id: string;
+  name: string;
+  state: MachineState;
+  labels: Record<string, string>;
+  /** ISO-8601. */
+  createdAt: string;
+}
+
+export type DeleteOutcome = 'deleted' | 'already-gone';
+
+export interface MachineProvider {
+  readonly kind: string;
+  create(spec: MachineSpec): Promise<MachineInfo>;
+  describe(name: string): Promise<MachineInfo | null>;
+  delete(name: string): Promise<DeleteOutcome>;
+  /** Machines carrying every given label (value '' matches any value). */
+  list(labels: Record<string, string>): Promise<MachineInfo[]>;
+}
+
+/** A command run on a machine, and what came of it. */
+export interface ExecRequest {
+  command: string;
+  env: Record<string, string>;
+  workdir: string;
+  /** Called with each chunk of output, for heartbeats and progress. */
+  onOutput?: (chunk: string) => void;
+  signal?: AbortSignal;
+}
+
+export interface ExecResult {
+  exitCode: number;
+  /** The last lines of combined stdout and stderr. */
+  outputTail: string;
+}
+
+/** Direct access to a machine's shell and files (the docker provider has it; the build agent
+ * replaces it on machines the orchestrator cannot reach). */
+export interface MachineShell {
+  exec(machine: string, req: ExecRequest): Promise<ExecResult>;
+  /** Unpack a tar file from this host into a directory on the machine. */
+  putTar(machine: string, tarPath: string, dir: string): Promise<void>;
+  /** Read one file from the machine as a stream of its bytes. */
+  readFile(machine: string, path: string): Promise<NodeJS.ReadableStream>;
+}
+
+/** A provider failure the caller can act on; `retryable: false` means a retry cannot help. */
+export class ProviderError extends Error {
+  constructor(
+    readonly failureType: 'ImageMissing' | 'MachineLost' | 'ProviderRejected',
+    message: string,
+    readonly retryable: boolean,
+  ) {
+    super(message);
+    this.name = 'ProviderError';
+  }
+}

@@ -1,0 +1,197 @@
+// Build machines as Docker containers: the embedded provider. A machine is a long-lived
+// container (`sleep infinity` under docker-init) from a tagship machine image, named and
+// labelled so that every call can be repeated safely and the reaper can find it.
+import { PassThrough } from 'node:stream';
+import { createReadStream } from 'node:fs';
+import type Docker from 'dockerode';
+import tarStream from 'tar-stream';
+import { OutputTail } from '../../core/output-tail.ts';
+import { MachineLabel } from '../../core/names.ts';
+import {
+  ProviderError,
+  type DeleteOutcome,
+  type ExecRequest,
+  type ExecResult,
+  type MachineInfo,
+  type MachineProvider,
+  type MachineShell,
+  type MachineSpec,
+  type MachineState,
+} from '../../ports/machines.ts';
+
+export interface DockerProviderOptions {
+  docker: Docker;
+  /** 'host' lets the build agent reach the Temporal server on loopback; no ports are opened. */
+  network?: 'host' | 'none';
+}
+
+function statusCode(err: unknown): number | undefined {
+  return (err as { statusCode?: number }).statusCode;
+}
+
+function toState(status: string | undefined): MachineState {
+  if (status === 'running') return 'running';
+  if (status === 'created' || status === 'restarting') return 'creating';
+  return 'stopped';
+}
+
+export class DockerMachines implements MachineProvider, MachineShell {
+  readonly kind = 'docker';
+  private readonly docker: Docker;
+  private readonly network: 'host' | 'none';
+
+  constructor(opts: DockerProviderOptions) {
+    this.docker = opts.docker;
+    this.network = opts.network ?? 'host';
+  }
+
+  async describe(name: string): Promise<MachineInfo | null> {
+    try {
+      const c = await this.docker.getContainer(name).inspect();
+      return {
+        id: c.Id,
+        name: c.Name.replace(/^\//, ''),
+        state: toState(c.State.Status),
+        labels: c.Config.Labels ?? {},
+        createdAt: c.Created,
+      };
+    } catch (err) {
+      if (statusCode(err) === 404) return null;
+      throw err;
+    }
+  }
+
+  async create(spec: MachineSpec): Promise<MachineInfo> {
+    const existing = await this.describe(spec.name);
+    if (!existing) {
+      await this.requireImage(spec.image);
+      try {
+        await this.docker.createContainer({
+          name: spec.name,
+          Image: spec.image,
+          Cmd: ['sleep', 'infinity'],
+          Labels: { ...spec.labels, [MachineLabel.managed]: 'true' },
+          HostConfig: { Init: true, NetworkMode: this.network },
+        });
+      } catch (err) {
+        // 409: an earlier attempt of this same call created it meanwhile; that one is ours.
+        if (statusCode(err) !== 409) throw err;
+      }
+    }
+    const container = this.docker.getContainer(spec.name);
+    try {
+      await container.start();
+    } catch (err) {
+      if (statusCode(err) !== 304) throw err; // 304: already running
+    }
+    const info = await this.describe(spec.name);
+    if (!info) throw new ProviderError('MachineLost', `machine ${spec.name} vanished right after it was started`, true);
+    return info;
+  }
+
+  async delete(name: string): Promise<DeleteOutcome> {
+    try {
+      await this.docker.getContainer(name).remove({ force: true, v: true });
+      return 'deleted';
+    } catch (err) {
+      const code = statusCode(err);
+      if (code === 404) return 'already-gone';
+      // 409: a removal is already in progress; it will finish on its own.
+      if (code === 409) return 'deleted';
+      throw err;
+    }
+  }
+
+  async list(labels: Record<string, string>): Promise<MachineInfo[]> {
+    const filters = Object.entries({ [MachineLabel.managed]: '', ...labels }).map(([k, v]) => (v ? `${k}=${v}` : k));
+    const found = await this.docker.listContainers({ all: true, filters: { label: filters } });
+    return found.map((c) => ({
+      id: c.Id,
+      name: (c.Names[0] ?? c.Id).replace(/^\//, ''),
+      state: toState(c.State),
+      labels: c.Labels,
+      createdAt: new Date(c.Created * 1000).toISOString(),
+    }));
+  }
+
+  async exec(machine: string, req: ExecRequest): Promise<ExecResult> {
+    const container = this.docker.getContainer(machine);
+    const exec = await container.exec({
+      Cmd: ['sh', '-c', req.command],
+      Env: Object.entries(req.env).map(([k, v]) => `${k}=${v}`),
+      WorkingDir: req.workdir,
+      AttachStdout: true,
+      AttachStderr: true,
+    });
+    const stream = await exec.start({ hijack: true, stdin: false });
+    const tail = new OutputTail();
+    const sink = new PassThrough();
+    sink.on('data', (b: Buffer) => {
+      const text = b.toString('utf8');
+      tail.push(text);
+      req.onOutput?.(text);
+    });
+    this.docker.modem.demuxStream(stream, sink, sink);
+    await new Promise<void>((resolve, reject) => {
+      const onAbort = () => {
+        stream.destroy();
+        reject(req.signal?.reason instanceof Error ? req.signal.reason : new Error('command cancelled'));
+      };
+      if (req.signal?.aborted) return onAbort();
+      req.signal?.addEventListener('abort', onAbort, { once: true });
+      stream.on('end', () => resolve());
+      stream.on('close', () => resolve());
+      stream.on('error', reject);
+    });
+    const inspected = await exec.inspect();
+    if (inspected.Running) {
+      // The stream closed under us (the machine died); this is not the command's verdict.
+      throw new ProviderError('MachineLost', `machine ${machine} stopped answering while \`${req.command}\` ran`, true);
+    }
+    return { exitCode: inspected.ExitCode ?? -1, outputTail: tail.tail() };
+  }
+
+  async putTar(machine: string, tarPath: string, dir: string): Promise<void> {
+    const mk = await this.exec(machine, { command: `mkdir -p '${dir}'`, env: {}, workdir: '/' });
+    if (mk.exitCode !== 0) throw new Error(`could not create ${dir} on ${machine}: ${mk.outputTail}`);
+    await this.docker.getContainer(machine).putArchive(createReadStream(tarPath), { path: dir });
+  }
+
+  async readFile(machine: string, path: string): Promise<NodeJS.ReadableStream> {
+    const archive = await this.docker.getContainer(machine).getArchive({ path });
+    const out = new PassThrough();
+    const extract = tarStream.extract();
+    let seen = false;
+    extract.on('entry', (header, entry, next) => {
+      if (!seen && header.type === 'file') {
+        seen = true;
+        // Copy by hand: the tar entry is a streamx stream, whose pipe() would end `out`.
+        entry.on('data', (d: unknown) => {
+          if (!out.write(d as Buffer)) {
+            entry.pause();
+            out.once('drain', () => entry.resume());
+          }
+        });
+        entry.on('end', next);
+      } else {
+        entry.on('end', next);
+        entry.resume();
+      }
+    });
+    extract.on('finish', () => (seen ? out.end() : out.destroy(new Error(`${path} on ${machine} is not a regular file`))));
+    extract.on('error', (err: Error) => out.destroy(err));
+    archive.pipe(extract);
+    return out;
+  }
+
+  private async requireImage(image: string): Promise<void> {
+    try {
+      await this.docker.getImage(image).inspect();
+    } catch (err) {
+      if (statusCode(err) === 404) {
+        throw new ProviderError('ImageMissing', `machine image ${image} is not present; run \`npm run bootstrap\` to build it`, false);
+      }
+      throw err;
+    }
+  }
+}

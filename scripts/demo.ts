@@ -1,0 +1,96 @@
+// `npm run demo`: a real release of examples/hello-veilid on the embedded setup — a local
+// Temporal dev server (left running, Web UI on 8233) and Docker containers as build machines.
+//   npm run demo                  release the example at the next free version from v1.4.0
+//   npm run demo -- --tag v2.0.0  release that tag
+//   npm run demo -- --stop        stop the demo's Temporal server
+import { Command } from 'commander';
+import { Client, Connection, WorkflowFailedError } from '@temporalio/client';
+import { NativeConnection } from '@temporalio/worker';
+import { join } from 'node:path';
+import { parseSettings } from '../core/settings.ts';
+import { parseTag } from '../core/tag.ts';
+import { releaseWorkflowId } from '../core/names.ts';
+import { createOrchestratorWorker } from '../workers/orchestrator.ts';
+import { DEFAULT_STATE_DIR, REPO_ROOT } from '../workers/paths.ts';
+import { startRelease, InputError } from '../client/release.ts';
+import { followProgress } from '../client/progress.ts';
+import { ensureDemoServer, stopDemoServer } from './lib/demo-server.ts';
+import { TEMPORAL_BIN } from './lib/temporal-server.ts';
+import type { ReleaseResult } from '../workflows/types.ts';
+
+const PROJECT = 'hello-veilid';
+const PROJECT_DIR = join(REPO_ROOT, 'examples', PROJECT);
+
+/** The first tag from `from` on whose release has not completed yet. */
+async function nextFreeTag(client: Client, from: string): Promise<string> {
+  const t = parseTag(from);
+  if (!t.ok) throw new InputError('--tag', t.reason);
+  for (let patch = t.value.patch; ; patch++) {
+    const tag = `v${t.value.major}.${t.value.minor}.${patch}`;
+    try {
+      const d = await client.workflow.getHandle(releaseWorkflowId(PROJECT, tag)).describe();
+      if (d.status.name !== 'COMPLETED') return tag;
+    } catch {
+      return tag;
+    }
+  }
+}
+
+async function main(): Promise<void> {
+  const opts = new Command()
+    .option('--tag <tag>', 'the tag to release (default: the next free version from v1.4.0)')
+    .option('--stop', 'stop the demo Temporal server and exit')
+    .parse()
+    .opts<{ tag?: string; stop?: boolean }>();
+  const settings = parseSettings(process.env, DEFAULT_STATE_DIR);
+  if (opts.stop) {
+    console.log(stopDemoServer(settings.stateDir));
+    return;
+  }
+
+  const server = await ensureDemoServer(settings.stateDir);
+  console.log(`Temporal dev server ${server.reused ? 'reused' : 'started'} at ${server.address} (pid ${server.pid}); Web UI ${server.uiUrl}`);
+  const connection = await Connection.connect({ address: server.address });
+  const client = new Client({ connection, namespace: settings.namespace });
+  const workerConnection = await NativeConnection.connect({ address: server.address });
+  const worker = await createOrchestratorWorker({ connection: workerConnection, taskQueue: settings.taskQueue, stateDir: settings.stateDir });
+
+  const tag = opts.tag ?? (await nextFreeTag(client, 'v1.4.0'));
+  const began = Date.now();
+  const outcome = await worker.runUntil(async () => {
+    const { handle, existing } = await startRelease(client, { project: PROJECT, tag, projectDir: PROJECT_DIR, taskQueue: settings.taskQueue });
+    console.log(`${existing ? 'Found the existing' : 'Started'} release ${handle.workflowId}`);
+    await followProgress(handle, (line) => console.log(line));
+    try {
+      return { ok: true as const, handle, result: (await handle.result()) as ReleaseResult };
+    } catch (err) {
+      return { ok: false as const, handle, err };
+    }
+  });
+  const runId = (await outcome.handle.describe()).runId;
+  const link = `${server.uiUrl}/namespaces/${settings.namespace}/workflows/${encodeURIComponent(outcome.handle.workflowId)}/${runId}/history`;
+
+  if (outcome.ok) {
+    const r = outcome.result;
+    console.log(`\nReleased ${r.project} ${r.tag} (${r.channel}) in ${Math.round((Date.now() - began) / 1000)} s wall time`);
+    for (const t of r.targets) {
+      console.log(`  ${t.target}: ${t.machineSeconds} machine-seconds on ${t.machine}`);
+      for (const a of t.manifest.artifacts) console.log(`    ${a.name}  ${a.size} bytes  sha256 ${a.sha256}`);
+    }
+    console.log(`Artifacts: ${join(settings.stateDir, 'artifacts', r.project, r.version)}`);
+  } else {
+    const cause = outcome.err instanceof WorkflowFailedError ? (outcome.err.cause?.message ?? outcome.err.message) : String(outcome.err);
+    console.log(`\nRelease ${tag} FAILED:\n${cause}`);
+    process.exitCode = 1;
+  }
+  console.log(`\nHistory in the Web UI: ${link}`);
+  console.log(`History on the command line: ${TEMPORAL_BIN} workflow show --address ${server.address} -w '${outcome.handle.workflowId}'`);
+  console.log(`The Temporal server keeps running for inspection; stop it with: npm run demo -- --stop`);
+  await workerConnection.close();
+  await connection.close();
+}
+
+main().catch((err: unknown) => {
+  console.error(err instanceof InputError ? `error: ${err.message}` : err);
+  process.exit(1);
+});

@@ -1,0 +1,41 @@
+# Shared helpers for the bootstrap scripts. Sourced, not executed.
+# Every step says what it does; a step that finds its work done says so in one line.
+
+TAGSHIP_ROOT="${TAGSHIP_ROOT:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}"
+TAGSHIP_STATE="${TAGSHIP_STATE:-$TAGSHIP_ROOT/.tagship}"
+TAGSHIP_TOOLS="$TAGSHIP_STATE/tools"
+
+say()  { printf '\033[1mbootstrap\033[0m %s\n' "$*" >&2; }
+ok()   { printf '\033[1mbootstrap\033[0m \033[32m✓\033[0m %s\n' "$*" >&2; }
+die()  { printf '\033[1mbootstrap\033[0m \033[31m✗\033[0m %s\n' "$*" >&2; exit 1; }
+
+# apt-get install only the packages that are missing; `apt-get update` at most once per run.
+APT_UPDATED=0
+apt_ensure() {
+  local missing=()
+  for pkg in "$@"; do
+    dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'install ok installed' || missing+=("$pkg")
+  done
+  [ ${#missing[@]} -eq 0 ] && return 0
+  say "installing Debian packages: ${missing[*]}"
+  if [ "$APT_UPDATED" = 0 ]; then
+    apt-get update -qq >/dev/null || die "apt-get update failed"
+    APT_UPDATED=1
+  fi
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null \
+    || die "apt-get install ${missing[*]} failed"
+}
+
+# The Debian mirror this machine already uses, read from its apt sources so that no host
+# name is written into the repository.
+debian_mirror() {
+  local uri=""
+  if [ -f /etc/apt/sources.list.d/debian.sources ]; then
+    uri=$(awk '/^URIs:/ && $2 !~ /security/ {print $2; exit}' /etc/apt/sources.list.d/debian.sources)
+  fi
+  if [ -z "$uri" ] && [ -f /etc/apt/sources.list ]; then
+    uri=$(awk '$1=="deb" && $3 !~ /security/ {print $2; exit}' /etc/apt/sources.list)
+  fi
+  [ -n "$uri" ] || die "no Debian mirror found in /etc/apt/sources.list{,.d/debian.sources}; set TAGSHIP_DEBIAN_MIRROR"
+  printf '%s\n' "${TAGSHIP_DEBIAN_MIRROR:-$uri}"
+}

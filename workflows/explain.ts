@@ -1,0 +1,24 @@
+// Turns a failure deep in an activity into the release's own failure: same type, its message
+// prefixed with where it happened, so the UI and CLI show the cause on the first line.
+import { ApplicationFailure, isCancellation } from '@temporalio/workflow';
+
+export function rootApplicationFailure(err: unknown): ApplicationFailure | undefined {
+  let found: ApplicationFailure | undefined;
+  for (let e: unknown = err; e instanceof Error; e = (e as { cause?: unknown }).cause) {
+    if (e instanceof ApplicationFailure) found = e;
+  }
+  return found;
+}
+
+export function explain(err: unknown, where: string): unknown {
+  if (isCancellation(err)) return err;
+  const root = rootApplicationFailure(err);
+  if (!root) return err;
+  return ApplicationFailure.create({
+    type: root.type ?? undefined,
+    message: `${where}: ${root.message}`,
+    details: root.details ?? [],
+    nonRetryable: true,
+    cause: err !== root && err instanceof Error ? err : undefined,
+  });
+}

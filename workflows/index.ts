@@ -1,0 +1,2 @@
+// The workflows the orchestrator worker registers.
+export { release, progressQuery } from './release.ts';
