@@ -43,6 +43,7 @@ export function parseTag(input: unknown): TagResult {
   if (nonAscii !== undefined) {
     return reject(`the tag contains the non-ASCII character ${describeChar(nonAscii)} (look-alike digits and letters are not accepted)`);
   }
+  // eslint-disable-next-line no-control-regex -- control characters are exactly what this rejects
   if (/\s/.test(tag) || /[\x00-\x1f\x7f]/.test(tag)) return reject('the tag contains whitespace or a control character');
   if (tag.includes('/')) return reject('the tag contains a path separator "/"');
   const meta = SHELL_META.exec(tag);

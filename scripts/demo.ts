@@ -5,7 +5,7 @@
 //   npm run demo -- --stop        stop the demo's Temporal server
 import { Command } from 'commander';
 import { Client, Connection, WorkflowFailedError } from '@temporalio/client';
-import { NativeConnection } from '@temporalio/worker';
+import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
 import { join } from 'node:path';
 import { parseSettings } from '../core/settings.ts';
 import { parseTag } from '../core/tag.ts';
@@ -16,7 +16,6 @@ import { startRelease, InputError } from '../client/release.ts';
 import { followProgress } from '../client/progress.ts';
 import { ensureDemoServer, stopDemoServer } from './lib/demo-server.ts';
 import { TEMPORAL_BIN } from './lib/temporal-server.ts';
-import type { ReleaseResult } from '../workflows/types.ts';
 
 const PROJECT = 'hello-veilid';
 const PROJECT_DIR = join(REPO_ROOT, 'examples', PROJECT);
@@ -48,6 +47,8 @@ async function main(): Promise<void> {
     return;
   }
 
+  // The worker's own state changes are noise here; warnings and errors still show.
+  Runtime.install({ logger: new DefaultLogger('WARN') });
   const server = await ensureDemoServer(settings.stateDir);
   console.log(`Temporal dev server ${server.reused ? 'reused' : 'started'} at ${server.address} (pid ${server.pid}); Web UI ${server.uiUrl}`);
   const connection = await Connection.connect({ address: server.address });
@@ -62,7 +63,7 @@ async function main(): Promise<void> {
     console.log(`${existing ? 'Found the existing' : 'Started'} release ${handle.workflowId}`);
     await followProgress(handle, (line) => console.log(line));
     try {
-      return { ok: true as const, handle, result: (await handle.result()) as ReleaseResult };
+      return { ok: true as const, handle, result: (await handle.result()) };
     } catch (err) {
       return { ok: false as const, handle, err };
     }

@@ -167,7 +167,7 @@ export class DockerMachines implements MachineProvider, MachineShell {
         seen = true;
         // Copy by hand: the tar entry is a streamx stream, whose pipe() would end `out`.
         entry.on('data', (d: unknown) => {
-          if (!out.write(d as Buffer)) {
+          if (!out.write(d)) {
             entry.pause();
             out.once('drain', () => entry.resume());
           }

@@ -1,0 +1,101 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync, readdirSync, existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { parseConfig, formatConfigErrors } from '../../core/config/parse.ts';
+import { REPO_ROOT } from '../../workers/paths.ts';
+
+const minimal = `
+project: demo
+testGate: { command: make test }
+targets:
+  - name: amd64-deb
+    arch: amd64
+    os: deb
+    build: [make deb]
+    artifacts: [out/*.deb]
+`;
+
+function errorsOf(text: string) {
+  const r = parseConfig(text);
+  assert.equal(r.ok, false, 'expected the config to be rejected');
+  return r.ok ? [] : r.errors;
+}
+
+test('every example project config is valid', () => {
+  const dirs = readdirSync(join(REPO_ROOT, 'examples')).filter((d) => existsSync(join(REPO_ROOT, 'examples', d, 'tagship.yml')));
+  assert.ok(dirs.length >= 1);
+  for (const d of dirs) {
+    const r = parseConfig(readFileSync(join(REPO_ROOT, 'examples', d, 'tagship.yml'), 'utf8'));
+    assert.ok(r.ok, r.ok ? '' : formatConfigErrors(d, r.errors));
+  }
+});
+
+test('defaults are filled in: machine amd64, retention 90 days, timeouts', () => {
+  const r = parseConfig(minimal);
+  assert.ok(r.ok);
+  assert.equal(r.config.retention.days, 90);
+  assert.deepEqual(r.config.targets[0]!.machine, { arch: 'amd64', size: 'small' });
+  assert.equal(r.config.targets[0]!.timeoutMinutes, 60);
+  assert.equal(r.config.testGate.timeoutMinutes, 30);
+});
+
+test('every error is reported at once, each with its field path', () => {
+  const errors = errorsOf(`
+project: Bad_Name
+testGate: { command: "" }
+targets:
+  - name: a
+    arch: sparc
+    os: deb
+    build: []
+    artifacts: [/abs/path, ../escape/*.deb]
+`);
+  const paths = errors.map((e) => e.path).sort();
+  assert.deepEqual(paths, ['project', 'targets[0].arch', 'targets[0].artifacts[0]', 'targets[0].artifacts[1]', 'targets[0].build', 'testGate.command'].sort());
+  const byPath = Object.fromEntries(errors.map((e) => [e.path, e.message]));
+  assert.match(byPath['targets[0].artifacts[0]']!, /relative/);
+  assert.match(byPath['targets[0].artifacts[1]']!, /\.\./);
+  assert.match(byPath['targets[0].build']!, /at least one build command/);
+});
+
+test('a missing required field names the field', () => {
+  const errors = errorsOf('project: demo\ntargets: []\n');
+  const byPath = Object.fromEntries(errors.map((e) => [e.path, e.message]));
+  assert.match(byPath['testGate']!, /required/);
+  assert.match(byPath['targets']!, /at least one target/);
+});
+
+test('a misspelt field is reported as unknown, with its location', () => {
+  const errors = errorsOf(minimal.replace('build: [make deb]', 'biuld: [make deb]'));
+  assert.ok(errors.some((e) => e.path === 'targets[0]' && /unknown field\(s\) "biuld"/.test(e.message)), JSON.stringify(errors));
+});
+
+test('duplicate target names are rejected at the second one', () => {
+  const text = minimal + `  - name: amd64-deb\n    arch: arm64\n    os: deb\n    build: [x]\n    artifacts: [y]\n`;
+  const errors = errorsOf(text);
+  assert.deepEqual(errors.map((e) => e.path), ['targets[1].name']);
+  assert.match(errors[0]!.message, /already the name of targets\[0\]/);
+});
+
+test('artifact globs cannot carry shell metacharacters', () => {
+  const errors = errorsOf(minimal.replace('[out/*.deb]', '["out/$(id).deb"]'));
+  assert.equal(errors[0]!.path, 'targets[0].artifacts[0]');
+});
+
+test('repositories need a signing key, and distinct suites', () => {
+  const errors = errorsOf(minimal + `repositories:\n  deb: { stableSuite: s, prereleaseSuite: s, signingKey: {} }\n`);
+  assert.deepEqual(errors.map((e) => e.path).sort(), ['repositories.deb.prereleaseSuite', 'repositories.deb.signingKey']);
+});
+
+test('YAML that does not parse, or is not a mapping, is one error about the file', () => {
+  assert.equal(errorsOf('project: [unclosed')[0]!.path, '(file)');
+  assert.match(errorsOf('- just\n- a list\n')[0]!.message, /mapping/);
+});
+
+test('parseConfig never throws, whatever it is given', () => {
+  for (const text of ['', '~', '0', '"x"', '{', 'project: { a: b }', '\u0000', 'targets: [1, 2]']) {
+    const r = parseConfig(text);
+    assert.equal(r.ok, false);
+  }
+});

@@ -1,0 +1,52 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { parseConfig } from '../../core/config/parse.ts';
+import { parseTag } from '../../core/tag.ts';
+import { planRelease, unknownTargets } from '../../core/plan.ts';
+import { machineName, nameSafe, shortHash, releaseWorkflowId } from '../../core/names.ts';
+
+const cfgText = `
+project: demo
+testGate: { command: make test }
+targets:
+  - { name: amd64-deb, arch: amd64, os: deb, build: [make deb], artifacts: [out/*.deb] }
+  - { name: arm64-rpm, arch: arm64, os: rpm, machine: { arch: arm64 }, build: [make rpm], artifacts: [out/*.rpm] }
+`;
+
+function setup(tag = 'v1.2.3-rc.1') {
+  const c = parseConfig(cfgText);
+  const t = parseTag(tag);
+  assert.ok(c.ok && t.ok);
+  return { config: c.config, tag: t.value };
+}
+
+test('the plan resolves each target to a machine image for its machine arch', () => {
+  const { config, tag } = setup();
+  const plan = planRelease(config, tag);
+  assert.deepEqual(plan.targets.map((t) => [t.name, t.machine.arch, t.machine.image]), [
+    ['amd64-deb', 'amd64', 'tagship/machine:bookworm-amd64'],
+    ['arm64-rpm', 'arm64', 'tagship/machine:bookworm-arm64'],
+  ]);
+  assert.equal(plan.testGate.image, 'tagship/machine:bookworm-amd64');
+  assert.deepEqual(plan.env, { TAGSHIP_PROJECT: 'demo', TAGSHIP_TAG: 'v1.2.3-rc.1', TAGSHIP_VERSION: '1.2.3-rc.1', TAGSHIP_CHANNEL: 'prerelease' });
+});
+
+test('a plan for some targets keeps only those, and unknown names are found', () => {
+  const { config, tag } = setup('v1.0.0');
+  assert.deepEqual(planRelease(config, tag, ['arm64-rpm']).targets.map((t) => t.name), ['arm64-rpm']);
+  assert.deepEqual(unknownTargets(config, ['arm64-rpm', 'sparc-deb']), ['sparc-deb']);
+});
+
+test('machine names are deterministic per run and differ between runs and targets', () => {
+  const base = { project: 'demo', version: '1.2.3', target: 'amd64-deb', workflowId: 'release:demo:v1.2.3', runId: 'run-1' };
+  assert.equal(machineName(base), machineName({ ...base }));
+  assert.notEqual(machineName(base), machineName({ ...base, runId: 'run-2' }));
+  assert.notEqual(machineName(base), machineName({ ...base, target: 'arm64-deb' }));
+  assert.match(machineName(base), /^tagship-demo-1\.2\.3-amd64-deb-[0-9a-f]{8}$/);
+});
+
+test('names are made safe for containers and hostnames', () => {
+  assert.equal(nameSafe('Hello World/v1.0.0_rc'), 'hello-world-v1.0.0-rc');
+  assert.equal(shortHash('a'), 'e40c292c'); // FNV-1a 32 of "a", a published test vector
+  assert.equal(releaseWorkflowId('demo', 'v1.0.0'), 'release:demo:v1.0.0');
+});
