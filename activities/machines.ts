@@ -1,13 +1,15 @@
-// Machine lifecycle activities over the provider port. Both are idempotent by machine name:
+// Machine lifecycle activities over the provider port. All are idempotent by machine name:
 // create finds what an earlier attempt made, delete of a machine already gone succeeds.
 import { ApplicationFailure } from '@temporalio/common';
+import type { Client } from '@temporalio/client';
 import { ProviderError, type DeleteOutcome, type MachineInfo, type MachineProvider, type MachineSpec } from '../ports/machines.ts';
+import type { ReleaseState } from '../core/reaper.ts';
 
 export interface CreateMachineInput {
   spec: MachineSpec;
 }
 
-export interface DeleteMachineInput {
+export interface MachineNameInput {
   name: string;
 }
 
@@ -24,7 +26,7 @@ export function asFailure(err: unknown): unknown {
   return err;
 }
 
-export function createMachineActivities(deps: { provider: MachineProvider }) {
+export function createMachineActivities(deps: { provider: MachineProvider; client?: Client }) {
   return {
     async createMachine({ spec }: CreateMachineInput): Promise<MachineInfo> {
       try {
@@ -34,12 +36,41 @@ export function createMachineActivities(deps: { provider: MachineProvider }) {
       }
     },
 
-    async deleteMachine({ name }: DeleteMachineInput): Promise<DeleteMachineResult> {
+    async deleteMachine({ name }: MachineNameInput): Promise<DeleteMachineResult> {
       try {
         return { name, outcome: await deps.provider.delete(name) };
       } catch (err) {
         throw asFailure(err);
       }
     },
+
+    /** Fails (and is retried) while the provider still reports the machine. */
+    async verifyMachineGone({ name }: MachineNameInput): Promise<void> {
+      const info = await deps.provider.describe(name);
+      if (info) throw ApplicationFailure.retryable(`machine ${name} is still present (${info.state}) after its delete`, 'MachineStillPresent');
+    },
+
+    /** Every machine tagship made, for the reaper. */
+    async listManagedMachines(): Promise<MachineInfo[]> {
+      return deps.provider.list({});
+    },
+
+    /** Whether each release workflow is still running; the reaper spares running ones. */
+    async releaseStates({ releaseIds }: { releaseIds: string[] }): Promise<Record<string, ReleaseState>> {
+      if (!deps.client) throw new Error('releaseStates needs a Temporal client in the worker');
+      const out: Record<string, ReleaseState> = {};
+      for (const id of releaseIds) {
+        try {
+          const d = await deps.client.workflow.getHandle(id).describe();
+          out[id] = d.status.name === 'RUNNING' ? 'running' : 'closed';
+        } catch {
+          // A release the server does not know (deleted history, another namespace): unknown,
+          // so only the age limit can reap its machines.
+          out[id] = 'unknown';
+        }
+      }
+      return out;
+    },
   };
 }
+

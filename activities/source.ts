@@ -70,7 +70,8 @@ export function createSourceActivities(deps: { stateDir: string }) {
           '-C', dir, '-cf', tmp, '.',
         ]);
         const sha256 = await sha256File(tmp);
-        const path = join(sources, `${parsed.config.project}-${sha256.slice(0, 16)}.tar`);
+        // Content-addressed: build agents fetch it by its sha256 through the artifact gateway.
+        const path = join(sources, `${sha256}.tar`);
         await rename(tmp, path);
         return { config: parsed.config, source: { path, sha256 } };
       } finally {

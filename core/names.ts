@@ -43,3 +43,8 @@ export const MachineLabel = {
   target: 'tagship.target',
   role: 'tagship.role',
 } as const;
+
+/** The task queue a machine's build agent polls: one per machine, so work goes to that machine. */
+export function agentTaskQueue(machine: string): string {
+  return `tagship-agent-${machine}`;
+}

@@ -10,6 +10,8 @@ const schema = z.object({
   TEMPORAL_NAMESPACE: z.string().min(1).default('default'),
   TAGSHIP_TASK_QUEUE: z.string().min(1).default(TASK_QUEUE),
   TAGSHIP_STATE_DIR: z.string().min(1).optional(),
+  TAGSHIP_GATEWAY_PORT: z.coerce.number().int().min(0).max(65535).default(7480),
+  TAGSHIP_AGENT_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
   TAGSHIP_LOG_LEVEL: z.enum(['trace', 'debug', 'info', 'warn', 'error']).default('info'),
 });
 
@@ -19,6 +21,10 @@ export interface Settings {
   taskQueue: string;
   stateDir: string;
   logLevel: 'trace' | 'debug' | 'info' | 'warn' | 'error';
+  /** Where build agents reach the artifact gateway; fixed so they find it after a restart. */
+  gatewayPort: number;
+  /** Secret: from the environment only; never logged or sent through a workflow. */
+  agentToken?: string;
 }
 
 export function parseSettings(env: Record<string, string | undefined>, defaultStateDir: string): Settings {
@@ -33,5 +39,7 @@ export function parseSettings(env: Record<string, string | undefined>, defaultSt
     taskQueue: r.data.TAGSHIP_TASK_QUEUE,
     stateDir: r.data.TAGSHIP_STATE_DIR ?? defaultStateDir,
     logLevel: r.data.TAGSHIP_LOG_LEVEL,
+    gatewayPort: r.data.TAGSHIP_GATEWAY_PORT,
+    ...(r.data.TAGSHIP_AGENT_TOKEN ? { agentToken: r.data.TAGSHIP_AGENT_TOKEN } : {}),
   };
 }

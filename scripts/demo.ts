@@ -54,7 +54,16 @@ async function main(): Promise<void> {
   const connection = await Connection.connect({ address: server.address });
   const client = new Client({ connection, namespace: settings.namespace });
   const workerConnection = await NativeConnection.connect({ address: server.address });
-  const worker = await createOrchestratorWorker({ connection: workerConnection, taskQueue: settings.taskQueue, stateDir: settings.stateDir });
+  const worker = await createOrchestratorWorker({
+    connection: workerConnection,
+    namespace: settings.namespace,
+    taskQueue: settings.taskQueue,
+    stateDir: settings.stateDir,
+    temporalAddress: server.address,
+    client,
+    gatewayPort: settings.gatewayPort,
+    ...(settings.agentToken ? { agentToken: settings.agentToken } : {}),
+  });
 
   const tag = opts.tag ?? (await nextFreeTag(client, 'v1.4.0'));
   const began = Date.now();
@@ -75,7 +84,7 @@ async function main(): Promise<void> {
     const r = outcome.result;
     console.log(`\nReleased ${r.project} ${r.tag} (${r.channel}) in ${Math.round((Date.now() - began) / 1000)} s wall time`);
     for (const t of r.targets) {
-      console.log(`  ${t.target}: ${t.machineSeconds} machine-seconds on ${t.machine}`);
+      console.log(`  ${t.target}: ${t.machineSeconds} machine-seconds on ${t.machine}${t.machineAttempts > 1 ? ` (${t.machineAttempts} machines)` : ''}`);
       for (const a of t.manifest.artifacts) console.log(`    ${a.name}  ${a.size} bytes  sha256 ${a.sha256}`);
     }
     console.log(`Artifacts: ${join(settings.stateDir, 'artifacts', r.project, r.version)}`);

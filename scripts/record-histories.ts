@@ -28,10 +28,15 @@ async function main(): Promise<void> {
         const dir = makeProject(`project: ${project}\ntestGate: { command: ${JSON.stringify(s.gate)} }\ntargets:\n  - { name: amd64-generic, arch: amd64, os: generic, build: [${JSON.stringify(s.build)}], artifacts: [out/*.txt] }\n`);
         const { handle } = await startRelease(client, { project, tag: 'v1.0.0', projectDir: dir, taskQueue });
         await handle.result().catch(() => undefined);
-        const file = join(REPO_ROOT, 'test', 'histories', `release-${s.name}.json`);
         // The CLI's JSON is the format the SDK's historyFromJSON reads back.
-        writeFileSync(file, execFileSync(TEMPORAL_BIN, ['workflow', 'show', '--address', server.address, '-w', handle.workflowId, '-o', 'json']));
-        console.log(`recorded ${file}`);
+        const save = (workflowId: string, file: string) => {
+          // Stored with its workflow id: replay needs it (child workflow ids derive from it).
+          const history: unknown = JSON.parse(execFileSync(TEMPORAL_BIN, ['workflow', 'show', '--address', server.address, '-w', workflowId, '-o', 'json'], { encoding: 'utf8' }));
+          writeFileSync(file, JSON.stringify({ workflowId, history }) + '\n');
+          console.log(`recorded ${file}`);
+        };
+        save(handle.workflowId, join(REPO_ROOT, 'test', 'histories', `release-${s.name}.json`));
+        if (s.name !== 'gate-failed') save(`${handle.workflowId}/target/amd64-generic`, join(REPO_ROOT, 'test', 'histories', `build-target-${s.name}.json`));
       }
     });
   } finally {

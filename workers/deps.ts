@@ -1,24 +1,97 @@
 // Wires real dependencies into the activity factories. Only workers build real dependencies;
-// tests call this with their own state folder, or the factories with other real parts.
+// tests call this with their own state folder and ports, or the factories with other real parts.
 import Docker from 'dockerode';
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import type { Client } from '@temporalio/client';
 import { DockerMachines } from '../providers/docker/machines.ts';
 import { FsArtifactStore } from '../providers/artifacts-fs/store.ts';
+import { startGateway, type Gateway } from '../providers/gateway/server.ts';
 import { createSourceActivities } from '../activities/source.ts';
 import { createMachineActivities } from '../activities/machines.ts';
 import { createBuildActivities } from '../activities/build.ts';
+import type { MachineProvider } from '../ports/machines.ts';
+import { AGENT_BUNDLE_RELATIVE, buildAgentBundle } from './agent-bundle.ts';
+import { REPO_ROOT } from './paths.ts';
 
 export interface OrchestratorDeps {
   stateDir: string;
+  temporalAddress: string;
+  namespace?: string;
+  /** For the reaper's look-ups of release states. */
+  client?: Client;
   docker?: Docker;
+  /** Fixed so that agents find the gateway again after an orchestrator restart; 0 = any. */
+  gatewayPort?: number;
+  /** Defaults to a token kept in <stateDir>/agent-token, stable across restarts. */
+  agentToken?: string;
+  /** Build machines from elsewhere (DigitalOcean); docker containers with agents by default. */
+  provider?: (ctx: { gatewayUrl: string; agentToken: string }) => MachineProvider;
+  /** Test hook passed to the gateway. */
+  transitFault?: (name: string) => boolean;
 }
 
-export function createOrchestratorActivities(deps: OrchestratorDeps) {
-  const machines = new DockerMachines({ docker: deps.docker ?? new Docker() });
-  const artifacts = new FsArtifactStore(join(deps.stateDir, 'artifacts'));
+export interface Orchestrator {
+  activities: ReturnType<typeof buildActivities>;
+  gateway: Gateway;
+  machines: MachineProvider;
+  close(): Promise<void>;
+}
+
+/** The agents' bearer token: from the settings, else generated once and kept in the state folder. */
+export function agentToken(stateDir: string, given?: string): string {
+  if (given) return given;
+  const file = join(stateDir, 'agent-token');
+  if (existsSync(file)) return readFileSync(file, 'utf8').trim();
+  mkdirSync(stateDir, { recursive: true });
+  const token = randomBytes(24).toString('hex');
+  writeFileSync(file, token, { mode: 0o600 });
+  return token;
+}
+
+function buildActivities(stateDir: string, gate: DockerMachines, machines: MachineProvider, artifacts: FsArtifactStore, client?: Client) {
   return {
-    ...createSourceActivities({ stateDir: deps.stateDir }),
-    ...createMachineActivities({ provider: machines }),
-    ...createBuildActivities({ provider: machines, shell: machines, artifacts }),
+    ...createSourceActivities({ stateDir }),
+    ...createMachineActivities({ provider: machines, ...(client ? { client } : {}) }),
+    ...createBuildActivities({ provider: gate, shell: gate, artifacts }),
+  };
+}
+
+export async function createOrchestrator(deps: OrchestratorDeps): Promise<Orchestrator> {
+  const docker = deps.docker ?? new Docker();
+  const token = agentToken(deps.stateDir, deps.agentToken);
+  const artifacts = new FsArtifactStore(join(deps.stateDir, 'artifacts'));
+  const gateway = await startGateway({
+    store: artifacts,
+    sourcesDir: join(deps.stateDir, 'sources'),
+    token,
+    port: deps.gatewayPort ?? 0,
+    ...(deps.transitFault ? { transitFault: deps.transitFault } : {}),
+  });
+  await buildAgentBundle();
+  // Installed by the bootstrap where arm64 emulation works.
+  const arm64Node = join(REPO_ROOT, '.tagship', 'tools', 'node-arm64', 'bin', 'node');
+  const machines =
+    deps.provider?.({ gatewayUrl: gateway.url, agentToken: token }) ??
+    new DockerMachines({
+      docker,
+      agent: {
+        repoRoot: REPO_ROOT,
+        bundle: AGENT_BUNDLE_RELATIVE,
+        nodeBinary: {
+          amd64: process.execPath,
+          ...(existsSync(arm64Node) ? { arm64: arm64Node } : {}),
+        },
+        env: { TEMPORAL_ADDRESS: deps.temporalAddress, TEMPORAL_NAMESPACE: deps.namespace ?? 'default', TAGSHIP_GATEWAY_URL: gateway.url, TAGSHIP_AGENT_TOKEN: token },
+      },
+    });
+  // The test gate runs in a plain container driven through docker exec, on this host.
+  const gate = new DockerMachines({ docker });
+  return {
+    activities: buildActivities(deps.stateDir, gate, machines, artifacts, deps.client),
+    gateway,
+    machines,
+    close: () => gateway.close(),
   };
 }

@@ -1,40 +1,76 @@
 // The orchestrator worker: runs the workflows and the activities that drive machines,
-// artifacts and (later) registries. Entry point: `npm run worker`.
+// artifacts and (later) registries, and serves the artifact gateway that build agents use.
+// Entry point: `npm run worker`.
 import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
+import { Client, Connection } from '@temporalio/client';
 import { pathToFileURL } from 'node:url';
 import { parseSettings } from '../core/settings.ts';
-import { createOrchestratorActivities, type OrchestratorDeps } from './deps.ts';
+import { createOrchestrator, type Orchestrator, type OrchestratorDeps } from './deps.ts';
 import { DEFAULT_STATE_DIR, WORKFLOWS_PATH } from './paths.ts';
 
 export interface OrchestratorWorkerOptions extends OrchestratorDeps {
   connection: NativeConnection;
-  namespace?: string;
   taskQueue: string;
   /** A pre-built workflow bundle (tests build it once); otherwise bundled from source. */
   workflowBundle?: WorkerOptions['workflowBundle'];
 }
 
-export async function createOrchestratorWorker(opts: OrchestratorWorkerOptions): Promise<Worker> {
-  return Worker.create({
-    connection: opts.connection,
-    namespace: opts.namespace ?? 'default',
-    taskQueue: opts.taskQueue,
-    ...(opts.workflowBundle ? { workflowBundle: opts.workflowBundle } : { workflowsPath: WORKFLOWS_PATH }),
-    activities: createOrchestratorActivities(opts),
-    // A worker shutting down lets running activities finish their heartbeat cycle.
-    shutdownGraceTime: '10 seconds',
-  });
+export interface OrchestratorWorker {
+  worker: Worker;
+  orchestrator: Orchestrator;
+  /** Runs the worker until `until` settles, then stops the gateway. */
+  runUntil<T>(until: Promise<T> | (() => Promise<T>)): Promise<T>;
+}
+
+export async function createOrchestratorWorker(opts: OrchestratorWorkerOptions): Promise<OrchestratorWorker> {
+  const orchestrator = await createOrchestrator(opts);
+  try {
+    const worker = await Worker.create({
+      connection: opts.connection,
+      namespace: opts.namespace ?? 'default',
+      taskQueue: opts.taskQueue,
+      ...(opts.workflowBundle ? { workflowBundle: opts.workflowBundle } : { workflowsPath: WORKFLOWS_PATH }),
+      activities: orchestrator.activities,
+      shutdownGraceTime: '10 seconds',
+    });
+    return {
+      worker,
+      orchestrator,
+      runUntil: async (until) => {
+        try {
+          return await worker.runUntil(until);
+        } finally {
+          await orchestrator.close();
+        }
+      },
+    };
+  } catch (err) {
+    await orchestrator.close();
+    throw err;
+  }
 }
 
 async function main(): Promise<void> {
   const settings = parseSettings(process.env, DEFAULT_STATE_DIR);
   const connection = await NativeConnection.connect({ address: settings.temporalAddress });
-  const worker = await createOrchestratorWorker({ connection, namespace: settings.namespace, taskQueue: settings.taskQueue, stateDir: settings.stateDir });
+  const clientConnection = await Connection.connect({ address: settings.temporalAddress });
+  const { worker, orchestrator } = await createOrchestratorWorker({
+    connection,
+    namespace: settings.namespace,
+    taskQueue: settings.taskQueue,
+    stateDir: settings.stateDir,
+    temporalAddress: settings.temporalAddress,
+    client: new Client({ connection: clientConnection, namespace: settings.namespace }),
+    gatewayPort: settings.gatewayPort,
+    ...(settings.agentToken ? { agentToken: settings.agentToken } : {}),
+  });
   // The SDK's worker drains on SIGINT/SIGTERM by default: polling stops, running tasks finish.
-  console.log(`tagship orchestrator worker on ${settings.temporalAddress}, task queue ${settings.taskQueue}`);
+  console.log(`tagship orchestrator worker on ${settings.temporalAddress}, task queue ${settings.taskQueue}, artifact gateway ${orchestrator.gateway.url}`);
   try {
     await worker.run();
   } finally {
+    await orchestrator.close();
+    await clientConnection.close();
     await connection.close();
   }
 }

@@ -1,76 +1,89 @@
-// One target's build: register the machine's deletion → create it → build → collect the
-// artifacts → delete it. The deletion is registered before the create call, so a machine that
-// was asked for is deleted whatever happens after (failure, cancellation).
-import { proxyActivities } from '@temporalio/workflow';
+// One target's build, as a child workflow with its own small history: register the machine's
+// deletion → create it → wait for its build agent to enrol → build on it → upload the
+// artifacts → delete it → verify it is gone. The deletion is registered before the create
+// call, so a machine that was asked for is deleted whatever happens after. A machine that dies
+// mid-build is replaced by a fresh one, a bounded number of times.
+import { defineQuery, proxyActivities, setHandler, setCurrentDetails, workflowInfo } from '@temporalio/workflow';
 import type { createMachineActivities } from '../activities/machines.ts';
-import type { createBuildActivities } from '../activities/build.ts';
-import type { SourceRef } from '../activities/source.ts';
-import type { PlannedTarget, ReleasePlan } from '../core/plan.ts';
-import { MachineLabel } from '../core/names.ts';
-import { Profiles, longCommand } from './profiles.ts';
+import type { createAgentActivities } from '../activities/agent.ts';
+import { MachineLabel, agentTaskQueue, machineName } from '../core/names.ts';
+import { MAX_MACHINE_ATTEMPTS, Profiles, agentBuild } from './profiles.ts';
 import { Compensations } from './saga.ts';
 import { explain } from './explain.ts';
+import { isMachineLoss } from './machine-loss.ts';
 import { workflowNow, workflowNowIso } from './clock.ts';
-import type { TargetResult, TargetStage } from './types.ts';
+import type { BuildTargetInput, TargetProgress, TargetResult, TargetStage } from './types.ts';
 
 type MachineActivities = ReturnType<typeof createMachineActivities>;
-type BuildActivities = ReturnType<typeof createBuildActivities>;
+type AgentActivities = ReturnType<typeof createAgentActivities>;
 
-export interface BuildTargetInput {
-  plan: ReleasePlan;
-  target: PlannedTarget;
-  source: SourceRef;
-  releaseId: string;
-  runId: string;
-  machine: string;
-  onStage: (stage: TargetStage) => void;
-}
+export const targetProgressQuery = defineQuery<TargetProgress>('progress');
 
 export async function buildTarget(input: BuildTargetInput): Promise<TargetResult> {
-  const { target, plan, machine } = input;
-  const { createMachine } = proxyActivities<MachineActivities>({ ...Profiles.machineCreate, summary: `create machine for ${target.name}` });
-  const { deleteMachine } = proxyActivities<MachineActivities>({ ...Profiles.machineDelete, summary: `delete machine of ${target.name}` });
-  const { runBuild } = proxyActivities<BuildActivities>({ ...longCommand(target.timeoutMinutes), summary: `build ${target.name}` });
-  const { collectArtifacts } = proxyActivities<BuildActivities>({ ...Profiles.transfer, summary: `collect artifacts of ${target.name}` });
-
-  const saga = new Compensations();
-  const started = workflowNow();
-  let stage: TargetStage = 'pending';
-  const enter = (s: TargetStage) => {
-    stage = s;
-    input.onStage(s);
+  const { target } = input;
+  const { workflowId, runId } = workflowInfo();
+  const progress: TargetProgress = { stage: 'pending', attempt: 0, machine: null };
+  setHandler(targetProgressQuery, () => progress);
+  const enter = (stage: TargetStage) => {
+    progress.stage = stage;
+    setCurrentDetails(`**${target.name}**: ${stage} (machine ${progress.machine ?? '-'}, attempt ${progress.attempt}/${MAX_MACHINE_ATTEMPTS})`);
   };
-  try {
-    saga.add(`delete machine ${machine}`, async () => {
-      enter('deleting-machine');
-      await deleteMachine({ name: machine });
-    });
-    enter('creating-machine');
-    await createMachine({
-      spec: {
-        name: machine,
-        arch: target.machine.arch,
-        image: target.machine.image,
-        size: target.machine.size,
-        labels: { [MachineLabel.release]: input.releaseId, [MachineLabel.run]: input.runId, [MachineLabel.target]: target.name, [MachineLabel.role]: 'build' },
-      },
-    });
-    enter('building');
-    await runBuild({ machine, target: target.name, commands: target.build, env: { ...plan.env, TAGSHIP_TARGET: target.name, TAGSHIP_ARCH: target.arch }, source: input.source });
-    enter('collecting');
-    const manifest = await collectArtifacts({
-      machine,
-      key: { project: plan.project, version: plan.version, target: target.name },
-      globs: target.artifacts,
-      createdAt: workflowNowIso(),
-    });
-    await saga.runAll();
-    enter('done');
-    return { target: target.name, machine, manifest, machineSeconds: Math.round((workflowNow() - started) / 1000) };
-  } catch (err) {
-    const failedAt = stage;
-    await saga.runAll();
-    input.onStage('failed');
-    throw explain(err, `target ${target.name} (${failedAt})`);
+
+  const { createMachine } = proxyActivities<MachineActivities>({ ...Profiles.machineCreate, summary: `create ${target.machine.arch} machine for ${target.name}` });
+  const { deleteMachine } = proxyActivities<MachineActivities>({ ...Profiles.machineDelete, summary: `delete machine of ${target.name}` });
+  const { verifyMachineGone } = proxyActivities<MachineActivities>({ ...Profiles.machineGone, summary: `verify machine of ${target.name} is gone` });
+
+  const started = workflowNow();
+  for (let attempt = 1; ; attempt++) {
+    const machine = `${machineName({ project: input.project, version: input.version, target: target.name, workflowId, runId })}-m${attempt}`;
+    progress.attempt = attempt;
+    progress.machine = machine;
+    const queue = agentTaskQueue(machine);
+    const agent = (options: object) => proxyActivities<AgentActivities>({ ...options, taskQueue: queue });
+    const saga = new Compensations();
+    try {
+      saga.add(`delete machine ${machine}`, async () => {
+        enter('deleting-machine');
+        await deleteMachine({ name: machine });
+        await verifyMachineGone({ name: machine });
+      });
+      enter('creating-machine');
+      await createMachine({
+        spec: {
+          name: machine,
+          arch: target.machine.arch,
+          image: target.machine.image,
+          size: target.machine.size,
+          labels: { [MachineLabel.release]: input.releaseId, [MachineLabel.run]: runId, [MachineLabel.target]: target.name, [MachineLabel.role]: 'build' },
+        },
+      });
+      enter('enrolling');
+      await agent({ ...Profiles.agentEnrolment, summary: `wait for the build agent on ${machine}` }).agentHello();
+      enter('building');
+      await agent({ ...agentBuild(target.timeoutMinutes), summary: `build ${target.name} on ${machine}` }).agentBuild({
+        target: target.name,
+        source: { sha256: input.source.sha256 },
+        commands: target.build,
+        env: { ...input.env, TAGSHIP_TARGET: target.name, TAGSHIP_ARCH: target.arch },
+      });
+      enter('uploading');
+      const manifest = await agent({ ...Profiles.agentUpload, summary: `upload artifacts of ${target.name}` }).agentUpload({
+        key: { project: input.project, version: input.version, target: target.name },
+        globs: target.artifacts,
+        createdAt: workflowNowIso(),
+      });
+      await saga.runAll();
+      enter('done');
+      return { target: target.name, machine, manifest, machineSeconds: Math.round((workflowNow() - started) / 1000), machineAttempts: attempt };
+    } catch (err) {
+      const failedAt = progress.stage;
+      await saga.runAll();
+      if (isMachineLoss(err) && attempt < MAX_MACHINE_ATTEMPTS) {
+        setCurrentDetails(`**${target.name}**: machine ${machine} was lost while ${failedAt}; retrying on a fresh machine`);
+        continue;
+      }
+      enter('failed');
+      throw explain(err, `target ${target.name} (${failedAt}${attempt > 1 ? `, machine attempt ${attempt}` : ''})`);
+    }
   }
 }

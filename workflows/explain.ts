@@ -10,6 +10,15 @@ export function rootApplicationFailure(err: unknown): ApplicationFailure | undef
   return found;
 }
 
+/** The first ApplicationFailure down the cause chain: for a child workflow's failure, the one
+ *  the child itself raised, which already says where it broke. */
+export function outermostApplicationFailure(err: unknown): ApplicationFailure | undefined {
+  for (let e: unknown = err; e instanceof Error; e = (e as { cause?: unknown }).cause) {
+    if (e instanceof ApplicationFailure) return e;
+  }
+  return undefined;
+}
+
 export function explain(err: unknown, where: string): unknown {
   if (isCancellation(err)) return err;
   const root = rootApplicationFailure(err);

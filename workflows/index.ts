@@ -1,2 +1,4 @@
 // The workflows the orchestrator worker registers.
 export { release, progressQuery } from './release.ts';
+export { buildTarget } from './build-target.ts';
+export { reaper } from './reaper.ts';

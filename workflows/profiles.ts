@@ -22,6 +22,32 @@ export const Profiles = {
     startToCloseTimeout: '2 minutes',
     retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumInterval: '1 minute', maximumAttempts: 30 },
   },
+  /** Checking a deleted machine is gone: providers report deletes before they finish (DO does),
+   *  so poll every few seconds for up to ~5 minutes. */
+  machineGone: {
+    startToCloseTimeout: '30 seconds',
+    retry: { initialInterval: '2 seconds', backoffCoefficient: 1.5, maximumInterval: '15 seconds', maximumAttempts: 25 },
+  },
+  /** The agent's hello: it may only start once the machine booted and enrolled, which takes
+   *  seconds in Docker and a minute or two for a droplet; one attempt, as a retry would wait
+   *  on the same queue — the workflow retries on a fresh machine instead. */
+  agentEnrolment: {
+    scheduleToStartTimeout: '3 minutes',
+    startToCloseTimeout: '30 seconds',
+    retry: { maximumAttempts: 1 },
+  },
+  /** Uploading artifacts from the agent: retried, since the gateway may be restarting with the
+   *  orchestrator; heartbeats tell a dead machine. */
+  agentUpload: {
+    startToCloseTimeout: '15 minutes',
+    heartbeatTimeout: '20 seconds',
+    retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumInterval: '30 seconds', maximumAttempts: 6, nonRetryableErrorTypes: NON_RETRYABLE },
+  },
+  /** The reaper's look-ups: quick calls to the provider and the Temporal server. */
+  inventory: {
+    startToCloseTimeout: '1 minute',
+    retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumAttempts: 5 },
+  },
   /** Copying artifacts off a machine: large files, so a generous bound, with heartbeats. */
   transfer: {
     startToCloseTimeout: '15 minutes',
@@ -29,8 +55,8 @@ export const Profiles = {
   },
 } as const satisfies Record<string, ActivityOptions>;
 
-/** A long command (tests, build): bounded by the config's timeout; a 30 s heartbeat timeout tells
- *  a dead machine or worker from a slow build; failed commands are not retried (NON_RETRYABLE). */
+/** A long command on the orchestrator's host (the test gate): bounded by the config's timeout;
+ *  a 30 s heartbeat timeout tells a dead worker from slow tests; a failed command is final. */
 export function longCommand(timeoutMinutes: number): ActivityOptions {
   return {
     startToCloseTimeout: `${timeoutMinutes} minutes`,
@@ -38,3 +64,13 @@ export function longCommand(timeoutMinutes: number): ActivityOptions {
     retry: { initialInterval: '5 seconds', backoffCoefficient: 2, maximumAttempts: 3, nonRetryableErrorTypes: NON_RETRYABLE },
   };
 }
+
+/** The build on a machine's agent: bounded by the target's timeout; the agent heartbeats every
+ *  3 s, so 20 s of silence means the machine or its agent died. One attempt: a retry would go to
+ *  the same (dead) machine's queue — the workflow retries on a fresh machine instead. */
+export function agentBuild(timeoutMinutes: number): ActivityOptions {
+  return { startToCloseTimeout: `${timeoutMinutes} minutes`, heartbeatTimeout: '20 seconds', retry: { maximumAttempts: 1 } };
+}
+
+/** How many machines one target may go through when machines die under it. */
+export const MAX_MACHINE_ATTEMPTS = 3;

@@ -1,16 +1,18 @@
-// The release workflow: validate the tag → load the project → test gate → build every target
-// on its own machine → result. Orchestration only; every side effect is an activity.
-import { ApplicationFailure, CancellationScope, defineQuery, isCancellation, proxyActivities, setHandler, setCurrentDetails, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
+// The release workflow: validate the tag → load the project → test gate → one buildTarget
+// child workflow per target, in parallel → result. Orchestration only; every side effect is
+// an activity. Seams for the next stages (publish, repositories, deploy) are marked below.
+import { ApplicationFailure, CancellationScope, defineQuery, executeChild, isCancellation, proxyActivities, setHandler, setCurrentDetails, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
 import type { createSourceActivities } from '../activities/source.ts';
 import type { createBuildActivities } from '../activities/build.ts';
 import { parseTag } from '../core/tag.ts';
 import { FailureType, nonRetryable } from '../core/failures.ts';
-import { planRelease, unknownTargets } from '../core/plan.ts';
-import { machineName, shortHash } from '../core/names.ts';
+import { planRelease, unknownTargets, type ReleasePlan } from '../core/plan.ts';
+import { shortHash } from '../core/names.ts';
 import { SA } from '../core/search-attributes.ts';
 import { Profiles, longCommand } from './profiles.ts';
 import { buildTarget } from './build-target.ts';
-import { explain } from './explain.ts';
+import { explain, outermostApplicationFailure } from './explain.ts';
+import type { SourceRef } from '../activities/source.ts';
 import type { ReleaseInput, ReleaseProgress, ReleaseResult, ReleaseStage, TargetResult } from './types.ts';
 
 type SourceActivities = ReturnType<typeof createSourceActivities>;
@@ -41,55 +43,77 @@ export async function release(input: ReleaseInput): Promise<ReleaseResult> {
       throw nonRetryable(FailureType.ConfigInvalid, `unknown target(s) ${missing.join(', ')}; tagship.yml declares ${config.targets.map((t) => t.name).join(', ')}`);
     }
     const plan = planRelease(config, tag.value, input.targets);
-    const { workflowId, runId } = workflowInfo();
 
     // 2. The test gate: nothing is provisioned until the project's own tests pass.
     enter('test-gate', `\`${plan.testGate.command}\``);
-    const { runTestGate } = proxyActivities<BuildActivities>({ ...longCommand(plan.testGate.timeoutMinutes), summary: 'test gate' });
-    await runTestGate({
-      machine: `tagship-gate-${shortHash(`${workflowId}/${runId}`)}`,
-      releaseId: workflowId,
-      image: plan.testGate.image,
-      command: plan.testGate.command,
-      env: plan.env,
-      source,
-    });
+    await testGate(plan, source);
 
-    // 3. Every target on its own machine, in parallel; the first failure cancels the rest,
-    //    and every target's cleanup still runs before the release ends.
+    // 3. Every target on its own machine, in parallel.
     enter('building', plan.targets.map((t) => t.name).join(', '));
-    for (const t of plan.targets) progress.targets[t.name] = 'pending';
-    const scope = new CancellationScope();
-    const runs = plan.targets.map((t) =>
-      scope.run(() =>
-        buildTarget({
-          plan,
-          target: t,
-          source,
-          releaseId: workflowId,
-          runId,
-          machine: machineName({ project: plan.project, version: plan.version, target: t.name, workflowId, runId }),
-          onStage: (s) => (progress.targets[t.name] = s),
-        }),
-      ),
-    );
-    for (const run of runs) run.catch(() => scope.cancel());
-    const settled = await Promise.allSettled(runs);
-    const failure = settled.find((s): s is PromiseRejectedResult => s.status === 'rejected' && !isCancellation(s.reason));
-    // A target cancelled because another failed is not the story: report the one that failed.
-    if (failure) throw failure.reason;
-    const cancelled = settled.find((s): s is PromiseRejectedResult => s.status === 'rejected');
-    if (cancelled) throw cancelled.reason;
-    const targets = settled.map((s) => (s as PromiseFulfilledResult<TargetResult>).value);
-
+    const targets = await buildAll(plan, source, progress);
     const machineSeconds = targets.reduce((sum, t) => sum + t.machineSeconds, 0);
     upsertSearchAttributes([{ key: SA.machineSeconds, value: machineSeconds }]);
+
+    // 4. Publish (crates, Python) — the irreversible pivot — goes here, once every target
+    //    succeeded. 5. Repositories and 6. their atomic deploy follow it.
+
     enter('done', `${targets.length} target(s), ${targets.reduce((n, t) => n + t.manifest.artifacts.length, 0)} artifact(s)`);
     return { project: plan.project, tag: plan.tag, version: plan.version, channel: plan.channel, targets, machineSeconds };
   } catch (err) {
+    if (isCancellation(err)) {
+      enter('cancelled', 'cancelled; every machine was deleted');
+      throw err;
+    }
     // Target failures and our own rejections are already explained; others get their stage.
     const explained = err instanceof ApplicationFailure ? err : explain(err, progress.stage);
     enter('failed', explained instanceof Error ? explained.message.split('\n')[0]! : String(explained));
     throw explained;
   }
+}
+
+async function testGate(plan: ReleasePlan, source: SourceRef): Promise<void> {
+  const { workflowId, runId } = workflowInfo();
+  const { runTestGate } = proxyActivities<BuildActivities>({ ...longCommand(plan.testGate.timeoutMinutes), summary: 'test gate' });
+  await runTestGate({
+    machine: `tagship-gate-${shortHash(`${workflowId}/${runId}`)}`,
+    releaseId: workflowId,
+    image: plan.testGate.image,
+    command: plan.testGate.command,
+    env: plan.env,
+    source,
+  });
+}
+
+/** One child per target. The first failure cancels the others; every child's cleanup has run
+ *  before this returns or throws (children are cancelled and awaited, not abandoned). */
+async function buildAll(plan: ReleasePlan, source: SourceRef, progress: ReleaseProgress): Promise<TargetResult[]> {
+  const { workflowId } = workflowInfo();
+  const scope = new CancellationScope();
+  const runs = plan.targets.map((target) => {
+    progress.targets[target.name] = 'building';
+    return scope
+      .run(() =>
+        executeChild(buildTarget, {
+          workflowId: `${workflowId}/target/${target.name}`,
+          args: [{ project: plan.project, version: plan.version, releaseId: workflowId, target, source, env: plan.env }],
+          staticSummary: `build ${target.name} (${target.arch} ${target.os} on an ${target.machine.arch} machine)`,
+        }),
+      )
+      .then(
+        (r) => ((progress.targets[target.name] = 'done'), r),
+        (err: unknown) => {
+          progress.targets[target.name] = isCancellation(err) ? 'cancelled' : 'failed';
+          if (!isCancellation(err)) scope.cancel();
+          throw err;
+        },
+      );
+  });
+  const settled = await Promise.allSettled(runs);
+  // A target cancelled because another failed is not the story: report the one that failed.
+  const failure = settled.find((s): s is PromiseRejectedResult => s.status === 'rejected' && !isCancellation(s.reason));
+  // The child already said where it broke ("target X (building): ..."); pass that on as it is.
+  if (failure) throw outermostApplicationFailure(failure.reason) ?? failure.reason;
+  const cancelled = settled.find((s): s is PromiseRejectedResult => s.status === 'rejected');
+  if (cancelled) throw cancelled.reason;
+  return settled.map((s) => (s as PromiseFulfilledResult<TargetResult>).value);
 }

@@ -1,6 +1,8 @@
-// Inputs, results and progress of the release workflow: the contract with clients and the UI.
+// Inputs, results and progress of the release workflows: the contract with clients and the UI.
 import type { TargetManifest } from '../ports/artifacts.ts';
 import type { Channel } from '../core/tag.ts';
+import type { PlannedTarget } from '../core/plan.ts';
+import type { SourceRef } from '../activities/source.ts';
 
 export interface ReleaseInput {
   project: string;
@@ -13,10 +15,13 @@ export interface ReleaseInput {
 
 export interface TargetResult {
   target: string;
+  /** The machine that built it (the last one, when earlier ones died). */
   machine: string;
   manifest: TargetManifest;
-  /** From the create call to the confirmed delete, by the workflow's clock. */
+  /** From the first create call to the last confirmed delete, by the workflow's clock. */
   machineSeconds: number;
+  /** Machines used: more than one when a machine died mid-build. */
+  machineAttempts: number;
 }
 
 export interface ReleaseResult {
@@ -28,10 +33,25 @@ export interface ReleaseResult {
   machineSeconds: number;
 }
 
-export type ReleaseStage = 'validating' | 'loading' | 'test-gate' | 'building' | 'done' | 'failed';
-export type TargetStage = 'pending' | 'creating-machine' | 'building' | 'collecting' | 'deleting-machine' | 'done' | 'failed';
+export type ReleaseStage = 'validating' | 'loading' | 'test-gate' | 'building' | 'done' | 'failed' | 'cancelled';
+export type TargetStage = 'pending' | 'creating-machine' | 'enrolling' | 'building' | 'uploading' | 'deleting-machine' | 'done' | 'failed' | 'cancelled';
 
 export interface ReleaseProgress {
   stage: ReleaseStage;
   targets: Record<string, TargetStage>;
+}
+
+export interface BuildTargetInput {
+  project: string;
+  version: string;
+  releaseId: string;
+  target: PlannedTarget;
+  source: SourceRef;
+  env: Record<string, string>;
+}
+
+export interface TargetProgress {
+  stage: TargetStage;
+  attempt: number;
+  machine: string | null;
 }

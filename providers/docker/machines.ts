@@ -7,6 +7,7 @@ import type Docker from 'dockerode';
 import tarStream from 'tar-stream';
 import { OutputTail } from '../../core/output-tail.ts';
 import { MachineLabel } from '../../core/names.ts';
+import type { MachineArch } from '../../core/config/schema.ts';
 import {
   ProviderError,
   type DeleteOutcome,
@@ -19,10 +20,23 @@ import {
   type MachineState,
 } from '../../ports/machines.ts';
 
+/** How a machine starts its build agent: the repository and a Node binary for the machine's
+ *  arch are mounted read-only; the agent's settings (its token included) go into the
+ *  container's environment, never through a workflow. */
+export interface DockerAgentLaunch {
+  repoRoot: string;
+  /** Relative to repoRoot. */
+  bundle: string;
+  nodeBinary: Partial<Record<MachineArch, string>>;
+  env: { TEMPORAL_ADDRESS: string; TEMPORAL_NAMESPACE: string; TAGSHIP_GATEWAY_URL: string; TAGSHIP_AGENT_TOKEN: string };
+}
+
 export interface DockerProviderOptions {
   docker: Docker;
   /** 'host' lets the build agent reach the Temporal server on loopback; no ports are opened. */
   network?: 'host' | 'none';
+  /** Without it a machine only sleeps, and is driven through the MachineShell (the test gate). */
+  agent?: DockerAgentLaunch;
 }
 
 function statusCode(err: unknown): number | undefined {
@@ -39,10 +53,24 @@ export class DockerMachines implements MachineProvider, MachineShell {
   readonly kind = 'docker';
   private readonly docker: Docker;
   private readonly network: 'host' | 'none';
+  private readonly agent: DockerAgentLaunch | undefined;
 
   constructor(opts: DockerProviderOptions) {
     this.docker = opts.docker;
     this.network = opts.network ?? 'host';
+    this.agent = opts.agent;
+  }
+
+  /** The container's command, mounts and environment. */
+  private launch(spec: MachineSpec): { Cmd: string[]; Binds: string[]; Env: string[] } {
+    if (!this.agent) return { Cmd: ['sleep', 'infinity'], Binds: [], Env: [] };
+    const node = this.agent.nodeBinary[spec.arch];
+    if (!node) throw new ProviderError('ImageMissing', `no Node binary for ${spec.arch} machines; run \`npm run bootstrap\` on a host where ${spec.arch} emulation works`, false);
+    return {
+      Cmd: ['/opt/node/bin/node', `/opt/tagship/${this.agent.bundle}`],
+      Binds: [`${this.agent.repoRoot}:/opt/tagship:ro`, `${node}:/opt/node/bin/node:ro`],
+      Env: Object.entries({ ...this.agent.env, TAGSHIP_MACHINE: spec.name }).map(([k, v]) => `${k}=${v}`),
+    };
   }
 
   async describe(name: string): Promise<MachineInfo | null> {
@@ -66,12 +94,14 @@ export class DockerMachines implements MachineProvider, MachineShell {
     if (!existing) {
       await this.requireImage(spec.image);
       try {
+        const { Cmd, Binds, Env } = this.launch(spec);
         await this.docker.createContainer({
           name: spec.name,
           Image: spec.image,
-          Cmd: ['sleep', 'infinity'],
+          Cmd,
+          Env,
           Labels: { ...spec.labels, [MachineLabel.managed]: 'true' },
-          HostConfig: { Init: true, NetworkMode: this.network },
+          HostConfig: { Init: true, NetworkMode: this.network, Binds },
         });
       } catch (err) {
         // 409: an earlier attempt of this same call created it meanwhile; that one is ours.

@@ -6,7 +6,10 @@ import { mkdtempSync } from 'node:fs';
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
 import { randomBytes } from 'node:crypto';
+import proto from '@temporalio/proto';
+const { temporal } = proto;
 import { createOrchestratorWorker } from '../../workers/orchestrator.ts';
+import type { Orchestrator } from '../../workers/deps.ts';
 
 let runtimeInstalled = false;
 
@@ -20,6 +23,7 @@ export interface TestContext {
   client: Client;
   taskQueue: string;
   stateDir: string;
+  orchestrator: Orchestrator;
 }
 
 export function uniqueSuffix(): string {
@@ -27,7 +31,7 @@ export function uniqueSuffix(): string {
 }
 
 /** Runs `fn` while an orchestrator worker polls a fresh task queue. */
-export async function withWorker<T>(fn: (ctx: TestContext) => Promise<T>, opts: { stateDir?: string } = {}): Promise<T> {
+export async function withWorker<T>(fn: (ctx: TestContext) => Promise<T>, opts: { stateDir?: string; transitFault?: (name: string) => boolean } = {}): Promise<T> {
   if (!runtimeInstalled) {
     Runtime.install({ logger: new DefaultLogger('ERROR') });
     runtimeInstalled = true;
@@ -39,9 +43,18 @@ export async function withWorker<T>(fn: (ctx: TestContext) => Promise<T>, opts: 
   const connection = await Connection.connect({ address });
   const client = new Client({ connection });
   const bundle = process.env.TAGSHIP_WORKFLOW_BUNDLE;
-  const worker = await createOrchestratorWorker({ connection: workerConnection, taskQueue, stateDir, ...(bundle ? { workflowBundle: { codePath: bundle } } : {}) });
+  const started = await createOrchestratorWorker({
+    connection: workerConnection,
+    taskQueue,
+    stateDir,
+    temporalAddress: address,
+    client,
+    gatewayPort: 0,
+    ...(opts.transitFault ? { transitFault: opts.transitFault } : {}),
+    ...(bundle ? { workflowBundle: { codePath: bundle } } : {}),
+  });
   try {
-    return await worker.runUntil(fn({ client, taskQueue, stateDir }));
+    return await started.runUntil(fn({ client, taskQueue, stateDir, orchestrator: started.orchestrator }));
   } finally {
     await connection.close();
     await workerConnection.close();
@@ -51,7 +64,8 @@ export async function withWorker<T>(fn: (ctx: TestContext) => Promise<T>, opts: 
 /** Event types and activity names of a workflow's history, in order. */
 export async function historySummary(client: Client, workflowId: string): Promise<{ events: string[]; activities: string[] }> {
   const history = await client.workflow.getHandle(workflowId).fetchHistory();
-  const events = (history.events ?? []).map((e) => String(e.eventType));
+  // Event types arrive as enum numbers; name them so assertions read (and can fail) properly.
+  const events = (history.events ?? []).map((e) => temporal.api.enums.v1.EventType[e.eventType ?? 0] ?? `UNKNOWN_${e.eventType}`);
   const activities = (history.events ?? []).flatMap((e) => (e.activityTaskScheduledEventAttributes?.activityType?.name ? [e.activityTaskScheduledEventAttributes.activityType.name] : []));
   return { events, activities };
 }

@@ -57,8 +57,13 @@ test('a release runs the gate, builds on a machine, stores sha256-checked artifa
     const manifest = JSON.parse(readFileSync(join(stateDir, 'artifacts', name, '1.2.3', 'amd64-generic', 'manifest.json'), 'utf8')) as TargetManifest;
     assert.deepEqual(manifest.artifacts, target.manifest.artifacts);
 
-    const { activities } = await historySummary(client, handle.workflowId);
-    assert.deepEqual(activities, ['loadProject', 'runTestGate', 'createMachine', 'runBuild', 'collectArtifacts', 'deleteMachine']);
+    const { activities, events } = await historySummary(client, handle.workflowId);
+    assert.deepEqual(activities, ['loadProject', 'runTestGate']);
+    assert.equal(events.filter((e) => e === 'EVENT_TYPE_START_CHILD_WORKFLOW_EXECUTION_INITIATED').length, 1, 'one child per target');
+    const child = await historySummary(client, `${handle.workflowId}/target/amd64-generic`);
+    assert.deepEqual(child.activities, ['createMachine', 'agentHello', 'agentBuild', 'agentUpload', 'deleteMachine', 'verifyMachineGone']);
+    assert.equal(target.machineAttempts, 1);
+    assert.ok(target.machineSeconds >= 0);
     assert.deepEqual(await containersOf(handle.workflowId), [], 'no container is left');
   });
 });
@@ -91,8 +96,8 @@ test('a failing build fails the release naming the target, and the machine is st
     assert.match(failure.message, /undefined reference to main/);
     assert.doesNotMatch(failure.message, /never/, 'commands after the failing one did not run');
 
-    const { activities } = await historySummary(client, handle.workflowId);
-    assert.deepEqual(activities, ['loadProject', 'runTestGate', 'createMachine', 'runBuild', 'deleteMachine']);
+    const child = await historySummary(client, `${handle.workflowId}/target/amd64-generic`);
+    assert.deepEqual(child.activities, ['createMachine', 'agentHello', 'agentBuild', 'deleteMachine', 'verifyMachineGone']);
     assert.deepEqual(await containersOf(handle.workflowId), []);
   });
 });
@@ -120,6 +125,7 @@ test('an invalid tag sent straight to the workflow is rejected before any activi
     assert.match(failure.message, /shell metacharacter "\$"/);
     const { events, activities } = await historySummary(client, workflowId);
     assert.deepEqual(activities, []);
+    assert.ok(events.includes('EVENT_TYPE_WORKFLOW_EXECUTION_FAILED'), `the history names its events: ${events.join(', ')}`);
     assert.ok(!events.some((e) => /ACTIVITY/.test(e)), 'no activity event at all');
   });
 });

@@ -11,23 +11,28 @@ import { REPO_ROOT, WORKFLOWS_PATH } from '../../workers/paths.ts';
 const dir = join(REPO_ROOT, 'test', 'histories');
 const files = readdirSync(dir).filter((f) => f.endsWith('.json'));
 
+function load(file: string) {
+  const { workflowId, history } = JSON.parse(readFileSync(join(dir, file), 'utf8')) as { workflowId: string; history: unknown };
+  return { workflowId, history: historyFromJSON(history) };
+}
+
 test('there are recorded release histories to replay', () => {
   assert.ok(files.filter((f) => f.startsWith('release-')).length >= 3, `found ${files.join(', ')}`);
 });
 
 for (const f of files) {
   test(`replays ${f} without non-determinism`, async () => {
-    const history = historyFromJSON(JSON.parse(readFileSync(join(dir, f), 'utf8')));
+    const { workflowId, history } = load(f);
     const bundle = process.env.TAGSHIP_WORKFLOW_BUNDLE;
-    await Worker.runReplayHistory(bundle ? { workflowBundle: { codePath: bundle } } : { workflowsPath: WORKFLOWS_PATH }, history);
+    await Worker.runReplayHistory(bundle ? { workflowBundle: { codePath: bundle } } : { workflowsPath: WORKFLOWS_PATH }, history, workflowId);
   });
 }
 
 test('replay detects a changed workflow (the check can fail)', async () => {
   // The success history replayed against a workflow whose first activity differs must fail.
-  const history = historyFromJSON(JSON.parse(readFileSync(join(dir, 'release-success.json'), 'utf8')));
+  const { workflowId, history } = load('release-success.json');
   await assert.rejects(
-    Worker.runReplayHistory({ workflowsPath: join(REPO_ROOT, 'test', 'fixtures', 'changed-release-workflow.ts') }, history),
+    Worker.runReplayHistory({ workflowsPath: join(REPO_ROOT, 'test', 'fixtures', 'changed-release-workflow.ts') }, history, workflowId),
     /[Nn]ondeterminis/,
   );
 });

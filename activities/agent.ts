@@ -1,0 +1,169 @@
+// Activities the build agent runs on its own machine: say hello (enrolment), build, upload.
+// The orchestrator sends them to the machine's task queue; nothing connects in to the machine.
+import { spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { createReadStream, createWriteStream } from 'node:fs';
+import { mkdir, readFile, rm, stat } from 'node:fs/promises';
+import { arch, hostname } from 'node:os';
+import { basename, join } from 'node:path';
+import { pipeline } from 'node:stream/promises';
+import { Readable } from 'node:stream';
+import type { ReadableStream as WebReadableStream } from 'node:stream/web';
+import { commandFailure, FailureType, nonRetryable } from '../core/failures.ts';
+import { OutputTail } from '../core/output-tail.ts';
+import type { ArtifactEntry, ArtifactKey, TargetManifest } from '../ports/artifacts.ts';
+import { withHeartbeat } from './heartbeat.ts';
+import type { CommandResult } from './build.ts';
+
+export interface AgentDeps {
+  machine: string;
+  gatewayUrl: string;
+  token: string;
+  /** Where sources are unpacked; /work on a machine. */
+  workdir: string;
+}
+
+export interface AgentHello {
+  machine: string;
+  arch: string;
+  node: string;
+  hostname: string;
+}
+
+export interface AgentBuildInput {
+  target: string;
+  source: { sha256: string };
+  commands: string[];
+  env: Record<string, string>;
+}
+
+export interface AgentUploadInput {
+  key: ArtifactKey;
+  globs: string[];
+  createdAt: string;
+}
+
+async function sha256Of(path: string): Promise<string> {
+  return createHash('sha256').update(await readFile(path)).digest('hex');
+}
+
+/** Runs `sh -c command` in its own process group so a cancellation stops all of it. */
+function runShell(command: string, cwd: string, env: Record<string, string>, signal: AbortSignal, onOutput: (s: string) => void): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const child = spawn('sh', ['-c', command], { cwd, env: { ...process.env, ...env }, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+    const kill = () => {
+      try {
+        process.kill(-child.pid!, 'SIGKILL');
+      } catch {
+        /* already gone */
+      }
+    };
+    signal.addEventListener('abort', kill, { once: true });
+    child.stdout.on('data', (b: Buffer) => onOutput(b.toString('utf8')));
+    child.stderr.on('data', (b: Buffer) => onOutput(b.toString('utf8')));
+    child.on('error', reject);
+    child.on('close', (code, sig) => {
+      signal.removeEventListener('abort', kill);
+      if (signal.aborted) return reject(signal.reason instanceof Error ? signal.reason : new Error('cancelled'));
+      resolve(code ?? (sig ? 128 : 1));
+    });
+  });
+}
+
+export function createAgentActivities(deps: AgentDeps) {
+  const auth = { authorization: `Bearer ${deps.token}` };
+  const srcDir = join(deps.workdir, 'src');
+
+  return {
+    /** Its completion is the proof that the machine's agent enrolled and polls its queue. */
+    agentHello(): Promise<AgentHello> {
+      return Promise.resolve({ machine: deps.machine, arch: arch(), node: process.version, hostname: hostname() });
+    },
+
+    async agentBuild(input: AgentBuildInput): Promise<CommandResult> {
+      return withHeartbeat(async (hb) => {
+        hb.update({ step: 0, of: input.commands.length, command: 'fetching source', tail: '' });
+        await rm(srcDir, { recursive: true, force: true });
+        await mkdir(srcDir, { recursive: true });
+        const tarPath = join(deps.workdir, 'source.tar');
+        const res = await fetch(`${deps.gatewayUrl}/sources/${input.source.sha256}.tar`, { headers: auth, signal: hb.signal });
+        if (!res.ok || !res.body) throw new Error(`fetching the source failed: HTTP ${res.status}`);
+        await pipeline(Readable.fromWeb(res.body as WebReadableStream), createWriteStream(tarPath));
+        if ((await sha256Of(tarPath)) !== input.source.sha256) throw new Error('the source arrived with the wrong sha256; will retry');
+        const untar = await runShell(`tar -xf ${tarPath} -C ${srcDir}`, deps.workdir, {}, hb.signal, () => {});
+        if (untar !== 0) throw new Error('unpacking the source failed');
+
+        let last: CommandResult = { command: '', exitCode: 0, outputTail: '' };
+        for (const [i, command] of input.commands.entries()) {
+          const tail = new OutputTail();
+          const progress = { step: i + 1, of: input.commands.length, command, tail: '' };
+          hb.update(progress);
+          const exitCode = await runShell(command, srcDir, input.env, hb.signal, (s) => {
+            tail.push(s);
+            hb.update({ ...progress, tail: tail.tail(10) });
+          });
+          last = { command, exitCode, outputTail: tail.tail() };
+          if (exitCode !== 0) {
+            throw commandFailure(FailureType.BuildFailed, `The build of ${input.target}`, { ...last, target: input.target, step: 'build' });
+          }
+        }
+        return last;
+      }, 3_000);
+    },
+
+    /** Hashes each artifact here, uploads it, and checks the gateway stored the same hash. */
+    async agentUpload(input: AgentUploadInput): Promise<TargetManifest> {
+      const files = new Map<string, string>();
+      for (const glob of input.globs) {
+        let listing = '';
+        // Globs are validated by the config schema (no quotes, spaces or metacharacters
+        // beyond * ? [ ]), so they are safe to expand unquoted here.
+        const code = await runShell(`for f in ${glob}; do [ -f "$f" ] && echo "$f"; done; true`, srcDir, {}, new AbortController().signal, (s) => (listing += s));
+        const matched = listing.split('\n').filter(Boolean);
+        if (code !== 0 || matched.length === 0) {
+          throw nonRetryable(FailureType.ArtifactMissing, `target ${input.key.target}: artifact glob "${glob}" matched no file after the build; check the build commands and the artifacts list in tagship.yml`);
+        }
+        for (const path of matched) {
+          const name = basename(path);
+          const prior = files.get(name);
+          if (prior && prior !== path) {
+            throw nonRetryable(FailureType.ArtifactMissing, `target ${input.key.target}: two artifacts are both named ${name} (${prior}, ${path}); artifact names must be unique per target`);
+          }
+          files.set(name, path);
+        }
+      }
+
+      const { project, version, target } = input.key;
+      const base = `${deps.gatewayUrl}/artifacts/${project}/${version}/${target}`;
+      const artifacts: ArtifactEntry[] = [];
+      for (const [name, path] of [...files].sort(([a], [b]) => a.localeCompare(b))) {
+        const full = join(srcDir, path);
+        const sha256 = await sha256Of(full);
+        const size = (await stat(full)).size;
+        const res = await fetch(`${base}/${encodeURIComponent(name)}`, {
+          method: 'PUT',
+          headers: { ...auth, 'x-tagship-sha256': sha256, 'x-tagship-created-at': input.createdAt, 'content-length': String(size) },
+          body: Readable.toWeb(createReadStream(full)) as ReadableStream,
+          duplex: 'half',
+        } as RequestInit);
+        const body = (await res.json()) as ArtifactEntry & { error?: string; message?: string };
+        if (res.status === 422 && body.error === 'ChecksumMismatch') {
+          throw nonRetryable(FailureType.ChecksumMismatch, `target ${target}: ${body.message}`);
+        }
+        if (!res.ok) throw new Error(`uploading ${name} failed: HTTP ${res.status} ${body.error ?? ''}`);
+        if (body.sha256 !== sha256 || body.size !== size) {
+          throw nonRetryable(FailureType.ChecksumMismatch, `target ${target}: the store recorded ${name} as ${body.sha256} (${body.size} bytes), the machine has ${sha256} (${size} bytes)`);
+        }
+        artifacts.push(body);
+      }
+      const manifest: TargetManifest = { project, version, target, artifacts };
+      const res = await fetch(`${deps.gatewayUrl}/manifests/${project}/${version}/${target}`, {
+        method: 'PUT',
+        headers: { ...auth, 'content-type': 'application/json' },
+        body: JSON.stringify(manifest),
+      });
+      if (!res.ok) throw new Error(`writing the manifest failed: HTTP ${res.status}`);
+      return manifest;
+    },
+  };
+}

@@ -1,0 +1,5 @@
+"""tagship's example Python package."""
+
+
+def greeting() -> str:
+    return "hello from veilid"
