@@ -63,6 +63,8 @@ async function main(): Promise<void> {
     client: new Client({ connection: clientConnection, namespace: settings.namespace }),
     gatewayPort: settings.gatewayPort,
     ...(settings.agentToken ? { agentToken: settings.agentToken } : {}),
+    // A prebuilt bundle saves the bundling at start (the test harness makes one).
+    ...(process.env.TAGSHIP_WORKFLOW_BUNDLE ? { workflowBundle: { codePath: process.env.TAGSHIP_WORKFLOW_BUNDLE } } : {}),
   });
   // The SDK's worker drains on SIGINT/SIGTERM by default: polling stops, running tasks finish.
   console.log(`tagship orchestrator worker on ${settings.temporalAddress}, task queue ${settings.taskQueue}, artifact gateway ${orchestrator.gateway.url}`);

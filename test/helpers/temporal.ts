@@ -69,3 +69,26 @@ export async function historySummary(client: Client, workflowId: string): Promis
   const activities = (history.events ?? []).flatMap((e) => (e.activityTaskScheduledEventAttributes?.activityType?.name ? [e.activityTaskScheduledEventAttributes.activityType.name] : []));
   return { events, activities };
 }
+
+/** Polls a workflow's `progress` query until `ready` accepts it. */
+export async function waitForProgress<P>(client: Client, workflowId: string, ready: (p: P) => boolean, timeoutMs = 120_000): Promise<P> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      const p = await client.workflow.getHandle(workflowId).query<P>('progress');
+      if (ready(p)) return p;
+    } catch {
+      // not started yet
+    }
+    if (Date.now() > deadline) throw new Error(`${workflowId} did not reach the expected progress within ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 300));
+  }
+}
+
+/** How many times each activity type was scheduled in a workflow's history. */
+export async function activityCounts(client: Client, workflowId: string): Promise<Record<string, number>> {
+  const { activities } = await historySummary(client, workflowId);
+  const counts: Record<string, number> = {};
+  for (const a of activities) counts[a] = (counts[a] ?? 0) + 1;
+  return counts;
+}
