@@ -1,0 +1,55 @@
+// `npm run bench`: how fast tagship's pieces are, printed as figures. Benchmarks, not tests:
+// nothing here asserts a time (a shared 2-core machine makes timed assertions flaky).
+//   - pure decisions: tag parsing and config validation, operations per second
+//   - a one-target release end to end on a real dev server and Docker: wall time per stage
+import { performance } from 'node:perf_hooks';
+import { join } from 'node:path';
+import { readFileSync } from 'node:fs';
+import { parseTag } from '../core/tag.ts';
+import { parseConfig } from '../core/config/parse.ts';
+import { freePort, startDevServer } from '../scripts/lib/temporal-server.ts';
+import { DEFAULT_STATE_DIR, REPO_ROOT } from '../workers/paths.ts';
+import { withWorker } from '../test/helpers/temporal.ts';
+import { makeProject } from '../test/helpers/projects.ts';
+import { startRelease } from '../client/release.ts';
+
+function opsPerSecond(label: string, n: number, fn: (i: number) => void): void {
+  for (let i = 0; i < Math.min(n, 1000); i++) fn(i); // warm-up
+  const t0 = performance.now();
+  for (let i = 0; i < n; i++) fn(i);
+  const ms = performance.now() - t0;
+  console.log(`${label.padEnd(44)} ${Math.round((n / ms) * 1000).toLocaleString('en').padStart(12)} ops/s  (${n} in ${ms.toFixed(0)} ms)`);
+}
+
+async function main(): Promise<void> {
+  const tags = ['v1.4.0', 'v1.4.0-rc.1', 'v1.0.0;rm -rf /', 'v\u0661.0.0', 'v01.2.3'];
+  opsPerSecond('parseTag (mixed valid/invalid)', 200_000, (i) => void parseTag(tags[i % tags.length]));
+  const yml = readFileSync(join(REPO_ROOT, 'examples', 'hello-veilid', 'tagship.yml'), 'utf8');
+  opsPerSecond('parseConfig (hello-veilid tagship.yml)', 5_000, () => void parseConfig(yml));
+
+  const server = await startDevServer({ port: await freePort(), logFile: join(DEFAULT_STATE_DIR, 'logs', 'bench-server.log') });
+  process.env.TEMPORAL_ADDRESS = server.address;
+  try {
+    await withWorker(async ({ client, taskQueue }) => {
+      for (const run of [1, 2, 3]) {
+        const project = `bench-${run}`;
+        const dir = makeProject(`project: ${project}\ntestGate: { command: "true" }\ntargets:\n  - { name: t, arch: amd64, os: generic, build: ["mkdir -p out && head -c 1048576 /dev/urandom > out/a.bin"], artifacts: [out/*] }\n`);
+        const t0 = performance.now();
+        const { handle } = await startRelease(client, { project, tag: 'v1.0.0', projectDir: dir, taskQueue });
+        const result = await handle.result();
+        const wall = performance.now() - t0;
+        const child = await client.workflow.getHandle(`${handle.workflowId}/target/t`).fetchHistory();
+        const times = (child.events ?? []).map((e) => Number(e.eventTime?.seconds ?? 0) * 1000 + Math.round(Number(e.eventTime?.nanos ?? 0) / 1e6));
+        const childSpan = times.length ? times[times.length - 1]! - times[0]! : 0;
+        console.log(`release, 1 target, 1 MiB artifact, run ${run}:        ${(wall / 1000).toFixed(2)} s wall, target child ${(childSpan / 1000).toFixed(2)} s, ${result.machineSeconds} machine-s`);
+      }
+    });
+  } finally {
+    await server.stop();
+  }
+}
+
+main().catch((err: unknown) => {
+  console.error(err);
+  process.exit(1);
+});
