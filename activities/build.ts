@@ -1,8 +1,7 @@
-// Commands on machines: the test gate, the build, and copying artifacts out with their sha256
-// checked at both ends. These run from the orchestrator through the machine shell port.
+// The test gate: the project's tests in a fresh container on the orchestrator's host, driven
+// through the machine shell port (builds run on their machines' agents: activities/agent.ts).
 import { MachineLabel } from '../core/names.ts';
-import { commandFailure, FailureType, nonRetryable } from '../core/failures.ts';
-import { ChecksumMismatchError, type ArtifactEntry, type ArtifactKey, type ArtifactStore, type TargetManifest } from '../ports/artifacts.ts';
+import { commandFailure, FailureType } from '../core/failures.ts';
 import type { MachineProvider, MachineShell } from '../ports/machines.ts';
 import type { SourceRef } from './source.ts';
 import { asFailure } from './machines.ts';
@@ -28,26 +27,9 @@ export interface CommandResult {
   outputTail: string;
 }
 
-export interface RunBuildInput {
-  machine: string;
-  target: string;
-  commands: string[];
-  env: Record<string, string>;
-  source: SourceRef;
-}
-
-export interface CollectArtifactsInput {
-  machine: string;
-  key: ArtifactKey;
-  globs: string[];
-  /** From the workflow's clock. */
-  createdAt: string;
-}
-
 export interface BuildDeps {
   provider: MachineProvider;
   shell: MachineShell;
-  artifacts: ArtifactStore;
 }
 
 interface Progress {
@@ -108,63 +90,6 @@ export function createBuildActivities(deps: BuildDeps) {
       } finally {
         await deps.provider.delete(input.machine);
       }
-    },
-
-    async runBuild(input: RunBuildInput): Promise<CommandResult> {
-      let result: CommandResult;
-      try {
-        result = await runCommands(deps.shell, input.machine, input.commands, input.env, input.source);
-      } catch (err) {
-        throw asFailure(err);
-      }
-      if (result.exitCode !== 0) {
-        throw commandFailure(FailureType.BuildFailed, `The build of ${input.target}`, { ...result, target: input.target, step: 'build' });
-      }
-      return result;
-    },
-
-    /** Finds the artifacts by glob, hashes them on the machine, copies them out, re-hashes. */
-    async collectArtifacts(input: CollectArtifactsInput): Promise<TargetManifest> {
-      // Globs are validated by the config schema (no quotes, spaces or metacharacters
-      // beyond * ? [ ]), so they are safe to expand unquoted here.
-      const listing = input.globs.map((g) => `for f in ${g}; do [ -f "$f" ] && sha256sum "$f"; done; echo "--glob-end--"`).join('; ');
-      let output = ''; // the whole listing, not just its tail: a target may have many artifacts
-      const found = await deps.shell.exec(input.machine, { command: listing, env: {}, workdir: SOURCE_DIR, onOutput: (c) => (output += c) });
-      if (found.exitCode !== 0 && !output.includes('--glob-end--')) {
-        throw new Error(`listing artifacts on ${input.machine} failed: ${found.outputTail}`);
-      }
-      const sections = output.split('--glob-end--').slice(0, input.globs.length);
-      const files = new Map<string, { path: string; sha256: string }>();
-      sections.forEach((section, i) => {
-        const lines = section.split('\n').map((l) => l.trim()).filter(Boolean);
-        if (lines.length === 0) {
-          throw nonRetryable(FailureType.ArtifactMissing, `target ${input.key.target}: artifact glob "${input.globs[i]}" matched no file after the build; check the build commands and the artifacts list in tagship.yml`);
-        }
-        for (const line of lines) {
-          const [sha256, path] = line.split(/\s+/, 2) as [string, string];
-          const name = path.split('/').pop()!;
-          const prior = files.get(name);
-          if (prior && prior.path !== path) {
-            throw nonRetryable(FailureType.ArtifactMissing, `target ${input.key.target}: two artifacts are both named ${name} (${prior.path}, ${path}); artifact names must be unique per target`);
-          }
-          files.set(name, { path, sha256 });
-        }
-      });
-
-      const artifacts: ArtifactEntry[] = [];
-      for (const [name, f] of files) {
-        const content = await deps.shell.readFile(input.machine, `${SOURCE_DIR}/${f.path}`);
-        try {
-          artifacts.push(await deps.artifacts.put(input.key, name, content, f.sha256, input.createdAt));
-        } catch (err) {
-          if (err instanceof ChecksumMismatchError) throw nonRetryable(FailureType.ChecksumMismatch, `target ${input.key.target}: ${err.message}`);
-          throw err;
-        }
-      }
-      artifacts.sort((a, b) => a.name.localeCompare(b.name));
-      const manifest: TargetManifest = { ...input.key, artifacts };
-      await deps.artifacts.writeManifest(manifest);
-      return manifest;
     },
   };
 }

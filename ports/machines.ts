@@ -56,8 +56,6 @@ export interface MachineShell {
   exec(machine: string, req: ExecRequest): Promise<ExecResult>;
   /** Unpack a tar file from this host into a directory on the machine. */
   putTar(machine: string, tarPath: string, dir: string): Promise<void>;
-  /** Read one file from the machine as a stream of its bytes. */
-  readFile(machine: string, path: string): Promise<NodeJS.ReadableStream>;
 }
 
 /** A provider failure the caller can act on; `retryable: false` means a retry cannot help. */

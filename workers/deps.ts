@@ -50,11 +50,11 @@ export function agentToken(stateDir: string, given?: string): string {
   return token;
 }
 
-function buildActivities(stateDir: string, gate: DockerMachines, machines: MachineProvider, artifacts: FsArtifactStore, client?: Client) {
+function buildActivities(stateDir: string, gate: DockerMachines, machines: MachineProvider, client?: Client) {
   return {
     ...createSourceActivities({ stateDir }),
     ...createMachineActivities({ provider: machines, ...(client ? { client } : {}) }),
-    ...createBuildActivities({ provider: gate, shell: gate, artifacts }),
+    ...createBuildActivities({ provider: gate, shell: gate }),
   };
 }
 
@@ -89,7 +89,7 @@ export async function createOrchestrator(deps: OrchestratorDeps): Promise<Orches
   // The test gate runs in a plain container driven through docker exec, on this host.
   const gate = new DockerMachines({ docker });
   return {
-    activities: buildActivities(deps.stateDir, gate, machines, artifacts, deps.client),
+    activities: buildActivities(deps.stateDir, gate, machines, deps.client),
     gateway,
     machines,
     close: () => gateway.close(),

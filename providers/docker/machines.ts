@@ -4,7 +4,6 @@
 import { PassThrough } from 'node:stream';
 import { createReadStream } from 'node:fs';
 import type Docker from 'dockerode';
-import tarStream from 'tar-stream';
 import { OutputTail } from '../../core/output-tail.ts';
 import { MachineLabel } from '../../core/names.ts';
 import type { MachineArch } from '../../core/config/schema.ts';
@@ -185,33 +184,6 @@ export class DockerMachines implements MachineProvider, MachineShell {
     const mk = await this.exec(machine, { command: `mkdir -p '${dir}'`, env: {}, workdir: '/' });
     if (mk.exitCode !== 0) throw new Error(`could not create ${dir} on ${machine}: ${mk.outputTail}`);
     await this.docker.getContainer(machine).putArchive(createReadStream(tarPath), { path: dir });
-  }
-
-  async readFile(machine: string, path: string): Promise<NodeJS.ReadableStream> {
-    const archive = await this.docker.getContainer(machine).getArchive({ path });
-    const out = new PassThrough();
-    const extract = tarStream.extract();
-    let seen = false;
-    extract.on('entry', (header, entry, next) => {
-      if (!seen && header.type === 'file') {
-        seen = true;
-        // Copy by hand: the tar entry is a streamx stream, whose pipe() would end `out`.
-        entry.on('data', (d: unknown) => {
-          if (!out.write(d)) {
-            entry.pause();
-            out.once('drain', () => entry.resume());
-          }
-        });
-        entry.on('end', next);
-      } else {
-        entry.on('end', next);
-        entry.resume();
-      }
-    });
-    extract.on('finish', () => (seen ? out.end() : out.destroy(new Error(`${path} on ${machine} is not a regular file`))));
-    extract.on('error', (err: Error) => out.destroy(err));
-    archive.pipe(extract);
-    return out;
   }
 
   private async requireImage(image: string): Promise<void> {

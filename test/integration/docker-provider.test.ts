@@ -3,7 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
 import { execFileSync } from 'node:child_process';
@@ -13,12 +13,6 @@ import { docker } from '../helpers/projects.ts';
 import { uniqueSuffix } from '../helpers/temporal.ts';
 
 const provider = new DockerMachines({ docker });
-
-async function readAll(stream: NodeJS.ReadableStream): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  for await (const c of stream) chunks.push(c as Buffer);
-  return Buffer.concat(chunks);
-}
 
 test('create is idempotent by name, list finds by label, delete twice is fine', async () => {
   const release = `provider-${uniqueSuffix()}`;
@@ -46,7 +40,7 @@ test('a missing image is a non-retryable ImageMissing that says how to fix it', 
   );
 });
 
-test('exec reports exit codes and output; files come back byte for byte', async () => {
+test('exec reports exit codes and output; files put on a machine arrive byte for byte', async () => {
   const name = `tagship-test-${uniqueSuffix()}`;
   await provider.create({ name, arch: 'amd64', image: 'tagship/machine:bookworm-amd64', size: 's', labels: {} });
   try {
@@ -60,10 +54,8 @@ test('exec reports exit codes and output; files come back byte for byte', async 
     const tar = join(dir, 'src.tar');
     execFileSync('tar', ['-C', dir, '-cf', tar, 'payload.bin']);
     await provider.putTar(name, tar, '/work/in');
-    const back = await readAll(await provider.readFile(name, '/work/in/payload.bin'));
-    assert.equal(back.length, 300_000);
     const sum = await provider.exec(name, { command: 'sha256sum /work/in/payload.bin | cut -d" " -f1', env: {}, workdir: '/' });
-    assert.equal(sum.outputTail.trim(), createHash('sha256').update(back).digest('hex'), 'same bytes on both ends');
+    assert.equal(sum.outputTail.trim(), createHash('sha256').update(readFileSync(join(dir, 'payload.bin'))).digest('hex'), 'same bytes on both ends');
   } finally {
     await provider.delete(name);
   }
