@@ -11,6 +11,8 @@ import { startGateway, type Gateway } from '../providers/gateway/server.ts';
 import { createSourceActivities } from '../activities/source.ts';
 import { createMachineActivities } from '../activities/machines.ts';
 import { createBuildActivities } from '../activities/build.ts';
+import { createRepositoryActivities } from '../activities/repos.ts';
+import { createDeployActivities } from '../activities/deploy.ts';
 import type { MachineProvider } from '../ports/machines.ts';
 import { AGENT_BUNDLE_RELATIVE, buildAgentBundle } from './agent-bundle.ts';
 import { REPO_ROOT } from './paths.ts';
@@ -30,6 +32,10 @@ export interface OrchestratorDeps {
   provider?: (ctx: { gatewayUrl: string; agentToken: string }) => MachineProvider;
   /** Test hook passed to the gateway. */
   transitFault?: (name: string) => boolean;
+  /** Where the repo server's trees live; <stateDir>/repo-server by default. */
+  repoRoot?: string;
+  /** Test hook: make a deploy fail midway. */
+  deployFault?: (treeId: string) => boolean;
 }
 
 export interface Orchestrator {
@@ -50,11 +56,14 @@ export function agentToken(stateDir: string, given?: string): string {
   return token;
 }
 
-function buildActivities(stateDir: string, gate: DockerMachines, machines: MachineProvider, client?: Client) {
+function buildActivities(deps: OrchestratorDeps, gate: DockerMachines, machines: MachineProvider, artifacts: FsArtifactStore) {
+  const repoRoot = deps.repoRoot ?? join(deps.stateDir, 'repo-server');
   return {
-    ...createSourceActivities({ stateDir }),
-    ...createMachineActivities({ provider: machines, ...(client ? { client } : {}) }),
+    ...createSourceActivities({ stateDir: deps.stateDir }),
+    ...createMachineActivities({ provider: machines, ...(deps.client ? { client: deps.client } : {}) }),
     ...createBuildActivities({ provider: gate, shell: gate }),
+    ...createRepositoryActivities({ stateDir: deps.stateDir, repoRoot, artifacts }),
+    ...createDeployActivities({ repoRoot, ...(deps.deployFault ? { deployFault: deps.deployFault } : {}) }),
   };
 }
 
@@ -89,7 +98,7 @@ export async function createOrchestrator(deps: OrchestratorDeps): Promise<Orches
   // The test gate runs in a plain container driven through docker exec, on this host.
   const gate = new DockerMachines({ docker });
   return {
-    activities: buildActivities(deps.stateDir, gate, machines, deps.client),
+    activities: buildActivities(deps, gate, machines, artifacts),
     gateway,
     machines,
     close: () => gateway.close(),

@@ -48,10 +48,16 @@ export const Profiles = {
     startToCloseTimeout: '1 minute',
     retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumAttempts: 5 },
   },
-  /** Copying artifacts off a machine: large files, so a generous bound, with heartbeats. */
-  transfer: {
-    startToCloseTimeout: '15 minutes',
-    retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumAttempts: 3, nonRetryableErrorTypes: NON_RETRYABLE },
+  /** Indexing and signing repositories: local tools over the release's packages, seconds to
+   *  minutes; retried a few times (a retry rebuilds the same staging folder). */
+  repositories: {
+    startToCloseTimeout: '20 minutes',
+    retry: { initialInterval: '5 seconds', backoffCoefficient: 2, maximumAttempts: 3, nonRetryableErrorTypes: NON_RETRYABLE },
+  },
+  /** Copying a tree to the repo server and switching it live: idempotent by tree id, so retried. */
+  deploy: {
+    startToCloseTimeout: '20 minutes',
+    retry: { initialInterval: '5 seconds', backoffCoefficient: 2, maximumInterval: '1 minute', maximumAttempts: 5, nonRetryableErrorTypes: NON_RETRYABLE },
   },
 } as const satisfies Record<string, ActivityOptions>;
 

@@ -4,6 +4,8 @@
 import { ApplicationFailure, CancellationScope, defineQuery, executeChild, isCancellation, proxyActivities, setHandler, setCurrentDetails, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
 import type { createSourceActivities } from '../activities/source.ts';
 import type { createBuildActivities } from '../activities/build.ts';
+import type { createRepositoryActivities } from '../activities/repos.ts';
+import { deployRepositorySerially } from './deploy.ts';
 import { parseTag } from '../core/tag.ts';
 import { FailureType, nonRetryable } from '../core/failures.ts';
 import { planRelease, unknownTargets, type ReleasePlan } from '../core/plan.ts';
@@ -17,10 +19,12 @@ import type { ReleaseInput, ReleaseProgress, ReleaseResult, ReleaseStage, Target
 
 type SourceActivities = ReturnType<typeof createSourceActivities>;
 type BuildActivities = ReturnType<typeof createBuildActivities>;
+type RepositoryActivities = ReturnType<typeof createRepositoryActivities>;
 
 export const progressQuery = defineQuery<ReleaseProgress>('progress');
 
 const { loadProject } = proxyActivities<SourceActivities>({ ...Profiles.local, summary: 'load tagship.yml and pack the source' });
+const { buildRepositories } = proxyActivities<RepositoryActivities>({ ...Profiles.repositories, summary: 'build and sign the package repositories' });
 
 export async function release(input: ReleaseInput): Promise<ReleaseResult> {
   const progress: ReleaseProgress = { stage: 'validating', targets: {} };
@@ -55,10 +59,28 @@ export async function release(input: ReleaseInput): Promise<ReleaseResult> {
     upsertSearchAttributes([{ key: SA.machineSeconds, value: machineSeconds }]);
 
     // 4. Publish (crates, Python) — the irreversible pivot — goes here, once every target
-    //    succeeded. 5. Repositories and 6. their atomic deploy follow it.
+    //    succeeded and every artifact was verified.
+
+    // 5. Signed repositories, then 6. their atomic deploy, one deploy per repository at a time.
+    let repositories: ReleaseResult['repositories'];
+    if (config.repositories && (config.repositories.deb || config.repositories.rpm)) {
+      enter('repositories', 'indexing and signing');
+      const { workflowId, runId } = workflowInfo();
+      const built = await buildRepositories({
+        project: plan.project,
+        version: plan.version,
+        channel: plan.channel,
+        repositories: config.repositories,
+        targets: plan.targets.map((t) => ({ name: t.name, os: t.os })),
+        stagingId: `${plan.version}-${shortHash(`${workflowId}/${runId}`)}`,
+      });
+      enter('deploying', 'copying beside the live tree, then switching');
+      const deployed = await deployRepositorySerially({ project: plan.project, staging: built.staging, treeId: built.staging.split('/').pop()! });
+      repositories = { live: deployed.live, ...(built.deb ? { debSuite: built.deb.suite } : {}) };
+    }
 
     enter('done', `${targets.length} target(s), ${targets.reduce((n, t) => n + t.manifest.artifacts.length, 0)} artifact(s)`);
-    return { project: plan.project, tag: plan.tag, version: plan.version, channel: plan.channel, targets, machineSeconds };
+    return { project: plan.project, tag: plan.tag, version: plan.version, channel: plan.channel, targets, machineSeconds, ...(repositories ? { repositories } : {}) };
   } catch (err) {
     if (isCancellation(err)) {
       enter('cancelled', 'cancelled; every machine was deleted');

@@ -31,9 +31,11 @@ export interface ReleaseResult {
   channel: Channel;
   targets: TargetResult[];
   machineSeconds: number;
+  /** Present when the project declares repositories: what was deployed. */
+  repositories?: { live: string; debSuite?: string };
 }
 
-export type ReleaseStage = 'validating' | 'loading' | 'test-gate' | 'building' | 'done' | 'failed' | 'cancelled';
+export type ReleaseStage = 'validating' | 'loading' | 'test-gate' | 'building' | 'publishing' | 'repositories' | 'deploying' | 'done' | 'failed' | 'cancelled';
 export type TargetStage = 'pending' | 'creating-machine' | 'enrolling' | 'building' | 'uploading' | 'deleting-machine' | 'done' | 'failed' | 'cancelled';
 
 export interface ReleaseProgress {

@@ -7,6 +7,7 @@ import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import { historySummary, withWorker } from '../helpers/temporal.ts';
 import { containersOf } from '../helpers/projects.ts';
+import { generateTestKey } from '../helpers/gpg.ts';
 import { startRelease } from '../../client/release.ts';
 import { REPO_ROOT } from '../../workers/paths.ts';
 
@@ -16,6 +17,7 @@ test('hello-veilid releases all four targets with packages for both arches', asy
   const tag = "v1.4.0-rc.1";
   const version = tag.slice(1);
   const pkgVersion = version.replace('-', '~');
+  process.env.HELLO_VEILID_SIGNING_KEY = generateTestKey().keyFile;
   await withWorker(async ({ client, taskQueue, stateDir }) => {
     const { handle } = await startRelease(client, { project: 'hello-veilid', tag, projectDir: join(REPO_ROOT, 'examples', 'hello-veilid'), taskQueue });
     const result = await handle.result();
@@ -50,5 +52,7 @@ test('hello-veilid releases all four targets with packages for both arches', asy
     const amd = await historySummary(client, `${handle.workflowId}/target/arm64-deb`);
     assert.ok(amd.activities.includes('agentBuild'));
     assert.deepEqual(await containersOf(handle.workflowId), []);
+    assert.equal(result.repositories?.debSuite, 'testing', 'a prerelease deploys to the prerelease suite');
   });
+  delete process.env.HELLO_VEILID_SIGNING_KEY;
 });

@@ -1,0 +1,83 @@
+// Deploys a repository tree atomically: the complete new tree is copied beside the live one
+// (under trees/), marked complete, and `current` is switched to it with one rename(2) of a
+// symlink. Until that rename the old tree is served untouched; a deploy that fails midway
+// leaves it in place. The previous tree is kept for `rollback`.
+import { execFile } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { mkdir, readlink, readdir, rename, rm, symlink, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+
+const run = promisify(execFile);
+const COMPLETE = '.tagship-complete';
+
+export interface DeployInput {
+  project: string;
+  /** The staged tree on this host. */
+  staging: string;
+  /** Deterministic per release run: a retried deploy finds its own copy. */
+  treeId: string;
+}
+
+export interface DeployResult {
+  live: string;
+  previous: string | null;
+}
+
+export interface DeployDeps {
+  repoRoot: string;
+  /** Test hook: fail after the copy started, before the switch. */
+  deployFault?: (treeId: string) => boolean;
+}
+
+async function linkTarget(path: string): Promise<string | null> {
+  return readlink(path).catch(() => null);
+}
+
+/** Points `name` at `target` atomically: a new symlink, renamed over the old one. */
+async function swapLink(dir: string, name: string, target: string): Promise<void> {
+  const tmp = join(dir, `.${name}.${process.pid}.${Date.now()}`);
+  await symlink(target, tmp);
+  await rename(tmp, join(dir, name));
+}
+
+export function createDeployActivities(deps: DeployDeps) {
+  return {
+    async deployRepository(input: DeployInput): Promise<DeployResult> {
+      const root = join(deps.repoRoot, input.project);
+      const trees = join(root, 'trees');
+      const final = join(trees, input.treeId);
+      await mkdir(trees, { recursive: true });
+      if (!existsSync(join(final, COMPLETE))) {
+        const partial = join(trees, `.${input.treeId}.partial`);
+        await rm(partial, { recursive: true, force: true });
+        await run('cp', ['-a', `${input.staging}/.`, partial]);
+        if (deps.deployFault?.(input.treeId)) throw new Error(`injected deploy fault for ${input.treeId}`);
+        await writeFile(join(partial, COMPLETE), new Date().toISOString());
+        await rm(final, { recursive: true, force: true });
+        await rename(partial, final);
+      }
+      const live = await linkTarget(join(root, 'current'));
+      const target = join('trees', input.treeId);
+      if (live !== target) {
+        if (live) await swapLink(root, 'previous', live);
+        await swapLink(root, 'current', target);
+      }
+      // Keep the live and the previous tree; older ones are no longer reachable.
+      const keep = new Set([target, live ?? '', (await linkTarget(join(root, 'previous'))) ?? ''].map((t) => t.split('/').pop()));
+      for (const t of await readdir(trees)) if (!keep.has(t) && !t.startsWith('.')) await rm(join(trees, t), { recursive: true, force: true });
+      return { live: target, previous: live === target ? await linkTarget(join(root, 'previous')) : live };
+    },
+
+    /** Serves the previous tree again (and keeps the one it replaces as the new previous). */
+    async rollbackRepository({ project }: { project: string }): Promise<DeployResult> {
+      const root = join(deps.repoRoot, project);
+      const live = await linkTarget(join(root, 'current'));
+      const previous = await linkTarget(join(root, 'previous'));
+      if (!previous || !existsSync(join(root, previous, COMPLETE))) throw new Error(`${project} has no previous repository tree to roll back to`);
+      await swapLink(root, 'current', previous);
+      if (live) await swapLink(root, 'previous', live);
+      return { live: previous, previous: live };
+    },
+  };
+}

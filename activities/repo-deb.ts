@@ -1,0 +1,143 @@
+// Builds the signed .deb repository of a release: pool/, dists/<suite>/<component>/binary-<arch>/
+// Packages(.gz) with by-hash copies, Release (hashing the index files only — it is made in a
+// fresh tree, so it can never hash an earlier signature), InRelease and Release.gpg.
+// Earlier versions and the other suite are carried over from the live tree.
+import { execFile } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { copyFile, link, mkdir, readFile, readdir, rm, writeFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { promisify } from 'node:util';
+import { gzipSync } from 'node:zlib';
+import type { Channel } from '../core/tag.ts';
+import { nextSuiteState, poolFiles, poolPath, suiteFor, type PackageFile, type SuiteState } from '../core/repo-plan.ts';
+import { withSigner, type SigningKeyRef } from './signing.ts';
+
+const run = promisify(execFile);
+
+export interface DebRepoConfig {
+  component: string;
+  stableSuite: string;
+  prereleaseSuite: string;
+  keepVersions: number;
+  signingKey: SigningKeyRef;
+}
+
+export interface DebRepoInput {
+  project: string;
+  channel: Channel;
+  config: DebRepoConfig;
+  /** The release's .deb files on this host. */
+  packages: string[];
+  /** The deployed tree's deb/ folder, if any: earlier versions and by-hash files come from it. */
+  liveDir: string | null;
+  /** Where to write the new deb/ folder (emptied first). */
+  outDir: string;
+}
+
+export interface DebRepoResult {
+  suite: string;
+  suites: Record<string, number>;
+  fingerprint: string;
+}
+
+const STATE_FILE = '.tagship-repo.json';
+const ARCHES = ['amd64', 'arm64'];
+
+async function placeFile(from: string, to: string): Promise<void> {
+  await mkdir(dirname(to), { recursive: true });
+  // Hard links keep the staging tree cheap; copy when they cross file systems.
+  await link(from, to).catch(() => copyFile(from, to));
+}
+
+async function describeDeb(path: string): Promise<PackageFile> {
+  const { stdout } = await run('dpkg-deb', ['-f', path, 'Package', 'Version', 'Architecture']);
+  const f = Object.fromEntries(stdout.trim().split('\n').map((l) => l.split(': ', 2) as [string, string]));
+  return { file: path.split('/').pop()!, name: f.Package!, version: f.Version!, arch: f.Architecture! };
+}
+
+function sha256(b: Buffer): string {
+  return createHash('sha256').update(b).digest('hex');
+}
+
+export async function buildDebRepository(input: DebRepoInput): Promise<DebRepoResult> {
+  const { config, outDir } = input;
+  const suite = suiteFor(input.channel, { stable: config.stableSuite, prerelease: config.prereleaseSuite });
+  const previous: SuiteState = input.liveDir && existsSync(join(input.liveDir, STATE_FILE)) ? (JSON.parse(await readFile(join(input.liveDir, STATE_FILE), 'utf8')) as SuiteState) : {};
+  const added = await Promise.all(input.packages.map(describeDeb));
+  const state = nextSuiteState(previous, suite, added, config.keepVersions);
+
+  await rm(outDir, { recursive: true, force: true });
+  await mkdir(outDir, { recursive: true });
+  const newByFile = new Map(input.packages.map((p) => [p.split('/').pop()!, p]));
+  const all = new Map<string, PackageFile>();
+  for (const f of Object.values(state).flat()) all.set(f.file, f);
+  for (const file of poolFiles(state)) {
+    const f = all.get(file)!;
+    const rel = poolPath(config.component, f);
+    const from = newByFile.get(file) ?? join(input.liveDir ?? '', rel);
+    if (!existsSync(from)) throw new Error(`pool file ${rel} is listed in the live repository's state but missing from its pool`);
+    await placeFile(from, join(outDir, rel));
+  }
+
+  const counts: Record<string, number> = {};
+  for (const [name, files] of Object.entries(state)) {
+    counts[name] = files.length;
+    const suiteDir = join(outDir, 'dists', name);
+    for (const arch of ARCHES) {
+      // apt-ftparchive scans a folder: give it one holding just this suite's files for this arch.
+      const scan = join(outDir, '.scan', name, arch);
+      for (const f of files.filter((x) => x.arch === arch || x.arch === 'all')) {
+        await placeFile(join(outDir, poolPath(config.component, f)), join(scan, poolPath(config.component, f)));
+      }
+      const { stdout } = existsSync(join(scan, 'pool')) ? await run('apt-ftparchive', ['packages', 'pool'], { cwd: scan, maxBuffer: 64 << 20 }) : { stdout: '' };
+      const binDir = join(suiteDir, config.component, `binary-${arch}`);
+      await mkdir(binDir, { recursive: true });
+      const packages = Buffer.from(stdout);
+      const gz = gzipSync(packages, { level: 9 });
+      await writeFile(join(binDir, 'Packages'), packages);
+      await writeFile(join(binDir, 'Packages.gz'), gz);
+    }
+    await rm(join(outDir, '.scan', name), { recursive: true, force: true });
+    const { stdout: release } = await run('apt-ftparchive', [
+      '-o', `APT::FTPArchive::Release::Origin=${input.project}`,
+      '-o', `APT::FTPArchive::Release::Label=${input.project}`,
+      '-o', `APT::FTPArchive::Release::Suite=${name}`,
+      '-o', `APT::FTPArchive::Release::Codename=${name}`,
+      '-o', `APT::FTPArchive::Release::Architectures=${ARCHES.join(' ')}`,
+      '-o', `APT::FTPArchive::Release::Components=${config.component}`,
+      '-o', 'APT::FTPArchive::Release::Acquire-By-Hash=yes',
+      'release', '.',
+    ], { cwd: suiteDir });
+    await writeFile(join(suiteDir, 'Release'), release);
+    // by-hash copies, this generation's and the live tree's, so a client that read the old
+    // InRelease just before the switch still finds the indexes it names.
+    for (const arch of ARCHES) {
+      const rel = join(config.component, `binary-${arch}`);
+      const byHash = join(suiteDir, rel, 'by-hash', 'SHA256');
+      await mkdir(byHash, { recursive: true });
+      for (const idx of ['Packages', 'Packages.gz']) {
+        const content = await readFile(join(suiteDir, rel, idx));
+        await writeFile(join(byHash, sha256(content)), content);
+      }
+      const liveByHash = input.liveDir ? join(input.liveDir, 'dists', name, rel, 'by-hash', 'SHA256') : null;
+      if (liveByHash && existsSync(liveByHash)) {
+        const liveIndexes = await Promise.all(['Packages', 'Packages.gz'].map((i) => readFile(join(input.liveDir!, 'dists', name, rel, i)).then(sha256).catch(() => '')));
+        for (const h of await readdir(liveByHash)) if (liveIndexes.includes(h)) await placeFile(join(liveByHash, h), join(byHash, h));
+      }
+    }
+  }
+  await rm(join(outDir, '.scan'), { recursive: true, force: true });
+  await writeFile(join(outDir, STATE_FILE), JSON.stringify(state, null, 2) + '\n');
+
+  const fingerprint = await withSigner(config.signingKey, async (signer) => {
+    for (const name of Object.keys(state)) {
+      const suiteDir = join(outDir, 'dists', name);
+      await signer.detachSign(join(suiteDir, 'Release'), join(suiteDir, 'Release.gpg'));
+      await signer.clearsign(join(suiteDir, 'Release'), join(suiteDir, 'InRelease'));
+    }
+    await signer.exportPublic(join(outDir, `${input.project}-archive-keyring.asc`), join(outDir, `${input.project}-archive-keyring.gpg`));
+    return signer.fingerprint;
+  });
+  return { suite, suites: counts, fingerprint };
+}
