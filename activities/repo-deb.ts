@@ -1,7 +1,9 @@
 // Builds the signed .deb repository of a release: pool/, dists/<suite>/<component>/binary-<arch>/
 // Packages(.gz) with by-hash copies, Release (hashing the index files only — it is made in a
 // fresh tree, so it can never hash an earlier signature), InRelease and Release.gpg.
-// Earlier versions and the other suite are carried over from the live tree.
+// Earlier versions and the other suite are carried over from the live tree; files the live
+// indexes name stay in the pool for one more generation, so switching trees never breaks a
+// client that is between reading an index and fetching a package.
 import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { copyFile, link, mkdir, readFile, readdir, rm, writeFile } from 'node:fs/promises';
@@ -71,8 +73,10 @@ export async function buildDebRepository(input: DebRepoInput): Promise<DebRepoRe
   await mkdir(outDir, { recursive: true });
   const newByFile = new Map(input.packages.map((p) => [p.split('/').pop()!, p]));
   const all = new Map<string, PackageFile>();
-  for (const f of Object.values(state).flat()) all.set(f.file, f);
-  for (const file of poolFiles(state)) {
+  for (const f of [...Object.values(previous).flat(), ...Object.values(state).flat()]) all.set(f.file, f);
+  // The pool keeps the previous generation's files one generation longer: a client that read
+  // the old index just before the switch must still find every package it names.
+  for (const file of [...new Set([...poolFiles(state), ...poolFiles(previous)])]) {
     const f = all.get(file)!;
     const rel = poolPath(config.component, f);
     const from = newByFile.get(file) ?? join(input.liveDir ?? '', rel);

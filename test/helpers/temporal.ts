@@ -92,3 +92,18 @@ export async function activityCounts(client: Client, workflowId: string): Promis
   for (const a of activities) counts[a] = (counts[a] ?? 0) + 1;
   return counts;
 }
+
+/** Everything a workflow's history holds as text, payloads decoded: what an operator (or an
+ *  attacker with the history) could read. */
+export async function historyText(client: Client, workflowId: string): Promise<string> {
+  const history = await client.workflow.getHandle(workflowId).fetchHistory();
+  const parts: string[] = [];
+  const walk = (v: unknown): void => {
+    if (v instanceof Uint8Array) parts.push(Buffer.from(v).toString('utf8'));
+    else if (Array.isArray(v)) v.forEach(walk);
+    else if (v && typeof v === 'object') Object.values(v).forEach(walk);
+    else if (typeof v === 'string') parts.push(v);
+  };
+  walk(history);
+  return parts.join('\n');
+}

@@ -2,10 +2,10 @@
 // in a clean Debian container.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { cpSync, mkdtempSync, readdirSync, writeFileSync, existsSync } from 'node:fs';
+import { cpSync, mkdtempSync, readdirSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
-import { withWorker } from '../helpers/temporal.ts';
+import { historyText, withWorker } from '../helpers/temporal.ts';
 import { generateTestKey, publicKeyring } from '../helpers/gpg.ts';
 import { aptScript, inContainer } from '../helpers/clients.ts';
 import { startRepoServer } from '../../providers/reposerver/server.ts';
@@ -26,7 +26,8 @@ test('apt-get installs the released package from the signed repository, and refu
     const server = await startRepoServer({ root: join(stateDir, 'repo-server') });
     try {
       const targets = ['amd64-deb', 'arm64-deb'];
-      const first = await (await startRelease(client, { project: 'hello-veilid', tag: 'v1.4.0', projectDir: dir, taskQueue, targets })).handle.result();
+      const started = await startRelease(client, { project: 'hello-veilid', tag: 'v1.4.0', projectDir: dir, taskQueue, targets });
+      const first = await started.handle.result();
       assert.equal(first.repositories?.debSuite, 'stable');
 
       const keys = mkdtempSync(join(tmpdir(), 'tagship-keys-'));
@@ -58,6 +59,19 @@ test('apt-get installs the released package from the signed repository, and refu
       const release = await (await fetch(`${server.url}/hello-veilid/deb/dists/stable/Release`)).text();
       assert.doesNotMatch(release, /InRelease|Release\.gpg/, 'Release hashes index files only, never signatures');
       assert.ok(existsSync(join(stateDir, 'repo-server', 'hello-veilid', 'previous')), 'the previous tree is kept for rollback');
+
+      // No key material and no agent token in any history of the release.
+      const secrets = [
+        ...key.secretArmored.split('\n').filter((l) => l.length >= 60).slice(2, 6),
+        readFileSync(join(stateDir, 'agent-token'), 'utf8').trim(),
+      ];
+      assert.ok(secrets.length >= 4);
+      const ids = [started.handle.workflowId, ...targets.map((t) => `${started.handle.workflowId}/target/${t}`), 'repo-deploy:hello-veilid'];
+      for (const id of ids) {
+        const text = await historyText(client, id);
+        assert.ok(text.length > 1000, `${id} has a history to search`);
+        for (const secret of secrets) assert.ok(!text.includes(secret), `${id} must not contain secret material`);
+      }
     } finally {
       await server.close();
       delete process.env.HELLO_VEILID_SIGNING_KEY;

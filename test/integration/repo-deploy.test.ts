@@ -1,0 +1,135 @@
+// Atomic deploys, seen from a reader: while trees are switched, every read is consistent; a
+// deploy that fails midway leaves the old tree served byte for byte; rollback serves the
+// previous tree again.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, readdirSync, realpathSync, statSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import { tmpdir } from 'node:os';
+import { generateTestKey } from '../helpers/gpg.ts';
+import { buildDebRepository } from '../../activities/repo-deb.ts';
+import { createDeployActivities } from '../../activities/deploy.ts';
+import { startRepoServer } from '../../providers/reposerver/server.ts';
+
+const sha256 = (b: Buffer) => createHash('sha256').update(b).digest('hex');
+
+/** A tiny .deb of the given version, made with the real dpkg-deb. */
+function makeDeb(dir: string, version: string): string {
+  const root = mkdtempSync(join(tmpdir(), 'tagship-deb-'));
+  mkdirSync(join(root, 'DEBIAN'));
+  mkdirSync(join(root, 'usr', 'share', 'x'), { recursive: true });
+  execFileSync('sh', ['-c', `printf 'Package: x\\nVersion: ${version}\\nArchitecture: amd64\\nMaintainer: t <t@example.invalid>\\nDescription: x\\n' > ${root}/DEBIAN/control; head -c 20000 /dev/urandom > ${root}/usr/share/x/data`]);
+  const out = join(dir, `x_${version}_amd64.deb`);
+  execFileSync('dpkg-deb', ['--root-owner-group', '--build', root, out], { stdio: 'ignore' });
+  return out;
+}
+
+/** Builds N trees in sequence, each from the one before, as successive releases would. */
+async function successiveTrees(n: number, keyFile: string): Promise<string[]> {
+  const work = mkdtempSync(join(tmpdir(), 'tagship-trees-'));
+  const trees: string[] = [];
+  for (let i = 0; i < n; i++) {
+    const tree = join(work, `t${i}`);
+    await buildDebRepository({
+      project: 'x',
+      channel: 'stable',
+      config: { component: 'main', stableSuite: 'stable', prereleaseSuite: 'testing', keepVersions: 3, signingKey: { keyFile } },
+      packages: [makeDeb(work, `1.0.${i}`)],
+      liveDir: i ? join(trees[i - 1]!, 'deb') : null,
+      outDir: join(tree, 'deb'),
+    });
+    trees.push(tree);
+  }
+  return trees;
+}
+
+function digestTree(dir: string): string {
+  const h = createHash('sha256');
+  const walk = (d: string) => {
+    for (const name of readdirSync(d).sort()) {
+      const p = join(d, name);
+      if (statSync(p).isDirectory()) walk(p);
+      else h.update(relative(dir, p)).update(readFileSync(p));
+    }
+  };
+  walk(dir);
+  return h.digest('hex');
+}
+
+test('readers see only consistent repositories while deploys switch trees', async () => {
+  const key = generateTestKey();
+  const trees = await successiveTrees(6, key.keyFile);
+  const repoRoot = mkdtempSync(join(tmpdir(), 'tagship-reporoot-'));
+  const { deployRepository } = createDeployActivities({ repoRoot });
+  await deployRepository({ project: 'x', staging: trees[0]!, treeId: 't0' });
+  const server = await startRepoServer({ root: repoRoot });
+  const base = `${server.url}/x/deb`;
+  let reads = 0;
+  let inconsistent = 0;
+  const problems: string[] = [];
+  const versionsSeen = new Set<string>();
+  let deploying = true;
+
+  const reader = (async () => {
+    // Bounded: stops when the deploys are done, or after 2,000 reads.
+    while (deploying && reads < 2000) {
+      reads++;
+      const inRelease = await (await fetch(`${base}/dists/stable/InRelease`)).text();
+      const m = /^ ([0-9a-f]{64}) +\d+ main\/binary-amd64\/Packages$/m.exec(inRelease);
+      const packagesRes = m ? await fetch(`${base}/dists/stable/main/binary-amd64/by-hash/SHA256/${m[1]}`) : null;
+      const packages = packagesRes?.ok ? Buffer.from(await packagesRes.arrayBuffer()) : null;
+      if (!m || !packages || sha256(packages) !== m[1]) {
+        inconsistent++;
+        problems.push(!m ? `InRelease without a Packages hash: ${inRelease.slice(0, 80)}` : `by-hash ${m[1]} -> ${packagesRes?.status}`);
+        continue;
+      }
+      const entry = /Version: (\S+)\n[\s\S]*?Filename: (\S+)\n[\s\S]*?SHA256: ([0-9a-f]{64})/.exec(packages.toString());
+      const deb = entry ? await fetch(`${base}/${entry[2]}`) : null;
+      if (!entry || !deb?.ok || sha256(Buffer.from(await deb.arrayBuffer())) !== entry[3]) {
+        inconsistent++;
+        problems.push(`package ${entry?.[2]} -> ${deb?.status}`);
+      }
+      else versionsSeen.add(entry[1]!);
+    }
+  })();
+  for (let i = 1; i < trees.length; i++) {
+    await deployRepository({ project: 'x', staging: trees[i]!, treeId: `t${i}` });
+    await new Promise((r) => setTimeout(r, 150));
+  }
+  deploying = false;
+  await reader;
+  await server.close();
+  console.log(`consistency: ${reads} reads across ${trees.length - 1} switches, ${inconsistent} inconsistent, versions seen: ${[...versionsSeen].sort().join(' ')}`);
+  assert.equal(inconsistent, 0, problems.join('\n'));
+  assert.ok(reads > 20, `enough reads to mean something (${reads})`);
+  assert.ok(versionsSeen.size >= 2, 'the reader saw the switch happen');
+});
+
+test('a deploy that fails midway leaves the previous tree served byte for byte; rollback restores the previous tree', async () => {
+  const key = generateTestKey();
+  const trees = await successiveTrees(3, key.keyFile);
+  const repoRoot = mkdtempSync(join(tmpdir(), 'tagship-reporoot-'));
+  const good = createDeployActivities({ repoRoot });
+  const failing = createDeployActivities({ repoRoot, deployFault: (id) => id === 't2' });
+  await good.deployRepository({ project: 'x', staging: trees[0]!, treeId: 't0' });
+  await good.deployRepository({ project: 'x', staging: trees[1]!, treeId: 't1' });
+  const server = await startRepoServer({ root: repoRoot });
+  const live = () => realpathSync(join(repoRoot, 'x', 'current'));
+  const before = digestTree(live());
+  const servedBefore = await (await fetch(`${server.url}/x/deb/dists/stable/InRelease`)).text();
+
+  await assert.rejects(failing.deployRepository({ project: 'x', staging: trees[2]!, treeId: 't2' }), /injected deploy fault/);
+  assert.equal(digestTree(live()), before, 'the live tree is unchanged, byte for byte');
+  assert.equal(await (await fetch(`${server.url}/x/deb/dists/stable/InRelease`)).text(), servedBefore);
+
+  // The retried deploy completes; then rollback serves t1 again.
+  await good.deployRepository({ project: 'x', staging: trees[2]!, treeId: 't2' });
+  assert.match(live(), /t2$/);
+  await good.rollbackRepository({ project: 'x' });
+  assert.match(live(), /t1$/);
+  assert.equal(digestTree(live()), before);
+  assert.equal(await (await fetch(`${server.url}/x/deb/dists/stable/InRelease`)).text(), servedBefore);
+  await server.close();
+});
