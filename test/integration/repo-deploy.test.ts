@@ -62,7 +62,8 @@ test('readers see only consistent repositories while deploys switch trees', asyn
   const key = generateTestKey();
   const trees = await successiveTrees(6, key.keyFile);
   const repoRoot = mkdtempSync(join(tmpdir(), 'tagship-reporoot-'));
-  const { deployRepository } = createDeployActivities({ repoRoot });
+  const deploy = createDeployActivities({ repoRoot });
+  const deployRepository = (i: Parameters<typeof deploy.deployRepository>[0]) => deploy.deployRepository(i);
   await deployRepository({ project: 'x', staging: trees[0]!, treeId: 't0' });
   const server = await startRepoServer({ root: repoRoot });
   const base = `${server.url}/x/deb`;
