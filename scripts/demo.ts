@@ -14,7 +14,8 @@ import { createOrchestratorWorker } from '../workers/orchestrator.ts';
 import { DEFAULT_STATE_DIR, REPO_ROOT } from '../workers/paths.ts';
 import { startRelease, InputError } from '../client/release.ts';
 import { followProgress } from '../client/progress.ts';
-import { ensureDemoServer, stopDemoServer } from './lib/demo-server.ts';
+import { ensureDemoRepoServer, ensureDemoServer, stopDemoRepoServer, stopDemoServer } from './lib/demo-server.ts';
+import { demoSigningKey } from './lib/demo-key.ts';
 import { TEMPORAL_BIN } from './lib/temporal-server.ts';
 
 const PROJECT = 'hello-veilid';
@@ -44,6 +45,7 @@ async function main(): Promise<void> {
   const settings = parseSettings(process.env, DEFAULT_STATE_DIR);
   if (opts.stop) {
     console.log(stopDemoServer(settings.stateDir));
+    console.log(stopDemoRepoServer(settings.stateDir));
     return;
   }
 
@@ -51,6 +53,12 @@ async function main(): Promise<void> {
   Runtime.install({ logger: new DefaultLogger('WARN') });
   const server = await ensureDemoServer(settings.stateDir);
   console.log(`Temporal dev server ${server.reused ? 'reused' : 'started'} at ${server.address} (pid ${server.pid}); Web UI ${server.uiUrl}`);
+  const repoRoot = join(settings.stateDir, 'repo-server');
+  const repoServer = await ensureDemoRepoServer(settings.stateDir, repoRoot);
+  console.log(`Repo server ${repoServer.reused ? 'reused' : 'started'} at ${repoServer.url} (pid ${repoServer.pid})`);
+  // A throwaway signing key for the example's repositories, made once; tagship.yml names it
+  // through the worker's environment, so the key never enters a workflow.
+  process.env.HELLO_VEILID_SIGNING_KEY ??= demoSigningKey(settings.stateDir);
   const connection = await Connection.connect({ address: server.address });
   const client = new Client({ connection, namespace: settings.namespace });
   const workerConnection = await NativeConnection.connect({ address: server.address });
@@ -61,6 +69,7 @@ async function main(): Promise<void> {
     stateDir: settings.stateDir,
     temporalAddress: server.address,
     client,
+    repoRoot,
     gatewayPort: settings.gatewayPort,
     ...(settings.agentToken ? { agentToken: settings.agentToken } : {}),
   });
@@ -88,6 +97,12 @@ async function main(): Promise<void> {
       for (const a of t.manifest.artifacts) console.log(`    ${a.name}  ${a.size} bytes  sha256 ${a.sha256}`);
     }
     console.log(`Artifacts: ${join(settings.stateDir, 'artifacts', r.project, r.version)}`);
+    if (r.repositories?.debSuite) {
+      const repo = `${repoServer.url}/${r.project}/deb`;
+      console.log(`\nSigned apt repository deployed (${r.repositories.live}). To install ${r.project} from it:`);
+      console.log(`  curl -fsSL ${repo}/${r.project}-archive-keyring.gpg | sudo tee /usr/share/keyrings/${r.project}.gpg >/dev/null`);
+      console.log(`  echo "deb [signed-by=/usr/share/keyrings/${r.project}.gpg] ${repo} ${r.repositories.debSuite} main" | sudo tee /etc/apt/sources.list.d/${r.project}.list && sudo apt-get update && sudo apt-get install ${r.project}`);
+    }
   } else {
     const cause = outcome.err instanceof WorkflowFailedError ? (outcome.err.cause?.message ?? outcome.err.message) : String(outcome.err);
     console.log(`\nRelease ${tag} FAILED:\n${cause}`);

@@ -1,6 +1,8 @@
 // The demo's persistent Temporal dev server: SQLite under .tagship/, Web UI on 8233. Started
 // once, reused by later demos, left running for inspection until `npm run demo -- --stop`.
-import { existsSync, readFileSync, writeFileSync, rmSync } from 'node:fs';
+import { existsSync, openSync, readFileSync, writeFileSync, rmSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { REPO_ROOT } from '../../workers/paths.ts';
 import { join } from 'node:path';
 import { ensureSearchAttributes, portAnswers, startDevServer } from './temporal-server.ts';
 
@@ -55,4 +57,35 @@ export function stopDemoServer(stateDir: string): string {
   if (!alive(rec.pid)) return `demo server (pid ${rec.pid}) had already stopped`;
   process.kill(rec.pid, 'SIGTERM');
   return `stopped the demo server (pid ${rec.pid}); its history stays in ${join(stateDir, 'temporal.db')}`;
+}
+
+export const DEMO_REPO_PORT = 8480;
+
+/** The demo's repo server, started detached like the Temporal server and stopped with it. */
+export async function ensureDemoRepoServer(stateDir: string, repoRoot: string): Promise<{ url: string; pid: number; reused: boolean }> {
+  const recordFile = join(stateDir, 'demo-repo-server.json');
+  const url = `http://127.0.0.1:${DEMO_REPO_PORT}`;
+  if (existsSync(recordFile)) {
+    const rec = JSON.parse(readFileSync(recordFile, 'utf8')) as { pid: number };
+    if (alive(rec.pid) && (await portAnswers(DEMO_REPO_PORT))) return { url, pid: rec.pid, reused: true };
+    rmSync(recordFile, { force: true });
+  }
+  if (await portAnswers(DEMO_REPO_PORT)) throw new Error(`port ${DEMO_REPO_PORT} is taken by a process tagship did not start; stop it and run the demo again`);
+  const out = openSync(join(stateDir, 'logs', 'repo-server.log'), 'a');
+  const child = spawn(process.execPath, ['--import', 'tsx', join(REPO_ROOT, 'scripts', 'repo-server.ts'), '--port', String(DEMO_REPO_PORT), '--root', repoRoot], { cwd: REPO_ROOT, stdio: ['ignore', out, out], detached: true });
+  child.unref();
+  for (let i = 0; i < 100 && !(await portAnswers(DEMO_REPO_PORT)); i++) await new Promise((r) => setTimeout(r, 100));
+  if (!(await portAnswers(DEMO_REPO_PORT))) throw new Error(`the repo server did not start; see ${join(stateDir, 'logs', 'repo-server.log')}`);
+  writeFileSync(recordFile, JSON.stringify({ pid: child.pid }));
+  return { url, pid: child.pid!, reused: false };
+}
+
+export function stopDemoRepoServer(stateDir: string): string {
+  const recordFile = join(stateDir, 'demo-repo-server.json');
+  if (!existsSync(recordFile)) return 'no demo repo server is recorded as running';
+  const rec = JSON.parse(readFileSync(recordFile, 'utf8')) as { pid: number };
+  rmSync(recordFile, { force: true });
+  if (!alive(rec.pid)) return `demo repo server (pid ${rec.pid}) had already stopped`;
+  process.kill(rec.pid, 'SIGTERM');
+  return `stopped the demo repo server (pid ${rec.pid})`;
 }
