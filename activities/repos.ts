@@ -2,6 +2,7 @@
 // its targets stored; deploy.ts then makes it live. The signing key is named in tagship.yml by
 // a path on the worker, or `env:NAME` for a path in the worker's environment — never the key.
 import { existsSync } from 'node:fs';
+import { cp, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Channel } from '../core/tag.ts';
 import type { TagshipConfig } from '../core/config/schema.ts';
@@ -9,6 +10,8 @@ import { FailureType, nonRetryable } from '../core/failures.ts';
 import type { ArtifactStore } from '../ports/artifacts.ts';
 import { buildDebRepository, type DebRepoResult } from './repo-deb.ts';
 import type { SigningKeyRef } from './signing.ts';
+import { buildRpmRepository, type RpmRepoResult } from './repo-rpm.ts';
+import type Docker from 'dockerode';
 
 export interface BuildRepositoriesInput {
   project: string;
@@ -23,12 +26,16 @@ export interface BuildRepositoriesInput {
 export interface BuildRepositoriesResult {
   staging: string;
   deb?: DebRepoResult;
+  rpm?: RpmRepoResult;
 }
 
 export interface RepositoryDeps {
   stateDir: string;
   repoRoot: string;
   artifacts: ArtifactStore;
+  docker: Docker;
+  /** The image the rpm repository is built in. */
+  rpmImage: string;
   env?: Record<string, string | undefined>;
 }
 
@@ -52,6 +59,13 @@ async function filesOf(store: ArtifactStore, project: string, version: string, t
   return files;
 }
 
+/** A release that built none of this kind's targets (a partial release) leaves that part of
+ *  the live tree exactly as it is. */
+async function carryOver(live: string, staging: string, kind: 'deb' | 'rpm'): Promise<void> {
+  await rm(join(staging, kind), { recursive: true, force: true });
+  if (existsSync(join(live, kind))) await cp(join(live, kind), join(staging, kind), { recursive: true, preserveTimestamps: true });
+}
+
 export function createRepositoryActivities(deps: RepositoryDeps) {
   const env = deps.env ?? process.env;
   return {
@@ -62,8 +76,8 @@ export function createRepositoryActivities(deps: RepositoryDeps) {
       const deb = input.repositories.deb;
       if (deb) {
         const packages = await filesOf(deps.artifacts, input.project, input.version, input.targets.filter((t) => t.os === 'deb').map((t) => t.name), '.deb');
-        if (!packages.length) throw nonRetryable(FailureType.ConfigInvalid, 'repositories.deb is configured but no target with os: deb produced a .deb');
-        result.deb = await buildDebRepository({
+        if (!packages.length) await carryOver(live, staging, 'deb');
+        else result.deb = await buildDebRepository({
           project: input.project,
           channel: input.channel,
           config: { ...deb, signingKey: resolveKey(deb.signingKey, env, 'repositories.deb.signingKey') },
@@ -71,6 +85,30 @@ export function createRepositoryActivities(deps: RepositoryDeps) {
           liveDir: existsSync(join(live, 'deb')) ? join(live, 'deb') : null,
           outDir: join(staging, 'deb'),
         });
+      }
+      const rpm = input.repositories.rpm;
+      if (rpm) {
+        const packages = await filesOf(deps.artifacts, input.project, input.version, input.targets.filter((t) => t.os === 'rpm').map((t) => t.name), '.rpm');
+        if (!packages.length) {
+          await carryOver(live, staging, 'rpm');
+          return result;
+        }
+        const key = resolveKey(rpm.signingKey, env, 'repositories.rpm.signingKey');
+        if (!key.keyFile) throw nonRetryable(FailureType.ConfigInvalid, 'repositories.rpm.signingKey needs a keyFile: the rpm repository is signed inside a container, which gets the key file mounted read-only');
+        result.rpm = await buildRpmRepository(
+          deps.docker,
+          {
+            project: input.project,
+            channel: input.channel,
+            config: { ...rpm, signingKey: key },
+            packages,
+            liveDir: existsSync(join(live, 'rpm')) ? join(live, 'rpm') : null,
+            outDir: join(staging, 'rpm'),
+            image: deps.rpmImage,
+            jobId: input.stagingId.replace(/[^a-zA-Z0-9_.-]/g, '-'),
+          },
+          key.keyFile,
+        );
       }
       return result;
     },

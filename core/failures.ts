@@ -13,6 +13,7 @@ export const FailureType = {
   MachineLost: 'MachineLost',
   ImageMissing: 'ImageMissing',
   PublishConflict: 'PublishConflict',
+  RepositoryFailed: 'RepositoryFailed',
 } as const;
 export type FailureType = (typeof FailureType)[keyof typeof FailureType];
 

@@ -56,13 +56,13 @@ export function agentToken(stateDir: string, given?: string): string {
   return token;
 }
 
-function buildActivities(deps: OrchestratorDeps, gate: DockerMachines, machines: MachineProvider, artifacts: FsArtifactStore) {
+function buildActivities(deps: OrchestratorDeps, docker: Docker, gate: DockerMachines, machines: MachineProvider, artifacts: FsArtifactStore) {
   const repoRoot = deps.repoRoot ?? join(deps.stateDir, 'repo-server');
   return {
     ...createSourceActivities({ stateDir: deps.stateDir }),
     ...createMachineActivities({ provider: machines, ...(deps.client ? { client: deps.client } : {}) }),
     ...createBuildActivities({ provider: gate, shell: gate }),
-    ...createRepositoryActivities({ stateDir: deps.stateDir, repoRoot, artifacts }),
+    ...createRepositoryActivities({ stateDir: deps.stateDir, repoRoot, artifacts, docker, rpmImage: 'tagship/machine:bookworm-amd64' }),
     ...createDeployActivities({ repoRoot, ...(deps.deployFault ? { deployFault: deps.deployFault } : {}) }),
   };
 }
@@ -98,7 +98,7 @@ export async function createOrchestrator(deps: OrchestratorDeps): Promise<Orches
   // The test gate runs in a plain container driven through docker exec, on this host.
   const gate = new DockerMachines({ docker });
   return {
-    activities: buildActivities(deps, gate, machines, artifacts),
+    activities: buildActivities(deps, docker, gate, machines, artifacts),
     gateway,
     machines,
     close: () => gateway.close(),

@@ -76,7 +76,7 @@ export async function release(input: ReleaseInput): Promise<ReleaseResult> {
       });
       enter('deploying', 'copying beside the live tree, then switching');
       const deployed = await deployRepositorySerially({ project: plan.project, staging: built.staging, treeId: built.staging.split('/').pop()! });
-      repositories = { live: deployed.live, ...(built.deb ? { debSuite: built.deb.suite } : {}) };
+      repositories = { live: deployed.live, ...(built.deb ? { debSuite: built.deb.suite } : {}), ...(built.rpm ? { rpmSuite: built.rpm.suite } : {}) };
     }
 
     enter('done', `${targets.length} target(s), ${targets.reduce((n, t) => n + t.manifest.artifacts.length, 0)} artifact(s)`);

@@ -32,7 +32,7 @@ export interface ReleaseResult {
   targets: TargetResult[];
   machineSeconds: number;
   /** Present when the project declares repositories: what was deployed. */
-  repositories?: { live: string; debSuite?: string };
+  repositories?: { live: string; debSuite?: string; rpmSuite?: string };
 }
 
 export type ReleaseStage = 'validating' | 'loading' | 'test-gate' | 'building' | 'publishing' | 'repositories' | 'deploying' | 'done' | 'failed' | 'cancelled';

@@ -35,4 +35,9 @@ const suitesDiffer: Rule = (c) => {
     : [];
 };
 
-export const rules: Rule[] = [uniqueTargetNames, signingKeyGiven, suitesDiffer];
+const repositoriesHaveTargets: Rule = (c) =>
+  (['deb', 'rpm'] as const)
+    .filter((kind) => c.repositories?.[kind] && !c.targets.some((t) => t.os === kind))
+    .map((kind) => ({ path: `repositories.${kind}`, message: `is configured but no target has os: ${kind}; add such a target or remove repositories.${kind}` }));
+
+export const rules: Rule[] = [uniqueTargetNames, signingKeyGiven, suitesDiffer, repositoriesHaveTargets];

@@ -68,7 +68,14 @@ const repositories = z.strictObject({
       signingKey,
     })
     .optional(),
-  rpm: z.strictObject({ keepVersions: z.number().int().positive().default(5), signingKey }).optional(),
+  rpm: z
+    .strictObject({
+      keepVersions: z.number().int().positive().default(5),
+      signingKey,
+      /** Where clients reach the rpm tree (the repo server URL + /<project>/rpm); goes into the .repo file. */
+      baseUrl: z.string().regex(/^https?:\/\/[^\s'"]+$/, 'must be an http(s) URL, e.g. https://packages.example.com/hello-veilid/rpm'),
+    })
+    .optional(),
 });
 
 export const configSchema = z.strictObject({

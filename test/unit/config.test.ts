@@ -99,3 +99,9 @@ test('parseConfig never throws, whatever it is given', () => {
     assert.equal(r.ok, false);
   }
 });
+
+test('a repository kind needs a target of that kind', () => {
+  const errors = errorsOf(minimal + `repositories:\n  rpm: { signingKey: { keyFile: /k }, baseUrl: "http://127.0.0.1:1/x/rpm" }\n`);
+  assert.deepEqual(errors.map((e) => e.path), ['repositories.rpm']);
+  assert.match(errors[0]!.message, /no target has os: rpm/);
+});

@@ -1,0 +1,143 @@
+// Builds the signed .rpm repository of a release inside a container from the machine image,
+// as the seed does with a Rocky container — but started through dockerode and waited on until
+// it exits, its status checked (the seed used a fixed `sleep 2`). The new rpms are signed with
+// rpmsign, indexed with createrepo_c, and repodata/repomd.xml gets a detached signature.
+// Which rpms each suite lists is planned here, with the same keep-N rules as the deb pool;
+// the previous generation's rpms and metadata stay one generation longer, unindexed.
+import { execFile } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { copyFile, mkdir, readFile, readdir, rm, writeFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { promisify } from 'node:util';
+import type Docker from 'dockerode';
+import type { Channel } from '../core/tag.ts';
+import { nextSuiteState, suiteFor, type PackageFile, type SuiteState } from '../core/repo-plan.ts';
+import { MachineLabel } from '../core/names.ts';
+import { FailureType, nonRetryable, tailLines } from '../core/failures.ts';
+import type { SigningKeyRef } from './signing.ts';
+
+const run = promisify(execFile);
+const STATE_FILE = '.tagship-repo.json';
+
+export interface RpmRepoConfig {
+  keepVersions: number;
+  signingKey: SigningKeyRef;
+  /** Where clients reach this rpm tree; written into the .repo file. */
+  baseUrl: string;
+}
+
+/** The .repo file users drop into /etc/yum.repos.d: signatures checked on packages and metadata. */
+export function repoFile(project: string, suite: string, baseUrl: string): string {
+  const base = baseUrl.replace(/\/+$/, '');
+  return [`[${project}-${suite}]`, `name=${project} (${suite})`, `baseurl=${base}/${suite}`, 'enabled=1', 'gpgcheck=1', 'repo_gpgcheck=1', `gpgkey=${base}/RPM-GPG-KEY-${project}`, ''].join('\n');
+}
+
+export interface RpmRepoInput {
+  project: string;
+  channel: Channel;
+  config: RpmRepoConfig;
+  packages: string[];
+  liveDir: string | null;
+  outDir: string;
+  /** The container image with rpm, createrepo_c and gnupg. */
+  image: string;
+  /** For the container's name: a retry replaces the container of an earlier attempt. */
+  jobId: string;
+}
+
+export interface RpmRepoResult {
+  suite: string;
+  suites: Record<string, number>;
+}
+
+async function describeRpm(path: string): Promise<PackageFile> {
+  const { stdout } = await run('rpm', ['-qp', '--nosignature', '--qf', '%{NAME}\\t%{VERSION}-%{RELEASE}\\t%{ARCH}', path]);
+  const [name, version, arch] = stdout.split('\t') as [string, string, string];
+  return { file: path.split('/').pop()!, name, version, arch };
+}
+
+/** The shell script the container runs; every step fails the script (set -e). */
+function containerScript(project: string, suites: string[], fingerprint: string | undefined): string {
+  const lines = [
+    'set -eu',
+    'export GNUPGHOME=$(mktemp -d)',
+    'gpg --batch --quiet --import /key/signing-key 2>/dev/null',
+    `FPR=${fingerprint ? `'${fingerprint}'` : "$(gpg --with-colons --list-secret-keys | awk -F: '/^fpr:/ {print $10; exit}')"}`,
+    'test -n "$FPR" || { echo "no secret key in the key file" >&2; exit 3; }',
+    `gpg --batch --armor --export "$FPR" > /out/RPM-GPG-KEY-${project}`,
+  ];
+  for (const suite of suites) {
+    lines.push(
+      `cd /out/${suite}`,
+      // Sign only what is not signed yet: carried-over rpms keep their signatures.
+      'for f in $(cat .tosign); do rpmsign --define "__gpg $(command -v gpg)" --define "_gpg_name $FPR" --addsign "$f" >/dev/null; done',
+      'rm -f .tosign',
+      'createrepo_c --quiet --pkglist .pkglist --unique-md-filenames .',
+      'rm -f .pkglist',
+      'gpg --batch --yes --local-user "$FPR" --armor --detach-sign -o repodata/repomd.xml.asc repodata/repomd.xml',
+    );
+  }
+  lines.push('echo done');
+  return lines.join('\n');
+}
+
+export async function buildRpmRepository(docker: Docker, input: RpmRepoInput, keyFile: string): Promise<RpmRepoResult> {
+  const suite = suiteFor(input.channel, { stable: 'stable', prerelease: 'testing' });
+  const previous: SuiteState = input.liveDir && existsSync(join(input.liveDir, STATE_FILE)) ? (JSON.parse(await readFile(join(input.liveDir, STATE_FILE), 'utf8')) as SuiteState) : {};
+  const added = await Promise.all(input.packages.map(describeRpm));
+  const state = nextSuiteState(previous, suite, added, input.config.keepVersions);
+  const newByFile = new Map(input.packages.map((p) => [p.split('/').pop()!, p]));
+
+  await rm(input.outDir, { recursive: true, force: true });
+  await mkdir(input.outDir, { recursive: true });
+  for (const [name, files] of Object.entries(state)) {
+    const dir = join(input.outDir, name);
+    await mkdir(dir, { recursive: true });
+    const previousFiles = (previous[name] ?? []).map((f) => f.file);
+    const indexed = files.map((f) => f.file);
+    for (const file of new Set([...indexed, ...previousFiles])) {
+      const from = newByFile.get(file) ?? join(input.liveDir ?? '', name, file);
+      if (!existsSync(from)) throw new Error(`rpm ${file} of suite ${name} is missing from the live repository`);
+      await mkdir(dirname(join(dir, file)), { recursive: true });
+      await copyFile(from, join(dir, file));
+    }
+    await writeFile(join(dir, '.pkglist'), indexed.join('\n') + '\n');
+    await writeFile(join(dir, '.tosign'), indexed.filter((f) => newByFile.has(f)).join('\n') + '\n');
+  }
+
+  const name = `tagship-rpmrepo-${input.jobId}`;
+  await docker.getContainer(name).remove({ force: true }).catch(() => undefined);
+  const container = await docker.createContainer({
+    name,
+    Image: input.image,
+    Cmd: ['sh', '-c', containerScript(input.project, Object.keys(state), input.config.signingKey.fingerprint)],
+    Labels: { [MachineLabel.managed]: 'true', [MachineLabel.role]: 'rpm-repository' },
+    // A TTY makes the logs plain text (no stream multiplexing) for the failure message.
+    Tty: true,
+    HostConfig: { NetworkMode: 'none', Binds: [`${input.outDir}:/out`, `${keyFile}:/key/signing-key:ro`] },
+  });
+  try {
+    await container.start();
+    const { StatusCode } = (await container.wait()) as { StatusCode: number };
+    if (StatusCode !== 0) {
+      const logs = (await container.logs({ stdout: true, stderr: true })).toString('utf8');
+      throw nonRetryable(FailureType.RepositoryFailed, `building the rpm repository failed in its container (exit ${StatusCode}):\n${tailLines(logs)}`);
+    }
+  } finally {
+    await container.remove({ force: true }).catch(() => undefined);
+  }
+
+  // Carry the live repodata files over, unindexed, for clients between repomd.xml and a fetch.
+  for (const name of Object.keys(state)) {
+    const liveRepodata = input.liveDir ? join(input.liveDir, name, 'repodata') : null;
+    if (liveRepodata && existsSync(liveRepodata)) {
+      for (const f of await readdir(liveRepodata)) {
+        const to = join(input.outDir, name, 'repodata', f);
+        if (!existsSync(to) && !f.startsWith('repomd.xml')) await copyFile(join(liveRepodata, f), to);
+      }
+    }
+  }
+  for (const name of Object.keys(state)) await writeFile(join(input.outDir, name, `${input.project}.repo`), repoFile(input.project, name, input.config.baseUrl));
+  await writeFile(join(input.outDir, STATE_FILE), JSON.stringify(state, null, 2) + '\n');
+  return { suite, suites: Object.fromEntries(Object.entries(state).map(([k, v]) => [k, v.length])) };
+}
