@@ -11,6 +11,9 @@ import { tmpdir } from 'node:os';
 import { generateTestKey } from '../helpers/gpg.ts';
 import { buildDebRepository } from '../../activities/repo-deb.ts';
 import { createDeployActivities } from '../../activities/deploy.ts';
+import { buildRpmRepository } from '../../activities/repo-rpm.ts';
+import { gunzipSync } from 'node:zlib';
+import Docker from 'dockerode';
 import { startRepoServer } from '../../providers/reposerver/server.ts';
 
 const sha256 = (b: Buffer) => createHash('sha256').update(b).digest('hex');
@@ -133,4 +136,69 @@ test('a deploy that fails midway leaves the previous tree served byte for byte; 
   assert.equal(digestTree(live()), before);
   assert.equal(await (await fetch(`${server.url}/x/deb/dists/stable/InRelease`)).text(), servedBefore);
   await server.close();
+});
+
+/** A tiny noarch rpm of the given version, made with the real rpmbuild. */
+function makeRpm(dir: string, version: string): string {
+  const top = mkdtempSync(join(tmpdir(), 'tagship-rpm-'));
+  const spec = join(top, 'x.spec');
+  execFileSync('sh', ['-c', `printf 'Name: x\\nVersion: ${version}\\nRelease: 1\\nSummary: x\\nLicense: MIT\\nBuildArch: noarch\\n%%description\\nx\\n%%install\\nmkdir -p %%{buildroot}/usr/share/x && head -c 20000 /dev/urandom > %%{buildroot}/usr/share/x/data\\n%%files\\n/usr/share/x/data\\n' > ${spec}`]);
+  execFileSync('rpmbuild', ['-bb', '--quiet', '--define', `_topdir ${top}`, spec], { stdio: 'ignore' });
+  const out = join(dir, `x-${version}-1.noarch.rpm`);
+  execFileSync('sh', ['-c', `cp ${top}/RPMS/noarch/*.rpm ${out}`]);
+  return out;
+}
+
+test('rpm readers (repomd.xml, primary, an rpm) see only consistent repositories while deploys switch trees', async () => {
+  const key = generateTestKey();
+  const docker = new Docker();
+  const work = mkdtempSync(join(tmpdir(), 'tagship-rpmtrees-'));
+  const trees: string[] = [];
+  for (let i = 0; i < 5; i++) {
+    const tree = join(work, `t${i}`);
+    await buildRpmRepository(docker, {
+      project: 'x', channel: 'stable', config: { keepVersions: 2, signingKey: { keyFile: key.keyFile }, baseUrl: 'http://127.0.0.1:1/x/rpm' },
+      packages: [makeRpm(work, `1.0.${i}`)], liveDir: i ? join(trees[i - 1]!, 'rpm') : null, outDir: join(tree, 'rpm'),
+      image: 'tagship/machine:bookworm-amd64', jobId: `consistency-${i}`,
+    }, key.keyFile);
+    trees.push(tree);
+  }
+  const repoRoot = mkdtempSync(join(tmpdir(), 'tagship-reporoot-'));
+  const deploy = createDeployActivities({ repoRoot });
+  await deploy.deployRepository({ project: 'x', staging: trees[0]!, treeId: 't0' });
+  const server = await startRepoServer({ root: repoRoot });
+  const base = `${server.url}/x/rpm/stable`;
+  let reads = 0;
+  const problems: string[] = [];
+  const seen = new Set<string>();
+  let deploying = true;
+  const reader = (async () => {
+    while (deploying && reads < 2000) {
+      reads++;
+      const repomd = await (await fetch(`${base}/repodata/repomd.xml`)).text();
+      const m = /<data type="primary">[\s\S]*?<checksum type="sha256">([0-9a-f]{64})<\/checksum>[\s\S]*?<location href="([^"]+)"/.exec(repomd);
+      const primaryRes = m ? await fetch(`${base}/${m[2]}`) : null;
+      const primaryGz = primaryRes?.ok ? Buffer.from(await primaryRes.arrayBuffer()) : null;
+      if (!m || !primaryGz || sha256(primaryGz) !== m[1]) {
+        problems.push(`primary ${m?.[2]} -> ${primaryRes?.status}`);
+        continue;
+      }
+      const primary = gunzipSync(primaryGz).toString();
+      const p = /<version epoch="\d+" ver="([^"]+)"[\s\S]*?<checksum type="sha256" pkgid="YES">([0-9a-f]{64})<\/checksum>[\s\S]*?<location href="([^"]+)"/.exec(primary);
+      const rpm = p ? await fetch(`${base}/${p[3]}`) : null;
+      if (!p || !rpm?.ok || sha256(Buffer.from(await rpm.arrayBuffer())) !== p[2]) problems.push(`rpm ${p?.[3]} -> ${rpm?.status}`);
+      else seen.add(p[1]!);
+    }
+  })();
+  for (let i = 1; i < trees.length; i++) {
+    await deploy.deployRepository({ project: 'x', staging: trees[i]!, treeId: `t${i}` });
+    await new Promise((r) => setTimeout(r, 150));
+  }
+  deploying = false;
+  await reader;
+  await server.close();
+  console.log(`rpm consistency: ${reads} reads across ${trees.length - 1} switches, ${problems.length} inconsistent, versions seen: ${[...seen].sort().join(' ')}`);
+  assert.deepEqual(problems, []);
+  assert.ok(reads > 20);
+  assert.ok(seen.size >= 2, 'the reader saw the switch happen');
 });
