@@ -16,6 +16,10 @@ import { startRelease, InputError } from '../client/release.ts';
 import { followProgress } from '../client/progress.ts';
 import { ensureDemoRepoServer, ensureDemoServer, stopDemoRepoServer, stopDemoServer } from './lib/demo-server.ts';
 import { demoSigningKey } from './lib/demo-key.ts';
+import { randomBytes } from 'node:crypto';
+import { startPypiServer } from '../test/servers/pypi.ts';
+import { startCratesRegistry } from '../test/servers/crates-registry.ts';
+import { registryEnvName } from '../activities/registries.ts';
 import { TEMPORAL_BIN } from './lib/temporal-server.ts';
 
 const PROJECT = 'hello-veilid';
@@ -74,6 +78,19 @@ async function main(): Promise<void> {
     ...(settings.agentToken ? { agentToken: settings.agentToken } : {}),
   });
 
+  // The registries the example publishes to: a real pypiserver and a cargo registry on
+  // loopback, for this run. Their URLs and tokens reach the worker through its environment.
+  const tokens = { pypi: `pypi-${randomBytes(12).toString('hex')}`, crates: `crates-${randomBytes(12).toString('hex')}` };
+  const pypi = await startPypiServer({ token: tokens.pypi });
+  const crates = await startCratesRegistry({ token: tokens.crates });
+  Object.assign(process.env, {
+    [registryEnvName('local', 'URL')]: crates.indexUrl,
+    [registryEnvName('local', 'TOKEN')]: tokens.crates,
+    [registryEnvName('local-pypi', 'URL')]: pypi.url,
+    [registryEnvName('local-pypi', 'TOKEN')]: tokens.pypi,
+  });
+  console.log(`Registries for this run: pypiserver ${pypi.url}, cargo registry ${crates.url}`);
+
   const tag = opts.tag ?? (await nextFreeTag(client, 'v1.4.0'));
   const began = Date.now();
   const outcome = await worker.runUntil(async () => {
@@ -97,6 +114,8 @@ async function main(): Promise<void> {
       for (const a of t.manifest.artifacts) console.log(`    ${a.name}  ${a.size} bytes  sha256 ${a.sha256}`);
     }
     console.log(`Artifacts: ${join(settings.stateDir, 'artifacts', r.project, r.version)}`);
+    if (r.published?.crates) console.log(`Published crates: ${Object.entries(r.published.crates).map(([k, v]) => `${k} (${v})`).join(', ')}`);
+    if (r.published?.python) console.log(`Published Python dists: ${Object.entries(r.published.python).map(([k, v]) => `${k} (${v})`).join(', ')}`);
     if (r.repositories?.debSuite) {
       const repo = `${repoServer.url}/${r.project}/deb`;
       console.log(`\nSigned apt repository deployed (${r.repositories.live}). To install ${r.project} from it:`);
@@ -111,6 +130,8 @@ async function main(): Promise<void> {
   console.log(`\nHistory in the Web UI: ${link}`);
   console.log(`History on the command line: ${TEMPORAL_BIN} workflow show --address ${server.address} -w '${outcome.handle.workflowId}'`);
   console.log(`The Temporal server keeps running for inspection; stop it with: npm run demo -- --stop`);
+  await pypi.close();
+  await crates.close();
   await workerConnection.close();
   await connection.close();
 }

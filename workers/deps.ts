@@ -13,6 +13,7 @@ import { createMachineActivities } from '../activities/machines.ts';
 import { createBuildActivities } from '../activities/build.ts';
 import { createRepositoryActivities } from '../activities/repos.ts';
 import { createDeployActivities } from '../activities/deploy.ts';
+import { createPublishActivities } from '../activities/publish.ts';
 import type { MachineProvider } from '../ports/machines.ts';
 import { AGENT_BUNDLE_RELATIVE, buildAgentBundle } from './agent-bundle.ts';
 import { REPO_ROOT } from './paths.ts';
@@ -63,6 +64,7 @@ function buildActivities(deps: OrchestratorDeps, docker: Docker, gate: DockerMac
     ...createMachineActivities({ provider: machines, ...(deps.client ? { client: deps.client } : {}) }),
     ...createBuildActivities({ provider: gate, shell: gate }),
     ...createRepositoryActivities({ stateDir: deps.stateDir, repoRoot, artifacts, docker, rpmImage: 'tagship/machine:bookworm-amd64' }),
+    ...createPublishActivities({ artifacts }),
     ...createDeployActivities({ repoRoot, ...(deps.deployFault ? { deployFault: deps.deployFault } : {}) }),
   };
 }

@@ -48,6 +48,13 @@ export const Profiles = {
     startToCloseTimeout: '1 minute',
     retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumAttempts: 5 },
   },
+  /** Publishing to a registry: uploads of a few MB; retried with backoff for registry hiccups
+   *  (safe: every publish first asks the registry what it already has). */
+  publish: {
+    startToCloseTimeout: '10 minutes',
+    heartbeatTimeout: '2 minutes',
+    retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumInterval: '30 seconds', maximumAttempts: 4, nonRetryableErrorTypes: NON_RETRYABLE },
+  },
   /** Indexing and signing repositories: local tools over the release's packages, seconds to
    *  minutes; retried a few times (a retry rebuilds the same staging folder). */
   repositories: {

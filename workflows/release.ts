@@ -5,6 +5,7 @@ import { ApplicationFailure, CancellationScope, defineQuery, executeChild, isCan
 import type { createSourceActivities } from '../activities/source.ts';
 import type { createBuildActivities } from '../activities/build.ts';
 import type { createRepositoryActivities } from '../activities/repos.ts';
+import type { createPublishActivities } from '../activities/publish.ts';
 import { deployRepositorySerially } from './deploy.ts';
 import { parseTag } from '../core/tag.ts';
 import { FailureType, nonRetryable } from '../core/failures.ts';
@@ -20,10 +21,12 @@ import type { ReleaseInput, ReleaseProgress, ReleaseResult, ReleaseStage, Target
 type SourceActivities = ReturnType<typeof createSourceActivities>;
 type BuildActivities = ReturnType<typeof createBuildActivities>;
 type RepositoryActivities = ReturnType<typeof createRepositoryActivities>;
+type PublishActivities = ReturnType<typeof createPublishActivities>;
 
 export const progressQuery = defineQuery<ReleaseProgress>('progress');
 
 const { loadProject } = proxyActivities<SourceActivities>({ ...Profiles.local, summary: 'load tagship.yml and pack the source' });
+const { publishCrates, publishPython } = proxyActivities<PublishActivities>({ ...Profiles.publish, summary: 'publish to the registry' });
 const { buildRepositories } = proxyActivities<RepositoryActivities>({ ...Profiles.repositories, summary: 'build and sign the package repositories' });
 
 export async function release(input: ReleaseInput): Promise<ReleaseResult> {
@@ -58,8 +61,17 @@ export async function release(input: ReleaseInput): Promise<ReleaseResult> {
     const machineSeconds = targets.reduce((sum, t) => sum + t.machineSeconds, 0);
     upsertSearchAttributes([{ key: SA.machineSeconds, value: machineSeconds }]);
 
-    // 4. Publish (crates, Python) — the irreversible pivot — goes here, once every target
-    //    succeeded and every artifact was verified.
+    // 4. Publish — the irreversible pivot — only now that every target succeeded and every
+    //    artifact was verified: crates in dependency order, then the Python package. Each is
+    //    idempotent, so a re-run after a half-finished publish uploads nothing twice.
+    let published: ReleaseResult['published'];
+    if (config.publish && (config.publish.crates || config.publish.python)) {
+      enter('publishing', [config.publish.crates ? 'crates' : '', config.publish.python ? 'Python package' : ''].filter(Boolean).join(' and '));
+      const base = { project: plan.project, version: plan.version, targets: plan.targets.map((t) => t.name), partial: input.targets !== undefined };
+      published = {};
+      if (config.publish.crates) published.crates = await publishCrates({ ...base, registry: config.publish.crates.registry, order: config.publish.crates.order });
+      if (config.publish.python) published.python = await publishPython({ ...base, repository: config.publish.python.repository, package: config.publish.python.package });
+    }
 
     // 5. Signed repositories, then 6. their atomic deploy, one deploy per repository at a time.
     let repositories: ReleaseResult['repositories'];
@@ -80,7 +92,7 @@ export async function release(input: ReleaseInput): Promise<ReleaseResult> {
     }
 
     enter('done', `${targets.length} target(s), ${targets.reduce((n, t) => n + t.manifest.artifacts.length, 0)} artifact(s)`);
-    return { project: plan.project, tag: plan.tag, version: plan.version, channel: plan.channel, targets, machineSeconds, ...(repositories ? { repositories } : {}) };
+    return { project: plan.project, tag: plan.tag, version: plan.version, channel: plan.channel, targets, machineSeconds, ...(published ? { published } : {}), ...(repositories ? { repositories } : {}) };
   } catch (err) {
     if (isCancellation(err)) {
       enter('cancelled', 'cancelled; every machine was deleted');

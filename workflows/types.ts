@@ -31,6 +31,8 @@ export interface ReleaseResult {
   channel: Channel;
   targets: TargetResult[];
   machineSeconds: number;
+  /** Present when the project publishes: per crate / per file, published or already-published. */
+  published?: { crates?: Record<string, 'published' | 'already-published'>; python?: Record<string, 'published' | 'already-published'> };
   /** Present when the project declares repositories: what was deployed. */
   repositories?: { live: string; debSuite?: string; rpmSuite?: string };
 }

@@ -7,6 +7,7 @@ import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import { historySummary, withWorker } from '../helpers/temporal.ts';
 import { containersOf } from '../helpers/projects.ts';
+import { withRegistries } from '../helpers/registries.ts';
 import { generateTestKey } from '../helpers/gpg.ts';
 import { startRelease } from '../../client/release.ts';
 import { REPO_ROOT } from '../../workers/paths.ts';
@@ -18,7 +19,7 @@ test('hello-veilid releases all four targets with packages for both arches', asy
   const version = tag.slice(1);
   const pkgVersion = version.replace('-', '~');
   process.env.HELLO_VEILID_SIGNING_KEY = generateTestKey().keyFile;
-  await withWorker(async ({ client, taskQueue, stateDir }) => {
+  await withRegistries(async () => withWorker(async ({ client, taskQueue, stateDir }) => {
     const { handle } = await startRelease(client, { project: 'hello-veilid', tag, projectDir: join(REPO_ROOT, 'examples', 'hello-veilid'), taskQueue });
     const result = await handle.result();
     assert.equal(result.channel, 'prerelease');
@@ -53,6 +54,6 @@ test('hello-veilid releases all four targets with packages for both arches', asy
     assert.ok(amd.activities.includes('agentBuild'));
     assert.deepEqual(await containersOf(handle.workflowId), []);
     assert.equal(result.repositories?.debSuite, 'testing', 'a prerelease deploys to the prerelease suite');
-  });
+  }));
   delete process.env.HELLO_VEILID_SIGNING_KEY;
 });

@@ -6,6 +6,7 @@ import { cpSync, mkdtempSync, readdirSync, readFileSync, writeFileSync, existsSy
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
 import { historyText, withWorker } from '../helpers/temporal.ts';
+import { withRegistries } from '../helpers/registries.ts';
 import { generateTestKey, publicKeyring } from '../helpers/gpg.ts';
 import { aptScript, inContainer } from '../helpers/clients.ts';
 import { startRepoServer } from '../../providers/reposerver/server.ts';
@@ -22,11 +23,12 @@ test('apt-get installs the released package from the signed repository, and refu
   const key = generateTestKey();
   process.env.HELLO_VEILID_SIGNING_KEY = key.keyFile;
   const dir = exampleCopy();
-  await withWorker(async ({ client, taskQueue, stateDir }) => {
+  await withRegistries(async (registries) => withWorker(async ({ client, taskQueue, stateDir }) => {
     const server = await startRepoServer({ root: join(stateDir, 'repo-server') });
     try {
       const targets = ['amd64-deb', 'arm64-deb'];
-      const started = await startRelease(client, { project: 'hello-veilid', tag: 'v1.4.0', projectDir: dir, taskQueue, targets });
+      const started = await startRelease(client, { project: 'hello-veilid', tag: 'v3.1.0', projectDir: dir, taskQueue, targets });
+      assert.equal(started.existing, false, 'a fresh release (tags are unique per test file on the shared server)');
       const first = await started.handle.result();
       assert.equal(first.repositories?.debSuite, 'stable');
 
@@ -36,8 +38,8 @@ test('apt-get installs the released package from the signed repository, and refu
       const ok = await inContainer(aptScript(line, 'apt-get install -y hello-veilid hello-veilid-cli >/dev/null 2>&1\nhello-veilid --version\nhello-veilid-cli --version'), { mounts: { [keys]: '/keys' } });
       assert.equal(ok.code, 0, ok.output);
       assert.doesNotMatch(ok.output, /^W:|NO_PUBKEY|not signed|insecure/im, 'apt-get update gives no signature warnings');
-      assert.match(ok.output, /hello-veilid 1\.4\.0\n/);
-      assert.match(ok.output, /hello-veilid-cli 1\.4\.0\n/);
+      assert.match(ok.output, /hello-veilid 3\.1\.0\n/);
+      assert.match(ok.output, /hello-veilid-cli 3\.1\.0\n/);
 
       // The same repository with another key in signed-by must be refused by apt.
       const wrongKeys = mkdtempSync(join(tmpdir(), 'tagship-keys-'));
@@ -46,16 +48,16 @@ test('apt-get installs the released package from the signed repository, and refu
       assert.notEqual(refused.code, 0, 'apt refuses a repository signed by another key');
       assert.match(refused.output, /NO_PUBKEY|not signed|signatures couldn't be verified/i);
 
-      // A prerelease lands in the testing suite; stable keeps 1.4.0; the pool keeps both.
-      const pre = await (await startRelease(client, { project: 'hello-veilid', tag: 'v1.5.0-rc.1', projectDir: dir, taskQueue, targets })).handle.result();
+      // A prerelease lands in the testing suite; stable keeps 3.1.0; the pool keeps both.
+      const pre = await (await startRelease(client, { project: 'hello-veilid', tag: 'v3.2.0-rc.1', projectDir: dir, taskQueue, targets })).handle.result();
       assert.equal(pre.repositories?.debSuite, 'testing');
       const stable = await (await fetch(`${server.url}/hello-veilid/deb/dists/stable/main/binary-amd64/Packages`)).text();
       const testing = await (await fetch(`${server.url}/hello-veilid/deb/dists/testing/main/binary-amd64/Packages`)).text();
-      assert.match(stable, /Version: 1\.4\.0\n/);
-      assert.doesNotMatch(stable, /1\.5\.0/);
-      assert.match(testing, /Version: 1\.5\.0~rc\.1\n/);
+      assert.match(stable, /Version: 3\.1\.0\n/);
+      assert.doesNotMatch(stable, /3\.2\.0/);
+      assert.match(testing, /Version: 3\.2\.0~rc\.1\n/);
       const pool = readdirSync(join(stateDir, 'repo-server', 'hello-veilid', 'current', 'deb', 'pool', 'main', 'h', 'hello-veilid'));
-      assert.deepEqual(pool.sort(), ['hello-veilid_1.4.0_amd64.deb', 'hello-veilid_1.4.0_arm64.deb', 'hello-veilid_1.5.0~rc.1_amd64.deb', 'hello-veilid_1.5.0~rc.1_arm64.deb']);
+      assert.deepEqual(pool.sort(), ['hello-veilid_3.1.0_amd64.deb', 'hello-veilid_3.1.0_arm64.deb', 'hello-veilid_3.2.0~rc.1_amd64.deb', 'hello-veilid_3.2.0~rc.1_arm64.deb']);
       const release = await (await fetch(`${server.url}/hello-veilid/deb/dists/stable/Release`)).text();
       assert.doesNotMatch(release, /InRelease|Release\.gpg/, 'Release hashes index files only, never signatures');
       assert.ok(existsSync(join(stateDir, 'repo-server', 'hello-veilid', 'previous')), 'the previous tree is kept for rollback');
@@ -64,8 +66,10 @@ test('apt-get installs the released package from the signed repository, and refu
       const secrets = [
         ...key.secretArmored.split('\n').filter((l) => l.length >= 60).slice(2, 6),
         readFileSync(join(stateDir, 'agent-token'), 'utf8').trim(),
+        registries.tokens.crates,
+        registries.tokens.pypi,
       ];
-      assert.ok(secrets.length >= 4);
+      assert.ok(secrets.length >= 6);
       const ids = [started.handle.workflowId, ...targets.map((t) => `${started.handle.workflowId}/target/${t}`), 'repo-deploy:hello-veilid'];
       for (const id of ids) {
         const text = await historyText(client, id);
@@ -76,5 +80,5 @@ test('apt-get installs the released package from the signed repository, and refu
       await server.close();
       delete process.env.HELLO_VEILID_SIGNING_KEY;
     }
-  });
+  }));
 });

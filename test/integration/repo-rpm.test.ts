@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { tmpdir } from 'node:os';
 import { execFileSync } from 'node:child_process';
 import { withWorker } from '../helpers/temporal.ts';
+import { withRegistries } from '../helpers/registries.ts';
 import { generateTestKey } from '../helpers/gpg.ts';
 import { inContainer } from '../helpers/clients.ts';
 import { startRepoServer } from '../../providers/reposerver/server.ts';
@@ -34,7 +35,7 @@ test('dnf installs the released rpm from the signed repository, and refuses anot
   cpSync(join(REPO_ROOT, 'examples', 'hello-veilid'), dir, { recursive: true, filter: (src) => !src.includes('/out') });
   const yml = join(dir, 'tagship.yml');
   writeFileSync(yml, readFileSync(yml, 'utf8').replace('http://127.0.0.1:8480/', `http://127.0.0.1:${port}/`));
-  await withWorker(async ({ client, taskQueue, stateDir }) => {
+  await withRegistries(async () => withWorker(async ({ client, taskQueue, stateDir }) => {
     const server = await startRepoServer({ root: join(stateDir, 'repo-server'), port });
     try {
       const result = await (await startRelease(client, { project: 'hello-veilid', tag: 'v2.0.0', projectDir: dir, taskQueue, targets: ['amd64-rpm', 'arm64-rpm', 'amd64-deb'] })).handle.result();
@@ -63,5 +64,5 @@ test('dnf installs the released rpm from the signed repository, and refuses anot
       await server.close();
       delete process.env.HELLO_VEILID_SIGNING_KEY;
     }
-  });
+  }));
 });

@@ -34,8 +34,8 @@ export interface CratesRegistry {
   indexUrl: string;
   /** Uploads received per crate, successful or not: the tests' measure of "no second upload". */
   uploads: Map<string, number>;
-  /** Test hook: the next publish of this crate answers 500 (after storing nothing). */
-  failNextPublish: Set<string>;
+  /** Test hook: this many next publishes of the crate answer 500 (storing nothing). */
+  failPublishes: Map<string, number>;
   close(): Promise<void>;
 }
 
@@ -67,7 +67,7 @@ export async function startCratesRegistry(opts: { token: string; port?: number }
   const index = new Map<string, IndexEntry[]>();
   const files = new Map<string, Buffer>();
   const uploads = new Map<string, number>();
-  const failNextPublish = new Set<string>();
+  const failPublishes = new Map<string, number>();
   let base = '';
 
   const server = createServer((req, res) => {
@@ -104,7 +104,11 @@ export async function startCratesRegistry(opts: { token: string; port?: number }
         const crate = raw.subarray(8 + jsonLen, 8 + jsonLen + crateLen);
         const name = meta.name.toLowerCase();
         uploads.set(name, (uploads.get(name) ?? 0) + 1);
-        if (failNextPublish.delete(name)) return errors(res, 500, 'injected failure');
+        const failures = failPublishes.get(name) ?? 0;
+        if (failures > 0) {
+          failPublishes.set(name, failures - 1);
+          return errors(res, 500, 'injected failure');
+        }
         const existing = (index.get(name) ?? []).find((e) => e.vers === meta.vers);
         if (existing) return errors(res, 400, `crate version \`${meta.name}@${meta.vers}\` is already uploaded`);
         const entry: IndexEntry = {
@@ -139,7 +143,7 @@ export async function startCratesRegistry(opts: { token: string; port?: number }
     url: base,
     indexUrl: `sparse+${base}/index/`,
     uploads,
-    failNextPublish,
+    failPublishes,
     close: () => new Promise((r) => { server.closeAllConnections(); server.close(() => r()); }),
   };
 }

@@ -1,0 +1,60 @@
+// A version already in a registry with other content is a loud, non-retryable PublishConflict
+// naming the file; with the same content it counts as published. Against real registries.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { cpSync, mkdtempSync, writeFileSync, appendFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { tmpdir } from 'node:os';
+import { promisify } from 'node:util';
+import { MockActivityEnvironment } from '@temporalio/testing';
+import { ApplicationFailure } from '@temporalio/common';
+import { withRegistries } from '../helpers/registries.ts';
+import { publishPython } from '../../activities/publish-python.ts';
+import { publishCrates } from '../../activities/publish-crates.ts';
+import { REPO_ROOT } from '../../workers/paths.ts';
+
+const run = promisify(execFile);
+const env = new MockActivityEnvironment();
+
+function isConflict(name: string) {
+  return (e: unknown) => e instanceof ApplicationFailure && e.type === 'PublishConflict' && e.nonRetryable && e.message.includes(name);
+}
+
+test('Python: same file again is already-published; same name, other bytes is a PublishConflict', async () => {
+  await withRegistries(async ({ pypi, tokens }) => {
+    const dir = mkdtempSync(join(tmpdir(), 'tagship-dists-'));
+    const wheel = join(dir, 'hello_veilid-9.9.9-py3-none-any.whl');
+    writeFileSync(wheel, 'PK-not-really-a-wheel-but-bytes-are-bytes-1');
+    const registry = { url: pypi.url, token: tokens.pypi };
+    assert.deepEqual(await env.run(publishPython, registry, 'hello-veilid', '9.9.9', [wheel]), { 'hello_veilid-9.9.9-py3-none-any.whl': 'published' });
+    assert.deepEqual(await env.run(publishPython, registry, 'hello-veilid', '9.9.9', [wheel]), { 'hello_veilid-9.9.9-py3-none-any.whl': 'already-published' });
+    appendFileSync(wheel, '-changed');
+    await assert.rejects(env.run(publishPython, registry, 'hello-veilid', '9.9.9', [wheel]), isConflict('hello_veilid-9.9.9-py3-none-any.whl'));
+    const other = join(dir, 'hello_veilid-9.9.10-py3-none-any.whl');
+    writeFileSync(other, 'PK-another');
+    await assert.rejects(env.run(publishPython, { ...registry, token: 'wrong' }, 'hello-veilid', '9.9.10', [other]), (e: unknown) => e instanceof ApplicationFailure && /refused the token/.test(e.message));
+  });
+});
+
+test('Crates: a bad order publishes nothing; a changed crate of a published version is a PublishConflict', async () => {
+  await withRegistries(async ({ crates, tokens }) => {
+    // Package the example's crates as its build machines do (bookworm's cargo, `make crates`).
+    const work = mkdtempSync(join(tmpdir(), 'tagship-crates-'));
+    cpSync(join(REPO_ROOT, 'examples', 'hello-veilid'), work, { recursive: true, filter: (src) => !src.includes('/out') });
+    const makeCrates = () => run('docker', ['run', '--rm', '--network', 'none', '-v', `${work}:/w`, '-w', '/w', 'tagship/machine:bookworm-amd64', 'make', '-s', 'crates', 'VERSION=7.0.0']);
+    await makeCrates();
+    const file = (c: string) => ({ name: c, path: join(work, 'out', 'crates', `${c}-7.0.0.crate`) });
+    const registry = { url: crates.indexUrl, token: tokens.crates };
+
+    await assert.rejects(env.run(publishCrates, registry, '7.0.0', [file('hello-core'), file('hello-tools')]), (e: unknown) => e instanceof ApplicationFailure && /hello-core depends on hello-tools/.test(e.message));
+    assert.equal(crates.uploads.size, 0, 'nothing was uploaded');
+
+    assert.deepEqual(await env.run(publishCrates, registry, '7.0.0', [file('hello-tools'), file('hello-core')]), { 'hello-tools': 'published', 'hello-core': 'published' });
+    // Rebuild hello-tools with other content under the same version.
+    appendFileSync(join(work, 'rust', 'hello-tools', 'src', 'lib.rs'), '\npub fn extra() {}\n');
+    await makeCrates();
+    await assert.rejects(env.run(publishCrates, registry, '7.0.0', [file('hello-tools')]), isConflict('hello-tools-7.0.0.crate'));
+    assert.equal(crates.uploads.get('hello-tools'), 1);
+  });
+});
