@@ -7,6 +7,7 @@ import { existsSync } from 'node:fs';
 import { mkdir, readlink, readdir, rename, rm, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { FailureType, nonRetryable } from '../core/failures.ts';
 
 const run = promisify(execFile);
 const COMPLETE = '.tagship-complete';
@@ -74,7 +75,7 @@ export function createDeployActivities(deps: DeployDeps) {
       const root = join(deps.repoRoot, project);
       const live = await linkTarget(join(root, 'current'));
       const previous = await linkTarget(join(root, 'previous'));
-      if (!previous || !existsSync(join(root, previous, COMPLETE))) throw new Error(`${project} has no previous repository tree to roll back to`);
+      if (!previous || !existsSync(join(root, previous, COMPLETE))) throw nonRetryable(FailureType.NothingToRollBack, `${project} has no previous repository tree to roll back to`);
       await swapLink(root, 'current', previous);
       if (live) await swapLink(root, 'previous', live);
       return { live: previous, previous: live };

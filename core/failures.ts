@@ -14,6 +14,7 @@ export const FailureType = {
   ImageMissing: 'ImageMissing',
   PublishConflict: 'PublishConflict',
   RepositoryFailed: 'RepositoryFailed',
+  NothingToRollBack: 'NothingToRollBack',
 } as const;
 export type FailureType = (typeof FailureType)[keyof typeof FailureType];
 

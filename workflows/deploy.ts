@@ -9,9 +9,15 @@ import { Profiles } from './profiles.ts';
 type DeployActivities = ReturnType<typeof createDeployActivities>;
 
 const { deployRepository } = proxyActivities<DeployActivities>({ ...Profiles.deploy, summary: 'copy the tree beside the live one, then switch atomically' });
+const { rollbackRepository } = proxyActivities<DeployActivities>({ ...Profiles.deploy, summary: 'serve the previous tree again' });
 
 export async function deployRepositoryWorkflow(input: DeployInput): Promise<DeployResult> {
   return deployRepository(input);
+}
+
+/** Rollback runs under the same workflow id as deploys, so it never interleaves with one. */
+export async function rollbackRepositoryWorkflow(input: { project: string }): Promise<DeployResult> {
+  return rollbackRepository(input);
 }
 
 export function deployWorkflowId(project: string): string {

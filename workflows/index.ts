@@ -2,4 +2,4 @@
 export { release, progressQuery } from './release.ts';
 export { buildTarget } from './build-target.ts';
 export { reaper } from './reaper.ts';
-export { deployRepositoryWorkflow } from './deploy.ts';
+export { deployRepositoryWorkflow, rollbackRepositoryWorkflow } from './deploy.ts';

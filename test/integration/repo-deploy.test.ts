@@ -14,6 +14,8 @@ import { createDeployActivities } from '../../activities/deploy.ts';
 import { buildRpmRepository } from '../../activities/repo-rpm.ts';
 import { gunzipSync } from 'node:zlib';
 import Docker from 'dockerode';
+import { withWorker } from '../helpers/temporal.ts';
+import { rollbackRepository } from '../../client/repo.ts';
 import { startRepoServer } from '../../providers/reposerver/server.ts';
 
 const sha256 = (b: Buffer) => createHash('sha256').update(b).digest('hex');
@@ -201,4 +203,21 @@ test('rpm readers (repomd.xml, primary, an rpm) see only consistent repositories
   assert.deepEqual(problems, []);
   assert.ok(reads > 20);
   assert.ok(seen.size >= 2, 'the reader saw the switch happen');
+});
+
+test('rollback runs through Temporal under the repository\'s deploy id', async () => {
+  const key = generateTestKey();
+  const trees = await successiveTrees(2, key.keyFile);
+  await withWorker(async ({ client, taskQueue, stateDir }) => {
+    const repoRoot = join(stateDir, 'repo-server');
+    const deploy = createDeployActivities({ repoRoot });
+    await deploy.deployRepository({ project: 'rb', staging: trees[0]!, treeId: 't0' });
+    await deploy.deployRepository({ project: 'rb', staging: trees[1]!, treeId: 't1' });
+    const result = await rollbackRepository(client, { project: 'rb', taskQueue });
+    assert.equal(result.live, 'trees/t0');
+    assert.match(realpathSync(join(repoRoot, 'rb', 'current')), /t0$/);
+    const d = await client.workflow.getHandle('repo-deploy:rb').describe();
+    assert.equal(d.type, 'rollbackRepositoryWorkflow');
+    await assert.rejects(rollbackRepository(client, { project: 'none', taskQueue }), /no previous repository tree/);
+  });
 });
