@@ -3,7 +3,7 @@
 // is deliberately added; never to "fix" a replay failure — that failure means running
 // releases would break, and the change needs patched() instead.
 //   npm run record-histories
-import { writeFileSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { execFileSync } from 'node:child_process';
 import { freePort, startDevServer, TEMPORAL_BIN } from './lib/temporal-server.ts';
@@ -11,6 +11,8 @@ import { REPO_ROOT, DEFAULT_STATE_DIR } from '../workers/paths.ts';
 import { startRelease } from '../client/release.ts';
 import { withWorker } from '../test/helpers/temporal.ts';
 import { makeProject } from '../test/helpers/projects.ts';
+import { withRegistries } from '../test/helpers/registries.ts';
+import { generateTestKey } from '../test/helpers/gpg.ts';
 
 const scenarios: { name: string; gate: string; build: string }[] = [
   { name: 'success', gate: 'true', build: 'mkdir -p out && echo built > out/a.txt' },
@@ -18,25 +20,38 @@ const scenarios: { name: string; gate: string; build: string }[] = [
   { name: 'build-failed', gate: 'true', build: 'echo broken >&2; exit 2' },
 ];
 
+/** Saves a history as the CLI prints it (the JSON the SDK's historyFromJSON reads back), with
+ *  its workflow id, which replay needs (child workflow ids derive from it). */
+function save(address: string, workflowId: string, file: string): void {
+  // Recorded histories are what running releases look like: never overwrite one.
+  if (existsSync(file)) {
+    console.log(`kept ${file} (exists; recorded histories are never overwritten)`);
+    return;
+  }
+  const history: unknown = JSON.parse(execFileSync(TEMPORAL_BIN, ['workflow', 'show', '--address', address, '-w', workflowId, '-o', 'json'], { encoding: 'utf8' }));
+  writeFileSync(file, JSON.stringify({ workflowId, history }) + '\n');
+  console.log(`recorded ${file}`);
+}
+
 async function main(): Promise<void> {
   const server = await startDevServer({ port: await freePort(), logFile: join(DEFAULT_STATE_DIR, 'logs', 'record-histories.log') });
   process.env.TEMPORAL_ADDRESS = server.address;
   try {
     await withWorker(async ({ client, taskQueue }) => {
+      // The example with publishing, signed repositories and their deploy (two targets).
+      process.env.HELLO_VEILID_SIGNING_KEY = generateTestKey().keyFile;
+      await withRegistries(async () => {
+        const { handle } = await startRelease(client, { project: 'hello-veilid', tag: 'v1.0.0', projectDir: join(REPO_ROOT, 'examples', 'hello-veilid'), taskQueue, targets: ['amd64-deb', 'amd64-rpm'] });
+        await handle.result();
+        save(server.address, handle.workflowId, join(REPO_ROOT, 'test', 'histories', 'release-publish-repositories.json'));
+      });
       for (const s of scenarios) {
         const project = `replay-${s.name}`;
         const dir = makeProject(`project: ${project}\ntestGate: { command: ${JSON.stringify(s.gate)} }\ntargets:\n  - { name: amd64-generic, arch: amd64, os: generic, build: [${JSON.stringify(s.build)}], artifacts: [out/*.txt] }\n`);
         const { handle } = await startRelease(client, { project, tag: 'v1.0.0', projectDir: dir, taskQueue });
         await handle.result().catch(() => undefined);
-        // The CLI's JSON is the format the SDK's historyFromJSON reads back.
-        const save = (workflowId: string, file: string) => {
-          // Stored with its workflow id: replay needs it (child workflow ids derive from it).
-          const history: unknown = JSON.parse(execFileSync(TEMPORAL_BIN, ['workflow', 'show', '--address', server.address, '-w', workflowId, '-o', 'json'], { encoding: 'utf8' }));
-          writeFileSync(file, JSON.stringify({ workflowId, history }) + '\n');
-          console.log(`recorded ${file}`);
-        };
-        save(handle.workflowId, join(REPO_ROOT, 'test', 'histories', `release-${s.name}.json`));
-        if (s.name !== 'gate-failed') save(`${handle.workflowId}/target/amd64-generic`, join(REPO_ROOT, 'test', 'histories', `build-target-${s.name}.json`));
+        save(server.address, handle.workflowId, join(REPO_ROOT, 'test', 'histories', `release-${s.name}.json`));
+        if (s.name !== 'gate-failed') save(server.address, `${handle.workflowId}/target/amd64-generic`, join(REPO_ROOT, 'test', 'histories', `build-target-${s.name}.json`));
       }
     });
   } finally {
