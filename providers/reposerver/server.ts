@@ -6,12 +6,9 @@ import { createServer, type Server } from 'node:http';
 import { createReadStream } from 'node:fs';
 import { realpath, stat } from 'node:fs/promises';
 import { join, normalize, sep } from 'node:path';
+import { listen, type Listening } from '../http/listen.ts';
 
-export interface RepoServer {
-  url: string;
-  port: number;
-  close(): Promise<void>;
-}
+export type RepoServer = Listening;
 
 const TYPES: Record<string, string> = { '.asc': 'text/plain', '.repo': 'text/plain', '.xml': 'text/xml', '.json': 'application/json' };
 
@@ -39,14 +36,5 @@ export async function startRepoServer(opts: { root: string; port?: number; host?
       createReadStream(file).on('error', () => res.destroy()).pipe(res);
     })().catch(() => res.destroy());
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(opts.port ?? 0, opts.host ?? '127.0.0.1', () => resolve());
-  });
-  const { port } = server.address() as { port: number };
-  return {
-    url: `http://${opts.host ?? '127.0.0.1'}:${port}`,
-    port,
-    close: () => new Promise((r) => { server.closeAllConnections(); server.close(() => r()); }),
-  };
+  return listen(server, opts);
 }

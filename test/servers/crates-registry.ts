@@ -6,6 +6,7 @@
 // .../registry-web-api.html (publish body: u32 LE JSON length, JSON, u32 LE crate length, crate).
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { createHash } from 'node:crypto';
+import { listen } from '../../providers/http/listen.ts';
 
 interface IndexDep {
   name: string;
@@ -137,13 +138,13 @@ export async function startCratesRegistry(opts: { token: string; port?: number }
       res.writeHead(404).end();
     })().catch((err: unknown) => errors(res, 500, String(err)));
   });
-  await new Promise<void>((resolve) => server.listen(opts.port ?? 0, '127.0.0.1', () => resolve()));
-  base = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
+  const listening = await listen(server, { ...(opts.port ? { port: opts.port } : {}) });
+  base = listening.url;
   return {
     url: base,
     indexUrl: `sparse+${base}/index/`,
     uploads,
     failPublishes,
-    close: () => new Promise((r) => { server.closeAllConnections(); server.close(() => r()); }),
+    close: () => listening.close(),
   };
 }
