@@ -16,7 +16,7 @@ export function generateTestKey(uid = 'tagship test <test@example.invalid>'): Te
   const home = mkdtempSync(join(tmpdir(), 'tagship-gnupg-gen-'));
   const out = mkdtempSync(join(tmpdir(), 'tagship-key-'));
   try {
-    const gpg = (args: string[]) => execFileSync('gpg', ['--homedir', home, '--batch', '--yes', '--pinentry-mode', 'loopback', '--passphrase', '', ...args], { encoding: 'utf8' });
+    const gpg = (args: string[]) => execFileSync('gpg', ['--homedir', home, '--batch', '--yes', '--pinentry-mode', 'loopback', '--passphrase', '', ...args], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
     gpg(['--quick-gen-key', uid, 'rsa3072', 'sign', '1d']);
     const fingerprint = /^fpr:+([0-9A-F]{40}):/m.exec(gpg(['--with-colons', '--list-secret-keys']))![1]!;
     const keyFile = join(out, 'signing-key.asc');
