@@ -4,6 +4,7 @@ import { ApplicationFailure } from '@temporalio/common';
 import type { Client } from '@temporalio/client';
 import { ProviderError, type DeleteOutcome, type MachineInfo, type MachineProvider, type MachineSpec } from '../ports/machines.ts';
 import type { ReleaseState } from '../core/reaper.ts';
+import { withHeartbeat } from './heartbeat.ts';
 
 export interface CreateMachineInput {
   spec: MachineSpec;
@@ -28,9 +29,11 @@ export function asFailure(err: unknown): unknown {
 
 export function createMachineActivities(deps: { provider: MachineProvider; client?: Client }) {
   return {
+    /** Heartbeats while the provider boots the machine (a droplet takes a minute or two), so a
+     *  lost worker's create is retried in seconds — and the retry finds the same machine. */
     async createMachine({ spec }: CreateMachineInput): Promise<MachineInfo> {
       try {
-        return await deps.provider.create(spec);
+        return await withHeartbeat(() => deps.provider.create(spec));
       } catch (err) {
         throw asFailure(err);
       }

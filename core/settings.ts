@@ -12,6 +12,11 @@ const schema = z.object({
   TAGSHIP_STATE_DIR: z.string().min(1).optional(),
   TAGSHIP_GATEWAY_PORT: z.coerce.number().int().min(0).max(65535).default(7480),
   TAGSHIP_AGENT_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
+  TAGSHIP_PROVIDER: z.enum(['docker', 'digitalocean']).default('docker'),
+  TAGSHIP_DO_TOKEN: z.string().min(1).optional(),
+  TAGSHIP_DO_API_URL: z.string().url().optional(),
+  TAGSHIP_DO_REGION: z.string().min(1).default('nyc1'),
+  TAGSHIP_DO_IMAGE: z.string().min(1).default('tagship-agent-snapshot'),
   TAGSHIP_LOG_LEVEL: z.enum(['trace', 'debug', 'info', 'warn', 'error']).default('info'),
 });
 
@@ -25,6 +30,9 @@ export interface Settings {
   gatewayPort: number;
   /** Secret: from the environment only; never logged or sent through a workflow. */
   agentToken?: string;
+  provider: 'docker' | 'digitalocean';
+  /** For provider digitalocean. The token is a secret, like agentToken. */
+  digitalocean?: { token: string; apiUrl?: string; region: string; image: string };
 }
 
 export function parseSettings(env: Record<string, string | undefined>, defaultStateDir: string): Settings {
@@ -32,6 +40,9 @@ export function parseSettings(env: Record<string, string | undefined>, defaultSt
   if (!r.success) {
     const lines = r.error.issues.map((i) => `  ${formatPath(i.path)}: ${i.message}`);
     throw new Error(`invalid tagship settings in the environment:\n${lines.join('\n')}`);
+  }
+  if (r.data.TAGSHIP_PROVIDER === 'digitalocean' && !r.data.TAGSHIP_DO_TOKEN) {
+    throw new Error('invalid tagship settings in the environment:\n  TAGSHIP_DO_TOKEN: is required when TAGSHIP_PROVIDER is digitalocean');
   }
   return {
     temporalAddress: r.data.TEMPORAL_ADDRESS,
@@ -41,5 +52,9 @@ export function parseSettings(env: Record<string, string | undefined>, defaultSt
     logLevel: r.data.TAGSHIP_LOG_LEVEL,
     gatewayPort: r.data.TAGSHIP_GATEWAY_PORT,
     ...(r.data.TAGSHIP_AGENT_TOKEN ? { agentToken: r.data.TAGSHIP_AGENT_TOKEN } : {}),
+    provider: r.data.TAGSHIP_PROVIDER,
+    ...(r.data.TAGSHIP_DO_TOKEN
+      ? { digitalocean: { token: r.data.TAGSHIP_DO_TOKEN, ...(r.data.TAGSHIP_DO_API_URL ? { apiUrl: r.data.TAGSHIP_DO_API_URL } : {}), region: r.data.TAGSHIP_DO_REGION, image: r.data.TAGSHIP_DO_IMAGE } }
+      : {}),
   };
 }

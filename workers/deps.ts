@@ -6,6 +6,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Client } from '@temporalio/client';
 import { DockerMachines } from '../providers/docker/machines.ts';
+import { DigitalOceanMachines, agentUserData, type DigitalOceanOptions } from '../providers/digitalocean/machines.ts';
 import { FsArtifactStore } from '../providers/artifacts-fs/store.ts';
 import { startGateway, type Gateway } from '../providers/gateway/server.ts';
 import { createSourceActivities } from '../activities/source.ts';
@@ -44,6 +45,24 @@ export interface Orchestrator {
   gateway: Gateway;
   machines: MachineProvider;
   close(): Promise<void>;
+}
+
+/** Droplets as build machines; the agent enrols from cloud-init user data made here. */
+export function digitalOceanProvider(
+  d: { token: string; apiUrl?: string; region: string; image: string },
+  temporal: { address: string; namespace: string },
+  tuning: Pick<DigitalOceanOptions, 'policy' | 'pollMs'> = {},
+): NonNullable<OrchestratorDeps['provider']> {
+  return ({ gatewayUrl, agentToken }) =>
+    new DigitalOceanMachines({
+      ...tuning,
+      token: d.token,
+      ...(d.apiUrl ? { apiUrl: d.apiUrl } : {}),
+      region: d.region,
+      defaultImage: d.image,
+      userData: (machine) =>
+        agentUserData({ TAGSHIP_MACHINE: machine, TEMPORAL_ADDRESS: temporal.address, TEMPORAL_NAMESPACE: temporal.namespace, TAGSHIP_GATEWAY_URL: gatewayUrl, TAGSHIP_AGENT_TOKEN: agentToken }),
+    });
 }
 
 /** The agents' bearer token: from the settings, else generated once and kept in the state folder. */

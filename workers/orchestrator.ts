@@ -5,7 +5,7 @@ import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker
 import { Client, Connection } from '@temporalio/client';
 import { pathToFileURL } from 'node:url';
 import { parseSettings } from '../core/settings.ts';
-import { createOrchestrator, type Orchestrator, type OrchestratorDeps } from './deps.ts';
+import { createOrchestrator, digitalOceanProvider, type Orchestrator, type OrchestratorDeps } from './deps.ts';
 import { DEFAULT_STATE_DIR, WORKFLOWS_PATH } from './paths.ts';
 
 export interface OrchestratorWorkerOptions extends OrchestratorDeps {
@@ -63,11 +63,14 @@ async function main(): Promise<void> {
     client: new Client({ connection: clientConnection, namespace: settings.namespace }),
     gatewayPort: settings.gatewayPort,
     ...(settings.agentToken ? { agentToken: settings.agentToken } : {}),
+    ...(settings.provider === 'digitalocean' && settings.digitalocean
+      ? { provider: digitalOceanProvider(settings.digitalocean, { address: settings.temporalAddress, namespace: settings.namespace }) }
+      : {}),
     // A prebuilt bundle saves the bundling at start (the test harness makes one).
     ...(process.env.TAGSHIP_WORKFLOW_BUNDLE ? { workflowBundle: { codePath: process.env.TAGSHIP_WORKFLOW_BUNDLE } } : {}),
   });
   // The SDK's worker drains on SIGINT/SIGTERM by default: polling stops, running tasks finish.
-  console.log(`tagship orchestrator worker on ${settings.temporalAddress}, task queue ${settings.taskQueue}, artifact gateway ${orchestrator.gateway.url}`);
+  console.log(`tagship orchestrator worker on ${settings.temporalAddress}, task queue ${settings.taskQueue}, machines: ${orchestrator.machines.kind}, artifact gateway ${orchestrator.gateway.url}`);
   try {
     await worker.run();
   } finally {

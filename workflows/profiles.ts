@@ -14,6 +14,7 @@ export const Profiles = {
   /** Creating a machine: a provider can take minutes and flake; retried with backoff for ~10 minutes. */
   machineCreate: {
     startToCloseTimeout: '5 minutes',
+    heartbeatTimeout: '30 seconds',
     retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumInterval: '1 minute', maximumAttempts: 8, nonRetryableErrorTypes: NON_RETRYABLE },
   },
   /** Deleting a machine: must eventually happen, so it retries longer than anything else (~30 min);

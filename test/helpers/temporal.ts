@@ -9,7 +9,7 @@ import { randomBytes } from 'node:crypto';
 import proto from '@temporalio/proto';
 const { temporal } = proto;
 import { createOrchestratorWorker } from '../../workers/orchestrator.ts';
-import type { Orchestrator } from '../../workers/deps.ts';
+import type { Orchestrator, OrchestratorDeps } from '../../workers/deps.ts';
 
 let runtimeInstalled = false;
 
@@ -31,7 +31,10 @@ export function uniqueSuffix(): string {
 }
 
 /** Runs `fn` while an orchestrator worker polls a fresh task queue. */
-export async function withWorker<T>(fn: (ctx: TestContext) => Promise<T>, opts: { stateDir?: string; transitFault?: (name: string) => boolean } = {}): Promise<T> {
+export async function withWorker<T>(
+  fn: (ctx: TestContext) => Promise<T>,
+  opts: { stateDir?: string; transitFault?: (name: string) => boolean; provider?: OrchestratorDeps['provider'] } = {},
+): Promise<T> {
   if (!runtimeInstalled) {
     Runtime.install({ logger: new DefaultLogger('ERROR') });
     runtimeInstalled = true;
@@ -51,6 +54,7 @@ export async function withWorker<T>(fn: (ctx: TestContext) => Promise<T>, opts: 
     client,
     gatewayPort: 0,
     ...(opts.transitFault ? { transitFault: opts.transitFault } : {}),
+    ...(opts.provider ? { provider: opts.provider } : {}),
     ...(bundle ? { workflowBundle: { codePath: bundle } } : {}),
   });
   try {

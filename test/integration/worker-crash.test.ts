@@ -2,36 +2,17 @@
 // completes, no machine is left, and no target is built twice to completion.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
 import { randomBytes } from 'node:crypto';
 import { Client, Connection } from '@temporalio/client';
+import { startOrchestrator } from '../helpers/orchestrator-process.ts';
 import { activityCounts, temporalAddress, uniqueSuffix, waitForProgress } from '../helpers/temporal.ts';
 import { containersOf, makeProject } from '../helpers/projects.ts';
 import { freePort } from '../../scripts/lib/temporal-server.ts';
 import { startRelease } from '../../client/release.ts';
-import { REPO_ROOT } from '../../workers/paths.ts';
 import type { TargetProgress } from '../../workflows/types.ts';
-
-function startOrchestrator(env: Record<string, string>): Promise<ChildProcess> {
-  const child = spawn(process.execPath, ['--import', 'tsx', join(REPO_ROOT, 'workers', 'orchestrator.ts')], {
-    cwd: REPO_ROOT,
-    env: { ...process.env, ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  return new Promise((resolve, reject) => {
-    let output = '';
-    const onData = (b: Buffer) => {
-      output += b.toString();
-      if (output.includes('tagship orchestrator worker on')) resolve(child);
-    };
-    child.stdout.on('data', onData);
-    child.stderr.on('data', onData);
-    child.once('exit', (code) => reject(new Error(`orchestrator exited (${code}) before it was ready:\n${output}`)));
-  });
-}
 
 test('SIGKILL of the orchestrator mid-build: the release completes after a restart, nothing leaks, nothing is built twice', async () => {
   const name = `crash-${uniqueSuffix()}`;

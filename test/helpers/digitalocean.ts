@@ -1,0 +1,32 @@
+// A DigitalOcean API emulator whose droplets are containers running their cloud-init user data
+// from a "snapshot" that carries the tagship agent (the repository and Node, mounted read-only).
+import { docker } from './projects.ts';
+import { startDoEmulator, type DoEmulator } from '../servers/do-emulator.ts';
+import { REPO_ROOT } from '../../workers/paths.ts';
+import { digitalOceanProvider } from '../../workers/deps.ts';
+import { temporalAddress } from './temporal.ts';
+
+export const DO_TOKEN = 'do-test-token-0123456789';
+
+export async function startEmulator(opts: { bootDelayMs?: number; dropletLimit?: number } = {}): Promise<DoEmulator> {
+  return startDoEmulator({
+    token: DO_TOKEN,
+    bootDelayMs: opts.bootDelayMs ?? 500,
+    ...(opts.dropletLimit !== undefined ? { dropletLimit: opts.dropletLimit } : {}),
+    backend: { docker, image: 'tagship/machine:bookworm-amd64', binds: [`${REPO_ROOT}:/opt/tagship:ro`, `${process.execPath}:/opt/node/bin/node:ro`] },
+  });
+}
+
+/** The provider as a worker wires it, pointed at the emulator; short timeouts keep tests quick. */
+export function emulatorProvider(em: DoEmulator, token = DO_TOKEN) {
+  return digitalOceanProvider(
+    { token, apiUrl: em.apiUrl, region: 'nyc1', image: 'tagship-agent-snapshot' },
+    { address: temporalAddress(), namespace: 'default' },
+    { pollMs: 500, policy: { requestTimeoutMs: 1500 } },
+  );
+}
+
+/** Containers still backing emulated droplets. */
+export async function backingContainers(): Promise<string[]> {
+  return (await docker.listContainers({ all: true, filters: { label: ['tagship.emulated-droplet'] } })).map((c) => c.Names[0] ?? c.Id);
+}

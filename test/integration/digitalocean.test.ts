@@ -1,0 +1,112 @@
+// The digitalocean provider, through the real do-wrapper client, against the DigitalOcean API
+// emulator — faults included. Every test ends with the emulator holding zero droplets.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { WorkflowFailedError } from '@temporalio/client';
+import { ApplicationFailure } from '@temporalio/common';
+import { historyText, uniqueSuffix, waitForProgress, withWorker } from '../helpers/temporal.ts';
+import { makeProject } from '../helpers/projects.ts';
+import { backingContainers, emulatorProvider, startEmulator, DO_TOKEN } from '../helpers/digitalocean.ts';
+import { startRelease } from '../../client/release.ts';
+import type { DoEmulator } from '../servers/do-emulator.ts';
+import type { TargetProgress } from '../../workflows/types.ts';
+import type { ReaperResult } from '../../workflows/reaper.ts';
+
+function project(name: string, opts: { size?: string; build?: string; targets?: number } = {}) {
+  const build = opts.build ?? 'mkdir -p out && echo "built on $(hostname)" > out/result.txt';
+  const targets = Array.from({ length: opts.targets ?? 1 }, (_, i) => `  - { name: t${i}, arch: amd64, os: generic, machine: { size: ${opts.size ?? 'c2-8vcpu-16gb-intel'} }, build: [${JSON.stringify(build)}], artifacts: [out/*] }\n`).join('');
+  return makeProject(`project: ${name}\ntestGate: { command: "true" }\ntargets:\n${targets}`);
+}
+
+async function noDroplets(em: DoEmulator): Promise<void> {
+  // The emulator removes a deleted droplet's container in the background: give it a moment.
+  for (let i = 0; i < 50 && (em.droplets.size || (await backingContainers()).length); i++) await new Promise((r) => setTimeout(r, 200));
+  assert.equal(em.droplets.size, 0, 'the emulator holds zero droplets');
+  assert.deepEqual(await backingContainers(), [], 'no droplet container is left');
+}
+
+test('a whole release runs on emulated droplets whose agents enrolled through cloud-init', async () => {
+  const em = await startEmulator();
+  const name = `do-${uniqueSuffix()}`;
+  try {
+    await withWorker(async ({ client, taskQueue, stateDir }) => {
+      const { handle } = await startRelease(client, { project: name, tag: 'v1.0.0', projectDir: project(name, { targets: 2 }), taskQueue });
+      const result = await handle.result();
+      assert.equal(result.targets.length, 2);
+      for (const t of result.targets) assert.equal(em.creates.get(t.machine), 1, `${t.machine} was created once`);
+      // The agent token travelled in the droplets' user data only, never through a workflow.
+      const token = (await import('node:fs')).readFileSync(`${stateDir}/agent-token`, 'utf8').trim();
+      for (const id of [handle.workflowId, `${handle.workflowId}/target/t0`]) assert.ok(!(await historyText(client, id)).includes(token));
+    }, { provider: emulatorProvider(em) });
+    await noDroplets(em);
+  } finally {
+    await em.close();
+  }
+});
+
+for (const stage of ['create', 'get', 'delete'] as const) {
+  test(`rate limits, 5xx, slow answers${stage === 'delete' ? ' and lingering deletes' : ''} at ${stage === 'get' ? 'poll' : stage}: the release still completes, one droplet per machine`, async () => {
+    const em = await startEmulator({ bootDelayMs: 1500 });
+    const name = `dofault-${stage}-${uniqueSuffix()}`;
+    em.faults.rateLimit = { routes: [stage], count: 2, retryAfterSeconds: 1 };
+    em.faults.serverError = { routes: [stage], count: 2, status: 503 };
+    // Slower than the provider's 1.5 s request bound: answered, but too late to be heard.
+    em.faults.slow = { routes: [stage], count: 1, delayMs: 2500 };
+    if (stage === 'delete') em.faults.lingerMs = 3000;
+    try {
+      await withWorker(async ({ client, taskQueue }) => {
+        const result = await (await startRelease(client, { project: name, tag: 'v1.0.0', projectDir: project(name), taskQueue })).handle.result();
+        assert.equal(em.creates.get(result.targets[0]!.machine), 1, 'a create whose answer came too late was found, not repeated');
+        assert.equal(em.faults.rateLimit!.count + em.faults.serverError!.count + em.faults.slow!.count, 0, 'every injected fault was hit');
+      }, { provider: emulatorProvider(em) });
+      await noDroplets(em);
+    } finally {
+      await em.close();
+    }
+  });
+}
+
+const refusals = [
+  { what: 'the droplet limit', setup: (em: DoEmulator) => (em.dropletLimit = 0), size: undefined, token: undefined, expect: /droplet limit/ },
+  { what: 'an unknown size', setup: () => undefined, size: 'm-huge-nope', token: undefined, expect: /invalid size.*targets\[\]\.machine\.size/ },
+  { what: 'a wrong token', setup: () => undefined, size: undefined, token: 'wrong-token', expect: /refused the API token.*TAGSHIP_DO_TOKEN/ },
+];
+
+for (const r of refusals) {
+  test(`${r.what} fails the release at once, non-retryable, naming the cause`, async () => {
+    const em = await startEmulator();
+    r.setup(em);
+    const name = `dorefuse-${uniqueSuffix()}`;
+    try {
+      await withWorker(async ({ client, taskQueue }) => {
+        const { handle } = await startRelease(client, { project: name, tag: 'v1.0.0', projectDir: project(name, r.size ? { size: r.size } : {}), taskQueue });
+        const err = await handle.result().then(() => assert.fail('expected a failure'), (e: unknown) => e);
+        assert.ok(err instanceof WorkflowFailedError && err.cause instanceof ApplicationFailure, String(err));
+        assert.equal(err.cause.type, 'ProviderRejected');
+        assert.match(err.cause.message, r.expect);
+      }, { provider: emulatorProvider(em, r.token ?? DO_TOKEN) });
+      await noDroplets(em);
+    } finally {
+      await em.close();
+    }
+  });
+}
+
+test('a terminated release leaves droplets; the reaper lists them by tag and deletes them', async () => {
+  const em = await startEmulator();
+  const name = `doreap-${uniqueSuffix()}`;
+  try {
+    await withWorker(async ({ client, taskQueue }) => {
+      const { handle } = await startRelease(client, { project: name, tag: 'v1.0.0', projectDir: project(name, { build: 'sleep 120' }), taskQueue });
+      await waitForProgress<TargetProgress>(client, `${handle.workflowId}/target/t0`, (p) => p.stage === 'building');
+      await handle.terminate('test: killed from outside');
+      assert.equal(em.droplets.size, 1, 'termination leaves the droplet');
+      const report = await client.workflow.execute<(i: object) => Promise<ReaperResult>>('reaper', { taskQueue, workflowId: `reaper-${uniqueSuffix()}`, args: [{}] });
+      assert.equal(report.deleted.length, 1);
+      assert.match(report.deleted[0]!.reason, new RegExp(`release release:${name}:v1.0.0 is closed`));
+    }, { provider: emulatorProvider(em) });
+    await noDroplets(em);
+  } finally {
+    await em.close();
+  }
+});
