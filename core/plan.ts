@@ -11,6 +11,8 @@ export interface PlannedTarget {
   build: string[];
   artifacts: string[];
   timeoutMinutes: number;
+  /** From tagship.yml's cost table, when it prices this machine size. */
+  hourlyPrice?: number;
 }
 
 export interface ReleasePlan {
@@ -22,6 +24,7 @@ export interface ReleasePlan {
   targets: PlannedTarget[];
   /** Environment every build and test command sees. No secrets: this goes into history. */
   env: Record<string, string>;
+  currency?: string;
 }
 
 export function defaultImage(arch: MachineArch): string {
@@ -39,6 +42,7 @@ export function planRelease(config: TagshipConfig, tag: ParsedTag, only?: readon
       build: t.build,
       artifacts: t.artifacts,
       timeoutMinutes: t.timeoutMinutes,
+      ...(config.cost?.hourly[t.machine.size] !== undefined ? { hourlyPrice: config.cost.hourly[t.machine.size] } : {}),
     }));
   return {
     project: config.project,
@@ -47,6 +51,7 @@ export function planRelease(config: TagshipConfig, tag: ParsedTag, only?: readon
     channel: tag.channel,
     testGate: { command: config.testGate.command, image: config.testGate.image ?? defaultImage('amd64'), timeoutMinutes: config.testGate.timeoutMinutes },
     targets,
+    ...(config.cost ? { currency: config.cost.currency } : {}),
     env: {
       TAGSHIP_PROJECT: config.project,
       TAGSHIP_TAG: tag.tag,

@@ -7,6 +7,7 @@ import { defineQuery, proxyActivities, setHandler, setCurrentDetails, workflowIn
 import type { createMachineActivities } from '../activities/machines.ts';
 import type { createAgentActivities } from '../activities/agent.ts';
 import { MachineLabel, agentTaskQueue, machineName } from '../core/names.ts';
+import { estimateCost } from '../core/cost.ts';
 import { MAX_MACHINE_ATTEMPTS, Profiles, agentBuild } from './profiles.ts';
 import { Compensations } from './saga.ts';
 import { explain } from './explain.ts';
@@ -74,7 +75,9 @@ export async function buildTarget(input: BuildTargetInput): Promise<TargetResult
       });
       await saga.runAll();
       enter('done');
-      return { target: target.name, machine, manifest, machineSeconds: Math.round((workflowNow() - started) / 1000), machineAttempts: attempt };
+      const machineSeconds = Math.round((workflowNow() - started) / 1000);
+      const estimatedCost = target.hourlyPrice === undefined ? undefined : estimateCost(machineSeconds, target.machine.size, { currency: '', hourly: { [target.machine.size]: target.hourlyPrice } });
+      return { target: target.name, machine, manifest, machineSeconds, machineAttempts: attempt, ...(estimatedCost !== undefined ? { estimatedCost } : {}) };
     } catch (err) {
       const failedAt = progress.stage;
       await saga.runAll();

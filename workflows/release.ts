@@ -59,6 +59,8 @@ export async function release(input: ReleaseInput): Promise<ReleaseResult> {
     enter('building', plan.targets.map((t) => t.name).join(', '));
     const targets = await buildAll(plan, source, progress);
     const machineSeconds = targets.reduce((sum, t) => sum + t.machineSeconds, 0);
+    const priced = targets.filter((t) => t.estimatedCost !== undefined);
+    const estimatedCost = plan.currency && priced.length ? { amount: Math.round(priced.reduce((s, t) => s + t.estimatedCost!, 0) * 10_000) / 10_000, currency: plan.currency } : undefined;
     upsertSearchAttributes([{ key: SA.machineSeconds, value: machineSeconds }]);
 
     // 4. Publish — the irreversible pivot — only now that every target succeeded and every
@@ -92,7 +94,7 @@ export async function release(input: ReleaseInput): Promise<ReleaseResult> {
     }
 
     enter('done', `${targets.length} target(s), ${targets.reduce((n, t) => n + t.manifest.artifacts.length, 0)} artifact(s)`);
-    return { project: plan.project, tag: plan.tag, version: plan.version, channel: plan.channel, targets, machineSeconds, ...(published ? { published } : {}), ...(repositories ? { repositories } : {}) };
+    return { project: plan.project, tag: plan.tag, version: plan.version, channel: plan.channel, targets, machineSeconds, ...(estimatedCost ? { estimatedCost } : {}), ...(published ? { published } : {}), ...(repositories ? { repositories } : {}) };
   } catch (err) {
     if (isCancellation(err)) {
       enter('cancelled', 'cancelled; every machine was deleted');

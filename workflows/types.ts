@@ -22,6 +22,8 @@ export interface TargetResult {
   machineSeconds: number;
   /** Machines used: more than one when a machine died mid-build. */
   machineAttempts: number;
+  /** machineSeconds × the size's hourly price, when tagship.yml prices the size. */
+  estimatedCost?: number;
 }
 
 export interface ReleaseResult {
@@ -31,6 +33,8 @@ export interface ReleaseResult {
   channel: Channel;
   targets: TargetResult[];
   machineSeconds: number;
+  /** Sum of the targets' estimates, in tagship.yml's cost currency. */
+  estimatedCost?: { amount: number; currency: string };
   /** Present when the project publishes: per crate / per file, published or already-published. */
   published?: { crates?: Record<string, 'published' | 'already-published'>; python?: Record<string, 'published' | 'already-published'> };
   /** Present when the project declares repositories: what was deployed. */

@@ -85,6 +85,8 @@ export const configSchema = z.strictObject({
   publish: publish.optional(),
   repositories: repositories.optional(),
   retention: z.strictObject({ days: z.number().int().positive().default(90) }).default({ days: 90 }),
+  /** Price per hour by machine size (e.g. DigitalOcean's), for the cost estimate in results. */
+  cost: z.strictObject({ currency: z.string().regex(/^[A-Z]{3}$/, 'must be a 3-letter currency code, e.g. USD'), hourly: z.record(z.string().min(1), z.number().nonnegative()) }).optional(),
 });
 
 export type TagshipConfig = z.output<typeof configSchema>;

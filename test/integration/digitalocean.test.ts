@@ -4,7 +4,14 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { WorkflowFailedError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
-import { historyText, uniqueSuffix, waitForProgress, withWorker } from '../helpers/temporal.ts';
+import { historyText, temporalAddress, uniqueSuffix, waitForProgress, withWorker } from '../helpers/temporal.ts';
+import { startOrchestrator } from '../helpers/orchestrator-process.ts';
+import { freePort } from '../../scripts/lib/temporal-server.ts';
+import { Client, Connection } from '@temporalio/client';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { tmpdir } from 'node:os';
+import { randomBytes } from 'node:crypto';
 import { makeProject } from '../helpers/projects.ts';
 import { backingContainers, emulatorProvider, startEmulator, DO_TOKEN } from '../helpers/digitalocean.ts';
 import { startRelease } from '../../client/release.ts';
@@ -15,7 +22,7 @@ import type { ReaperResult } from '../../workflows/reaper.ts';
 function project(name: string, opts: { size?: string; build?: string; targets?: number } = {}) {
   const build = opts.build ?? 'mkdir -p out && echo "built on $(hostname)" > out/result.txt';
   const targets = Array.from({ length: opts.targets ?? 1 }, (_, i) => `  - { name: t${i}, arch: amd64, os: generic, machine: { size: ${opts.size ?? 'c2-8vcpu-16gb-intel'} }, build: [${JSON.stringify(build)}], artifacts: [out/*] }\n`).join('');
-  return makeProject(`project: ${name}\ntestGate: { command: "true" }\ntargets:\n${targets}`);
+  return makeProject(`project: ${name}\ntestGate: { command: "true" }\ntargets:\n${targets}cost: { currency: USD, hourly: { c2-8vcpu-16gb-intel: 0.25 } }\n`);
 }
 
 async function noDroplets(em: DoEmulator): Promise<void> {
@@ -33,9 +40,13 @@ test('a whole release runs on emulated droplets whose agents enrolled through cl
       const { handle } = await startRelease(client, { project: name, tag: 'v1.0.0', projectDir: project(name, { targets: 2 }), taskQueue });
       const result = await handle.result();
       assert.equal(result.targets.length, 2);
-      for (const t of result.targets) assert.equal(em.creates.get(t.machine), 1, `${t.machine} was created once`);
+      for (const t of result.targets) {
+        assert.equal(em.creates.get(t.machine), 1, `${t.machine} was created once`);
+        assert.equal(t.estimatedCost, Math.round((t.machineSeconds / 3600) * 0.25 * 10_000) / 10_000, 'droplet-seconds priced by the size table');
+      }
+      assert.equal(result.estimatedCost?.currency, 'USD');
       // The agent token travelled in the droplets' user data only, never through a workflow.
-      const token = (await import('node:fs')).readFileSync(`${stateDir}/agent-token`, 'utf8').trim();
+      const token = readFileSync(join(stateDir, 'agent-token'), 'utf8').trim();
       for (const id of [handle.workflowId, `${handle.workflowId}/target/t0`]) assert.ok(!(await historyText(client, id)).includes(token));
     }, { provider: emulatorProvider(em) });
     await noDroplets(em);
@@ -107,6 +118,41 @@ test('a terminated release leaves droplets; the reaper lists them by tag and del
     }, { provider: emulatorProvider(em) });
     await noDroplets(em);
   } finally {
+    await em.close();
+  }
+});
+
+test('SIGKILL of the orchestrator between "create accepted" and "active": one droplet, release completes, none left', async () => {
+  const em = await startEmulator({ bootDelayMs: 8000 });
+  const name = `dokill-${uniqueSuffix()}`;
+  const env = {
+    TEMPORAL_ADDRESS: temporalAddress(),
+    TAGSHIP_TASK_QUEUE: `dokill-${uniqueSuffix()}`,
+    TAGSHIP_STATE_DIR: mkdtempSync(join(tmpdir(), 'tagship-dokill-')),
+    TAGSHIP_GATEWAY_PORT: String(await freePort()),
+    TAGSHIP_AGENT_TOKEN: randomBytes(16).toString('hex'),
+    TAGSHIP_PROVIDER: 'digitalocean',
+    TAGSHIP_DO_TOKEN: DO_TOKEN,
+    TAGSHIP_DO_API_URL: em.apiUrl,
+  };
+  const connection = await Connection.connect({ address: env.TEMPORAL_ADDRESS });
+  const client = new Client({ connection });
+  let orchestrator = await startOrchestrator(env);
+  try {
+    const { handle } = await startRelease(client, { project: name, tag: 'v1.0.0', projectDir: project(name), taskQueue: env.TAGSHIP_TASK_QUEUE });
+    for (let i = 0; i < 200 && ![...em.droplets.values()].some((d) => d.status === 'new'); i++) await new Promise((r) => setTimeout(r, 100));
+    assert.ok([...em.droplets.values()].some((d) => d.status === 'new'), 'the create was accepted and the droplet is still booting');
+    const exited = new Promise((r) => orchestrator.once('exit', r));
+    orchestrator.kill('SIGKILL');
+    await exited;
+    orchestrator = await startOrchestrator(env);
+    const result = await handle.result();
+    assert.equal(em.creates.get(result.targets[0]!.machine), 1, 'the retried create found the droplet instead of making another');
+    assert.equal(em.creates.size, 1);
+    await noDroplets(em);
+  } finally {
+    orchestrator.kill('SIGKILL');
+    await connection.close();
     await em.close();
   }
 });

@@ -50,3 +50,18 @@ test('names are made safe for containers and hostnames', () => {
   assert.equal(shortHash('a'), 'e40c292c'); // FNV-1a 32 of "a", a published test vector
   assert.equal(releaseWorkflowId('demo', 'v1.0.0'), 'release:demo:v1.0.0');
 });
+
+test('cost: machine-seconds times the hourly price of the size; unknown sizes have no estimate', async () => {
+  const { estimateCost } = await import('../../core/cost.ts');
+  const table = { currency: 'USD', hourly: { 'c2-8vcpu-16gb-intel': 0.25 } };
+  assert.equal(estimateCost(3600, 'c2-8vcpu-16gb-intel', table), 0.25);
+  assert.equal(estimateCost(90, 'c2-8vcpu-16gb-intel', table), 0.0063);
+  assert.equal(estimateCost(90, 's-1vcpu-1gb', table), undefined);
+  assert.equal(estimateCost(90, 'c2-8vcpu-16gb-intel', undefined), undefined);
+  const c = parseConfig(cfgText + 'cost: { currency: USD, hourly: { small: 0.5 } }\n');
+  const t = parseTag('v1.0.0');
+  assert.ok(c.ok && t.ok);
+  const plan = planRelease(c.config, t.value);
+  assert.equal(plan.currency, 'USD');
+  assert.equal(plan.targets[0]!.hourlyPrice, 0.5, 'default size "small" is priced');
+});
