@@ -20,9 +20,21 @@ import { randomBytes } from 'node:crypto';
 import { startPypiServer } from '../test/servers/pypi.ts';
 import { startCratesRegistry } from '../test/servers/crates-registry.ts';
 import { registryEnvName } from '../activities/registries.ts';
+import { startDoEmulator } from '../test/servers/do-emulator.ts';
+import { digitalOceanProvider } from '../workers/deps.ts';
+import Docker from 'dockerode';
 import { TEMPORAL_BIN } from './lib/temporal-server.ts';
 
 const PROJECT = 'hello-veilid';
+const DEMO_DO_TOKEN = `demo-${randomBytes(12).toString('hex')}`;
+
+function startDemoEmulator() {
+  return startDoEmulator({
+    token: DEMO_DO_TOKEN,
+    bootDelayMs: 2000,
+    backend: { docker: new Docker(), image: 'tagship/machine:bookworm-amd64', binds: [`${REPO_ROOT}:/opt/tagship:ro`, `${process.execPath}:/opt/node/bin/node:ro`] },
+  });
+}
 const PROJECT_DIR = join(REPO_ROOT, 'examples', PROJECT);
 
 /** The first tag from `from` on whose release has not completed yet. */
@@ -44,8 +56,10 @@ async function main(): Promise<void> {
   const opts = new Command()
     .option('--tag <tag>', 'the tag to release (default: the next free version from v1.4.0)')
     .option('--stop', 'stop the demo Temporal server and exit')
+    .option('--provider <provider>', 'build machines: docker (containers) or digitalocean (droplets from the DigitalOcean API emulator)', 'docker')
     .parse()
-    .opts<{ tag?: string; stop?: boolean }>();
+    .opts<{ tag?: string; stop?: boolean; provider: string }>();
+  if (opts.provider !== 'docker' && opts.provider !== 'digitalocean') throw new InputError('--provider', `"${opts.provider}" is not a provider; use docker or digitalocean`);
   const settings = parseSettings(process.env, DEFAULT_STATE_DIR);
   if (opts.stop) {
     console.log(stopDemoServer(settings.stateDir));
@@ -66,6 +80,11 @@ async function main(): Promise<void> {
   const connection = await Connection.connect({ address: server.address });
   const client = new Client({ connection, namespace: settings.namespace });
   const workerConnection = await NativeConnection.connect({ address: server.address });
+  // --provider digitalocean: droplets through the real do-wrapper client, against the
+  // DigitalOcean API emulator on loopback (the real API is out of reach here). Each droplet is
+  // a container that runs its cloud-init user data, which starts the build agent.
+  const emulator = opts.provider === 'digitalocean' ? await startDemoEmulator() : null;
+  if (emulator) console.log(`DigitalOcean API emulator at ${emulator.apiUrl} (droplets are containers running their user data)`);
   const worker = await createOrchestratorWorker({
     connection: workerConnection,
     namespace: settings.namespace,
@@ -76,6 +95,7 @@ async function main(): Promise<void> {
     repoRoot,
     gatewayPort: settings.gatewayPort,
     ...(settings.agentToken ? { agentToken: settings.agentToken } : {}),
+    ...(emulator ? { provider: digitalOceanProvider({ token: DEMO_DO_TOKEN, apiUrl: emulator.apiUrl, region: 'nyc1', image: 'tagship-agent-snapshot' }, { address: server.address, namespace: settings.namespace }) } : {}),
   });
 
   // The registries the example publishes to: a real pypiserver and a cargo registry on
@@ -94,7 +114,11 @@ async function main(): Promise<void> {
   const tag = opts.tag ?? (await nextFreeTag(client, 'v1.4.0'));
   const began = Date.now();
   const outcome = await worker.runUntil(async () => {
-    const { handle, existing } = await startRelease(client, { project: PROJECT, tag, projectDir: PROJECT_DIR, taskQueue: settings.taskQueue });
+    // DigitalOcean has amd64 droplets only: there the arm64-rpm target (native on an arm64
+    // machine) is left out; its arm64 packages are cross-built targets' business elsewhere.
+    const targets = emulator ? ['amd64-deb', 'arm64-deb', 'amd64-rpm'] : undefined;
+    if (targets) console.log(`DigitalOcean has amd64 droplets only: releasing ${targets.join(', ')} (arm64-rpm needs an arm64 machine; use the docker provider for it)`);
+    const { handle, existing } = await startRelease(client, { project: PROJECT, tag, projectDir: PROJECT_DIR, taskQueue: settings.taskQueue, ...(targets ? { targets } : {}) });
     console.log(`${existing ? 'Found the existing' : 'Started'} release ${handle.workflowId}`);
     await followProgress(handle, (line) => console.log(line));
     try {
@@ -108,9 +132,9 @@ async function main(): Promise<void> {
 
   if (outcome.ok) {
     const r = outcome.result;
-    console.log(`\nReleased ${r.project} ${r.tag} (${r.channel}) in ${Math.round((Date.now() - began) / 1000)} s wall time`);
+    console.log(`\nReleased ${r.project} ${r.tag} (${r.channel}) in ${Math.round((Date.now() - began) / 1000)} s wall time on ${opts.provider} machines${r.estimatedCost ? `, estimated machine cost ${r.estimatedCost.amount} ${r.estimatedCost.currency}` : ''}`);
     for (const t of r.targets) {
-      console.log(`  ${t.target}: ${t.machineSeconds} machine-seconds on ${t.machine}${t.machineAttempts > 1 ? ` (${t.machineAttempts} machines)` : ''}`);
+      console.log(`  ${t.target}: ${t.machineSeconds} machine-seconds on ${t.machine}${t.machineAttempts > 1 ? ` (${t.machineAttempts} machines)` : ''}${t.estimatedCost !== undefined ? ` ≈ ${t.estimatedCost}` : ''}`);
       for (const a of t.manifest.artifacts) console.log(`    ${a.name}  ${a.size} bytes  sha256 ${a.sha256}`);
     }
     console.log(`Artifacts: ${join(settings.stateDir, 'artifacts', r.project, r.version)}`);
@@ -132,6 +156,10 @@ async function main(): Promise<void> {
   console.log(`The Temporal server keeps running for inspection; stop it with: npm run demo -- --stop`);
   await pypi.close();
   await crates.close();
+  if (emulator) {
+    console.log(`Droplets left in the emulator: ${emulator.droplets.size}`);
+    await emulator.close();
+  }
   await workerConnection.close();
   await connection.close();
 }

@@ -7,6 +7,7 @@ import { pathToFileURL } from 'node:url';
 import { parseSettings } from '../core/settings.ts';
 import { createOrchestrator, digitalOceanProvider, type Orchestrator, type OrchestratorDeps } from './deps.ts';
 import { DEFAULT_STATE_DIR, WORKFLOWS_PATH } from './paths.ts';
+import { DigitalOceanMachines } from '../providers/digitalocean/machines.ts';
 
 export interface OrchestratorWorkerOptions extends OrchestratorDeps {
   connection: NativeConnection;
@@ -69,6 +70,10 @@ async function main(): Promise<void> {
     // A prebuilt bundle saves the bundling at start (the test harness makes one).
     ...(process.env.TAGSHIP_WORKFLOW_BUNDLE ? { workflowBundle: { codePath: process.env.TAGSHIP_WORKFLOW_BUNDLE } } : {}),
   });
+  if (orchestrator.machines instanceof DigitalOceanMachines) {
+    const { dropletLimit } = await orchestrator.machines.checkToken();
+    console.log(`DigitalOcean token accepted (droplet limit ${dropletLimit})`);
+  }
   // The SDK's worker drains on SIGINT/SIGTERM by default: polling stops, running tasks finish.
   console.log(`tagship orchestrator worker on ${settings.temporalAddress}, task queue ${settings.taskQueue}, machines: ${orchestrator.machines.kind}, artifact gateway ${orchestrator.gateway.url}`);
   try {

@@ -55,6 +55,12 @@ export class DigitalOceanMachines implements MachineProvider {
     return found[0] ?? null;
   }
 
+  /** GET /v2/account: fails fast, naming the setting, when the token is wrong. */
+  async checkToken(): Promise<{ dropletLimit: number }> {
+    const res = await callDo('checking the API token', () => this.client.account.get() as Promise<{ account: { droplet_limit: number } }>, this.policy);
+    return { dropletLimit: res?.account.droplet_limit ?? 0 };
+  }
+
   async describe(name: string): Promise<MachineInfo | null> {
     const d = await this.find(name);
     return d ? info(d) : null;
