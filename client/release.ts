@@ -26,7 +26,8 @@ export interface StartReleaseOptions extends ReleaseInput {
 
 export interface StartedRelease {
   handle: WorkflowHandle<typeof release>;
-  /** True when this tag's release already existed (a redelivered hook, a second start). */
+  /** True when this tag's release was already running or done (a redelivered hook, a second
+   *  start); a failed or cancelled one is started again. */
   existing: boolean;
 }
 
@@ -39,6 +40,12 @@ export async function startRelease(client: Client, opts: StartReleaseOptions): P
   if (missing.length) throw new InputError('targets', `unknown target(s) ${missing.join(', ')}; tagship.yml declares ${cfg.config.targets.map((t) => t.name).join(', ')}`);
 
   const workflowId = releaseWorkflowId(opts.project, opts.tag);
+  // A running or completed release of this tag is the answer (a redelivered hook, a second
+  // start); USE_EXISTING below still covers a start racing this look.
+  const current = await client.workflow.getHandle<typeof release>(workflowId).describe().catch(() => null);
+  if (current && (current.status.name === 'RUNNING' || current.status.name === 'COMPLETED')) {
+    return { handle: client.workflow.getHandle<typeof release>(workflowId), existing: true };
+  }
   const input: ReleaseInput = { project: opts.project, tag: opts.tag, projectDir: opts.projectDir, ...(opts.targets ? { targets: opts.targets } : {}) };
   try {
     const handle = await client.workflow.start<typeof release>('release', {

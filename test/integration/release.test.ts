@@ -151,6 +151,8 @@ test('starting the same release twice returns the one release', async () => {
   await withWorker(async ({ client, taskQueue }) => {
     const first = await startRelease(client, { project: name, tag: 'v2.0.0-rc.1', projectDir: dir, taskQueue });
     const second = await startRelease(client, { project: name, tag: 'v2.0.0-rc.1', projectDir: dir, taskQueue });
+    assert.equal(first.existing, false);
+    assert.equal(second.existing, true, 'the second start found the running release');
     const [a, b] = await Promise.all([first.handle.describe(), second.handle.describe()]);
     assert.equal(a.runId, b.runId);
     const result = (await first.handle.result());

@@ -1,0 +1,101 @@
+// The hook server: GitLab and GitHub tag webhooks start releases. One URL per project
+// (/hooks/gitlab/<project>, /hooks/github/<project>), each with its own secret:
+//   GitLab: X-Gitlab-Token must equal the secret; GitHub: X-Hub-Signature-256 must be the
+//   HMAC-SHA256 of the raw body. Both compared in constant time, before the body is parsed.
+// Answers: 201 started, 200 already running/done (a redelivered hook), 202 ignored (branch
+// pushes, tag deletions), 400 malformed, 401 bad or missing signature, 404 unknown project,
+// 413 body over 1 MiB, 422 invalid tag (with the reason), 503 when a release cannot be started.
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { createHmac, timingSafeEqual } from 'node:crypto';
+import { parseTag } from '../../core/tag.ts';
+import { listen, type Listening } from '../../providers/http/listen.ts';
+import { gitlabDecision, githubDecision, type HookDecision } from './events.ts';
+
+export const MAX_BODY = 1 << 20;
+
+export interface HookProject {
+  /** The shared secret (GitLab token, GitHub webhook secret); from the environment. */
+  secret: string;
+}
+
+export interface HookServerOptions {
+  projects: Record<string, HookProject>;
+  /** Starts (or finds) the project's release for the tag; `existing` for a redelivery. */
+  startRelease(project: string, tag: string): Promise<{ workflowId: string; existing: boolean }>;
+  port?: number;
+  host?: string;
+}
+
+function reply(res: ServerResponse, status: number, body: Record<string, unknown>): void {
+  res.writeHead(status, { 'content-type': 'application/json' });
+  res.end(JSON.stringify(body));
+}
+
+function sameSecret(given: string | undefined, expected: string): boolean {
+  const a = Buffer.from(given ?? '');
+  const b = Buffer.from(expected);
+  // timingSafeEqual needs equal lengths; comparing against itself keeps the time constant.
+  return a.length === b.length ? timingSafeEqual(a, b) : (timingSafeEqual(b, b), false);
+}
+
+async function readBody(req: IncomingMessage): Promise<Buffer | 'too-large'> {
+  if (Number(req.headers['content-length'] ?? 0) > MAX_BODY) return 'too-large';
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const c of req) {
+    size += (c as Buffer).length;
+    if (size > MAX_BODY) return 'too-large';
+    chunks.push(c as Buffer);
+  }
+  return Buffer.concat(chunks);
+}
+
+async function handle(opts: HookServerOptions, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  const path = (req.url ?? '/').split('?')[0]!;
+  if (req.method === 'GET' && path === '/healthz') return reply(res, 200, { ok: true });
+  const m = /^\/hooks\/(gitlab|github)\/([a-z0-9][a-z0-9-]{0,62})$/.exec(path);
+  if (!m) return reply(res, 404, { error: 'no such hook; use /hooks/gitlab/<project> or /hooks/github/<project>' });
+  if (req.method !== 'POST') return reply(res, 405, { error: 'hooks are POSTed' });
+  const [, forge, project] = m as unknown as [string, 'gitlab' | 'github', string];
+  const p = opts.projects[project];
+  if (!p) return reply(res, 404, { error: `unknown project ${project}` });
+
+  const raw = await readBody(req);
+  if (raw === 'too-large') {
+    res.setHeader('connection', 'close');
+    return reply(res, 413, { error: `the body is larger than ${MAX_BODY} bytes` });
+  }
+  const signed =
+    forge === 'gitlab'
+      ? sameSecret(req.headers['x-gitlab-token'] as string | undefined, p.secret)
+      : sameSecret(req.headers['x-hub-signature-256'] as string | undefined, `sha256=${createHmac('sha256', p.secret).update(raw).digest('hex')}`);
+  if (!signed) return reply(res, 401, { error: forge === 'gitlab' ? 'X-Gitlab-Token is missing or wrong' : 'X-Hub-Signature-256 is missing or does not match the body' });
+
+  let body: unknown;
+  try {
+    body = JSON.parse(raw.toString('utf8'));
+  } catch {
+    return reply(res, 400, { error: 'the body is not JSON' });
+  }
+  if (!body || typeof body !== 'object' || Array.isArray(body)) return reply(res, 400, { error: 'the body must be a JSON object' });
+  const decision: HookDecision =
+    forge === 'gitlab' ? gitlabDecision(req.headers['x-gitlab-event'] as string | undefined, body as Record<string, unknown>) : githubDecision(req.headers['x-github-event'] as string | undefined, body as Record<string, unknown>);
+  if (decision.kind === 'pong') return reply(res, 200, { ok: true, pong: true });
+  if (decision.kind === 'bad') return reply(res, 400, { error: decision.reason });
+  if (decision.kind === 'ignore') return reply(res, 202, { ignored: decision.reason });
+  const tag = parseTag(decision.tag);
+  if (!tag.ok) return reply(res, 422, { error: `tag "${decision.tag}" cannot be released: ${tag.reason}` });
+  try {
+    const started = await opts.startRelease(project, decision.tag);
+    return reply(res, started.existing ? 200 : 201, { workflowId: started.workflowId, existing: started.existing });
+  } catch (err) {
+    return reply(res, 503, { error: `the release could not be started: ${err instanceof Error ? err.message : String(err)}` });
+  }
+}
+
+export async function startHookServer(opts: HookServerOptions): Promise<Listening> {
+  const server = createServer((req, res) => {
+    handle(opts, req, res).catch((err: unknown) => (res.headersSent ? res.destroy() : reply(res, 500, { error: String(err) })));
+  });
+  return listen(server, { ...(opts.port !== undefined ? { port: opts.port } : {}), ...(opts.host ? { host: opts.host } : {}) });
+}

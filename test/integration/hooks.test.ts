@@ -1,0 +1,78 @@
+// The hook server over real HTTP, starting real release workflows on a Temporal server (on a
+// task queue no worker polls, so nothing is built). Secrets and signatures as GitLab and
+// GitHub send them.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { createHmac } from 'node:crypto';
+import { Client, Connection } from '@temporalio/client';
+import { temporalAddress, uniqueSuffix } from '../helpers/temporal.ts';
+import { makeProject } from '../helpers/projects.ts';
+import { startHookServer, MAX_BODY } from '../../client/hooks/server.ts';
+import { startRelease } from '../../client/release.ts';
+
+test('hooks start one release per tag and answer every bad request with the right status', async () => {
+  const project = `hooked-${uniqueSuffix()}`;
+  const dir = makeProject(`project: ${project}\ntestGate: { command: "true" }\ntargets:\n  - { name: t, arch: amd64, os: generic, build: ["true"], artifacts: [x] }\n`);
+  const secret = `s3cret-${uniqueSuffix()}`;
+  const connection = await Connection.connect({ address: temporalAddress() });
+  const client = new Client({ connection });
+  const taskQueue = `nobody-${uniqueSuffix()}`;
+  const server = await startHookServer({
+    projects: { [project]: { secret } },
+    startRelease: async (p, tag) => {
+      const { handle, existing } = await startRelease(client, { project: p, tag, projectDir: dir, taskQueue });
+      return { workflowId: handle.workflowId, existing };
+    },
+  });
+  const post = (path: string, body: unknown, headers: Record<string, string>) =>
+    fetch(`${server.url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: typeof body === 'string' ? body : JSON.stringify(body) });
+  const github = (event: string, body: unknown, sign = secret) => {
+    const raw = JSON.stringify(body);
+    return post(`/hooks/github/${project}`, raw, { 'x-github-event': event, 'x-hub-signature-256': `sha256=${createHmac('sha256', sign).update(raw).digest('hex')}` });
+  };
+  const gitlab = (body: unknown, token = secret) => post(`/hooks/gitlab/${project}`, body, { 'x-gitlab-event': 'Tag Push Hook', 'x-gitlab-token': token });
+  try {
+    const tagPush = { object_kind: 'tag_push', ref: 'refs/tags/v1.0.0', after: 'a'.repeat(40) };
+    const first = await gitlab(tagPush);
+    assert.equal(first.status, 201);
+    const { workflowId } = (await first.json()) as { workflowId: string };
+    assert.equal(workflowId, `release:${project}:v1.0.0`);
+    const redelivered = await gitlab(tagPush);
+    assert.equal(redelivered.status, 200, 'a redelivered hook finds the release');
+    assert.equal(((await redelivered.json()) as { existing: boolean }).existing, true);
+    const viaGithub = await github('push', { ref: 'refs/tags/v1.0.0', deleted: false });
+    assert.equal(viaGithub.status, 200, 'the same tag from GitHub is the same release');
+    let runs: string[] = [];
+    // Visibility may lag a moment behind the start; look until the run shows (bounded).
+    for (let i = 0; i < 20 && runs.length === 0; i++) {
+      runs = [];
+      for await (const w of client.workflow.list({ query: `WorkflowId = '${workflowId}'` })) runs.push(w.runId);
+      if (!runs.length) await new Promise((r) => setTimeout(r, 250));
+    }
+    assert.equal(runs.length, 1, 'exactly one release ran for the tag');
+
+    assert.equal((await github('release', { action: 'published', release: { tag_name: 'v1.1.0' } })).status, 201);
+    assert.equal((await github('create', { ref_type: 'tag', ref: 'v1.2.0' })).status, 201);
+    assert.equal((await github('ping', { zen: 'hi' })).status, 200);
+
+    assert.equal((await gitlab(tagPush, 'wrong')).status, 401);
+    assert.equal((await post(`/hooks/gitlab/${project}`, tagPush, {})).status, 401, 'missing token');
+    assert.equal((await github('push', { ref: 'refs/tags/v9.0.0' }, 'wrong')).status, 401);
+    assert.equal((await post(`/hooks/github/${project}`, { ref: 'refs/tags/v9.0.0' }, { 'x-github-event': 'push' })).status, 401, 'missing signature');
+    assert.equal((await gitlab('{not json')).status, 400);
+    assert.equal((await gitlab({ object_kind: 'tag_push' })).status, 400, 'missing ref');
+    const big = await post(`/hooks/gitlab/${project}`, 'x'.repeat(MAX_BODY + 10), { 'x-gitlab-token': secret });
+    assert.equal(big.status, 413);
+    assert.equal((await github('push', { ref: 'refs/heads/main' })).status, 202, 'branch push ignored');
+    assert.equal((await gitlab({ ...tagPush, after: '0'.repeat(40) })).status, 202, 'tag deletion ignored');
+    const bad = await gitlab({ ...tagPush, ref: 'refs/tags/v1.0.0;id' });
+    assert.equal(bad.status, 422);
+    assert.match(((await bad.json()) as { error: string }).error, /shell metacharacter ";"/);
+    assert.equal((await gitlab(tagPush).then(() => post('/hooks/gitlab/nope', tagPush, { 'x-gitlab-token': secret }))).status, 404);
+    assert.equal((await fetch(`${server.url}/healthz`)).status, 200);
+  } finally {
+    for (const tag of ['v1.0.0', 'v1.1.0', 'v1.2.0']) await client.workflow.getHandle(`release:${project}:${tag}`).terminate('test over').catch(() => undefined);
+    await server.close();
+    await connection.close();
+  }
+});
