@@ -1,0 +1,73 @@
+// The tagship command line, run in-process against a real Temporal server and worker: what it
+// prints and the exit codes scripts rely on.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { uniqueSuffix, waitForProgress, withWorker } from '../helpers/temporal.ts';
+import { makeProject } from '../helpers/projects.ts';
+import { runCli, Exit } from '../../client/cli.ts';
+import type { TargetProgress } from '../../workflows/types.ts';
+
+async function cli(...args: string[]): Promise<{ code: number; out: string; err: string }> {
+  const out: string[] = [];
+  const err: string[] = [];
+  const code = await runCli(args, (l) => out.push(l), (l) => err.push(l));
+  return { code, out: out.join('\n'), err: err.join('\n') };
+}
+
+test('release start, status, list, cancel: output and exit codes', async () => {
+  const project = `cli-${uniqueSuffix()}`;
+  const slow = makeProject(`project: ${project}\ntestGate: { command: "true" }\ntargets:\n  - { name: t, arch: amd64, os: generic, build: ["sleep 120"], artifacts: [x] }\n`);
+  await withWorker(async ({ client, taskQueue }) => {
+    process.env.TAGSHIP_TASK_QUEUE = taskQueue;
+    try {
+      const bad = await cli('release', 'start', 'v1.0', '--dir', slow);
+      assert.equal(bad.code, Exit.badInput);
+      assert.match(bad.err, /tag: "v1\.0" was rejected/);
+      assert.equal((await cli('release', 'status', 'v9.9.9', '--project', project)).code, Exit.notFound);
+
+      const started = await cli('release', 'start', 'v1.0.0', '--dir', slow);
+      assert.equal(started.code, Exit.ok, started.err);
+      assert.equal(started.out, `started release:${project}:v1.0.0`);
+      assert.equal((await cli('release', 'start', 'v1.0.0', '--dir', slow)).out, `found release:${project}:v1.0.0`);
+
+      await waitForProgress<TargetProgress>(client, `release:${project}:v1.0.0/target/t`, (p) => p.stage === 'building');
+      const running = await cli('release', 'status', 'v1.0.0', '--dir', slow);
+      assert.equal(running.code, Exit.running);
+      assert.match(running.out, /running, stage building; t building/);
+
+      let listed = '';
+      for (let i = 0; i < 20 && !listed.includes(project); i++) {
+        listed = (await cli('release', 'list', '--project', project, '--status', 'running')).out;
+        if (!listed.includes(project)) await new Promise((r) => setTimeout(r, 250));
+      }
+      assert.match(listed, new RegExp(`release:${project}:v1\\.0\\.0\\trunning\\tbuilding`));
+      assert.equal((await cli('release', 'list', '--status', 'sideways')).code, Exit.badInput);
+
+      assert.equal((await cli('release', 'cancel', 'v1.0.0', '--project', project)).code, Exit.ok);
+      await client.workflow.getHandle(`release:${project}:v1.0.0`).result().catch(() => undefined);
+      const after = await cli('release', 'status', 'v1.0.0', '--project', project);
+      assert.equal(after.code, Exit.failed);
+      assert.match(after.out, /canceled/);
+      assert.equal((await cli('release', 'cancel', 'v1.0.0', '--project', project)).code, Exit.failed, 'nothing to cancel');
+    } finally {
+      delete process.env.TAGSHIP_TASK_QUEUE;
+    }
+  });
+});
+
+test('a completed release reports status 0', async () => {
+  const project = `clidone-${uniqueSuffix()}`;
+  const quick = makeProject(`project: ${project}\ntestGate: { command: "true" }\ntargets:\n  - { name: t, arch: amd64, os: generic, build: ["mkdir -p out && echo x > out/x"], artifacts: [out/x] }\n`);
+  await withWorker(async ({ client, taskQueue }) => {
+    process.env.TAGSHIP_TASK_QUEUE = taskQueue;
+    try {
+      assert.equal((await cli('release', 'start', 'v2.0.0', '--dir', quick)).code, Exit.ok);
+      await client.workflow.getHandle(`release:${project}:v2.0.0`).result();
+      const done = await cli('release', 'status', 'v2.0.0', '--project', project);
+      assert.equal(done.code, Exit.ok);
+      assert.equal(done.out, `release:${project}:v2.0.0: completed`);
+    } finally {
+      delete process.env.TAGSHIP_TASK_QUEUE;
+    }
+  });
+});
