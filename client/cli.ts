@@ -7,7 +7,10 @@ import { resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { Client, Connection, WorkflowFailedError, WorkflowNotFoundError } from '@temporalio/client';
 import { parseSettings, type Settings } from '../core/settings.ts';
-import { releaseWorkflowId } from '../core/names.ts';
+import { MachineLabel, releaseWorkflowId } from '../core/names.ts';
+import Docker from 'dockerode';
+import { DockerMachines } from '../providers/docker/machines.ts';
+import { DigitalOceanMachines } from '../providers/digitalocean/machines.ts';
 import { SA } from '../core/search-attributes.ts';
 import { DEFAULT_STATE_DIR } from '../workers/paths.ts';
 import { InputError, startRelease } from './release.ts';
@@ -171,6 +174,29 @@ export function buildCli(print: (line: string) => void = console.log): Command {
       print(`tagship hooks on ${server.url} for ${Object.keys(projects).join(', ')}`);
       await new Promise<void>((r) => process.once('SIGTERM', r).once('SIGINT', r));
       await server.close();
+    });
+  program
+    .command('worker')
+    .description('run the orchestrator worker (workflows, activities, artifact gateway) until SIGTERM')
+    .action(async () => {
+      const { runOrchestratorWorker } = await import('../workers/orchestrator.ts');
+      await runOrchestratorWorker();
+    });
+
+  program
+    .command('machines')
+    .description('build machines')
+    .command('list')
+    .description('every machine tagship made that still exists, with its release and target')
+    .action(async () => {
+      const settings = parseSettings(process.env, DEFAULT_STATE_DIR);
+      const provider =
+        settings.provider === 'digitalocean' && settings.digitalocean
+          ? new DigitalOceanMachines({ ...settings.digitalocean, defaultImage: settings.digitalocean.image, userData: () => '' })
+          : new DockerMachines({ docker: new Docker() });
+      const machines = await provider.list({});
+      for (const m of machines) print(`${m.name}\t${m.state}\t${m.labels[MachineLabel.release] ?? '-'}\t${m.labels[MachineLabel.target] ?? '-'}\t${m.createdAt}`);
+      if (!machines.length) print(`no tagship machines (${provider.kind})`);
     });
   return program;
 }

@@ -51,7 +51,8 @@ export async function createOrchestratorWorker(opts: OrchestratorWorkerOptions):
   }
 }
 
-async function main(): Promise<void> {
+/** The worker process: settings from the environment, runs until SIGINT/SIGTERM. */
+export async function runOrchestratorWorker(): Promise<void> {
   const settings = parseSettings(process.env, DEFAULT_STATE_DIR);
   const connection = await NativeConnection.connect({ address: settings.temporalAddress });
   const clientConnection = await Connection.connect({ address: settings.temporalAddress });
@@ -86,7 +87,7 @@ async function main(): Promise<void> {
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
-  main().catch((err: unknown) => {
+  runOrchestratorWorker().catch((err: unknown) => {
     console.error(err);
     process.exit(1);
   });
