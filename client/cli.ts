@@ -17,6 +17,8 @@ import { InputError, startRelease } from './release.ts';
 import { followProgress } from './progress.ts';
 import { deepestMessage, rollbackRepository } from './repo.ts';
 import { startHookServer } from './hooks/server.ts';
+import { AesGcmCodec, dataConverterFromEnv, parseCodecKeys } from '../providers/codec/aes-gcm.ts';
+import { startCodecServer } from '../providers/codec/server.ts';
 import type { ReleaseProgress } from '../workflows/types.ts';
 
 export const Exit = { ok: 0, failed: 1, badInput: 2, notFound: 3, running: 4 } as const;
@@ -34,7 +36,8 @@ async function withClient<T>(fn: (client: Client, settings: Settings) => Promise
   const settings = parseSettings(process.env, DEFAULT_STATE_DIR);
   const connection = await Connection.connect({ address: settings.temporalAddress });
   try {
-    return await fn(new Client({ connection, namespace: settings.namespace }), settings);
+    const dataConverter = dataConverterFromEnv(process.env);
+    return await fn(new Client({ connection, namespace: settings.namespace, ...(dataConverter ? { dataConverter } : {}) }), settings);
   } finally {
     await connection.close();
   }
@@ -175,6 +178,22 @@ export function buildCli(print: (line: string) => void = console.log): Command {
       await new Promise<void>((r) => process.once('SIGTERM', r).once('SIGINT', r));
       await server.close();
     });
+  program
+    .command('codec')
+    .description('payload encryption')
+    .command('serve')
+    .description('serve the codec endpoint for the Web UI (start the server with --ui-codec-endpoint <url>)')
+    .option('--port <port>', 'port on 127.0.0.1', '8890')
+    .option('--ui-origin <origin>', 'the Web UI\'s origin, allowed by CORS', 'http://localhost:8233')
+    .action(async (o: { port: string; uiOrigin: string }) => {
+      const keys = parseCodecKeys(process.env);
+      if (!keys) throw new ExitError(Exit.badInput, 'TAGSHIP_CODEC_KEYS is not set; the codec endpoint needs the same keys as the workers');
+      const server = await startCodecServer({ codec: new AesGcmCodec(keys), uiOrigin: o.uiOrigin, port: Number(o.port) });
+      print(`codec endpoint ${server.url} for ${o.uiOrigin}; start the dev server with --ui-codec-endpoint ${server.url}`);
+      await new Promise<void>((r) => process.once('SIGTERM', r).once('SIGINT', r));
+      await server.close();
+    });
+
   program
     .command('worker')
     .description('run the orchestrator worker (workflows, activities, artifact gateway) until SIGTERM')

@@ -6,6 +6,7 @@ import { NativeConnection, Worker, Runtime, DefaultLogger } from '@temporalio/wo
 import { z } from 'zod';
 import { createAgentActivities } from '../activities/agent.ts';
 import { agentTaskQueue } from '../core/names.ts';
+import { dataConverterFromEnv } from '../providers/codec/aes-gcm.ts';
 
 const env = z
   .object({
@@ -29,6 +30,8 @@ async function main(): Promise<void> {
     connection,
     namespace: s.TEMPORAL_NAMESPACE,
     taskQueue: agentTaskQueue(s.TAGSHIP_MACHINE),
+    // The same payload codec as the orchestrator's, when its keys were passed to the machine.
+    ...(dataConverterFromEnv(process.env) ? { dataConverter: dataConverterFromEnv(process.env)! } : {}),
     activities: createAgentActivities({ machine: s.TAGSHIP_MACHINE, gatewayUrl: s.TAGSHIP_GATEWAY_URL, token: s.TAGSHIP_AGENT_TOKEN, workdir: s.TAGSHIP_WORKDIR }),
     // One build at a time: the machine is sized for one.
     maxConcurrentActivityTaskExecutions: 2,

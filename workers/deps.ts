@@ -31,13 +31,15 @@ export interface OrchestratorDeps {
   /** Defaults to a token kept in <stateDir>/agent-token, stable across restarts. */
   agentToken?: string;
   /** Build machines from elsewhere (DigitalOcean); docker containers with agents by default. */
-  provider?: (ctx: { gatewayUrl: string; agentToken: string }) => MachineProvider;
+  provider?: (ctx: { gatewayUrl: string; agentToken: string; agentEnv: Record<string, string> }) => MachineProvider;
   /** Test hook passed to the gateway. */
   transitFault?: (name: string) => boolean;
   /** Where the repo server's trees live; <stateDir>/repo-server by default. */
   repoRoot?: string;
   /** Test hook: make a deploy fail midway. */
   deployFault?: (treeId: string) => boolean;
+  /** Extra environment for build agents (the payload codec's keys), passed like their token. */
+  agentEnv?: Record<string, string>;
 }
 
 export interface Orchestrator {
@@ -53,7 +55,7 @@ export function digitalOceanProvider(
   temporal: { address: string; namespace: string },
   tuning: Pick<DigitalOceanOptions, 'policy' | 'pollMs'> = {},
 ): NonNullable<OrchestratorDeps['provider']> {
-  return ({ gatewayUrl, agentToken }) =>
+  return ({ gatewayUrl, agentToken, agentEnv }) =>
     new DigitalOceanMachines({
       ...tuning,
       token: d.token,
@@ -61,7 +63,7 @@ export function digitalOceanProvider(
       region: d.region,
       defaultImage: d.image,
       userData: (machine) =>
-        agentUserData({ TAGSHIP_MACHINE: machine, TEMPORAL_ADDRESS: temporal.address, TEMPORAL_NAMESPACE: temporal.namespace, TAGSHIP_GATEWAY_URL: gatewayUrl, TAGSHIP_AGENT_TOKEN: agentToken }),
+        agentUserData({ TAGSHIP_MACHINE: machine, TEMPORAL_ADDRESS: temporal.address, TEMPORAL_NAMESPACE: temporal.namespace, TAGSHIP_GATEWAY_URL: gatewayUrl, TAGSHIP_AGENT_TOKEN: agentToken, ...agentEnv }),
     });
 }
 
@@ -103,7 +105,7 @@ export async function createOrchestrator(deps: OrchestratorDeps): Promise<Orches
   // Installed by the bootstrap where arm64 emulation works.
   const arm64Node = join(REPO_ROOT, '.tagship', 'tools', 'node-arm64', 'bin', 'node');
   const machines =
-    deps.provider?.({ gatewayUrl: gateway.url, agentToken: token }) ??
+    deps.provider?.({ gatewayUrl: gateway.url, agentToken: token, agentEnv: deps.agentEnv ?? {} }) ??
     new DockerMachines({
       docker,
       agent: {
@@ -113,7 +115,7 @@ export async function createOrchestrator(deps: OrchestratorDeps): Promise<Orches
           amd64: process.execPath,
           ...(existsSync(arm64Node) ? { arm64: arm64Node } : {}),
         },
-        env: { TEMPORAL_ADDRESS: deps.temporalAddress, TEMPORAL_NAMESPACE: deps.namespace ?? 'default', TAGSHIP_GATEWAY_URL: gateway.url, TAGSHIP_AGENT_TOKEN: token },
+        env: { TEMPORAL_ADDRESS: deps.temporalAddress, TEMPORAL_NAMESPACE: deps.namespace ?? 'default', TAGSHIP_GATEWAY_URL: gateway.url, TAGSHIP_AGENT_TOKEN: token, ...deps.agentEnv },
       },
     });
   // The test gate runs in a plain container driven through docker exec, on this host.

@@ -8,12 +8,15 @@ import { parseSettings } from '../core/settings.ts';
 import { createOrchestrator, digitalOceanProvider, type Orchestrator, type OrchestratorDeps } from './deps.ts';
 import { DEFAULT_STATE_DIR, WORKFLOWS_PATH } from './paths.ts';
 import { DigitalOceanMachines } from '../providers/digitalocean/machines.ts';
+import { codecEnvFor, dataConverterFromEnv } from '../providers/codec/aes-gcm.ts';
 
 export interface OrchestratorWorkerOptions extends OrchestratorDeps {
   connection: NativeConnection;
   taskQueue: string;
   /** A pre-built workflow bundle (tests build it once); otherwise bundled from source. */
   workflowBundle?: WorkerOptions['workflowBundle'];
+  /** The payload codec (encryption), when configured. */
+  dataConverter?: WorkerOptions['dataConverter'];
 }
 
 export interface OrchestratorWorker {
@@ -32,6 +35,7 @@ export async function createOrchestratorWorker(opts: OrchestratorWorkerOptions):
       taskQueue: opts.taskQueue,
       ...(opts.workflowBundle ? { workflowBundle: opts.workflowBundle } : { workflowsPath: WORKFLOWS_PATH }),
       activities: orchestrator.activities,
+      ...(opts.dataConverter ? { dataConverter: opts.dataConverter } : {}),
       shutdownGraceTime: '10 seconds',
     });
     return {
@@ -56,13 +60,15 @@ export async function runOrchestratorWorker(): Promise<void> {
   const settings = parseSettings(process.env, DEFAULT_STATE_DIR);
   const connection = await NativeConnection.connect({ address: settings.temporalAddress });
   const clientConnection = await Connection.connect({ address: settings.temporalAddress });
+  const dataConverter = dataConverterFromEnv(process.env);
   const { worker, orchestrator } = await createOrchestratorWorker({
+    ...(dataConverter ? { dataConverter, agentEnv: codecEnvFor(process.env) } : {}),
     connection,
     namespace: settings.namespace,
     taskQueue: settings.taskQueue,
     stateDir: settings.stateDir,
     temporalAddress: settings.temporalAddress,
-    client: new Client({ connection: clientConnection, namespace: settings.namespace }),
+    client: new Client({ connection: clientConnection, namespace: settings.namespace, ...(dataConverter ? { dataConverter } : {}) }),
     gatewayPort: settings.gatewayPort,
     ...(settings.agentToken ? { agentToken: settings.agentToken } : {}),
     ...(settings.provider === 'digitalocean' && settings.digitalocean

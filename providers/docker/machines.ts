@@ -27,7 +27,7 @@ export interface DockerAgentLaunch {
   /** Relative to repoRoot. */
   bundle: string;
   nodeBinary: Partial<Record<MachineArch, string>>;
-  env: { TEMPORAL_ADDRESS: string; TEMPORAL_NAMESPACE: string; TAGSHIP_GATEWAY_URL: string; TAGSHIP_AGENT_TOKEN: string };
+  env: { TEMPORAL_ADDRESS: string; TEMPORAL_NAMESPACE: string; TAGSHIP_GATEWAY_URL: string; TAGSHIP_AGENT_TOKEN: string } & Record<string, string>;
 }
 
 export interface DockerProviderOptions {

@@ -9,6 +9,7 @@ import { randomBytes } from 'node:crypto';
 import proto from '@temporalio/proto';
 const { temporal } = proto;
 import { createOrchestratorWorker } from '../../workers/orchestrator.ts';
+import { dataConverterFromEnv } from '../../providers/codec/aes-gcm.ts';
 import type { Orchestrator, OrchestratorDeps } from '../../workers/deps.ts';
 
 let runtimeInstalled = false;
@@ -33,7 +34,7 @@ export function uniqueSuffix(): string {
 /** Runs `fn` while an orchestrator worker polls a fresh task queue. */
 export async function withWorker<T>(
   fn: (ctx: TestContext) => Promise<T>,
-  opts: { stateDir?: string; transitFault?: (name: string) => boolean; provider?: OrchestratorDeps['provider'] } = {},
+  opts: { stateDir?: string; transitFault?: (name: string) => boolean; provider?: OrchestratorDeps['provider']; codecEnv?: Record<string, string> } = {},
 ): Promise<T> {
   if (!runtimeInstalled) {
     Runtime.install({ logger: new DefaultLogger('ERROR') });
@@ -44,7 +45,8 @@ export async function withWorker<T>(
   const taskQueue = `test-${uniqueSuffix()}`;
   const workerConnection = await NativeConnection.connect({ address });
   const connection = await Connection.connect({ address });
-  const client = new Client({ connection });
+  const dataConverter = opts.codecEnv ? dataConverterFromEnv(opts.codecEnv) : undefined;
+  const client = new Client({ connection, ...(dataConverter ? { dataConverter } : {}) });
   const bundle = process.env.TAGSHIP_WORKFLOW_BUNDLE;
   const started = await createOrchestratorWorker({
     connection: workerConnection,
@@ -55,6 +57,7 @@ export async function withWorker<T>(
     gatewayPort: 0,
     ...(opts.transitFault ? { transitFault: opts.transitFault } : {}),
     ...(opts.provider ? { provider: opts.provider } : {}),
+    ...(dataConverter && opts.codecEnv ? { dataConverter, agentEnv: opts.codecEnv } : {}),
     ...(bundle ? { workflowBundle: { codePath: bundle } } : {}),
   });
   try {
