@@ -12,6 +12,8 @@ import { DEFAULT_STATE_DIR, REPO_ROOT } from '../workers/paths.ts';
 import { withWorker } from '../test/helpers/temporal.ts';
 import { makeProject } from '../test/helpers/projects.ts';
 import { startRelease } from '../client/release.ts';
+import { startHookServer } from '../client/hooks/server.ts';
+import { createHmac } from 'node:crypto';
 
 function opsPerSecond(label: string, n: number, fn: (i: number) => void): void {
   for (let i = 0; i < Math.min(n, 1000); i++) fn(i); // warm-up
@@ -26,6 +28,8 @@ async function main(): Promise<void> {
   opsPerSecond('parseTag (mixed valid/invalid)', 200_000, (i) => void parseTag(tags[i % tags.length]));
   const yml = readFileSync(join(REPO_ROOT, 'examples', 'hello-veilid', 'tagship.yml'), 'utf8');
   opsPerSecond('parseConfig (hello-veilid tagship.yml)', 5_000, () => void parseConfig(yml));
+
+  await hookThroughput();
 
   const server = await startDevServer({ port: await freePort(), logFile: join(DEFAULT_STATE_DIR, 'logs', 'bench-server.log') });
   process.env.TEMPORAL_ADDRESS = server.address;
@@ -47,6 +51,39 @@ async function main(): Promise<void> {
   } finally {
     await server.stop();
   }
+}
+
+/** Requests per second through the hook server on loopback: bounded count, fixed concurrency. */
+async function rps(label: string, total: number, concurrency: number, send: () => Promise<Response>, expect: number): Promise<void> {
+  let next = 0;
+  let wrong = 0;
+  const t0 = performance.now();
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (next++ < total) {
+        const res = await send();
+        await res.arrayBuffer();
+        if (res.status !== expect) wrong++;
+      }
+    }),
+  );
+  const s = (performance.now() - t0) / 1000;
+  console.log(`${label.padEnd(44)} ${Math.round(total / s).toLocaleString('en').padStart(12)} req/s  (${total} requests, ${concurrency} at a time, ${wrong} unexpected answers)`);
+}
+
+async function hookThroughput(): Promise<void> {
+  const secret = 'bench-secret';
+  const server = await startHookServer({ projects: { bench: { secret } }, startRelease: () => Promise.resolve({ workflowId: 'release:bench:v1.0.0', existing: true }) });
+  const raw = JSON.stringify({ ref: 'refs/heads/main', deleted: false });
+  const sig = `sha256=${createHmac('sha256', secret).update(raw).digest('hex')}`;
+  const tagRaw = JSON.stringify({ ref: 'refs/tags/v1.0.0', deleted: false });
+  const tagSig = `sha256=${createHmac('sha256', secret).update(tagRaw).digest('hex')}`;
+  const post = (body: string, signature: string) => fetch(`${server.url}/hooks/github/bench`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-github-event': 'push', 'x-hub-signature-256': signature }, body });
+  await rps('(warm-up)', 500, 16, () => post(raw, sig), 202);
+  await rps('hooks: signed branch push (ignored, 202)', 3000, 16, () => post(raw, sig), 202);
+  await rps('hooks: signed tag push (start stubbed, 200)', 3000, 16, () => post(tagRaw, tagSig), 200);
+  await rps('hooks: bad signature (401)', 3000, 16, () => post(raw, 'sha256=00'), 401);
+  await server.close();
 }
 
 main().catch((err: unknown) => {
