@@ -70,6 +70,23 @@ function runShell(command: string, cwd: string, env: Record<string, string>, sig
   });
 }
 
+/** The gateway lives in the orchestrator, which may be restarting: connection failures and
+ *  5xx are retried with backoff for up to ~2 minutes (a build is one attempt, so it must
+ *  ride this out itself); 4xx answers are final. */
+export async function fetchWhileGatewayRestarts(url: string, init: RequestInit, signal: AbortSignal, budgetMs = 120_000): Promise<Response> {
+  const deadline = Date.now() + budgetMs;
+  for (let delay = 500; ; delay = Math.min(delay * 2, 10_000)) {
+    try {
+      const res = await fetch(url, { ...init, signal });
+      if (res.status < 500 || Date.now() + delay > deadline) return res;
+      await res.arrayBuffer();
+    } catch (err) {
+      if (signal.aborted || Date.now() + delay > deadline) throw err;
+    }
+    await new Promise((r) => setTimeout(r, delay));
+  }
+}
+
 export function createAgentActivities(deps: AgentDeps) {
   const auth = { authorization: `Bearer ${deps.token}` };
   const srcDir = join(deps.workdir, 'src');
@@ -86,7 +103,7 @@ export function createAgentActivities(deps: AgentDeps) {
         await rm(srcDir, { recursive: true, force: true });
         await mkdir(srcDir, { recursive: true });
         const tarPath = join(deps.workdir, 'source.tar');
-        const res = await fetch(`${deps.gatewayUrl}/sources/${input.source.sha256}.tar`, { headers: auth, signal: hb.signal });
+        const res = await fetchWhileGatewayRestarts(`${deps.gatewayUrl}/sources/${input.source.sha256}.tar`, { headers: auth }, hb.signal);
         if (!res.ok || !res.body) throw new Error(`fetching the source failed: HTTP ${res.status}`);
         await pipeline(Readable.fromWeb(res.body as WebReadableStream), createWriteStream(tarPath));
         if ((await sha256Of(tarPath)) !== input.source.sha256) throw new Error('the source arrived with the wrong sha256; will retry');

@@ -1,0 +1,47 @@
+// Build agents ride out an orchestrator restart: the gateway they fetch from is down for a
+// moment, and the fetch waits for it instead of failing the (single-attempt) build.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { tmpdir } from 'node:os';
+import { fetchWhileGatewayRestarts } from '../../activities/agent.ts';
+import { startGateway } from '../../providers/gateway/server.ts';
+import { FsArtifactStore } from '../../providers/artifacts-fs/store.ts';
+import { freePort } from '../../scripts/lib/temporal-server.ts';
+import { listen } from '../../providers/http/listen.ts';
+import { createServer } from 'node:http';
+
+test('a source fetch started while the gateway is down succeeds once it is back; a 404 is final', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'tagship-gw-'));
+  mkdirSync(join(dir, 'sources'));
+  const content = Buffer.from('source tarball bytes');
+  const sha = createHash('sha256').update(content).digest('hex');
+  writeFileSync(join(dir, 'sources', `${sha}.tar`), content);
+  const port = await freePort();
+  const token = 'gateway-test-token';
+  const auth = { authorization: `Bearer ${token}` };
+
+  const fetching = fetchWhileGatewayRestarts(`http://127.0.0.1:${port}/sources/${sha}.tar`, { headers: auth }, new AbortController().signal, 30_000);
+  await new Promise((r) => setTimeout(r, 1500));
+  const gateway = await startGateway({ store: new FsArtifactStore(join(dir, 'artifacts')), sourcesDir: join(dir, 'sources'), token, port });
+  try {
+    const res = await fetching;
+    assert.equal(res.status, 200);
+    assert.equal(Buffer.from(await res.arrayBuffer()).toString(), 'source tarball bytes');
+    // A 4xx is final: one request, no retries (counted at a server that always says 404).
+    let requests = 0;
+    const counting = createServer((_req, res) => {
+      requests++;
+      res.writeHead(404).end();
+    });
+    const l = await listen(counting);
+    const missing = await fetchWhileGatewayRestarts(`${l.url}/sources/x.tar`, {}, new AbortController().signal);
+    await l.close();
+    assert.equal(missing.status, 404);
+    assert.equal(requests, 1, 'a 4xx is not retried');
+  } finally {
+    await gateway.close();
+  }
+});
