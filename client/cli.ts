@@ -17,6 +17,7 @@ import { InputError, startRelease } from './release.ts';
 import { followProgress } from './progress.ts';
 import { deepestMessage, rollbackRepository } from './repo.ts';
 import { startHookServer } from './hooks/server.ts';
+import { applySchedules } from './schedules.ts';
 import { AesGcmCodec, dataConverterFromEnv, parseCodecKeys } from '../providers/codec/aes-gcm.ts';
 import { startCodecServer } from '../providers/codec/server.ts';
 import type { ReleaseProgress } from '../workflows/types.ts';
@@ -178,6 +179,21 @@ export function buildCli(print: (line: string) => void = console.log): Command {
       await new Promise<void>((r) => process.once('SIGTERM', r).once('SIGINT', r));
       await server.close();
     });
+  program
+    .command('schedules')
+    .description('Temporal Schedules')
+    .command('apply')
+    .description('create or update the daily artifact purge and the 15-minute machine reaper (idempotent)')
+    .option('--retention-days <days>', 'days artifacts are kept unless a project says otherwise', '90')
+    .option('--dry-run', 'the purge only reports what it would delete')
+    .action(async (o: { retentionDays: string; dryRun?: boolean }) => {
+      const days = Number(o.retentionDays);
+      if (!Number.isInteger(days) || days <= 0) throw new ExitError(Exit.badInput, '--retention-days must be a positive whole number');
+      await withClient(async (client, s) => {
+        for (const r of await applySchedules(client, { taskQueue: s.taskQueue, purge: { defaultDays: days, ...(o.dryRun ? { dryRun: true } : {}) } })) print(`${r.id}: ${r.outcome}`);
+      });
+    });
+
   program
     .command('codec')
     .description('payload encryption')

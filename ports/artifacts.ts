@@ -26,6 +26,10 @@ export interface ArtifactStore {
   readManifest(key: ArtifactKey): Promise<TargetManifest | null>;
   /** Where a stored artifact can be read on this host. */
   pathOf(key: ArtifactKey, name: string): string;
+  /** Every stored manifest, for retention. */
+  listManifests(): Promise<TargetManifest[]>;
+  /** Removes a target's artifacts and manifest; absent is fine. */
+  remove(key: ArtifactKey): Promise<void>;
 }
 
 export class ChecksumMismatchError extends Error {

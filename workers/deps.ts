@@ -15,6 +15,7 @@ import { createBuildActivities } from '../activities/build.ts';
 import { createRepositoryActivities } from '../activities/repos.ts';
 import { createDeployActivities } from '../activities/deploy.ts';
 import { createPublishActivities } from '../activities/publish.ts';
+import { createRetentionActivities } from '../activities/retention.ts';
 import type { MachineProvider } from '../ports/machines.ts';
 import { AGENT_BUNDLE_RELATIVE, buildAgentBundle } from './agent-bundle.ts';
 import { REPO_ROOT } from './paths.ts';
@@ -86,6 +87,7 @@ function buildActivities(deps: OrchestratorDeps, docker: Docker, gate: DockerMac
     ...createBuildActivities({ provider: gate, shell: gate }),
     ...createRepositoryActivities({ stateDir: deps.stateDir, repoRoot, artifacts, docker, rpmImage: 'tagship/machine:bookworm-amd64' }),
     ...createPublishActivities({ artifacts }),
+    ...createRetentionActivities({ artifacts }),
     ...createDeployActivities({ repoRoot, ...(deps.deployFault ? { deployFault: deps.deployFault } : {}) }),
   };
 }

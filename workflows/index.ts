@@ -3,3 +3,4 @@ export { release, progressQuery } from './release.ts';
 export { buildTarget } from './build-target.ts';
 export { reaper } from './reaper.ts';
 export { deployRepositoryWorkflow, rollbackRepositoryWorkflow } from './deploy.ts';
+export { purgeArtifacts } from './purge.ts';

@@ -3,7 +3,7 @@
 // when the hash matches, so a reader never sees a partial or corrupt artifact.
 import { createHash } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
-import { mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, readdir, rename, rm, rmdir, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { Transform } from 'node:stream';
@@ -65,6 +65,26 @@ export class FsArtifactStore implements ArtifactStore {
       if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
       throw err;
     }
+  }
+
+  async listManifests(): Promise<TargetManifest[]> {
+    const out: TargetManifest[] = [];
+    const dirs = async (d: string) => (await readdir(d, { withFileTypes: true }).catch(() => [])).filter((e) => e.isDirectory() && !e.name.startsWith('.')).map((e) => e.name);
+    for (const project of await dirs(this.root)) {
+      for (const version of await dirs(join(this.root, project))) {
+        for (const target of await dirs(join(this.root, project, version))) {
+          const m = await this.readManifest({ project, version, target });
+          if (m) out.push(m);
+        }
+      }
+    }
+    return out;
+  }
+
+  async remove(key: ArtifactKey): Promise<void> {
+    await rm(this.dir(key), { recursive: true, force: true });
+    // Drop the version folder once its last target is gone.
+    await rmdir(join(this.root, key.project, key.version)).catch(() => undefined);
   }
 
   /** Size of a stored artifact, or null when absent (used by tests and retention). */

@@ -1,0 +1,33 @@
+// Which stored artifact sets have outlived their retention: pure, with the time passed in
+// (the purge workflow passes its own deterministic clock), so it is tested without waiting.
+
+export interface StoredSet {
+  project: string;
+  version: string;
+  target: string;
+  /** The newest artifact's creation time in the set (ISO-8601). */
+  createdAt: string;
+}
+
+export interface RetentionPolicy {
+  /** Days kept when a project has no rule of its own (tagship.yml's retention.days). */
+  defaultDays: number;
+  perProject?: Record<string, number>;
+}
+
+export interface Expired extends StoredSet {
+  ageDays: number;
+  keepDays: number;
+}
+
+const DAY_MS = 86_400_000;
+
+export function selectExpired(sets: StoredSet[], nowMs: number, policy: RetentionPolicy): Expired[] {
+  return sets
+    .map((s) => {
+      const keepDays = policy.perProject?.[s.project] ?? policy.defaultDays;
+      return { ...s, keepDays, ageDays: Math.floor((nowMs - Date.parse(s.createdAt)) / DAY_MS) };
+    })
+    .filter((s) => Number.isFinite(s.ageDays) && s.ageDays >= s.keepDays)
+    .sort((a, b) => a.createdAt.localeCompare(b.createdAt));
+}

@@ -1,0 +1,69 @@
+// The schedules on the dev server: applied idempotently, and triggered (schedules do not run on
+// the time-skipping server, and nothing here waits for a calendar). The purge deletes only
+// what is past retention; its dry run deletes nothing.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { Readable } from 'node:stream';
+import { createHash } from 'node:crypto';
+import type { Client } from '@temporalio/client';
+import { withWorker } from '../helpers/temporal.ts';
+import { FsArtifactStore } from '../../providers/artifacts-fs/store.ts';
+import { applySchedules, SCHEDULE_IDS } from '../../client/schedules.ts';
+import type { PurgeResult } from '../../workflows/purge.ts';
+import type { ReaperResult } from '../../workflows/reaper.ts';
+
+async function runScheduled<T>(client: Client, scheduleId: string): Promise<T> {
+  const handle = client.schedule.getHandle(scheduleId);
+  const before = (await handle.describe()).info.recentActions.length;
+  await handle.trigger();
+  for (let i = 0; i < 100; i++) {
+    const actions = (await handle.describe()).info.recentActions;
+    if (actions.length > before) {
+      const started = actions.at(-1)!.action;
+      return (await client.workflow.getHandle(started.workflow.workflowId, started.workflow.firstExecutionRunId).result()) as T;
+    }
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  throw new Error(`${scheduleId} did not start its workflow after trigger()`);
+}
+
+test('schedules apply idempotently; the triggered purge honours retention and dry runs; the reaper runs', async () => {
+  await withWorker(async ({ client, taskQueue, stateDir }) => {
+    const store = new FsArtifactStore(join(stateDir, 'artifacts'));
+    const put = async (version: string, createdAt: string) => {
+      const bytes = Buffer.from(`artifact ${version}`);
+      const entry = await store.put({ project: 'p', version, target: 't' }, 'a.bin', Readable.from([bytes]), createHash('sha256').update(bytes).digest('hex'), createdAt);
+      await store.writeManifest({ project: 'p', version, target: 't', artifacts: [entry] });
+    };
+    const dayMs = 86_400_000;
+    await put('0.1.0', new Date(Date.now() - 120 * dayMs).toISOString());
+    await put('0.2.0', new Date(Date.now() - 5 * dayMs).toISOString());
+    const old = store.pathOf({ project: 'p', version: '0.1.0', target: 't' }, 'a.bin');
+    const recent = store.pathOf({ project: 'p', version: '0.2.0', target: 't' }, 'a.bin');
+    try {
+      assert.deepEqual((await applySchedules(client, { taskQueue, purge: { dryRun: true } })).map((r) => r.outcome), ['created', 'created']);
+      assert.deepEqual((await applySchedules(client, { taskQueue, purge: { dryRun: true } })).map((r) => r.outcome), ['updated', 'updated'], 'applying again changes nothing but updates');
+      const reaperDesc = await client.schedule.getHandle(SCHEDULE_IDS.reaper).describe();
+      assert.equal(reaperDesc.spec.intervals?.[0]?.every, 15 * 60 * 1000);
+
+      const dry = await runScheduled<PurgeResult>(client, SCHEDULE_IDS.purge);
+      assert.equal(dry.dryRun, true);
+      assert.deepEqual(dry.deleted.map((d) => d.version), ['0.1.0']);
+      assert.ok(existsSync(old), 'a dry run deletes nothing');
+
+      await applySchedules(client, { taskQueue, purge: { defaultDays: 90 } });
+      const real = await runScheduled<PurgeResult>(client, SCHEDULE_IDS.purge);
+      assert.deepEqual(real.deleted.map((d) => [d.version, d.keepDays]), [['0.1.0', 90]]);
+      assert.equal(existsSync(old), false, 'past retention: deleted');
+      assert.ok(existsSync(recent), 'within retention: kept');
+
+      const reaped = await runScheduled<ReaperResult>(client, SCHEDULE_IDS.reaper);
+      assert.equal(reaped.dryRun, false);
+      assert.ok(reaped.examined >= 0);
+    } finally {
+      for (const id of Object.values(SCHEDULE_IDS)) await client.schedule.getHandle(id).delete().catch(() => undefined);
+    }
+  });
+});

@@ -1,0 +1,21 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { selectExpired } from '../../core/retention.ts';
+
+const now = Date.parse('2026-06-01T00:00:00Z');
+const set = (project: string, version: string, daysAgo: number) => ({ project, version, target: 't', createdAt: new Date(now - daysAgo * 86_400_000).toISOString() });
+
+test('sets at or past their retention are expired; younger ones are kept', () => {
+  const out = selectExpired([set('a', '1.0.0', 91), set('a', '1.1.0', 90), set('a', '1.2.0', 89), set('a', '2.0.0', 0)], now, { defaultDays: 90 });
+  assert.deepEqual(out.map((s) => [s.version, s.ageDays]), [['1.0.0', 91], ['1.1.0', 90]]);
+});
+
+test('a project can keep its artifacts shorter or longer than the default', () => {
+  const sets = [set('short', '1.0.0', 10), set('long', '1.0.0', 200), set('default', '1.0.0', 100)];
+  const out = selectExpired(sets, now, { defaultDays: 90, perProject: { short: 7, long: 365 } });
+  assert.deepEqual(out.map((s) => `${s.project}:${s.keepDays}`).sort(), ['default:90', 'short:7']);
+});
+
+test('a set with an unreadable date is never deleted', () => {
+  assert.deepEqual(selectExpired([{ project: 'a', version: '1', target: 't', createdAt: 'garbage' }], now, { defaultDays: 1 }), []);
+});
