@@ -14,7 +14,7 @@ import { DigitalOceanMachines } from '../providers/digitalocean/machines.ts';
 import { SA } from '../core/search-attributes.ts';
 import { DEFAULT_STATE_DIR } from '../workers/paths.ts';
 import { InputError, startRelease } from './release.ts';
-import { followProgress } from './progress.ts';
+import { renderProgress } from './progress.ts';
 import { deepestMessage, rollbackRepository } from './repo.ts';
 import { startHookServer } from './hooks/server.ts';
 import { applySchedules } from './schedules.ts';
@@ -91,10 +91,19 @@ export function buildCli(print: (line: string) => void = console.log): Command {
     });
   });
 
-  common(release.command('watch <tag>').description('follow a release live until it ends')).action(async (tag: string, o: { project?: string; dir: string }) => {
+  common(release.command('watch <tag>').description('follow a release live until it ends, with a bar per target')).action(async (tag: string, o: { project?: string; dir: string }) => {
     await withClient(async (client) => {
       const { handle } = await describeRelease(client, projectOf(o), tag);
-      await followProgress(handle, print);
+      let last = '';
+      for (;;) {
+        const running = (await handle.describe()).status.name === 'RUNNING';
+        const p = running ? await handle.query<ReleaseProgress>('progress').catch(() => null) : null;
+        const frame = p ? renderProgress(p).join('\n') : '';
+        if (frame && frame !== last) print(frame);
+        last = frame || last;
+        if (!running) break;
+        await new Promise((r) => setTimeout(r, 1000));
+      }
       const ok = await handle.result().then(() => true, () => false);
       print(ok ? 'release completed' : 'release did not complete');
       if (!ok) throw new ExitError(Exit.failed, '');

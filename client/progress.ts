@@ -1,7 +1,25 @@
 // A live progress display for a running release: polls the workflow's `progress` query and
 // prints each change of stage or target state, until the release ends.
 import type { WorkflowHandle } from '@temporalio/client';
-import type { ReleaseProgress } from '../workflows/types.ts';
+import type { ReleaseProgress, TargetStage } from '../workflows/types.ts';
+
+const TARGET_STEPS: TargetStage[] = ['pending', 'creating-machine', 'enrolling', 'building', 'uploading', 'deleting-machine', 'done'];
+
+/** One line per target with a bar for how far its machine's life has come. Pure. */
+export function renderProgress(p: ReleaseProgress, width = 20): string[] {
+  const names = Object.keys(p.targets);
+  const pad = Math.max(8, ...names.map((n) => n.length));
+  return [
+    `release: ${p.stage}`,
+    ...names.map((name) => {
+      const stage = p.targets[name]!;
+      const i = TARGET_STEPS.indexOf(stage);
+      const filled = stage === 'done' ? width : i < 0 ? 0 : Math.round((i / (TARGET_STEPS.length - 1)) * width);
+      const bar = stage === 'failed' || stage === 'cancelled' ? 'x'.repeat(width) : '#'.repeat(filled) + '.'.repeat(width - filled);
+      return `  ${name.padEnd(pad)} [${bar}] ${stage}`;
+    }),
+  ];
+}
 
 export async function followProgress(handle: WorkflowHandle, print: (line: string) => void, everyMs = 1000): Promise<void> {
   let last: Record<string, string> = {};

@@ -1,6 +1,11 @@
 // Intent functions for releases: start one, find one. Every input is checked here before
 // anything is started, so a bad tag or config changes nothing.
 import { WorkflowExecutionAlreadyStartedError, type Client, type WorkflowHandle } from '@temporalio/client';
+import { createHash } from 'node:crypto';
+import { execFile } from 'node:child_process';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { parseTag } from '../core/tag.ts';
 import { releaseWorkflowId } from '../core/names.ts';
 import { unknownTargets } from '../core/plan.ts';
@@ -8,6 +13,8 @@ import { SA } from '../core/search-attributes.ts';
 import { readProjectConfig } from '../activities/source.ts';
 import type { release } from '../workflows/release.ts';
 import type { ReleaseInput } from '../workflows/types.ts';
+
+const run = promisify(execFile);
 
 /** A caller's mistake, named by field, with what to do about it. */
 export class InputError extends Error {
@@ -57,6 +64,9 @@ export async function startRelease(client: Client, opts: StartReleaseOptions): P
       workflowIdConflictPolicy: 'USE_EXISTING',
       workflowIdReusePolicy: 'ALLOW_DUPLICATE_FAILED_ONLY',
       staticSummary: `release ${opts.project} ${opts.tag}`,
+      // What was released, for the UI: the config's digest and the source's commit (payloads,
+      // so the codec encrypts them when configured).
+      memo: await releaseMemo(opts.projectDir),
       typedSearchAttributes: [
         { key: SA.project, value: opts.project },
         { key: SA.version, value: tag.value.version },
@@ -71,6 +81,12 @@ export async function startRelease(client: Client, opts: StartReleaseOptions): P
     }
     throw err;
   }
+}
+
+export async function releaseMemo(projectDir: string): Promise<Record<string, string>> {
+  const config = await readFile(join(projectDir, 'tagship.yml'));
+  const commit = await run('git', ['-C', projectDir, 'rev-parse', 'HEAD']).then((r) => r.stdout.trim(), () => '');
+  return { configDigest: `sha256:${createHash('sha256').update(config).digest('hex')}`, ...(commit ? { commit } : {}) };
 }
 
 export function releaseHandle(client: Client, project: string, tag: string): WorkflowHandle<typeof release> {

@@ -66,6 +66,9 @@ test('a completed release reports status 0', async () => {
       const done = await cli('release', 'status', 'v2.0.0', '--project', project);
       assert.equal(done.code, Exit.ok);
       assert.equal(done.out, `release:${project}:v2.0.0: completed`);
+      const watched = await cli('release', 'watch', 'v2.0.0', '--project', project);
+      assert.equal(watched.code, Exit.ok);
+      assert.match(watched.out, /release completed$/);
     } finally {
       delete process.env.TAGSHIP_TASK_QUEUE;
     }

@@ -155,6 +155,8 @@ test('starting the same release twice returns the one release', async () => {
     assert.equal(second.existing, true, 'the second start found the running release');
     const [a, b] = await Promise.all([first.handle.describe(), second.handle.describe()]);
     assert.equal(a.runId, b.runId);
+    const memo = a.memo as Record<string, string> | undefined;
+    assert.equal(memo?.configDigest, `sha256:${createHash('sha256').update(readFileSync(join(dir, 'tagship.yml'))).digest('hex')}`, 'the memo names the exact config released');
     const result = (await first.handle.result());
     assert.equal(result.channel, 'prerelease');
     const third = await startRelease(client, { project: name, tag: 'v2.0.0-rc.1', projectDir: dir, taskQueue });

@@ -24,3 +24,15 @@ test('GitHub push of a tag, create of a tag and a published release start releas
   assert.equal(githubDecision(undefined, {}).kind, 'bad');
   assert.equal(githubDecision('push', {}).kind, 'bad');
 });
+
+test('watch renders a bar per target from its stage', async () => {
+  const { renderProgress } = await import('../../client/progress.ts');
+  const lines = renderProgress({ stage: 'building', targets: { 'amd64-deb': 'building', 'arm64-rpm': 'done', x: 'failed', y: 'pending' } }, 12);
+  assert.deepEqual(lines, [
+    'release: building',
+    '  amd64-deb [######......] building',
+    '  arm64-rpm [############] done',
+    '  x         [xxxxxxxxxxxx] failed',
+    '  y         [............] pending',
+  ]);
+});
