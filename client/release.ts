@@ -88,7 +88,3 @@ export async function releaseMemo(projectDir: string): Promise<Record<string, st
   const commit = await run('git', ['-C', projectDir, 'rev-parse', 'HEAD']).then((r) => r.stdout.trim(), () => '');
   return { configDigest: `sha256:${createHash('sha256').update(config).digest('hex')}`, ...(commit ? { commit } : {}) };
 }
-
-export function releaseHandle(client: Client, project: string, tag: string): WorkflowHandle<typeof release> {
-  return client.workflow.getHandle<typeof release>(releaseWorkflowId(project, tag));
-}

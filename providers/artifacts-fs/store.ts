@@ -3,7 +3,7 @@
 // when the hash matches, so a reader never sees a partial or corrupt artifact.
 import { createHash } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
-import { mkdir, readFile, readdir, rename, rm, rmdir, stat, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, readdir, rename, rm, rmdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { Transform } from 'node:stream';
@@ -87,12 +87,4 @@ export class FsArtifactStore implements ArtifactStore {
     await rmdir(join(this.root, key.project, key.version)).catch(() => undefined);
   }
 
-  /** Size of a stored artifact, or null when absent (used by tests and retention). */
-  async sizeOf(key: ArtifactKey, name: string): Promise<number | null> {
-    try {
-      return (await stat(this.pathOf(key, name))).size;
-    } catch {
-      return null;
-    }
-  }
 }

@@ -2,7 +2,31 @@
 // kill it; resolves once it says it is polling.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { randomBytes } from 'node:crypto';
 import { REPO_ROOT } from '../../workers/paths.ts';
+import { freePort } from '../../scripts/lib/temporal-server.ts';
+import { temporalAddress, uniqueSuffix } from './temporal.ts';
+
+/** Settings for an orchestrator process that survive its restart: its own task queue and state
+ *  folder, and a fixed gateway port and agent token, so agents find it again. */
+export interface OrchestratorEnv extends Record<string, string> {
+  TEMPORAL_ADDRESS: string;
+  TAGSHIP_TASK_QUEUE: string;
+  TAGSHIP_STATE_DIR: string;
+}
+
+export async function orchestratorEnv(prefix: string, extra: Record<string, string> = {}): Promise<OrchestratorEnv> {
+  return {
+    TEMPORAL_ADDRESS: temporalAddress(),
+    TAGSHIP_TASK_QUEUE: `${prefix}-${uniqueSuffix()}`,
+    TAGSHIP_STATE_DIR: mkdtempSync(join(tmpdir(), `tagship-${prefix}-`)),
+    TAGSHIP_GATEWAY_PORT: String(await freePort()),
+    TAGSHIP_AGENT_TOKEN: randomBytes(16).toString('hex'),
+    ...extra,
+  };
+}
 
 export function startOrchestrator(env: Record<string, string>): Promise<ChildProcess> {
   const child = spawn(process.execPath, ['--import', 'tsx', join(REPO_ROOT, 'workers', 'orchestrator.ts')], {

@@ -4,14 +4,11 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { WorkflowFailedError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
-import { historyText, temporalAddress, uniqueSuffix, waitForProgress, withWorker } from '../helpers/temporal.ts';
-import { startOrchestrator } from '../helpers/orchestrator-process.ts';
-import { freePort } from '../../scripts/lib/temporal-server.ts';
+import { historyText, uniqueSuffix, waitForProgress, withWorker } from '../helpers/temporal.ts';
+import { orchestratorEnv, startOrchestrator } from '../helpers/orchestrator-process.ts';
 import { Client, Connection } from '@temporalio/client';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { tmpdir } from 'node:os';
-import { randomBytes } from 'node:crypto';
 import { makeProject } from '../helpers/projects.ts';
 import { backingContainers, emulatorProvider, startEmulator, DO_TOKEN } from '../helpers/digitalocean.ts';
 import { startRelease } from '../../client/release.ts';
@@ -125,16 +122,7 @@ test('a terminated release leaves droplets; the reaper lists them by tag and del
 test('SIGKILL of the orchestrator between "create accepted" and "active": one droplet, release completes, none left', async () => {
   const em = await startEmulator({ bootDelayMs: 8000 });
   const name = `dokill-${uniqueSuffix()}`;
-  const env = {
-    TEMPORAL_ADDRESS: temporalAddress(),
-    TAGSHIP_TASK_QUEUE: `dokill-${uniqueSuffix()}`,
-    TAGSHIP_STATE_DIR: mkdtempSync(join(tmpdir(), 'tagship-dokill-')),
-    TAGSHIP_GATEWAY_PORT: String(await freePort()),
-    TAGSHIP_AGENT_TOKEN: randomBytes(16).toString('hex'),
-    TAGSHIP_PROVIDER: 'digitalocean',
-    TAGSHIP_DO_TOKEN: DO_TOKEN,
-    TAGSHIP_DO_API_URL: em.apiUrl,
-  };
+  const env = await orchestratorEnv('dokill', { TAGSHIP_PROVIDER: 'digitalocean', TAGSHIP_DO_TOKEN: DO_TOKEN, TAGSHIP_DO_API_URL: em.apiUrl });
   const connection = await Connection.connect({ address: env.TEMPORAL_ADDRESS });
   const client = new Client({ connection });
   let orchestrator = await startOrchestrator(env);

@@ -2,15 +2,10 @@
 // completes, no machine is left, and no target is built twice to completion.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync } from 'node:fs';
-import { join } from 'node:path';
-import { tmpdir } from 'node:os';
-import { randomBytes } from 'node:crypto';
 import { Client, Connection } from '@temporalio/client';
-import { startOrchestrator } from '../helpers/orchestrator-process.ts';
-import { activityCounts, temporalAddress, uniqueSuffix, waitForProgress } from '../helpers/temporal.ts';
+import { orchestratorEnv, startOrchestrator } from '../helpers/orchestrator-process.ts';
+import { activityCounts, uniqueSuffix, waitForProgress } from '../helpers/temporal.ts';
 import { containersOf, makeProject } from '../helpers/projects.ts';
-import { freePort } from '../../scripts/lib/temporal-server.ts';
 import { startRelease } from '../../client/release.ts';
 import type { TargetProgress } from '../../workflows/types.ts';
 
@@ -19,13 +14,7 @@ test('SIGKILL of the orchestrator mid-build: the release completes after a resta
   const build = 'sleep 8; mkdir -p out && echo ok > out/result.txt';
   const t = (n: string) => `  - { name: ${n}, arch: amd64, os: generic, build: [${JSON.stringify(build)}], artifacts: [out/*] }\n`;
   const dir = makeProject(`project: ${name}\ntestGate: { command: "true" }\ntargets:\n${t('one')}${t('two')}`);
-  const env = {
-    TEMPORAL_ADDRESS: temporalAddress(),
-    TAGSHIP_TASK_QUEUE: `crash-${uniqueSuffix()}`,
-    TAGSHIP_STATE_DIR: mkdtempSync(join(tmpdir(), 'tagship-crash-')),
-    TAGSHIP_GATEWAY_PORT: String(await freePort()),
-    TAGSHIP_AGENT_TOKEN: randomBytes(16).toString('hex'),
-  };
+  const env = await orchestratorEnv('crash');
   const connection = await Connection.connect({ address: env.TEMPORAL_ADDRESS });
   const client = new Client({ connection });
   let orchestrator = await startOrchestrator(env);
