@@ -41,6 +41,8 @@ export interface AgentUploadInput {
   key: ArtifactKey;
   globs: string[];
   createdAt: string;
+  /** Recorded in the manifest, so a retry reuses the target only for the same source. */
+  sourceSha256?: string;
 }
 
 async function sha256Of(path: string): Promise<string> {
@@ -173,7 +175,7 @@ export function createAgentActivities(deps: AgentDeps) {
         }
         artifacts.push(body);
       }
-      const manifest: TargetManifest = { project, version, target, artifacts };
+      const manifest: TargetManifest = { project, version, target, artifacts, ...(input.sourceSha256 ? { sourceSha256: input.sourceSha256 } : {}) };
       const res = await fetch(`${deps.gatewayUrl}/manifests/${project}/${version}/${target}`, {
         method: 'PUT',
         headers: { ...auth, 'content-type': 'application/json' },

@@ -3,6 +3,8 @@
 import { MachineLabel } from '../core/names.ts';
 import { commandFailure, FailureType } from '../core/failures.ts';
 import type { MachineProvider, MachineShell } from '../ports/machines.ts';
+import type { ArtifactStore, ReleaseKey } from '../ports/artifacts.ts';
+import type { GateRecord } from '../core/resume.ts';
 import type { SourceRef } from './source.ts';
 import { asFailure } from './machines.ts';
 import { withHeartbeat } from './heartbeat.ts';
@@ -19,6 +21,8 @@ export interface TestGateInput {
   command: string;
   env: Record<string, string>;
   source: SourceRef;
+  /** Where to record a pass, so a retry of the release need not run the gate again. */
+  release?: ReleaseKey;
 }
 
 export interface CommandResult {
@@ -30,6 +34,7 @@ export interface CommandResult {
 export interface BuildDeps {
   provider: MachineProvider;
   shell: MachineShell;
+  artifacts?: ArtifactStore;
 }
 
 interface Progress {
@@ -84,6 +89,10 @@ export function createBuildActivities(deps: BuildDeps) {
         });
         const result = await runCommands(deps.shell, input.machine, [input.command], input.env, input.source);
         if (result.exitCode !== 0) throw commandFailure(FailureType.TestGateFailed, 'The test gate', { ...result, step: 'test gate' });
+        if (input.release && deps.artifacts) {
+          const passed: GateRecord = { sourceSha256: input.source.sha256, command: input.command, image: input.image };
+          await deps.artifacts.writeRecord(input.release, 'test-gate', passed);
+        }
         return result;
       } catch (err) {
         throw asFailure(err);

@@ -13,7 +13,7 @@ import type { RegistryEndpoint } from './registries.ts';
 
 const run = promisify(execFile);
 
-export type PublishOutcome = 'published' | 'already-published';
+import type { PublishOutcome } from '../core/publish-files.ts';
 
 export interface CrateFile {
   name: string;

@@ -6,19 +6,9 @@ import { readFile } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { Context } from '@temporalio/activity';
 import { FailureType, nonRetryable } from '../core/failures.ts';
+import { normalizeName } from '../core/publish-files.ts';
 import type { RegistryEndpoint } from './registries.ts';
-import type { PublishOutcome } from './publish-crates.ts';
-
-/** PEP 503 name normalisation. */
-export function normalizeName(name: string): string {
-  return name.toLowerCase().replace(/[-_.]+/g, '-');
-}
-
-/** Whether a file is a dist of the package (wheel names use "_", sdists either). */
-export function isDistOf(file: string, pkg: string): boolean {
-  const m = /^(.+?)-\d[^-]*(?:-.*\.whl|\.tar\.gz)$/.exec(file);
-  return !!m && normalizeName(m[1]!) === normalizeName(pkg);
-}
+import type { PublishOutcome } from '../core/publish-files.ts';
 
 async function listed(registry: RegistryEndpoint, pkg: string): Promise<Map<string, string>> {
   const res = await fetch(`${registry.url.replace(/\/$/, '')}/simple/${normalizeName(pkg)}/`, { headers: auth(registry) });

@@ -1,10 +1,12 @@
 // The publish step's activities: finds the release's crates and Python dists in the artifact
 // store and publishes them to the registries the worker's environment names.
-import type { ArtifactStore } from '../ports/artifacts.ts';
+import type { ArtifactStore, RecordName } from '../ports/artifacts.ts';
 import { FailureType, nonRetryable } from '../core/failures.ts';
+import { crateFileNames, isDistOf, type PublishOutcome } from '../core/publish-files.ts';
+import type { PublishRecord } from '../core/resume.ts';
 import { resolveRegistry } from './registries.ts';
-import { publishCrates, type PublishOutcome } from './publish-crates.ts';
-import { isDistOf, publishPython } from './publish-python.ts';
+import { publishCrates } from './publish-crates.ts';
+import { publishPython } from './publish-python.ts';
 
 export interface PublishInput {
   project: string;
@@ -26,14 +28,28 @@ export interface PublishPythonInput extends PublishInput {
 
 export type PublishResult = Record<string, PublishOutcome>;
 
-async function releaseFiles(store: ArtifactStore, input: PublishInput): Promise<{ name: string; path: string }[]> {
-  const out: { name: string; path: string }[] = [];
+interface ReleaseFile {
+  name: string;
+  path: string;
+  sha256: string;
+}
+
+async function releaseFiles(store: ArtifactStore, input: PublishInput): Promise<ReleaseFile[]> {
+  const out: ReleaseFile[] = [];
   for (const target of input.targets) {
     const key = { project: input.project, version: input.version, target };
     const manifest = await store.readManifest(key);
-    for (const a of manifest?.artifacts ?? []) out.push({ name: a.name, path: store.pathOf(key, a.name) });
+    for (const a of manifest?.artifacts ?? []) out.push({ name: a.name, path: store.pathOf(key, a.name), sha256: a.sha256 });
   }
   return out;
+}
+
+/** Leaves what was published for a retry (core/resume.ts decides whether it still stands). */
+async function record(store: ArtifactStore, input: PublishInput, name: RecordName, registry: string, files: ReleaseFile[], outcomes: PublishResult): Promise<PublishResult> {
+  if (Object.keys(outcomes).length === 0) return outcomes;
+  const value: PublishRecord = { registry, files: Object.fromEntries(files.map((f) => [f.name, f.sha256])), outcomes };
+  await store.writeRecord({ project: input.project, version: input.version }, name, value);
+  return outcomes;
 }
 
 export function createPublishActivities(deps: { artifacts: ArtifactStore; env?: Record<string, string | undefined> }) {
@@ -43,12 +59,14 @@ export function createPublishActivities(deps: { artifacts: ArtifactStore; env?: 
       const registry = resolveRegistry(input.registry, 'publish.crates.registry', env);
       const files = await releaseFiles(deps.artifacts, input);
       if (input.partial && !files.some((f) => f.name.endsWith('.crate'))) return {};
-      const crates = input.order.map((name) => {
-        const file = files.find((f) => f.name === `${name}-${input.version}.crate`);
-        if (!file) throw nonRetryable(FailureType.ArtifactMissing, `publish.crates.order names ${name}, but no target produced ${name}-${input.version}.crate`);
-        return { name, path: file.path };
+      const fileNames = crateFileNames(input.order, input.version);
+      const picked = input.order.map((name, i) => {
+        const file = files.find((f) => f.name === fileNames[i]);
+        if (!file) throw nonRetryable(FailureType.ArtifactMissing, `publish.crates.order names ${name}, but no target produced ${fileNames[i]}`);
+        return { crate: name, file };
       });
-      return publishCrates(registry, input.version, crates);
+      const outcomes = await publishCrates(registry, input.version, picked.map((p) => ({ name: p.crate, path: p.file.path })));
+      return record(deps.artifacts, input, 'published-crates', input.registry, picked.map((p) => p.file), outcomes);
     },
 
     async publishPython(input: PublishPythonInput): Promise<PublishResult> {
@@ -58,7 +76,8 @@ export function createPublishActivities(deps: { artifacts: ArtifactStore; env?: 
       if (!dists.length) throw nonRetryable(FailureType.ArtifactMissing, `publish.python.package is ${input.package}, but no target produced its wheel or sdist`);
       // Wheels first: an index that has the wheel serves most installs even if the sdist lags.
       dists.sort((a, b) => Number(b.name.endsWith('.whl')) - Number(a.name.endsWith('.whl')) || a.name.localeCompare(b.name));
-      return publishPython(registry, input.package, input.version, dists.map((d) => d.path));
+      const outcomes = await publishPython(registry, input.package, input.version, dists.map((d) => d.path));
+      return record(deps.artifacts, input, 'published-python', input.repository, dists, outcomes);
     },
   };
 }

@@ -13,7 +13,7 @@ import { DockerMachines } from '../providers/docker/machines.ts';
 import { DigitalOceanMachines } from '../providers/digitalocean/machines.ts';
 import { SA } from '../core/search-attributes.ts';
 import { DEFAULT_STATE_DIR } from '../workers/paths.ts';
-import { InputError, startRelease } from './release.ts';
+import { InputError, NothingToRetryError, retryRelease, startRelease } from './release.ts';
 import { renderProgress } from './progress.ts';
 import { deepestMessage, rollbackRepository } from './repo.ts';
 import { startHookServer } from './hooks/server.ts';
@@ -72,6 +72,23 @@ export function buildCli(print: (line: string) => void = console.log): Command {
       await withClient(async (client, s) => {
         const { handle, existing } = await startRelease(client, { project: projectOf(o), tag, projectDir: resolve(o.dir), taskQueue: s.taskQueue, ...(o.targets ? { targets: o.targets.split(',') } : {}) });
         print(`${existing ? 'found' : 'started'} ${handle.workflowId}`);
+      });
+    });
+
+  common(release.command('retry <tag>').description('run a failed or cancelled release again; the test gate, targets and publishes earlier runs finished are kept'))
+    .option('-t, --targets <names>', 'comma-separated targets (default: those the failed run was asked for)')
+    .action(async (tag: string, o: { project?: string; dir: string; targets?: string }) => {
+      await withClient(async (client, s) => {
+        const project = projectOf(o);
+        try {
+          const r = await retryRelease(client, { project, tag, projectDir: resolve(o.dir), taskQueue: s.taskQueue, ...(o.targets ? { targets: o.targets.split(',') } : {}) });
+          print(`retrying ${r.handle.workflowId} after its ${r.previousStatus.toLowerCase().replace('_', ' ')} run ${r.previousRunId}`);
+        } catch (err) {
+          if (err instanceof WorkflowNotFoundError) throw new ExitError(Exit.notFound, `no release of ${project} ${tag} to retry; start it with \`tagship release start ${tag}\``);
+          if (err instanceof NothingToRetryError && err.status === 'RUNNING') throw new ExitError(Exit.running, err.message);
+          if (err instanceof NothingToRetryError) return print(err.message);
+          throw err;
+        }
       });
     });
 

@@ -53,7 +53,7 @@ export async function startRelease(client: Client, opts: StartReleaseOptions): P
   if (current && (current.status.name === 'RUNNING' || current.status.name === 'COMPLETED')) {
     return { handle: client.workflow.getHandle<typeof release>(workflowId), existing: true };
   }
-  const input: ReleaseInput = { project: opts.project, tag: opts.tag, projectDir: opts.projectDir, ...(opts.targets ? { targets: opts.targets } : {}) };
+  const input: ReleaseInput = { project: opts.project, tag: opts.tag, projectDir: opts.projectDir, ...(opts.targets ? { targets: opts.targets } : {}), ...(opts.resume ? { resume: opts.resume } : {}) };
   try {
     const handle = await client.workflow.start<typeof release>('release', {
       workflowId,
@@ -66,7 +66,7 @@ export async function startRelease(client: Client, opts: StartReleaseOptions): P
       staticSummary: `release ${opts.project} ${opts.tag}`,
       // What was released, for the UI: the config's digest and the source's commit (payloads,
       // so the codec encrypts them when configured).
-      memo: await releaseMemo(opts.projectDir),
+      memo: { ...(await releaseMemo(opts.projectDir)), ...(opts.targets ? { targets: opts.targets.join(',') } : {}) },
       typedSearchAttributes: [
         { key: SA.project, value: opts.project },
         { key: SA.version, value: tag.value.version },
@@ -81,6 +81,42 @@ export async function startRelease(client: Client, opts: StartReleaseOptions): P
     }
     throw err;
   }
+}
+
+/** A release that is running or completed has nothing to retry. */
+export class NothingToRetryError extends Error {
+  constructor(
+    readonly workflowId: string,
+    readonly status: 'RUNNING' | 'COMPLETED',
+  ) {
+    super(status === 'RUNNING' ? `${workflowId} is still running; nothing to retry (follow it with \`tagship release watch\`)` : `${workflowId} completed; nothing to retry`);
+    this.name = 'NothingToRetryError';
+  }
+}
+
+export interface RetriedRelease {
+  handle: WorkflowHandle<typeof release>;
+  previousRunId: string;
+  /** How the run it follows ended: FAILED, CANCELLED, TERMINATED or TIMED_OUT. */
+  previousStatus: string;
+}
+
+/** Runs a release that failed or was cancelled again as a new run of the same workflow id,
+ *  keeping what earlier runs finished (the workflow checks each kept step against the store).
+ *  Builds the targets the previous run was asked for unless `targets` says otherwise. Throws
+ *  WorkflowNotFoundError when the tag was never released, NothingToRetryError when running or
+ *  completed, InputError for a bad tag or config (nothing started). */
+export async function retryRelease(client: Client, opts: Omit<StartReleaseOptions, 'resume'>): Promise<RetriedRelease> {
+  const tag = parseTag(opts.tag);
+  if (!tag.ok) throw new InputError('tag', `"${opts.tag}" was rejected: ${tag.reason}`);
+  const workflowId = releaseWorkflowId(opts.project, opts.tag);
+  const previous = await client.workflow.getHandle(workflowId).describe();
+  const status = previous.status.name;
+  if (status === 'RUNNING' || status === 'COMPLETED') throw new NothingToRetryError(workflowId, status);
+  const earlierTargets = typeof previous.memo?.targets === 'string' ? previous.memo.targets.split(',') : undefined;
+  const targets = opts.targets ?? earlierTargets;
+  const { handle } = await startRelease(client, { ...opts, ...(targets ? { targets } : {}), resume: { previousRunId: previous.runId } });
+  return { handle, previousRunId: previous.runId, previousStatus: status };
 }
 
 export async function releaseMemo(projectDir: string): Promise<Record<string, string>> {

@@ -17,7 +17,16 @@ export interface ArtifactEntry {
 
 export interface TargetManifest extends ArtifactKey {
   artifacts: ArtifactEntry[];
+  /** sha256 of the source tarball the target was built from: a retry reuses the target only
+   *  for the same source. Absent in manifests written before retries existed. */
+  sourceSha256?: string;
 }
+
+/** One release's artifacts, all targets. */
+export type ReleaseKey = Pick<ArtifactKey, 'project' | 'version'>;
+
+/** What a release step left behind for a retry to find (test gate passed, files published). */
+export type RecordName = 'test-gate' | 'published-crates' | 'published-python';
 
 export interface ArtifactStore {
   /** Store a file whose sha256 must be `expectedSha256`; idempotent for identical content. */
@@ -28,8 +37,12 @@ export interface ArtifactStore {
   pathOf(key: ArtifactKey, name: string): string;
   /** Every stored manifest, for retention. */
   listManifests(): Promise<TargetManifest[]>;
-  /** Removes a target's artifacts and manifest; absent is fine. */
+  /** Removes a target's artifacts and manifest; absent is fine. With the last target of a
+   *  version, that version's records go too. */
   remove(key: ArtifactKey): Promise<void>;
+  /** Step records of a release, replaced whole (written to a temporary name, then renamed). */
+  writeRecord(key: ReleaseKey, name: RecordName, value: unknown): Promise<void>;
+  readRecord<T>(key: ReleaseKey, name: RecordName): Promise<T | null>;
 }
 
 export class ChecksumMismatchError extends Error {

@@ -8,8 +8,10 @@ import { join } from 'node:path';
 import { execFileSync } from 'node:child_process';
 import { freePort, startDevServer, TEMPORAL_BIN } from './lib/temporal-server.ts';
 import { REPO_ROOT, DEFAULT_STATE_DIR } from '../workers/paths.ts';
-import { startRelease } from '../client/release.ts';
-import { withWorker } from '../test/helpers/temporal.ts';
+import { retryRelease, startRelease } from '../client/release.ts';
+import { waitForProgress, withWorker } from '../test/helpers/temporal.ts';
+import { retryProject, verdictServer } from '../test/helpers/retry.ts';
+import type { ReleaseProgress } from '../workflows/types.ts';
 import { makeProject } from '../test/helpers/projects.ts';
 import { withRegistries } from '../test/helpers/registries.ts';
 import { generateTestKey } from '../test/helpers/gpg.ts';
@@ -44,6 +46,19 @@ async function main(): Promise<void> {
         const { handle } = await startRelease(client, { project: 'hello-veilid', tag: 'v1.0.0', projectDir: join(REPO_ROOT, 'examples', 'hello-veilid'), taskQueue, targets: ['amd64-deb', 'amd64-rpm'] });
         await handle.result();
         save(server.address, handle.workflowId, join(REPO_ROOT, 'test', 'histories', 'release-publish-repositories.json'));
+      });
+      // A retry that keeps the gate and target a, builds b again and publishes.
+      await withRegistries(async () => {
+        const verdicts = await verdictServer();
+        const opts = { project: 'replay-retry', tag: 'v1.0.0', projectDir: retryProject('replay-retry', verdicts.port), taskQueue };
+        const first = await startRelease(client, opts);
+        await waitForProgress<ReleaseProgress>(client, first.handle.workflowId, (p) => p.targets.a === 'done');
+        verdicts.release();
+        await first.handle.result().catch(() => undefined);
+        const retried = await retryRelease(client, opts);
+        await retried.handle.result();
+        save(server.address, retried.handle.workflowId, join(REPO_ROOT, 'test', 'histories', 'release-retry.json'));
+        await verdicts.close();
       });
       for (const s of scenarios) {
         const project = `replay-${s.name}`;

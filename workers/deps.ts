@@ -16,6 +16,7 @@ import { createRepositoryActivities } from '../activities/repos.ts';
 import { createDeployActivities } from '../activities/deploy.ts';
 import { createPublishActivities } from '../activities/publish.ts';
 import { createRetentionActivities } from '../activities/retention.ts';
+import { createResumeActivities } from '../activities/resume.ts';
 import type { MachineProvider } from '../ports/machines.ts';
 import { AGENT_BUNDLE_RELATIVE, buildAgentBundle } from './agent-bundle.ts';
 import { REPO_ROOT } from './paths.ts';
@@ -84,10 +85,11 @@ function buildActivities(deps: OrchestratorDeps, docker: Docker, gate: DockerMac
   return {
     ...createSourceActivities({ stateDir: deps.stateDir }),
     ...createMachineActivities({ provider: machines, ...(deps.client ? { client: deps.client } : {}) }),
-    ...createBuildActivities({ provider: gate, shell: gate }),
+    ...createBuildActivities({ provider: gate, shell: gate, artifacts }),
     ...createRepositoryActivities({ stateDir: deps.stateDir, repoRoot, artifacts, docker, rpmImage: 'tagship/machine:bookworm-amd64' }),
     ...createPublishActivities({ artifacts }),
     ...createRetentionActivities({ artifacts }),
+    ...createResumeActivities({ artifacts }),
     ...createDeployActivities({ repoRoot, ...(deps.deployFault ? { deployFault: deps.deployFault } : {}) }),
   };
 }

@@ -72,6 +72,7 @@ export async function buildTarget(input: BuildTargetInput): Promise<TargetResult
         key: { project: input.project, version: input.version, target: target.name },
         globs: target.artifacts,
         createdAt: workflowNowIso(),
+        sourceSha256: input.source.sha256,
       });
       await saga.runAll();
       enter('done');

@@ -6,12 +6,16 @@ import type { createSourceActivities } from '../activities/source.ts';
 import type { createBuildActivities } from '../activities/build.ts';
 import type { createRepositoryActivities } from '../activities/repos.ts';
 import type { createPublishActivities } from '../activities/publish.ts';
+import type { createResumeActivities } from '../activities/resume.ts';
 import { deployRepositorySerially } from './deploy.ts';
 import { parseTag } from '../core/tag.ts';
 import { FailureType, nonRetryable } from '../core/failures.ts';
 import { planRelease, unknownTargets, type ReleasePlan } from '../core/plan.ts';
 import { shortHash } from '../core/names.ts';
 import { SA } from '../core/search-attributes.ts';
+import { filesOf, gateStillPasses, publishStillDone, reusableTargets, type PriorWork } from '../core/resume.ts';
+import { crateFileNames, isDistOf } from '../core/publish-files.ts';
+import type { TargetManifest } from '../ports/artifacts.ts';
 import { Profiles, longCommand } from './profiles.ts';
 import { buildTarget } from './build-target.ts';
 import { explain, outermostApplicationFailure } from './explain.ts';
@@ -22,12 +26,14 @@ type SourceActivities = ReturnType<typeof createSourceActivities>;
 type BuildActivities = ReturnType<typeof createBuildActivities>;
 type RepositoryActivities = ReturnType<typeof createRepositoryActivities>;
 type PublishActivities = ReturnType<typeof createPublishActivities>;
+type ResumeActivities = ReturnType<typeof createResumeActivities>;
 
 export const progressQuery = defineQuery<ReleaseProgress>('progress');
 
 const { loadProject } = proxyActivities<SourceActivities>({ ...Profiles.local, summary: 'load tagship.yml and pack the source' });
 const { publishCrates, publishPython } = proxyActivities<PublishActivities>({ ...Profiles.publish, summary: 'publish to the registry' });
 const { buildRepositories } = proxyActivities<RepositoryActivities>({ ...Profiles.repositories, summary: 'build and sign the package repositories' });
+const { inspectPriorWork } = proxyActivities<ResumeActivities>({ ...Profiles.inventory, summary: 'find what earlier runs of this release finished' });
 
 export async function release(input: ReleaseInput): Promise<ReleaseResult> {
   const progress: ReleaseProgress = { stage: 'validating', targets: {} };
@@ -51,13 +57,25 @@ export async function release(input: ReleaseInput): Promise<ReleaseResult> {
     }
     const plan = planRelease(config, tag.value, input.targets);
 
+    // A retry keeps what earlier runs finished and the store still holds (only retries ask, so
+    // a first run's history is what it always was).
+    const prior: PriorWork | undefined = input.resume ? await inspectPriorWork({ project: plan.project, version: plan.version, targets: plan.targets.map((t) => t.name) }) : undefined;
+    const kept: string[] = [];
+
     // 2. The test gate: nothing is provisioned until the project's own tests pass.
     enter('test-gate', `\`${plan.testGate.command}\``);
-    await testGate(plan, source);
+    if (prior && gateStillPasses(prior.gate, { sourceSha256: source.sha256, command: plan.testGate.command, image: plan.testGate.image })) {
+      kept.push('test gate');
+      setCurrentDetails('**test-gate** — passed on this source in an earlier run; not run again');
+    } else {
+      await testGate(plan, source);
+    }
 
     // 3. Every target on its own machine, in parallel.
-    enter('building', plan.targets.map((t) => t.name).join(', '));
-    const targets = await buildAll(plan, source, progress);
+    const reuse = prior ? reusableTargets(prior, source.sha256, plan.targets.map((t) => t.name)) : {};
+    kept.push(...Object.keys(reuse).map((t) => `target ${t}`));
+    enter('building', plan.targets.map((t) => (reuse[t.name] ? `${t.name} (kept)` : t.name)).join(', '));
+    const targets = await buildAll(plan, source, progress, reuse);
     const machineSeconds = targets.reduce((sum, t) => sum + t.machineSeconds, 0);
     const priced = targets.filter((t) => t.estimatedCost !== undefined);
     const estimatedCost = plan.currency && priced.length ? { amount: Math.round(priced.reduce((s, t) => s + t.estimatedCost!, 0) * 10_000) / 10_000, currency: plan.currency } : undefined;
@@ -71,8 +89,19 @@ export async function release(input: ReleaseInput): Promise<ReleaseResult> {
       enter('publishing', [config.publish.crates ? 'crates' : '', config.publish.python ? 'Python package' : ''].filter(Boolean).join(' and '));
       const base = { project: plan.project, version: plan.version, targets: plan.targets.map((t) => t.name), partial: input.targets !== undefined };
       published = {};
-      if (config.publish.crates) published.crates = await publishCrates({ ...base, registry: config.publish.crates.registry, order: config.publish.crates.order });
-      if (config.publish.python) published.python = await publishPython({ ...base, repository: config.publish.python.repository, package: config.publish.python.package });
+      const manifests = targets.map((t) => t.manifest);
+      const { crates, python } = config.publish;
+      if (crates) {
+        const names = crateFileNames(crates.order, plan.version);
+        const done = prior && publishStillDone(prior.published.crates, crates.registry, filesOf(manifests, (n) => names.includes(n)));
+        if (done) kept.push('crates');
+        published.crates = done || (await publishCrates({ ...base, registry: crates.registry, order: crates.order }));
+      }
+      if (python) {
+        const done = prior && publishStillDone(prior.published.python, python.repository, filesOf(manifests, (n) => isDistOf(n, python.package)));
+        if (done) kept.push('Python package');
+        published.python = done || (await publishPython({ ...base, repository: python.repository, package: python.package }));
+      }
     }
 
     // 5. Signed repositories, then 6. their atomic deploy, one deploy per repository at a time.
@@ -94,7 +123,13 @@ export async function release(input: ReleaseInput): Promise<ReleaseResult> {
     }
 
     enter('done', `${targets.length} target(s), ${targets.reduce((n, t) => n + t.manifest.artifacts.length, 0)} artifact(s)`);
-    return { project: plan.project, tag: plan.tag, version: plan.version, channel: plan.channel, targets, machineSeconds, ...(estimatedCost ? { estimatedCost } : {}), ...(published ? { published } : {}), ...(repositories ? { repositories } : {}) };
+    return {
+      project: plan.project, tag: plan.tag, version: plan.version, channel: plan.channel, targets, machineSeconds,
+      ...(estimatedCost ? { estimatedCost } : {}),
+      ...(published ? { published } : {}),
+      ...(repositories ? { repositories } : {}),
+      ...(input.resume ? { resumed: { previousRunId: input.resume.previousRunId, kept } } : {}),
+    };
   } catch (err) {
     if (isCancellation(err)) {
       enter('cancelled', 'cancelled; every machine was deleted');
@@ -117,15 +152,21 @@ async function testGate(plan: ReleasePlan, source: SourceRef): Promise<void> {
     command: plan.testGate.command,
     env: plan.env,
     source,
+    release: { project: plan.project, version: plan.version },
   });
 }
 
 /** One child per target. The first failure cancels the others; every child's cleanup has run
  *  before this returns or throws (children are cancelled and awaited, not abandoned). */
-async function buildAll(plan: ReleasePlan, source: SourceRef, progress: ReleaseProgress): Promise<TargetResult[]> {
+async function buildAll(plan: ReleasePlan, source: SourceRef, progress: ReleaseProgress, reuse: Record<string, TargetManifest>): Promise<TargetResult[]> {
   const { workflowId } = workflowInfo();
   const scope = new CancellationScope();
   const runs = plan.targets.map((target) => {
+    const kept = reuse[target.name];
+    if (kept) {
+      progress.targets[target.name] = 'done';
+      return Promise.resolve<TargetResult>({ target: target.name, machine: '', manifest: kept, machineSeconds: 0, machineAttempts: 0, reused: true });
+    }
     progress.targets[target.name] = 'building';
     return scope
       .run(() =>

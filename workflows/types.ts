@@ -3,6 +3,7 @@ import type { TargetManifest } from '../ports/artifacts.ts';
 import type { Channel } from '../core/tag.ts';
 import type { PlannedTarget } from '../core/plan.ts';
 import type { SourceRef } from '../activities/source.ts';
+import type { PublishOutcome } from '../core/publish-files.ts';
 
 export interface ReleaseInput {
   project: string;
@@ -11,6 +12,9 @@ export interface ReleaseInput {
   projectDir: string;
   /** Build only these targets; all targets when absent. */
   targets?: string[];
+  /** A retry (`tagship release retry`): keep what earlier runs of this release finished and
+   *  the artifact store still holds (see core/resume.ts). */
+  resume?: { previousRunId: string };
 }
 
 export interface TargetResult {
@@ -24,6 +28,8 @@ export interface TargetResult {
   machineAttempts: number;
   /** machineSeconds × the size's hourly price, when tagship.yml prices the size. */
   estimatedCost?: number;
+  /** Built by an earlier run of this release and kept by a retry (no machine this run). */
+  reused?: boolean;
 }
 
 export interface ReleaseResult {
@@ -36,9 +42,11 @@ export interface ReleaseResult {
   /** Sum of the targets' estimates, in tagship.yml's cost currency. */
   estimatedCost?: { amount: number; currency: string };
   /** Present when the project publishes: per crate / per file, published or already-published. */
-  published?: { crates?: Record<string, 'published' | 'already-published'>; python?: Record<string, 'published' | 'already-published'> };
+  published?: { crates?: Record<string, PublishOutcome>; python?: Record<string, PublishOutcome> };
   /** Present when the project declares repositories: what was deployed. */
   repositories?: { live: string; debSuite?: string; rpmSuite?: string };
+  /** Present on a retry: the run it followed and the steps it kept from earlier runs. */
+  resumed?: { previousRunId: string; kept: string[] };
 }
 
 export type ReleaseStage = 'validating' | 'loading' | 'test-gate' | 'building' | 'publishing' | 'repositories' | 'deploying' | 'done' | 'failed' | 'cancelled';

@@ -1,4 +1,5 @@
-// Filesystem artifact store: <root>/<project>/<version>/<target>/<file> plus manifest.json.
+// Filesystem artifact store: <root>/<project>/<version>/<target>/<file> plus manifest.json,
+// and a release's step records in <root>/<project>/<version>/.records/<name>.json.
 // Files are written to a temporary name, hashed while written, and renamed into place only
 // when the hash matches, so a reader never sees a partial or corrupt artifact.
 import { createHash } from 'node:crypto';
@@ -7,7 +8,7 @@ import { mkdir, readFile, readdir, rename, rm, rmdir, writeFile } from 'node:fs/
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { Transform } from 'node:stream';
-import { ChecksumMismatchError, type ArtifactEntry, type ArtifactKey, type ArtifactStore, type TargetManifest } from '../../ports/artifacts.ts';
+import { ChecksumMismatchError, type ArtifactEntry, type ArtifactKey, type ArtifactStore, type RecordName, type ReleaseKey, type TargetManifest } from '../../ports/artifacts.ts';
 
 export async function sha256File(path: string): Promise<string> {
   return createHash('sha256').update(await readFile(path)).digest('hex');
@@ -51,20 +52,23 @@ export class FsArtifactStore implements ArtifactStore {
   }
 
   async writeManifest(manifest: TargetManifest): Promise<void> {
-    const dir = this.dir(manifest);
-    await mkdir(dir, { recursive: true });
-    const tmp = join(dir, '.manifest.json.partial');
-    await writeFile(tmp, JSON.stringify(manifest, null, 2) + '\n');
-    await rename(tmp, join(dir, 'manifest.json'));
+    await writeJsonAtomically(this.dir(manifest), 'manifest.json', manifest);
   }
 
   async readManifest(key: ArtifactKey): Promise<TargetManifest | null> {
-    try {
-      return JSON.parse(await readFile(join(this.dir(key), 'manifest.json'), 'utf8')) as TargetManifest;
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
-      throw err;
-    }
+    return readJsonOrNull<TargetManifest>(join(this.dir(key), 'manifest.json'));
+  }
+
+  private recordsDir(key: ReleaseKey): string {
+    return join(this.root, key.project, key.version, '.records');
+  }
+
+  async writeRecord(key: ReleaseKey, name: RecordName, value: unknown): Promise<void> {
+    await writeJsonAtomically(this.recordsDir(key), `${name}.json`, value);
+  }
+
+  async readRecord<T>(key: ReleaseKey, name: RecordName): Promise<T | null> {
+    return readJsonOrNull<T>(join(this.recordsDir(key), `${name}.json`));
   }
 
   async listManifests(): Promise<TargetManifest[]> {
@@ -83,8 +87,28 @@ export class FsArtifactStore implements ArtifactStore {
 
   async remove(key: ArtifactKey): Promise<void> {
     await rm(this.dir(key), { recursive: true, force: true });
-    // Drop the version folder once its last target is gone.
-    await rmdir(join(this.root, key.project, key.version)).catch(() => undefined);
+    // Drop the version folder (and its records) once its last target is gone.
+    const versionDir = join(this.root, key.project, key.version);
+    const left = (await readdir(versionDir, { withFileTypes: true }).catch(() => [])).filter((e) => e.isDirectory() && !e.name.startsWith('.'));
+    if (left.length) return;
+    await rm(this.recordsDir(key), { recursive: true, force: true });
+    await rmdir(versionDir).catch(() => undefined);
   }
 
+}
+
+async function writeJsonAtomically(dir: string, name: string, value: unknown): Promise<void> {
+  await mkdir(dir, { recursive: true });
+  const tmp = join(dir, `.${name}.partial`);
+  await writeFile(tmp, JSON.stringify(value, null, 2) + '\n');
+  await rename(tmp, join(dir, name));
+}
+
+async function readJsonOrNull<T>(path: string): Promise<T | null> {
+  try {
+    return JSON.parse(await readFile(path, 'utf8')) as T;
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
+    throw err;
+  }
 }

@@ -34,6 +34,10 @@ test('release start, status, list, cancel: output and exit codes', async () => {
       const running = await cli('release', 'status', 'v1.0.0', '--dir', slow);
       assert.equal(running.code, Exit.running);
       assert.match(running.out, /running, stage building; t building/);
+      const busy = await cli('release', 'retry', 'v1.0.0', '--dir', slow);
+      assert.equal(busy.code, Exit.running);
+      assert.match(busy.err, /still running; nothing to retry/);
+      assert.equal((await cli('release', 'retry', 'v9.9.9', '--dir', slow)).code, Exit.notFound);
 
       let listed = '';
       for (let i = 0; i < 20 && !listed.includes(project); i++) {
@@ -49,6 +53,13 @@ test('release start, status, list, cancel: output and exit codes', async () => {
       assert.equal(after.code, Exit.failed);
       assert.match(after.out, /canceled/);
       assert.equal((await cli('release', 'cancel', 'v1.0.0', '--project', project)).code, Exit.failed, 'nothing to cancel');
+
+      const retried = await cli('release', 'retry', 'v1.0.0', '--dir', slow);
+      assert.equal(retried.code, Exit.ok, retried.err);
+      assert.match(retried.out, new RegExp(`^retrying release:${project}:v1\\.0\\.0 after its cancelled run [0-9a-f-]{36}$`));
+      await waitForProgress<TargetProgress>(client, `release:${project}:v1.0.0/target/t`, (p) => p.stage === 'building');
+      assert.equal((await cli('release', 'cancel', 'v1.0.0', '--project', project)).code, Exit.ok);
+      await client.workflow.getHandle(`release:${project}:v1.0.0`).result().catch(() => undefined);
     } finally {
       delete process.env.TAGSHIP_TASK_QUEUE;
     }
@@ -69,6 +80,9 @@ test('a completed release reports status 0', async () => {
       const watched = await cli('release', 'watch', 'v2.0.0', '--project', project);
       assert.equal(watched.code, Exit.ok);
       assert.match(watched.out, /release completed$/);
+      const again = await cli('release', 'retry', 'v2.0.0', '--project', project, '--dir', quick);
+      assert.equal(again.code, Exit.ok);
+      assert.equal(again.out, `release:${project}:v2.0.0 completed; nothing to retry`);
     } finally {
       delete process.env.TAGSHIP_TASK_QUEUE;
     }

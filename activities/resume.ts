@@ -1,0 +1,38 @@
+// What earlier runs of a release left in the artifact store, for a retry: each planned
+// target's manifest with every file re-hashed, the test gate's record and the publish records.
+// Facts only; core/resume.ts decides what still stands.
+import { sha256File } from '../providers/artifacts-fs/store.ts';
+import type { ArtifactStore, TargetManifest } from '../ports/artifacts.ts';
+import type { GateRecord, PriorWork, PublishRecord } from '../core/resume.ts';
+
+export interface InspectPriorWorkInput {
+  project: string;
+  version: string;
+  targets: string[];
+}
+
+export function createResumeActivities(deps: { artifacts: ArtifactStore }) {
+  const store = deps.artifacts;
+  return {
+    async inspectPriorWork(input: InspectPriorWorkInput): Promise<PriorWork> {
+      const release = { project: input.project, version: input.version };
+      const intactTargets: Record<string, TargetManifest> = {};
+      for (const target of input.targets) {
+        const key = { ...release, target };
+        const manifest = await store.readManifest(key);
+        if (!manifest) continue;
+        // A file changed or gone since the build means building again, not trusting the manifest.
+        const hashes = await Promise.all(manifest.artifacts.map((a) => sha256File(store.pathOf(key, a.name)).catch(() => null)));
+        if (hashes.every((h, i) => h === manifest.artifacts[i]!.sha256)) intactTargets[target] = manifest;
+      }
+      return {
+        intactTargets,
+        gate: await store.readRecord<GateRecord>(release, 'test-gate'),
+        published: {
+          crates: await store.readRecord<PublishRecord>(release, 'published-crates'),
+          python: await store.readRecord<PublishRecord>(release, 'published-python'),
+        },
+      };
+    },
+  };
+}
