@@ -1,6 +1,7 @@
 // The test harness behind `npm test`: starts a real Temporal dev server on free loopback ports
-// (tagship's search attributes registered), bundles the workflows once, runs every test file
-// with Node's test runner against them, and stops the server.
+// (tagship's search attributes registered, its Web UI on loopback for the browser test),
+// bundles the workflows once, runs every test file with Node's test runner against them, and
+// stops the server.
 //   npm run test:only -- test/unit/tag.test.ts     run some files only
 import { spawn } from 'node:child_process';
 import { mkdirSync, readdirSync, writeFileSync } from 'node:fs';
@@ -27,8 +28,8 @@ async function main(): Promise<number> {
   const runDir = join(DEFAULT_STATE_DIR, 'test-run');
   mkdirSync(join(runDir, 'logs'), { recursive: true });
 
-  const server = await startDevServer({ port: await freePort(), logFile: join(runDir, 'logs', 'temporal-server.log') });
-  console.log(`test harness: Temporal dev server at ${server.address} (pid ${server.pid})`);
+  const server = await startDevServer({ port: await freePort(), uiPort: await freePort(), logFile: join(runDir, 'logs', 'temporal-server.log') });
+  console.log(`test harness: Temporal dev server at ${server.address}, Web UI ${server.uiUrl} (pid ${server.pid})`);
   try {
     const bundle = await bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: { log() {}, trace() {}, debug() {}, info() {}, warn: console.warn, error: console.error } });
     const bundlePath = join(runDir, 'workflow-bundle.js');
@@ -37,7 +38,7 @@ async function main(): Promise<number> {
       const child = spawn(
         process.execPath,
         ['--import', 'tsx', '--test', '--test-concurrency=1', '--test-timeout=900000', '--test-reporter=spec', ...files.map((f) => relative(REPO_ROOT, f))],
-        { cwd: REPO_ROOT, stdio: 'inherit', env: { ...process.env, TEMPORAL_ADDRESS: server.address, TAGSHIP_WORKFLOW_BUNDLE: bundlePath, TAGSHIP_TEST_RUN_DIR: runDir } },
+        { cwd: REPO_ROOT, stdio: 'inherit', env: { ...process.env, TEMPORAL_ADDRESS: server.address, TAGSHIP_TEST_UI_URL: server.uiUrl!, TAGSHIP_WORKFLOW_BUNDLE: bundlePath, TAGSHIP_TEST_RUN_DIR: runDir } },
       );
       child.on('exit', (c, sig) => resolve(c ?? (sig ? 1 : 0)));
     });
