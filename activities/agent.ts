@@ -43,6 +43,8 @@ export interface AgentUploadInput {
   createdAt: string;
   /** Recorded in the manifest, so a retry reuses the target only for the same source. */
   sourceSha256?: string;
+  /** Recorded in the manifest for the artifact purge (tagship.yml's retention.days). */
+  retentionDays?: number;
 }
 
 async function sha256Of(path: string): Promise<string> {
@@ -175,7 +177,11 @@ export function createAgentActivities(deps: AgentDeps) {
         }
         artifacts.push(body);
       }
-      const manifest: TargetManifest = { project, version, target, artifacts, ...(input.sourceSha256 ? { sourceSha256: input.sourceSha256 } : {}) };
+      const manifest: TargetManifest = {
+        project, version, target, artifacts,
+        ...(input.sourceSha256 ? { sourceSha256: input.sourceSha256 } : {}),
+        ...(input.retentionDays ? { retentionDays: input.retentionDays } : {}),
+      };
       const res = await fetch(`${deps.gatewayUrl}/manifests/${project}/${version}/${target}`, {
         method: 'PUT',
         headers: { ...auth, 'content-type': 'application/json' },

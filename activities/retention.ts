@@ -12,6 +12,7 @@ export function createRetentionActivities(deps: { artifacts: ArtifactStore }) {
         target: m.target,
         // The newest file decides: a set is as old as its last artifact.
         createdAt: m.artifacts.map((a) => a.createdAt).sort().at(-1) ?? '',
+        ...(m.retentionDays ? { retentionDays: m.retentionDays } : {}),
       }));
     },
 

@@ -25,7 +25,12 @@ export interface ReleasePlan {
   /** Environment every build and test command sees. No secrets: this goes into history. */
   env: Record<string, string>;
   currency?: string;
+  /** Days the artifacts are kept (tagship.yml's retention.days), recorded in each manifest. */
+  retentionDays: number;
 }
+
+/** tagship.yml's retention.days when it says nothing. */
+export const DEFAULT_RETENTION_DAYS = 90;
 
 export function defaultImage(arch: MachineArch): string {
   return `tagship/machine:bookworm-${arch}`;
@@ -52,6 +57,8 @@ export function planRelease(config: TagshipConfig, tag: ParsedTag, only?: readon
     testGate: { command: config.testGate.command, image: config.testGate.image ?? defaultImage('amd64'), timeoutMinutes: config.testGate.timeoutMinutes },
     targets,
     ...(config.cost ? { currency: config.cost.currency } : {}),
+    // Configs loaded before retention.days existed (in recorded histories) have no block.
+    retentionDays: (config.retention as TagshipConfig['retention'] | undefined)?.days ?? DEFAULT_RETENTION_DAYS,
     env: {
       TAGSHIP_PROJECT: config.project,
       TAGSHIP_TAG: tag.tag,

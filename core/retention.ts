@@ -7,11 +7,14 @@ export interface StoredSet {
   target: string;
   /** The newest artifact's creation time in the set (ISO-8601). */
   createdAt: string;
+  /** Its project's retention.days when it was released (absent in older manifests). */
+  retentionDays?: number;
 }
 
 export interface RetentionPolicy {
-  /** Days kept when a project has no rule of its own (tagship.yml's retention.days). */
+  /** Days kept when neither the operator nor the release says otherwise. */
   defaultDays: number;
+  /** The operator's override per project (`schedules apply`), over what releases recorded. */
   perProject?: Record<string, number>;
 }
 
@@ -25,7 +28,7 @@ const DAY_MS = 86_400_000;
 export function selectExpired(sets: StoredSet[], nowMs: number, policy: RetentionPolicy): Expired[] {
   return sets
     .map((s) => {
-      const keepDays = policy.perProject?.[s.project] ?? policy.defaultDays;
+      const keepDays = policy.perProject?.[s.project] ?? s.retentionDays ?? policy.defaultDays;
       return { ...s, keepDays, ageDays: Math.floor((nowMs - Date.parse(s.createdAt)) / DAY_MS) };
     })
     .filter((s) => Number.isFinite(s.ageDays) && s.ageDays >= s.keepDays)

@@ -18,6 +18,10 @@ const schema = z.object({
   TAGSHIP_DO_REGION: z.string().min(1).default('nyc1'),
   TAGSHIP_DO_IMAGE: z.string().min(1).default('tagship-agent-snapshot'),
   TAGSHIP_LOG_LEVEL: z.enum(['trace', 'debug', 'info', 'warn', 'error']).default('info'),
+  /** `apply`: the worker creates or updates tagship's schedules when it starts. */
+  TAGSHIP_SCHEDULES: z.enum(['apply', 'off']).default('off'),
+  /** The purge's retention for releases that recorded none (older manifests). */
+  TAGSHIP_RETENTION_DAYS: z.coerce.number().int().positive().default(90),
 });
 
 export interface Settings {
@@ -33,6 +37,8 @@ export interface Settings {
   provider: 'docker' | 'digitalocean';
   /** For provider digitalocean. The token is a secret, like agentToken. */
   digitalocean?: { token: string; apiUrl?: string; region: string; image: string };
+  /** Apply the schedules at worker start, the purge defaulting to retentionDays. */
+  schedules: { apply: boolean; retentionDays: number };
 }
 
 export function parseSettings(env: Record<string, string | undefined>, defaultStateDir: string): Settings {
@@ -53,6 +59,7 @@ export function parseSettings(env: Record<string, string | undefined>, defaultSt
     gatewayPort: r.data.TAGSHIP_GATEWAY_PORT,
     ...(r.data.TAGSHIP_AGENT_TOKEN ? { agentToken: r.data.TAGSHIP_AGENT_TOKEN } : {}),
     provider: r.data.TAGSHIP_PROVIDER,
+    schedules: { apply: r.data.TAGSHIP_SCHEDULES === 'apply', retentionDays: r.data.TAGSHIP_RETENTION_DAYS },
     ...(r.data.TAGSHIP_DO_TOKEN
       ? { digitalocean: { token: r.data.TAGSHIP_DO_TOKEN, ...(r.data.TAGSHIP_DO_API_URL ? { apiUrl: r.data.TAGSHIP_DO_API_URL } : {}), region: r.data.TAGSHIP_DO_REGION, image: r.data.TAGSHIP_DO_IMAGE } }
       : {}),

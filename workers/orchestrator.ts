@@ -9,6 +9,7 @@ import { createOrchestrator, digitalOceanProvider, type Orchestrator, type Orche
 import { DEFAULT_STATE_DIR, WORKFLOWS_PATH } from './paths.ts';
 import { DigitalOceanMachines } from '../providers/digitalocean/machines.ts';
 import { codecEnvFor, dataConverterFromEnv } from '../providers/codec/aes-gcm.ts';
+import { applySchedules } from '../client/schedules.ts';
 
 export interface OrchestratorWorkerOptions extends OrchestratorDeps {
   connection: NativeConnection;
@@ -61,6 +62,7 @@ export async function runOrchestratorWorker(): Promise<void> {
   const connection = await NativeConnection.connect({ address: settings.temporalAddress });
   const clientConnection = await Connection.connect({ address: settings.temporalAddress });
   const dataConverter = dataConverterFromEnv(process.env);
+  const client = new Client({ connection: clientConnection, namespace: settings.namespace, ...(dataConverter ? { dataConverter } : {}) });
   const { worker, orchestrator } = await createOrchestratorWorker({
     ...(dataConverter ? { dataConverter, agentEnv: codecEnvFor(process.env) } : {}),
     connection,
@@ -68,7 +70,7 @@ export async function runOrchestratorWorker(): Promise<void> {
     taskQueue: settings.taskQueue,
     stateDir: settings.stateDir,
     temporalAddress: settings.temporalAddress,
-    client: new Client({ connection: clientConnection, namespace: settings.namespace, ...(dataConverter ? { dataConverter } : {}) }),
+    client,
     gatewayPort: settings.gatewayPort,
     ...(settings.agentToken ? { agentToken: settings.agentToken } : {}),
     ...(settings.provider === 'digitalocean' && settings.digitalocean
@@ -80,6 +82,10 @@ export async function runOrchestratorWorker(): Promise<void> {
   if (orchestrator.machines instanceof DigitalOceanMachines) {
     const { dropletLimit } = await orchestrator.machines.checkToken();
     console.log(`DigitalOcean token accepted (droplet limit ${dropletLimit})`);
+  }
+  if (settings.schedules.apply) {
+    const applied = await applySchedules(client, { taskQueue: settings.taskQueue, purge: { defaultDays: settings.schedules.retentionDays } });
+    console.log(`schedules ${applied.map((a) => `${a.id} ${a.outcome}`).join(', ')} (purge default retention ${settings.schedules.retentionDays} days)`);
   }
   // The SDK's worker drains on SIGINT/SIGTERM by default: polling stops, running tasks finish.
   console.log(`tagship orchestrator worker on ${settings.temporalAddress}, task queue ${settings.taskQueue}, machines: ${orchestrator.machines.kind}, artifact gateway ${orchestrator.gateway.url}`);

@@ -73,6 +73,7 @@ export async function buildTarget(input: BuildTargetInput): Promise<TargetResult
         globs: target.artifacts,
         createdAt: workflowNowIso(),
         sourceSha256: input.source.sha256,
+        ...(input.retentionDays ? { retentionDays: input.retentionDays } : {}),
       });
       await saga.runAll();
       enter('done');

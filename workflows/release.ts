@@ -172,7 +172,7 @@ async function buildAll(plan: ReleasePlan, source: SourceRef, progress: ReleaseP
       .run(() =>
         executeChild(buildTarget, {
           workflowId: `${workflowId}/target/${target.name}`,
-          args: [{ project: plan.project, version: plan.version, releaseId: workflowId, target, source, env: plan.env }],
+          args: [{ project: plan.project, version: plan.version, releaseId: workflowId, target, source, env: plan.env, retentionDays: plan.retentionDays }],
           staticSummary: `build ${target.name} (${target.arch} ${target.os} on an ${target.machine.arch} machine)`,
         }),
       )

@@ -64,6 +64,8 @@ export interface BuildTargetInput {
   target: PlannedTarget;
   source: SourceRef;
   env: Record<string, string>;
+  /** Written into the manifest, so the purge keeps this release as long as its project asked. */
+  retentionDays?: number;
 }
 
 export interface TargetProgress {

@@ -14,6 +14,7 @@ import type { TargetManifest } from '../../ports/artifacts.ts';
 
 function project(name: string, opts: { gate?: string; build?: string[]; artifacts?: string[] } = {}) {
   const yml = `project: ${name}
+retention: { days: 30 }
 testGate: { command: ${JSON.stringify(opts.gate ?? 'sh check.sh')} }
 targets:
   - name: amd64-generic
@@ -56,6 +57,8 @@ test('a release runs the gate, builds on a machine, stores sha256-checked artifa
     assert.equal(readFileSync(join(stateDir, 'artifacts', name, '1.2.3', 'amd64-generic', 'version.txt'), 'utf8'), '1.2.3', 'the build saw the version from the tag');
     const manifest = JSON.parse(readFileSync(join(stateDir, 'artifacts', name, '1.2.3', 'amd64-generic', 'manifest.json'), 'utf8')) as TargetManifest;
     assert.deepEqual(manifest.artifacts, target.manifest.artifacts);
+    assert.equal(manifest.retentionDays, 30, "tagship.yml's retention is recorded for the purge");
+    assert.match(manifest.sourceSha256 ?? '', /^[0-9a-f]{64}$/, 'the source it was built from is recorded for retries');
 
     const { activities, events } = await historySummary(client, handle.workflowId);
     assert.deepEqual(activities, ['loadProject', 'runTestGate']);

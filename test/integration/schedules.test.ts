@@ -7,8 +7,9 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { createHash } from 'node:crypto';
-import type { Client } from '@temporalio/client';
+import { Client, Connection } from '@temporalio/client';
 import { withWorker } from '../helpers/temporal.ts';
+import { orchestratorEnv, startOrchestrator } from '../helpers/orchestrator-process.ts';
 import { FsArtifactStore } from '../../providers/artifacts-fs/store.ts';
 import { applySchedules, SCHEDULE_IDS } from '../../client/schedules.ts';
 import type { PurgeResult } from '../../workflows/purge.ts';
@@ -32,14 +33,17 @@ async function runScheduled<T>(client: Client, scheduleId: string): Promise<T> {
 test('schedules apply idempotently; the triggered purge honours retention and dry runs; the reaper runs', async () => {
   await withWorker(async ({ client, taskQueue, stateDir }) => {
     const store = new FsArtifactStore(join(stateDir, 'artifacts'));
-    const put = async (version: string, createdAt: string) => {
+    const put = async (version: string, createdAt: string, retentionDays?: number) => {
       const bytes = Buffer.from(`artifact ${version}`);
       const entry = await store.put({ project: 'p', version, target: 't' }, 'a.bin', Readable.from([bytes]), createHash('sha256').update(bytes).digest('hex'), createdAt);
-      await store.writeManifest({ project: 'p', version, target: 't', artifacts: [entry] });
+      await store.writeManifest({ project: 'p', version, target: 't', artifacts: [entry], ...(retentionDays ? { retentionDays } : {}) });
     };
     const dayMs = 86_400_000;
     await put('0.1.0', new Date(Date.now() - 120 * dayMs).toISOString());
     await put('0.2.0', new Date(Date.now() - 5 * dayMs).toISOString());
+    // Released while tagship.yml said retention.days 30, and 365.
+    await put('0.3.0', new Date(Date.now() - 40 * dayMs).toISOString(), 30);
+    await put('0.4.0', new Date(Date.now() - 100 * dayMs).toISOString(), 365);
     const old = store.pathOf({ project: 'p', version: '0.1.0', target: 't' }, 'a.bin');
     const recent = store.pathOf({ project: 'p', version: '0.2.0', target: 't' }, 'a.bin');
     try {
@@ -50,14 +54,15 @@ test('schedules apply idempotently; the triggered purge honours retention and dr
 
       const dry = await runScheduled<PurgeResult>(client, SCHEDULE_IDS.purge);
       assert.equal(dry.dryRun, true);
-      assert.deepEqual(dry.deleted.map((d) => d.version), ['0.1.0']);
+      assert.deepEqual(dry.deleted.map((d) => d.version), ['0.1.0', '0.3.0']);
       assert.ok(existsSync(old), 'a dry run deletes nothing');
 
       await applySchedules(client, { taskQueue, purge: { defaultDays: 90 } });
       const real = await runScheduled<PurgeResult>(client, SCHEDULE_IDS.purge);
-      assert.deepEqual(real.deleted.map((d) => [d.version, d.keepDays]), [['0.1.0', 90]]);
+      assert.deepEqual(real.deleted.map((d) => [d.version, d.keepDays]), [['0.1.0', 90], ['0.3.0', 30]]);
       assert.equal(existsSync(old), false, 'past retention: deleted');
       assert.ok(existsSync(recent), 'within retention: kept');
+      assert.ok(existsSync(store.pathOf({ project: 'p', version: '0.4.0', target: 't' }, 'a.bin')), 'its project keeps it a year: kept');
 
       const reaped = await runScheduled<ReaperResult>(client, SCHEDULE_IDS.reaper);
       assert.equal(reaped.dryRun, false);
@@ -66,4 +71,23 @@ test('schedules apply idempotently; the triggered purge honours retention and dr
       for (const id of Object.values(SCHEDULE_IDS)) await client.schedule.getHandle(id).delete().catch(() => undefined);
     }
   });
+});
+
+test('a worker started with TAGSHIP_SCHEDULES=apply applies the schedules with its retention', async () => {
+  const env = await orchestratorEnv('sched', { TAGSHIP_SCHEDULES: 'apply', TAGSHIP_RETENTION_DAYS: '45' });
+  const worker = await startOrchestrator(env);
+  const connection = await Connection.connect({ address: env.TEMPORAL_ADDRESS });
+  try {
+    const client = new Client({ connection });
+    const purge = await client.schedule.getHandle(SCHEDULE_IDS.purge).describe();
+    assert.equal(purge.action.type, 'startWorkflow');
+    assert.equal(purge.action.type === 'startWorkflow' && purge.action.taskQueue, env.TAGSHIP_TASK_QUEUE);
+    assert.deepEqual(purge.action.type === 'startWorkflow' && purge.action.args, [{ defaultDays: 45 }]);
+    assert.equal((await client.schedule.getHandle(SCHEDULE_IDS.reaper).describe()).spec.intervals?.[0]?.every, 15 * 60 * 1000);
+    for (const id of Object.values(SCHEDULE_IDS)) await client.schedule.getHandle(id).delete();
+  } finally {
+    await connection.close();
+    worker.kill('SIGTERM');
+    await new Promise((r) => worker.once('exit', r));
+  }
 });

@@ -19,3 +19,9 @@ test('a project can keep its artifacts shorter or longer than the default', () =
 test('a set with an unreadable date is never deleted', () => {
   assert.deepEqual(selectExpired([{ project: 'a', version: '1', target: 't', createdAt: 'garbage' }], now, { defaultDays: 1 }), []);
 });
+
+test("a release's own retention (tagship.yml when released) beats the default; the operator's override beats both", () => {
+  const sets = [{ ...set('p', '1.0.0', 40), retentionDays: 30 }, { ...set('p', '0.9.0', 100), retentionDays: 365 }, set('p', '0.8.0', 95)];
+  assert.deepEqual(selectExpired(sets, now, { defaultDays: 90 }).map((s) => `${s.version}:${s.keepDays}`), ['0.8.0:90', '1.0.0:30']);
+  assert.deepEqual(selectExpired(sets, now, { defaultDays: 90, perProject: { p: 99 } }).map((s) => `${s.version}:${s.keepDays}`), ['0.9.0:99']);
+});
