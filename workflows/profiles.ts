@@ -49,6 +49,12 @@ export const Profiles = {
     startToCloseTimeout: '1 minute',
     retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumAttempts: 5 },
   },
+  /** A retry's look at the store: re-hashes every kept artifact, which for a large release is
+   *  minutes of disk reads, not seconds. */
+  storeScan: {
+    startToCloseTimeout: '20 minutes',
+    retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumAttempts: 3 },
+  },
   /** Publishing to a registry: uploads of a few MB; retried with backoff for registry hiccups
    *  (safe: every publish first asks the registry what it already has). */
   publish: {

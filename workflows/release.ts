@@ -33,7 +33,7 @@ export const progressQuery = defineQuery<ReleaseProgress>('progress');
 const { loadProject } = proxyActivities<SourceActivities>({ ...Profiles.local, summary: 'load tagship.yml and pack the source' });
 const { publishCrates, publishPython } = proxyActivities<PublishActivities>({ ...Profiles.publish, summary: 'publish to the registry' });
 const { buildRepositories } = proxyActivities<RepositoryActivities>({ ...Profiles.repositories, summary: 'build and sign the package repositories' });
-const { inspectPriorWork } = proxyActivities<ResumeActivities>({ ...Profiles.inventory, summary: 'find what earlier runs of this release finished' });
+const { inspectPriorWork } = proxyActivities<ResumeActivities>({ ...Profiles.storeScan, summary: 'find what earlier runs of this release finished' });
 
 export async function release(input: ReleaseInput): Promise<ReleaseResult> {
   const progress: ReleaseProgress = { stage: 'validating', targets: {} };
