@@ -2,6 +2,7 @@
 // nothing here asserts a time (a shared 2-core machine makes timed assertions flaky).
 //   - pure decisions: tag parsing and config validation, operations per second
 //   - a one-target release end to end on a real dev server and Docker: wall time per stage
+//   - a retry after one of four targets failed, against the failed run: what keeping saves
 import { performance } from 'node:perf_hooks';
 import { join } from 'node:path';
 import { readFileSync } from 'node:fs';
@@ -9,9 +10,11 @@ import { parseTag } from '../core/tag.ts';
 import { parseConfig } from '../core/config/parse.ts';
 import { freePort, startDevServer } from '../scripts/lib/temporal-server.ts';
 import { DEFAULT_STATE_DIR, REPO_ROOT } from '../workers/paths.ts';
-import { withWorker } from '../test/helpers/temporal.ts';
+import { waitForProgress, withWorker } from '../test/helpers/temporal.ts';
 import { makeProject } from '../test/helpers/projects.ts';
-import { startRelease } from '../client/release.ts';
+import { retryRelease, startRelease } from '../client/release.ts';
+import { verdictServer } from '../test/helpers/retry.ts';
+import type { ReleaseProgress } from '../workflows/types.ts';
 import { startHookServer } from '../client/hooks/server.ts';
 import { createHmac } from 'node:crypto';
 
@@ -47,9 +50,37 @@ async function main(): Promise<void> {
         const childSpan = times.length ? times[times.length - 1]! - times[0]! : 0;
         console.log(`release, 1 target, 1 MiB artifact, run ${run}:        ${(wall / 1000).toFixed(2)} s wall, target child ${(childSpan / 1000).toFixed(2)} s, ${result.machineSeconds} machine-s`);
       }
+      await retryFigures(client, taskQueue);
     });
   } finally {
     await server.stop();
+  }
+}
+
+/** Three targets that build for ~3 s and one that fails once (told by a verdict server after
+ *  the others finished): the failed run's wall time against the retry's, which keeps three. */
+async function retryFigures(client: Parameters<typeof startRelease>[0], taskQueue: string): Promise<void> {
+  const verdicts = await verdictServer();
+  try {
+    const slow = (n: string) => `  - { name: ${n}, arch: amd64, os: generic, build: ["sleep 3 && mkdir -p out && head -c 1048576 /dev/urandom > out/${n}.bin"], artifacts: [out/*] }\n`;
+    const flaky = `  - { name: flaky, arch: amd64, os: generic, build: ["bash ask.sh"], artifacts: [out/b.txt] }\n`;
+    const ask = `exec 3<>/dev/tcp/127.0.0.1/${verdicts.port}\nread -r v <&3\ntest "$v" = ok || exit 7\nsleep 3 && mkdir -p out && echo b > out/b.txt\n`;
+    const dir = makeProject(`project: bench-retry\ntestGate: { command: "sleep 2" }\ntargets:\n${slow('t1')}${slow('t2')}${slow('t3')}${flaky}`, { 'ask.sh': ask });
+    const opts = { project: 'bench-retry', tag: 'v1.0.0', projectDir: dir, taskQueue };
+    const t0 = performance.now();
+    const first = await startRelease(client, opts);
+    await waitForProgress<ReleaseProgress>(client, first.handle.workflowId, (p) => ['t1', 't2', 't3'].every((t) => p.targets[t] === 'done'));
+    verdicts.release();
+    await first.handle.result().catch(() => undefined);
+    const failedRun = performance.now() - t0;
+    const t1 = performance.now();
+    const retried = await retryRelease(client, opts);
+    const result = await retried.handle.result();
+    const retry = performance.now() - t1;
+    const machines = result.targets.filter((t) => !t.reused).length;
+    console.log(`retry after 1 of 4 targets failed:               failed run ${(failedRun / 1000).toFixed(2)} s, retry ${(retry / 1000).toFixed(2)} s (kept: ${result.resumed?.kept.join(', ')}; ${machines} machine)`);
+  } finally {
+    await verdicts.close();
   }
 }
 
