@@ -1,10 +1,29 @@
 // The artifact purge's side effects: list what the store holds, remove a set. The decision
 // (what is expired) is core/retention.ts, made in the workflow with the workflow's clock.
+import { readdir, rm, stat } from 'node:fs/promises';
+import { join } from 'node:path';
 import type { ArtifactKey, ArtifactStore } from '../ports/artifacts.ts';
-import type { StoredSet } from '../core/retention.ts';
+import type { StoredSet, StoredSource } from '../core/retention.ts';
 
-export function createRetentionActivities(deps: { artifacts: ArtifactStore }) {
+const SOURCE_FILE = /^([0-9a-f]{64})\.tar$/;
+
+export function createRetentionActivities(deps: { artifacts: ArtifactStore; sourcesDir: string }) {
   return {
+    async listSources(): Promise<StoredSource[]> {
+      const out: StoredSource[] = [];
+      for (const name of await readdir(deps.sourcesDir).catch(() => [] as string[])) {
+        const m = SOURCE_FILE.exec(name);
+        const st = m ? await stat(join(deps.sourcesDir, name)).catch(() => null) : null;
+        if (m && st) out.push({ sha256: m[1]!, modifiedAt: st.mtime.toISOString(), size: st.size });
+      }
+      return out;
+    },
+
+    async deleteSource(sha256: string): Promise<void> {
+      if (!/^[0-9a-f]{64}$/.test(sha256)) throw new Error(`not a source sha256: ${sha256}`);
+      await rm(join(deps.sourcesDir, `${sha256}.tar`), { force: true });
+    },
+
     async listArtifactSets(): Promise<StoredSet[]> {
       return (await deps.artifacts.listManifests()).map((m) => ({
         project: m.project,

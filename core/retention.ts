@@ -34,3 +34,21 @@ export function selectExpired(sets: StoredSet[], nowMs: number, policy: Retentio
     .filter((s) => Number.isFinite(s.ageDays) && s.ageDays >= s.keepDays)
     .sort((a, b) => a.createdAt.localeCompare(b.createdAt));
 }
+
+export interface StoredSource {
+  /** The tarball's sha256 (its file name). */
+  sha256: string;
+  /** When a release last packed it (loadProject rewrites it on every use), ISO-8601. */
+  modifiedAt: string;
+  size: number;
+}
+
+/** Source tarballs are needed only while a release runs (agents fetch them; a retry packs the
+ *  source again). Those not packed for `maxAgeDays` — far beyond the reaper's machine lifetime
+ *  — are stale. */
+export function selectStaleSources(sources: StoredSource[], nowMs: number, maxAgeDays: number): StoredSource[] {
+  return sources.filter((s) => {
+    const age = (nowMs - Date.parse(s.modifiedAt)) / DAY_MS;
+    return Number.isFinite(age) && age >= maxAgeDays;
+  });
+}

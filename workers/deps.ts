@@ -88,7 +88,7 @@ function buildActivities(deps: OrchestratorDeps, docker: Docker, gate: DockerMac
     ...createBuildActivities({ provider: gate, shell: gate, artifacts }),
     ...createRepositoryActivities({ stateDir: deps.stateDir, repoRoot, artifacts, docker, rpmImage: 'tagship/machine:bookworm-amd64' }),
     ...createPublishActivities({ artifacts }),
-    ...createRetentionActivities({ artifacts }),
+    ...createRetentionActivities({ artifacts, sourcesDir: join(deps.stateDir, 'sources') }),
     ...createResumeActivities({ artifacts }),
     ...createDeployActivities({ repoRoot, ...(deps.deployFault ? { deployFault: deps.deployFault } : {}) }),
   };

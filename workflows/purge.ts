@@ -1,8 +1,9 @@
 // The scheduled artifact purge: deletes the artifact sets older than their project's retention
-// (90 days by default) and reports what it deleted; a dry run only reports.
-import { proxyActivities } from '@temporalio/workflow';
+// (90 days by default) and the source tarballs no release has packed for days, and reports
+// what it deleted; a dry run only reports.
+import { patched, proxyActivities } from '@temporalio/workflow';
 import type { createRetentionActivities } from '../activities/retention.ts';
-import { selectExpired, type Expired, type RetentionPolicy } from '../core/retention.ts';
+import { selectExpired, selectStaleSources, type Expired, type RetentionPolicy, type StoredSource } from '../core/retention.ts';
 import { Profiles } from './profiles.ts';
 import { workflowNow } from './clock.ts';
 
@@ -10,15 +11,21 @@ type RetentionActivities = ReturnType<typeof createRetentionActivities>;
 
 export interface PurgeInput extends Partial<RetentionPolicy> {
   dryRun?: boolean;
+  /** Source tarballs not packed for this many days are deleted (default 2). */
+  sourceDays?: number;
 }
 
 export interface PurgeResult {
   examined: number;
   deleted: Expired[];
+  /** Source tarballs deleted (or, in a dry run, that would be). */
+  sources?: { examined: number; deleted: StoredSource[]; bytes: number };
   dryRun: boolean;
 }
 
-const { listArtifactSets, deleteArtifactSet } = proxyActivities<RetentionActivities>({ ...Profiles.inventory, summary: 'artifact retention' });
+export const DEFAULT_SOURCE_DAYS = 2;
+
+const { listArtifactSets, deleteArtifactSet, listSources, deleteSource } = proxyActivities<RetentionActivities>({ ...Profiles.inventory, summary: 'artifact retention' });
 
 export async function purgeArtifacts(input: PurgeInput = {}): Promise<PurgeResult> {
   const sets = await listArtifactSets();
@@ -26,5 +33,13 @@ export async function purgeArtifacts(input: PurgeInput = {}): Promise<PurgeResul
   if (!input.dryRun) {
     for (const e of expired) await deleteArtifactSet({ project: e.project, version: e.version, target: e.target });
   }
-  return { examined: sets.length, deleted: expired, dryRun: input.dryRun ?? false };
+  // Added after purges were first scheduled: a purge started by older code replays unchanged.
+  let sources: PurgeResult['sources'];
+  if (patched('purge-stale-sources')) {
+    const all = await listSources();
+    const stale = selectStaleSources(all, workflowNow(), input.sourceDays ?? DEFAULT_SOURCE_DAYS);
+    if (!input.dryRun) for (const s of stale) await deleteSource(s.sha256);
+    sources = { examined: all.length, deleted: stale, bytes: stale.reduce((n, s) => n + s.size, 0) };
+  }
+  return { examined: sets.length, deleted: expired, ...(sources ? { sources } : {}), dryRun: input.dryRun ?? false };
 }

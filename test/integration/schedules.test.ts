@@ -3,7 +3,7 @@
 // what is past retention; its dry run deletes nothing.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
+import { existsSync, mkdirSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { createHash } from 'node:crypto';
@@ -44,6 +44,16 @@ test('schedules apply idempotently; the triggered purge honours retention and dr
     // Released while tagship.yml said retention.days 30, and 365.
     await put('0.3.0', new Date(Date.now() - 40 * dayMs).toISOString(), 30);
     await put('0.4.0', new Date(Date.now() - 100 * dayMs).toISOString(), 365);
+    // Source tarballs: one no release packed for 5 days, one packed now, and a stranger.
+    const sources = join(stateDir, 'sources');
+    mkdirSync(sources, { recursive: true });
+    const staleSource = join(sources, `${'5'.repeat(64)}.tar`);
+    const freshSource = join(sources, `${'f'.repeat(64)}.tar`);
+    const stranger = join(sources, 'notes.txt');
+    for (const f of [staleSource, freshSource, stranger]) writeFileSync(f, 'tar bytes');
+    const fiveDaysAgo = new Date(Date.now() - 5 * dayMs);
+    utimesSync(staleSource, fiveDaysAgo, fiveDaysAgo);
+    utimesSync(stranger, fiveDaysAgo, fiveDaysAgo);
     const old = store.pathOf({ project: 'p', version: '0.1.0', target: 't' }, 'a.bin');
     const recent = store.pathOf({ project: 'p', version: '0.2.0', target: 't' }, 'a.bin');
     try {
@@ -55,7 +65,8 @@ test('schedules apply idempotently; the triggered purge honours retention and dr
       const dry = await runScheduled<PurgeResult>(client, SCHEDULE_IDS.purge);
       assert.equal(dry.dryRun, true);
       assert.deepEqual(dry.deleted.map((d) => d.version), ['0.1.0', '0.3.0']);
-      assert.ok(existsSync(old), 'a dry run deletes nothing');
+      assert.deepEqual(dry.sources?.deleted.map((d) => d.sha256[0]), ['5']);
+      assert.ok(existsSync(old) && existsSync(staleSource), 'a dry run deletes nothing');
 
       await applySchedules(client, { taskQueue, purge: { defaultDays: 90 } });
       const real = await runScheduled<PurgeResult>(client, SCHEDULE_IDS.purge);
@@ -63,6 +74,9 @@ test('schedules apply idempotently; the triggered purge honours retention and dr
       assert.equal(existsSync(old), false, 'past retention: deleted');
       assert.ok(existsSync(recent), 'within retention: kept');
       assert.ok(existsSync(store.pathOf({ project: 'p', version: '0.4.0', target: 't' }, 'a.bin')), 'its project keeps it a year: kept');
+      assert.deepEqual([real.sources?.examined, real.sources?.bytes], [2, 9]);
+      assert.equal(existsSync(staleSource), false, 'a source no release packed for 5 days: deleted');
+      assert.ok(existsSync(freshSource) && existsSync(stranger), 'a fresh source and a file that is not a source: kept');
 
       const reaped = await runScheduled<ReaperResult>(client, SCHEDULE_IDS.reaper);
       assert.equal(reaped.dryRun, false);

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { selectExpired } from '../../core/retention.ts';
+import { selectExpired, selectStaleSources } from '../../core/retention.ts';
 
 const now = Date.parse('2026-06-01T00:00:00Z');
 const set = (project: string, version: string, daysAgo: number) => ({ project, version, target: 't', createdAt: new Date(now - daysAgo * 86_400_000).toISOString() });
@@ -24,4 +24,10 @@ test("a release's own retention (tagship.yml when released) beats the default; t
   const sets = [{ ...set('p', '1.0.0', 40), retentionDays: 30 }, { ...set('p', '0.9.0', 100), retentionDays: 365 }, set('p', '0.8.0', 95)];
   assert.deepEqual(selectExpired(sets, now, { defaultDays: 90 }).map((s) => `${s.version}:${s.keepDays}`), ['0.8.0:90', '1.0.0:30']);
   assert.deepEqual(selectExpired(sets, now, { defaultDays: 90, perProject: { p: 99 } }).map((s) => `${s.version}:${s.keepDays}`), ['0.9.0:99']);
+});
+
+test('source tarballs not packed for the given days are stale; recently packed ones and unreadable dates stay', () => {
+  const src = (sha: string, daysAgo: number) => ({ sha256: sha.repeat(64), size: 10, modifiedAt: new Date(now - daysAgo * 86_400_000).toISOString() });
+  const out = selectStaleSources([src('a', 3), src('b', 2), src('c', 1.9), { sha256: 'd'.repeat(64), size: 1, modifiedAt: 'never' }], now, 2);
+  assert.deepEqual(out.map((s) => s.sha256[0]), ['a', 'b']);
 });
