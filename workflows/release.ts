@@ -1,6 +1,7 @@
 // The release workflow: validate the tag → load the project → test gate → one buildTarget
-// child workflow per target, in parallel → result. Orchestration only; every side effect is
-// an activity. Seams for the next stages (publish, repositories, deploy) are marked below.
+// child workflow per target, in parallel → publish → signed repositories → atomic deploy.
+// Orchestration only; every side effect is an activity. A retry (input.resume) first asks the
+// store what earlier runs finished and skips what still stands (core/resume.ts).
 import { ApplicationFailure, CancellationScope, defineQuery, executeChild, isCancellation, proxyActivities, setHandler, setCurrentDetails, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
 import type { createSourceActivities } from '../activities/source.ts';
 import type { createBuildActivities } from '../activities/build.ts';
