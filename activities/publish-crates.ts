@@ -9,11 +9,10 @@ import { promisify } from 'node:util';
 import { parse as parseToml } from 'smol-toml';
 import { Context } from '@temporalio/activity';
 import { FailureType, nonRetryable } from '../core/failures.ts';
+import type { PublishOutcome } from '../core/publish-files.ts';
 import type { RegistryEndpoint } from './registries.ts';
 
 const run = promisify(execFile);
-
-import type { PublishOutcome } from '../core/publish-files.ts';
 
 export interface CrateFile {
   name: string;

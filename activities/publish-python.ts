@@ -6,9 +6,8 @@ import { readFile } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { Context } from '@temporalio/activity';
 import { FailureType, nonRetryable } from '../core/failures.ts';
-import { normalizeName } from '../core/publish-files.ts';
+import { normalizeName, type PublishOutcome } from '../core/publish-files.ts';
 import type { RegistryEndpoint } from './registries.ts';
-import type { PublishOutcome } from '../core/publish-files.ts';
 
 async function listed(registry: RegistryEndpoint, pkg: string): Promise<Map<string, string>> {
   const res = await fetch(`${registry.url.replace(/\/$/, '')}/simple/${normalizeName(pkg)}/`, { headers: auth(registry) });

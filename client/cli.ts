@@ -12,6 +12,7 @@ import Docker from 'dockerode';
 import { DockerMachines } from '../providers/docker/machines.ts';
 import { DigitalOceanMachines } from '../providers/digitalocean/machines.ts';
 import { SA } from '../core/search-attributes.ts';
+import { DEFAULT_RETENTION_DAYS } from '../core/retention.ts';
 import { DEFAULT_STATE_DIR } from '../workers/paths.ts';
 import { InputError, NothingToRetryError, retryRelease, startRelease } from './release.ts';
 import { renderProgress } from './progress.ts';
@@ -210,7 +211,7 @@ export function buildCli(print: (line: string) => void = console.log): Command {
     .description('Temporal Schedules')
     .command('apply')
     .description('create or update the daily artifact purge and the 15-minute machine reaper (idempotent)')
-    .option('--retention-days <days>', 'days artifacts are kept unless a project says otherwise', '90')
+    .option('--retention-days <days>', 'days artifacts are kept unless a project says otherwise', String(DEFAULT_RETENTION_DAYS))
     .option('--dry-run', 'the purge only reports what it would delete')
     .action(async (o: { retentionDays: string; dryRun?: boolean }) => {
       const days = Number(o.retentionDays);

@@ -38,9 +38,14 @@ export interface StartedRelease {
   existing: boolean;
 }
 
+function checkedTag(given: string) {
+  const tag = parseTag(given);
+  if (!tag.ok) throw new InputError('tag', `"${given}" was rejected: ${tag.reason}`);
+  return tag.value;
+}
+
 export async function startRelease(client: Client, opts: StartReleaseOptions): Promise<StartedRelease> {
-  const tag = parseTag(opts.tag);
-  if (!tag.ok) throw new InputError('tag', `"${opts.tag}" was rejected: ${tag.reason}`);
+  const tag = checkedTag(opts.tag);
   const cfg = await readProjectConfig(opts.projectDir, opts.project);
   if (!cfg.ok) throw new InputError('tagship.yml', cfg.message);
   const missing = unknownTargets(cfg.config, opts.targets ?? []);
@@ -69,8 +74,8 @@ export async function startRelease(client: Client, opts: StartReleaseOptions): P
       memo: { ...(await releaseMemo(opts.projectDir)), ...(opts.targets ? { targets: opts.targets.join(',') } : {}) },
       typedSearchAttributes: [
         { key: SA.project, value: opts.project },
-        { key: SA.version, value: tag.value.version },
-        { key: SA.channel, value: tag.value.channel },
+        { key: SA.version, value: tag.version },
+        { key: SA.channel, value: tag.channel },
         { key: SA.stage, value: 'validating' },
       ],
     });
@@ -107,8 +112,7 @@ export interface RetriedRelease {
  *  WorkflowNotFoundError when the tag was never released, NothingToRetryError when running or
  *  completed, InputError for a bad tag or config (nothing started). */
 export async function retryRelease(client: Client, opts: Omit<StartReleaseOptions, 'resume'>): Promise<RetriedRelease> {
-  const tag = parseTag(opts.tag);
-  if (!tag.ok) throw new InputError('tag', `"${opts.tag}" was rejected: ${tag.reason}`);
+  checkedTag(opts.tag);
   const workflowId = releaseWorkflowId(opts.project, opts.tag);
   const previous = await client.workflow.getHandle(workflowId).describe();
   const status = previous.status.name;

@@ -2,6 +2,7 @@
 // workflow replays it identically and the tests can check it without any machine.
 import type { ParsedTag } from './tag.ts';
 import type { MachineArch, TagshipConfig } from './config/schema.ts';
+import { DEFAULT_RETENTION_DAYS } from './retention.ts';
 
 export interface PlannedTarget {
   name: string;
@@ -28,9 +29,6 @@ export interface ReleasePlan {
   /** Days the artifacts are kept (tagship.yml's retention.days), recorded in each manifest. */
   retentionDays: number;
 }
-
-/** tagship.yml's retention.days when it says nothing. */
-export const DEFAULT_RETENTION_DAYS = 90;
 
 export function defaultImage(arch: MachineArch): string {
   return `tagship/machine:bookworm-${arch}`;

@@ -23,6 +23,10 @@ export interface Expired extends StoredSet {
   keepDays: number;
 }
 
+/** Days artifacts are kept when nothing says otherwise: tagship.yml's default, the purge's and
+ *  the worker's. */
+export const DEFAULT_RETENTION_DAYS = 90;
+
 const DAY_MS = 86_400_000;
 
 export function selectExpired(sets: StoredSet[], nowMs: number, policy: RetentionPolicy): Expired[] {

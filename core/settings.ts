@@ -2,6 +2,7 @@
 // from the environment by each entry point and validated in one step.
 import { z } from 'zod';
 import { formatPath } from './config/parse.ts';
+import { DEFAULT_RETENTION_DAYS } from './retention.ts';
 
 export const TASK_QUEUE = 'tagship-orchestrator-v1';
 
@@ -21,7 +22,7 @@ const schema = z.object({
   /** `apply`: the worker creates or updates tagship's schedules when it starts. */
   TAGSHIP_SCHEDULES: z.enum(['apply', 'off']).default('off'),
   /** The purge's retention for releases that recorded none (older manifests). */
-  TAGSHIP_RETENTION_DAYS: z.coerce.number().int().positive().default(90),
+  TAGSHIP_RETENTION_DAYS: z.coerce.number().int().positive().default(DEFAULT_RETENTION_DAYS),
 });
 
 export interface Settings {

@@ -3,7 +3,7 @@
 // what it deleted; a dry run only reports.
 import { patched, proxyActivities } from '@temporalio/workflow';
 import type { createRetentionActivities } from '../activities/retention.ts';
-import { selectExpired, selectStaleSources, type Expired, type RetentionPolicy, type StoredSource } from '../core/retention.ts';
+import { DEFAULT_RETENTION_DAYS, selectExpired, selectStaleSources, type Expired, type RetentionPolicy, type StoredSource } from '../core/retention.ts';
 import { Profiles } from './profiles.ts';
 import { workflowNow } from './clock.ts';
 
@@ -29,7 +29,7 @@ const { listArtifactSets, deleteArtifactSet, listSources, deleteSource } = proxy
 
 export async function purgeArtifacts(input: PurgeInput = {}): Promise<PurgeResult> {
   const sets = await listArtifactSets();
-  const expired = selectExpired(sets, workflowNow(), { defaultDays: input.defaultDays ?? 90, ...(input.perProject ? { perProject: input.perProject } : {}) });
+  const expired = selectExpired(sets, workflowNow(), { defaultDays: input.defaultDays ?? DEFAULT_RETENTION_DAYS, ...(input.perProject ? { perProject: input.perProject } : {}) });
   if (!input.dryRun) {
     for (const e of expired) await deleteArtifactSet({ project: e.project, version: e.version, target: e.target });
   }

@@ -1,6 +1,7 @@
 // The schema of tagship.yml, the one file a released project declares its release in.
 // Shapes only; cross-field rules live in rules.ts, defaults are filled in by the schema.
 import { z } from 'zod';
+import { DEFAULT_RETENTION_DAYS } from '../retention.ts';
 
 export const MACHINE_ARCHES = ['amd64', 'arm64'] as const;
 export type MachineArch = (typeof MACHINE_ARCHES)[number];
@@ -84,7 +85,7 @@ export const configSchema = z.strictObject({
   targets: z.array(target).min(1, 'needs at least one target'),
   publish: publish.optional(),
   repositories: repositories.optional(),
-  retention: z.strictObject({ days: z.number().int().positive().default(90) }).default({ days: 90 }),
+  retention: z.strictObject({ days: z.number().int().positive().default(DEFAULT_RETENTION_DAYS) }).default({ days: DEFAULT_RETENTION_DAYS }),
   /** Price per hour by machine size (e.g. DigitalOcean's), for the cost estimate in results. */
   cost: z.strictObject({ currency: z.string().regex(/^[A-Z]{3}$/, 'must be a 3-letter currency code, e.g. USD'), hourly: z.record(z.string().min(1), z.number().nonnegative()) }).optional(),
 });
