@@ -43,6 +43,8 @@ export interface AgentUploadInput {
   createdAt: string;
   /** Recorded in the manifest, so a retry reuses the target only for the same source. */
   sourceSha256?: string;
+  /** The released commit, recorded in the manifest. */
+  commit?: string;
   /** Recorded in the manifest for the artifact purge (tagship.yml's retention.days). */
   retentionDays?: number;
 }
@@ -180,6 +182,7 @@ export function createAgentActivities(deps: AgentDeps) {
       const manifest: TargetManifest = {
         project, version, target, artifacts,
         ...(input.sourceSha256 ? { sourceSha256: input.sourceSha256 } : {}),
+        ...(input.commit ? { commit: input.commit } : {}),
         ...(input.retentionDays ? { retentionDays: input.retentionDays } : {}),
       };
       const res = await fetch(`${deps.gatewayUrl}/manifests/${project}/${version}/${target}`, {

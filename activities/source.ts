@@ -1,21 +1,36 @@
-// Loads a project for release: reads and validates its tagship.yml, then packs its source tree
-// into a content-addressed tarball that machines unpack. The config is checked before the
-// tarball is written, so an invalid config changes nothing.
+// Loads a project for release. Normally from its repository: the tag is fetched into the
+// project's bare mirror and resolved to a commit; the commit must be the one the hook (or the
+// CLI) was told about, and with a signed-tag policy the tag must carry an allowed signature;
+// tagship.yml is read from that commit and the commit's tree is packed with `git archive`.
+// Every check runs before the tarball is written, so a bad tag or config changes nothing.
+// A working tree (`--from-dir`, local experiments only) is packed with tar and marked
+// unreproducible.
 import { execFile } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { mkdir, readFile, rename, rm } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { FailureType, nonRetryable } from '../core/failures.ts';
 import { formatConfigErrors, parseConfig, type ConfigError } from '../core/config/parse.ts';
 import type { TagshipConfig } from '../core/config/schema.ts';
+import { parseTag } from '../core/tag.ts';
 import { sha256File } from '../providers/artifacts-fs/store.ts';
+import { TagNotFoundError, type GitMirrors, type ResolvedTag } from '../providers/git/mirror.ts';
+import { checkTagSignature } from '../providers/git/signatures.ts';
+import type { Projects } from '../providers/projects/file.ts';
+import { withHeartbeat } from './heartbeat.ts';
 
 const run = promisify(execFile);
 
 export interface LoadProjectInput {
-  projectDir: string;
   /** The project the caller meant; a mismatch with the config's `project` is an error. */
   project: string;
+  /** The tag to fetch from the project's repository (absent only for a working tree). */
+  tag?: string;
+  /** The commit the hook or the CLI saw the tag name; the release fails if it names another. */
+  expectedCommit?: string;
+  /** A working tree on the orchestrator's host instead of the repository: unreproducible. */
+  projectDir?: string;
 }
 
 export interface SourceRef {
@@ -27,56 +42,167 @@ export interface SourceRef {
 export interface LoadProjectResult {
   config: TagshipConfig;
   source: SourceRef;
+  /** sha256 of tagship.yml as read. */
+  configDigest?: string;
+  /** The released commit (absent for a working tree). */
+  commit?: string;
+  /** The annotated tag's object id, when the tag is annotated. */
+  tagObject?: string;
+  /** Where it was fetched from (the projects file's URL, which never holds credentials). */
+  repository?: string;
+  /** The allowed key that signed the tag, when the project requires signed tags. */
+  signedBy?: string;
+  /** False for a working tree: nothing ties its content to a commit. */
+  reproducible?: boolean;
 }
 
-/** Directories that are build output or tooling, never source. */
+/** Directories of a working tree that are build output or tooling, never source. */
 const EXCLUDES = ['.git', 'node_modules', 'target', 'out', 'dist', '__pycache__', '.tagship'];
 
 export type ReadConfigResult = { ok: true; config: TagshipConfig } | { ok: false; message: string; errors?: ConfigError[] };
 
-/** Reads and validates <projectDir>/tagship.yml. Used by the loadProject activity and by
- *  clients, which check a config before they start anything. */
-export async function readProjectConfig(projectDir: string, project?: string): Promise<ReadConfigResult> {
-  const file = join(resolve(projectDir), 'tagship.yml');
-  let text: string;
-  try {
-    text = await readFile(file, 'utf8');
-  } catch {
-    return { ok: false, message: `${file} could not be read; a released project needs a tagship.yml at its root` };
-  }
+/** Validates tagship.yml's text; `where` names it in messages (a file, or `tagship.yml at <commit>`). */
+export function checkProjectConfig(text: string | null, where: string, project?: string): ReadConfigResult {
+  if (text === null) return { ok: false, message: `${where} could not be read; a released project needs a tagship.yml at its root` };
   const parsed = parseConfig(text);
-  if (!parsed.ok) return { ok: false, message: formatConfigErrors(file, parsed.errors), errors: parsed.errors };
+  if (!parsed.ok) return { ok: false, message: formatConfigErrors(where, parsed.errors), errors: parsed.errors };
   if (project !== undefined && parsed.config.project !== project) {
-    return { ok: false, message: `${file}: project is "${parsed.config.project}" but the release was started for "${project}"; use the project named in tagship.yml` };
+    return { ok: false, message: `${where}: project is "${parsed.config.project}" but the release was started for "${project}"; use the project named in tagship.yml` };
   }
   return parsed;
 }
 
-export function createSourceActivities(deps: { stateDir: string }) {
-  return {
-    async loadProject(input: LoadProjectInput): Promise<LoadProjectResult> {
-      const dir = resolve(input.projectDir);
-      const parsed = await readProjectConfig(dir, input.project);
-      if (!parsed.ok) throw nonRetryable(FailureType.ConfigInvalid, parsed.message, parsed.errors);
+/** Reads and validates <projectDir>/tagship.yml (working-tree releases). */
+export async function readProjectConfig(projectDir: string, project?: string): Promise<ReadConfigResult> {
+  const file = join(resolve(projectDir), 'tagship.yml');
+  return checkProjectConfig(await readFile(file, 'utf8').catch(() => null), file, project);
+}
 
-      const sources = join(deps.stateDir, 'sources');
-      await mkdir(sources, { recursive: true });
-      const tmp = join(sources, `.${parsed.config.project}-${process.pid}-${Date.now()}.tar`);
-      try {
-        // Sorted names, fixed owner and mtime: the same tree always gives the same tarball.
-        await run('tar', [
-          '--sort=name', '--owner=0', '--group=0', '--numeric-owner', '--mtime=@0',
-          ...EXCLUDES.map((e) => `--exclude=./${e}`),
-          '-C', dir, '-cf', tmp, '.',
-        ]);
-        const sha256 = await sha256File(tmp);
-        // Content-addressed: build agents fetch it by its sha256 through the artifact gateway.
-        const path = join(sources, `${sha256}.tar`);
-        await rename(tmp, path);
-        return { config: parsed.config, source: { path, sha256 } };
-      } finally {
-        await rm(tmp, { force: true });
-      }
+export function digest(text: string | Buffer): string {
+  return `sha256:${createHash('sha256').update(text).digest('hex')}`;
+}
+
+export interface SourceDeps {
+  stateDir: string;
+  /** The projects file's entries: repository URL, credentials, signed-tag policy. */
+  projects?: Projects;
+  mirrors?: GitMirrors;
+}
+
+/** Moves a packed tarball to its content address, where build agents fetch it by sha256. */
+async function contentAddressed(stateDir: string, pack: (tmp: string) => Promise<void>, name: string): Promise<SourceRef> {
+  const sources = join(stateDir, 'sources');
+  await mkdir(sources, { recursive: true });
+  const tmp = join(sources, `.${name}-${process.pid}-${Date.now()}-${Math.random().toString(16).slice(2)}.tar`);
+  try {
+    await pack(tmp);
+    const sha256 = await sha256File(tmp);
+    const path = join(sources, `${sha256}.tar`);
+    await rename(tmp, path);
+    return { path, sha256 };
+  } finally {
+    await rm(tmp, { force: true });
+  }
+}
+
+/** A tag that cannot be released as it stands; `type` says why (the activity raises it as a
+ *  non-retryable failure, the CLI as bad input). */
+export class SourceProblem extends Error {
+  constructor(
+    readonly type: FailureType,
+    message: string,
+    readonly details?: unknown,
+  ) {
+    super(message);
+    this.name = 'SourceProblem';
+  }
+}
+
+export interface InspectedTag {
+  config: TagshipConfig;
+  configText: string;
+  resolved: ResolvedTag;
+  repository: string;
+  signedBy?: string;
+}
+
+/** Fetches the tag into the project's mirror and checks everything about it that can be
+ *  checked before anything runs: that it exists, names the expected commit, carries an allowed
+ *  signature when required, and that tagship.yml at that commit is valid for the project. */
+export async function inspectTag(deps: SourceDeps, input: { project: string; tag: string; expectedCommit?: string }, signal?: AbortSignal): Promise<InspectedTag> {
+  const { projects, mirrors } = deps;
+  const entry = projects?.get(input.project);
+  if (!projects || !mirrors || !entry) {
+    throw new SourceProblem(FailureType.ConfigInvalid, `project ${input.project} is not in ${projects?.origin ?? 'the projects file'}; add it with its repository URL (TAGSHIP_PROJECTS names the file)`);
+  }
+  if (!parseTag(input.tag).ok) throw new SourceProblem(FailureType.InvalidTag, `tag "${input.tag}" is not a release tag`);
+  const credentials = projects.credentialsOf(input.project);
+  const resolved = await mirrors.fetchTag(input.project, entry.repository, input.tag, { ...(credentials ? { credentials } : {}), ...(signal ? { signal } : {}) }).catch((err: unknown) => {
+    if (err instanceof TagNotFoundError) throw new SourceProblem(FailureType.TagNotFound, `${entry.repository} has no tag ${input.tag}; push the tag, then start the release again`);
+    throw err;
+  });
+  if (input.expectedCommit && input.expectedCommit !== resolved.commit && input.expectedCommit !== resolved.tagObject) {
+    throw new SourceProblem(
+      FailureType.TagMoved,
+      `tag ${input.tag} now points at commit ${resolved.commit}, but the release was started for commit ${input.expectedCommit}: the tag was moved after it was pushed. Nothing was built; push a new tag for the commit you mean to release`,
+      { expected: input.expectedCommit, actual: resolved.commit },
+    );
+  }
+  let signedBy: string | undefined;
+  const keys = projects.tagKeysOf(input.project);
+  if (keys) {
+    const verdict = await checkTagSignature(mirrors, input.project, resolved, keys).catch((err: unknown) => {
+      throw new SourceProblem(FailureType.ConfigInvalid, `projects.${input.project}.requireSignedTags: ${(err as Error).message}`);
+    });
+    if (!verdict.ok) throw new SourceProblem(FailureType.TagSignatureInvalid, verdict.reason);
+    signedBy = verdict.fingerprint;
+  }
+  const text = (await mirrors.readFile(input.project, resolved.commit, 'tagship.yml'))?.toString('utf8') ?? null;
+  const parsed = checkProjectConfig(text, `tagship.yml at ${resolved.commit.slice(0, 12)} (tag ${input.tag})`, input.project);
+  if (!parsed.ok) throw new SourceProblem(FailureType.ConfigInvalid, parsed.message, parsed.errors);
+  return { config: parsed.config, configText: text!, resolved, repository: entry.repository, ...(signedBy ? { signedBy } : {}) };
+}
+
+async function fromRepository(deps: SourceDeps, input: LoadProjectInput & { tag: string }, signal: AbortSignal): Promise<LoadProjectResult> {
+  const t = await inspectTag(deps, input, signal).catch((err: unknown) => {
+    throw err instanceof SourceProblem ? nonRetryable(err.type, err.message, err.details) : err;
+  });
+  const source = await contentAddressed(deps.stateDir, (tmp) => deps.mirrors!.archive(input.project, t.resolved.commit, tmp), input.project);
+  return {
+    config: t.config,
+    source,
+    configDigest: digest(t.configText),
+    commit: t.resolved.commit,
+    ...(t.resolved.tagObject ? { tagObject: t.resolved.tagObject } : {}),
+    repository: t.repository,
+    ...(t.signedBy ? { signedBy: t.signedBy } : {}),
+    reproducible: true,
+  };
+}
+
+async function fromWorkingTree(deps: SourceDeps, input: LoadProjectInput & { projectDir: string }): Promise<LoadProjectResult> {
+  const dir = resolve(input.projectDir);
+  const file = join(dir, 'tagship.yml');
+  const text = await readFile(file, 'utf8').catch(() => null);
+  const parsed = checkProjectConfig(text, file, input.project);
+  if (!parsed.ok) throw nonRetryable(FailureType.ConfigInvalid, parsed.message, parsed.errors);
+  // Sorted names, fixed owner and mtime: the same tree always gives the same tarball.
+  const source = await contentAddressed(deps.stateDir, async (tmp) => {
+    await run('tar', ['--sort=name', '--owner=0', '--group=0', '--numeric-owner', '--mtime=@0', ...EXCLUDES.map((e) => `--exclude=./${e}`), '-C', dir, '-cf', tmp, '.']);
+  }, parsed.config.project);
+  return { config: parsed.config, source, configDigest: digest(text!), reproducible: false };
+}
+
+export function createSourceActivities(deps: SourceDeps) {
+  return {
+    /** Heartbeats throughout: a fetch or a pack can take minutes, and a dead worker must be
+     *  noticed in seconds. */
+    async loadProject(input: LoadProjectInput): Promise<LoadProjectResult> {
+      return withHeartbeat(async (hb) => {
+        if (input.projectDir !== undefined) return fromWorkingTree(deps, { ...input, projectDir: input.projectDir });
+        if (!input.tag) throw nonRetryable(FailureType.InvalidTag, 'a release from the repository needs its tag');
+        return fromRepository(deps, { ...input, tag: input.tag }, hb.signal);
+      });
     },
   };
 }

@@ -1,20 +1,15 @@
 // Intent functions for releases: start one, find one. Every input is checked here before
 // anything is started, so a bad tag or config changes nothing.
 import { WorkflowExecutionAlreadyStartedError, type Client, type WorkflowHandle } from '@temporalio/client';
-import { createHash } from 'node:crypto';
-import { execFile } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { parseTag } from '../core/tag.ts';
 import { releaseWorkflowId } from '../core/names.ts';
 import { unknownTargets } from '../core/plan.ts';
 import { SA } from '../core/search-attributes.ts';
-import { readProjectConfig } from '../activities/source.ts';
+import { digest, readProjectConfig } from '../activities/source.ts';
 import type { release } from '../workflows/release.ts';
 import type { ReleaseInput } from '../workflows/types.ts';
-
-const run = promisify(execFile);
 
 /** A caller's mistake, named by field, with what to do about it. */
 export class InputError extends Error {
@@ -44,12 +39,31 @@ function checkedTag(given: string) {
   return tag.value;
 }
 
+const COMMIT = /^[0-9a-f]{40}$/;
+
+/** The memo a release starts with: what the caller knows of its source. The workflow adds the
+ *  commit and config digest it fetched (and `reproducible`) once it has loaded the project. */
+async function startMemo(opts: StartReleaseOptions): Promise<Record<string, string | boolean>> {
+  const memo: Record<string, string | boolean> = opts.targets ? { targets: opts.targets.join(',') } : {};
+  if (opts.projectDir !== undefined) {
+    const config = await readFile(join(opts.projectDir, 'tagship.yml'));
+    return { ...memo, configDigest: digest(config), reproducible: false, workingTree: opts.projectDir };
+  }
+  return { ...memo, ...(opts.commit ? { commit: opts.commit } : {}) };
+}
+
+/** Starts (or finds) the release of a tag. From the project's repository by default: `commit`
+ *  is what the hook or the CLI saw the tag name, and the release refuses another. With
+ *  `projectDir`, a working tree instead (its tagship.yml is checked here first). */
 export async function startRelease(client: Client, opts: StartReleaseOptions): Promise<StartedRelease> {
   const tag = checkedTag(opts.tag);
-  const cfg = await readProjectConfig(opts.projectDir, opts.project);
-  if (!cfg.ok) throw new InputError('tagship.yml', cfg.message);
-  const missing = unknownTargets(cfg.config, opts.targets ?? []);
-  if (missing.length) throw new InputError('targets', `unknown target(s) ${missing.join(', ')}; tagship.yml declares ${cfg.config.targets.map((t) => t.name).join(', ')}`);
+  if (opts.commit !== undefined && !COMMIT.test(opts.commit)) throw new InputError('commit', `"${opts.commit}" is not a full commit id (40 lowercase hex digits)`);
+  if (opts.projectDir !== undefined) {
+    const cfg = await readProjectConfig(opts.projectDir, opts.project);
+    if (!cfg.ok) throw new InputError('tagship.yml', cfg.message);
+    const missing = unknownTargets(cfg.config, opts.targets ?? []);
+    if (missing.length) throw new InputError('targets', `unknown target(s) ${missing.join(', ')}; tagship.yml declares ${cfg.config.targets.map((t) => t.name).join(', ')}`);
+  }
 
   const workflowId = releaseWorkflowId(opts.project, opts.tag);
   // A running or completed release of this tag is the answer (a redelivered hook, a second
@@ -58,7 +72,14 @@ export async function startRelease(client: Client, opts: StartReleaseOptions): P
   if (current && (current.status.name === 'RUNNING' || current.status.name === 'COMPLETED')) {
     return { handle: client.workflow.getHandle<typeof release>(workflowId), existing: true };
   }
-  const input: ReleaseInput = { project: opts.project, tag: opts.tag, projectDir: opts.projectDir, ...(opts.targets ? { targets: opts.targets } : {}), ...(opts.resume ? { resume: opts.resume } : {}) };
+  const input: ReleaseInput = {
+    project: opts.project,
+    tag: opts.tag,
+    ...(opts.projectDir !== undefined ? { projectDir: opts.projectDir } : {}),
+    ...(opts.commit ? { commit: opts.commit } : {}),
+    ...(opts.targets ? { targets: opts.targets } : {}),
+    ...(opts.resume ? { resume: opts.resume } : {}),
+  };
   try {
     const handle = await client.workflow.start<typeof release>('release', {
       workflowId,
@@ -68,15 +89,15 @@ export async function startRelease(client: Client, opts: StartReleaseOptions): P
       // completed one may not (its packages are published).
       workflowIdConflictPolicy: 'USE_EXISTING',
       workflowIdReusePolicy: 'ALLOW_DUPLICATE_FAILED_ONLY',
-      staticSummary: `release ${opts.project} ${opts.tag}`,
-      // What was released, for the UI: the config's digest and the source's commit (payloads,
-      // so the codec encrypts them when configured).
-      memo: { ...(await releaseMemo(opts.projectDir)), ...(opts.targets ? { targets: opts.targets.join(',') } : {}) },
+      staticSummary: `release ${opts.project} ${opts.tag}${opts.projectDir !== undefined ? ' (working tree, unreproducible)' : ''}`,
+      // Payloads, so the codec encrypts them when configured.
+      memo: await startMemo(opts),
       typedSearchAttributes: [
         { key: SA.project, value: opts.project },
         { key: SA.version, value: tag.version },
         { key: SA.channel, value: tag.channel },
         { key: SA.stage, value: 'validating' },
+        ...(opts.commit ? [{ key: SA.commit, value: opts.commit }] : []),
       ],
     });
     return { handle, existing: false };
@@ -119,12 +140,9 @@ export async function retryRelease(client: Client, opts: Omit<StartReleaseOption
   if (status === 'RUNNING' || status === 'COMPLETED') throw new NothingToRetryError(workflowId, status);
   const earlierTargets = typeof previous.memo?.targets === 'string' ? previous.memo.targets.split(',') : undefined;
   const targets = opts.targets ?? earlierTargets;
-  const { handle } = await startRelease(client, { ...opts, ...(targets ? { targets } : {}), resume: { previousRunId: previous.runId } });
+  // The same commit as the run it follows: a tag moved since then fails the retry, naming both.
+  const earlierCommit = opts.projectDir === undefined && typeof previous.memo?.commit === 'string' ? previous.memo.commit : undefined;
+  const commit = opts.commit ?? earlierCommit;
+  const { handle } = await startRelease(client, { ...opts, ...(targets ? { targets } : {}), ...(commit ? { commit } : {}), resume: { previousRunId: previous.runId } });
   return { handle, previousRunId: previous.runId, previousStatus: status };
-}
-
-export async function releaseMemo(projectDir: string): Promise<Record<string, string>> {
-  const config = await readFile(join(projectDir, 'tagship.yml'));
-  const commit = await run('git', ['-C', projectDir, 'rev-parse', 'HEAD']).then((r) => r.stdout.trim(), () => '');
-  return { configDigest: `sha256:${createHash('sha256').update(config).digest('hex')}`, ...(commit ? { commit } : {}) };
 }

@@ -15,6 +15,12 @@ export const FailureType = {
   PublishConflict: 'PublishConflict',
   RepositoryFailed: 'RepositoryFailed',
   NothingToRollBack: 'NothingToRollBack',
+  /** The repository has no such tag. */
+  TagNotFound: 'TagNotFound',
+  /** The tag names another commit than the hook (or the CLI) saw. */
+  TagMoved: 'TagMoved',
+  /** Signed tags are required and this one is unsigned or signed by a key not allowed. */
+  TagSignatureInvalid: 'TagSignatureInvalid',
 } as const;
 export type FailureType = (typeof FailureType)[keyof typeof FailureType];
 

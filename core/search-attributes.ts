@@ -8,6 +8,8 @@ export const SA = {
   channel: defineSearchAttributeKey('TagshipChannel', SearchAttributeType.KEYWORD),
   stage: defineSearchAttributeKey('TagshipStage', SearchAttributeType.KEYWORD),
   machineSeconds: defineSearchAttributeKey('TagshipMachineSeconds', SearchAttributeType.DOUBLE),
+  /** The released commit (full id), so the Web UI finds a release by the commit it shipped. */
+  commit: defineSearchAttributeKey('TagshipCommit', SearchAttributeType.KEYWORD),
 } as const;
 
 export const ALL_SEARCH_ATTRIBUTES = Object.values(SA);

@@ -11,6 +11,8 @@ const schema = z.object({
   TEMPORAL_NAMESPACE: z.string().min(1).default('default'),
   TAGSHIP_TASK_QUEUE: z.string().min(1).default(TASK_QUEUE),
   TAGSHIP_STATE_DIR: z.string().min(1).optional(),
+  /** projects.yml: each project's repository, hook secret variable, git credentials. */
+  TAGSHIP_PROJECTS: z.string().min(1).optional(),
   TAGSHIP_GATEWAY_PORT: z.coerce.number().int().min(0).max(65535).default(7480),
   TAGSHIP_AGENT_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
   TAGSHIP_PROVIDER: z.enum(['docker', 'digitalocean']).default('docker'),
@@ -30,6 +32,8 @@ export interface Settings {
   namespace: string;
   taskQueue: string;
   stateDir: string;
+  /** The projects file, when set. */
+  projectsFile?: string;
   logLevel: 'trace' | 'debug' | 'info' | 'warn' | 'error';
   /** Where build agents reach the artifact gateway; fixed so they find it after a restart. */
   gatewayPort: number;
@@ -56,6 +60,7 @@ export function parseSettings(env: Record<string, string | undefined>, defaultSt
     namespace: r.data.TEMPORAL_NAMESPACE,
     taskQueue: r.data.TAGSHIP_TASK_QUEUE,
     stateDir: r.data.TAGSHIP_STATE_DIR ?? defaultStateDir,
+    ...(r.data.TAGSHIP_PROJECTS ? { projectsFile: r.data.TAGSHIP_PROJECTS } : {}),
     logLevel: r.data.TAGSHIP_LOG_LEVEL,
     gatewayPort: r.data.TAGSHIP_GATEWAY_PORT,
     ...(r.data.TAGSHIP_AGENT_TOKEN ? { agentToken: r.data.TAGSHIP_AGENT_TOKEN } : {}),

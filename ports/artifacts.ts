@@ -20,6 +20,8 @@ export interface TargetManifest extends ArtifactKey {
   /** sha256 of the source tarball the target was built from: a retry reuses the target only
    *  for the same source. Absent in manifests written before retries existed. */
   sourceSha256?: string;
+  /** The commit the source was packed from (absent for working-tree releases and older manifests). */
+  commit?: string;
   /** How long its project keeps it (tagship.yml's retention.days when it was released). */
   retentionDays?: number;
 }

@@ -18,6 +18,8 @@ import { createPublishActivities } from '../activities/publish.ts';
 import { createRetentionActivities } from '../activities/retention.ts';
 import { createResumeActivities } from '../activities/resume.ts';
 import type { MachineProvider } from '../ports/machines.ts';
+import { GitMirrors } from '../providers/git/mirror.ts';
+import type { Projects } from '../providers/projects/file.ts';
 import { AGENT_BUNDLE_RELATIVE, buildAgentBundle } from './agent-bundle.ts';
 import { REPO_ROOT } from './paths.ts';
 
@@ -42,6 +44,9 @@ export interface OrchestratorDeps {
   deployFault?: (treeId: string) => boolean;
   /** Extra environment for build agents (the payload codec's keys), passed like their token. */
   agentEnv?: Record<string, string>;
+  /** The projects file: each project's repository, git credentials and signed-tag policy.
+   *  Without it only working-tree releases (`--from-dir`) can run. */
+  projects?: Projects;
 }
 
 export interface Orchestrator {
@@ -83,7 +88,7 @@ export function agentToken(stateDir: string, given?: string): string {
 function buildActivities(deps: OrchestratorDeps, docker: Docker, gate: DockerMachines, machines: MachineProvider, artifacts: FsArtifactStore) {
   const repoRoot = deps.repoRoot ?? join(deps.stateDir, 'repo-server');
   return {
-    ...createSourceActivities({ stateDir: deps.stateDir }),
+    ...createSourceActivities({ stateDir: deps.stateDir, mirrors: new GitMirrors(join(deps.stateDir, 'mirrors')), ...(deps.projects ? { projects: deps.projects } : {}) }),
     ...createMachineActivities({ provider: machines, ...(deps.client ? { client: deps.client } : {}) }),
     ...createBuildActivities({ provider: gate, shell: gate, artifacts }),
     ...createRepositoryActivities({ stateDir: deps.stateDir, repoRoot, artifacts, docker, rpmImage: 'tagship/machine:bookworm-amd64' }),

@@ -10,6 +10,7 @@ import { DEFAULT_STATE_DIR, WORKFLOWS_PATH } from './paths.ts';
 import { DigitalOceanMachines } from '../providers/digitalocean/machines.ts';
 import { codecEnvFor, dataConverterFromEnv } from '../providers/codec/aes-gcm.ts';
 import { applySchedules } from '../client/schedules.ts';
+import { readProjectsFile } from '../providers/projects/file.ts';
 
 export interface OrchestratorWorkerOptions extends OrchestratorDeps {
   connection: NativeConnection;
@@ -73,6 +74,7 @@ export async function runOrchestratorWorker(): Promise<void> {
     client,
     gatewayPort: settings.gatewayPort,
     ...(settings.agentToken ? { agentToken: settings.agentToken } : {}),
+    ...(settings.projectsFile ? { projects: readProjectsFile(settings.projectsFile, process.env, { credentials: true }) } : {}),
     ...(settings.provider === 'digitalocean' && settings.digitalocean
       ? { provider: digitalOceanProvider(settings.digitalocean, { address: settings.temporalAddress, namespace: settings.namespace }) }
       : {}),

@@ -73,6 +73,7 @@ export async function buildTarget(input: BuildTargetInput): Promise<TargetResult
         globs: target.artifacts,
         createdAt: workflowNowIso(),
         sourceSha256: input.source.sha256,
+        ...(input.commit ? { commit: input.commit } : {}),
         ...(input.retentionDays ? { retentionDays: input.retentionDays } : {}),
       });
       await saga.runAll();

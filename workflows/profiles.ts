@@ -3,13 +3,21 @@
 import type { ActivityOptions } from '@temporalio/workflow';
 
 /** Errors no retry can fix; activities also raise them as non-retryable, this is the backstop. */
-const NON_RETRYABLE = ['InvalidTag', 'ConfigInvalid', 'TestGateFailed', 'BuildFailed', 'ArtifactMissing', 'ChecksumMismatch', 'ImageMissing', 'PublishConflict'];
+const NON_RETRYABLE = ['InvalidTag', 'ConfigInvalid', 'TestGateFailed', 'BuildFailed', 'ArtifactMissing', 'ChecksumMismatch', 'ImageMissing', 'PublishConflict', 'TagNotFound', 'TagMoved', 'TagSignatureInvalid'];
 
 export const Profiles = {
   /** Reading a config and packing a source tree: seconds of local work; a few retries cover a busy disk. */
   local: {
     startToCloseTimeout: '2 minutes',
     retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumAttempts: 3, nonRetryableErrorTypes: NON_RETRYABLE },
+  },
+  /** Fetching a tag into the project's mirror and packing its commit: seconds for a small
+   *  project, minutes for a cold mirror of a large one; heartbeats tell a dead worker within
+   *  20 s, and network hiccups get a few retries. */
+  sourceFetch: {
+    startToCloseTimeout: '30 minutes',
+    heartbeatTimeout: '20 seconds',
+    retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumInterval: '30 seconds', maximumAttempts: 5, nonRetryableErrorTypes: NON_RETRYABLE },
   },
   /** Creating a machine: a provider can take minutes and flake; retried with backoff for ~10 minutes. */
   machineCreate: {

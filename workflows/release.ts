@@ -1,8 +1,8 @@
-// The release workflow: validate the tag → load the project → test gate → one buildTarget
+// The release workflow: validate the tag → fetch the tag and pack its commit → test gate → one buildTarget
 // child workflow per target, in parallel → publish → signed repositories → atomic deploy.
 // Orchestration only; every side effect is an activity. A retry (input.resume) first asks the
 // store what earlier runs finished and skips what still stands (core/resume.ts).
-import { ApplicationFailure, CancellationScope, defineQuery, executeChild, isCancellation, proxyActivities, setHandler, setCurrentDetails, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
+import { ApplicationFailure, CancellationScope, defineQuery, executeChild, isCancellation, patched, proxyActivities, setHandler, setCurrentDetails, upsertMemo, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
 import type { createSourceActivities } from '../activities/source.ts';
 import type { createBuildActivities } from '../activities/build.ts';
 import type { createRepositoryActivities } from '../activities/repos.ts';
@@ -20,8 +20,8 @@ import type { TargetManifest } from '../ports/artifacts.ts';
 import { Profiles, longCommand } from './profiles.ts';
 import { buildTarget } from './build-target.ts';
 import { explain, outermostApplicationFailure } from './explain.ts';
-import type { SourceRef } from '../activities/source.ts';
-import type { ReleaseInput, ReleaseProgress, ReleaseResult, ReleaseStage, TargetResult } from './types.ts';
+import type { LoadProjectResult, SourceRef } from '../activities/source.ts';
+import type { ReleaseInput, ReleaseProgress, ReleaseResult, ReleaseStage, ReleasedSource, TargetResult } from './types.ts';
 
 type SourceActivities = ReturnType<typeof createSourceActivities>;
 type BuildActivities = ReturnType<typeof createBuildActivities>;
@@ -31,7 +31,7 @@ type ResumeActivities = ReturnType<typeof createResumeActivities>;
 
 export const progressQuery = defineQuery<ReleaseProgress>('progress');
 
-const { loadProject } = proxyActivities<SourceActivities>({ ...Profiles.local, summary: 'load tagship.yml and pack the source' });
+const { loadProject } = proxyActivities<SourceActivities>({ ...Profiles.sourceFetch, summary: 'load tagship.yml and pack the source' });
 const { publishCrates, publishPython } = proxyActivities<PublishActivities>({ ...Profiles.publish, summary: 'publish to the registry' });
 const { buildRepositories } = proxyActivities<RepositoryActivities>({ ...Profiles.repositories, summary: 'build and sign the package repositories' });
 const { inspectPriorWork } = proxyActivities<ResumeActivities>({ ...Profiles.storeScan, summary: 'find what earlier runs of this release finished' });
@@ -50,8 +50,18 @@ export async function release(input: ReleaseInput): Promise<ReleaseResult> {
     const tag = parseTag(input.tag);
     if (!tag.ok) throw nonRetryable(FailureType.InvalidTag, `tag "${input.tag}" was rejected: ${tag.reason}`);
 
-    enter('loading', `reading tagship.yml of ${input.project}`);
-    const { config, source } = await loadProject({ projectDir: input.projectDir, project: input.project });
+    enter('loading', input.projectDir !== undefined ? `reading tagship.yml of ${input.project} from a working tree` : `fetching ${input.tag} of ${input.project}`);
+    const loaded = await loadProject(
+      input.projectDir !== undefined ? { projectDir: input.projectDir, project: input.project } : { project: input.project, tag: input.tag, ...(input.commit ? { expectedCommit: input.commit } : {}) },
+    );
+    const { config, source } = loaded;
+    const released = releasedSource(loaded);
+    // The commit, findable in the Web UI and shown with the run (patched in: releases that
+    // started before it replay without these commands).
+    if (patched('record-commit')) {
+      if (released.commit) upsertSearchAttributes([{ key: SA.commit, value: released.commit }]);
+      upsertMemo({ ...(released.commit ? { commit: released.commit } : {}), ...(released.configDigest ? { configDigest: released.configDigest } : {}), reproducible: released.reproducible });
+    }
     const missing = unknownTargets(config, input.targets ?? []);
     if (missing.length) {
       throw nonRetryable(FailureType.ConfigInvalid, `unknown target(s) ${missing.join(', ')}; tagship.yml declares ${config.targets.map((t) => t.name).join(', ')}`);
@@ -76,7 +86,7 @@ export async function release(input: ReleaseInput): Promise<ReleaseResult> {
     const reuse = prior ? reusableTargets(prior, source.sha256, plan.targets.map((t) => t.name)) : {};
     kept.push(...Object.keys(reuse).map((t) => `target ${t}`));
     enter('building', plan.targets.map((t) => (reuse[t.name] ? `${t.name} (kept)` : t.name)).join(', '));
-    const targets = await buildAll(plan, source, progress, reuse);
+    const targets = await buildAll(plan, source, progress, reuse, released.commit);
     const machineSeconds = targets.reduce((sum, t) => sum + t.machineSeconds, 0);
     const priced = targets.filter((t) => t.estimatedCost !== undefined);
     const estimatedCost = plan.currency && priced.length ? { amount: Math.round(priced.reduce((s, t) => s + t.estimatedCost!, 0) * 10_000) / 10_000, currency: plan.currency } : undefined;
@@ -130,6 +140,7 @@ export async function release(input: ReleaseInput): Promise<ReleaseResult> {
       ...(published ? { published } : {}),
       ...(repositories ? { repositories } : {}),
       ...(input.resume ? { resumed: { previousRunId: input.resume.previousRunId, kept } } : {}),
+      source: released,
     };
   } catch (err) {
     if (isCancellation(err)) {
@@ -141,6 +152,19 @@ export async function release(input: ReleaseInput): Promise<ReleaseResult> {
     enter('failed', explained instanceof Error ? explained.message.split('\n')[0]! : String(explained));
     throw explained;
   }
+}
+
+function releasedSource(l: LoadProjectResult): ReleasedSource {
+  return {
+    sha256: l.source.sha256,
+    // Results recorded before commits were fetched have no flag: those were working trees.
+    reproducible: l.reproducible ?? false,
+    ...(l.commit ? { commit: l.commit } : {}),
+    ...(l.tagObject ? { tagObject: l.tagObject } : {}),
+    ...(l.repository ? { repository: l.repository } : {}),
+    ...(l.configDigest ? { configDigest: l.configDigest } : {}),
+    ...(l.signedBy ? { signedBy: l.signedBy } : {}),
+  };
 }
 
 async function testGate(plan: ReleasePlan, source: SourceRef): Promise<void> {
@@ -159,7 +183,7 @@ async function testGate(plan: ReleasePlan, source: SourceRef): Promise<void> {
 
 /** One child per target. The first failure cancels the others; every child's cleanup has run
  *  before this returns or throws (children are cancelled and awaited, not abandoned). */
-async function buildAll(plan: ReleasePlan, source: SourceRef, progress: ReleaseProgress, reuse: Record<string, TargetManifest>): Promise<TargetResult[]> {
+async function buildAll(plan: ReleasePlan, source: SourceRef, progress: ReleaseProgress, reuse: Record<string, TargetManifest>, commit: string | undefined): Promise<TargetResult[]> {
   const { workflowId } = workflowInfo();
   const scope = new CancellationScope();
   const runs = plan.targets.map((target) => {
@@ -173,7 +197,7 @@ async function buildAll(plan: ReleasePlan, source: SourceRef, progress: ReleaseP
       .run(() =>
         executeChild(buildTarget, {
           workflowId: `${workflowId}/target/${target.name}`,
-          args: [{ project: plan.project, version: plan.version, releaseId: workflowId, target, source, env: plan.env, retentionDays: plan.retentionDays }],
+          args: [{ project: plan.project, version: plan.version, releaseId: workflowId, target, source, env: plan.env, retentionDays: plan.retentionDays, ...(commit ? { commit } : {}) }],
           staticSummary: `build ${target.name} (${target.arch} ${target.os} on an ${target.machine.arch} machine)`,
         }),
       )

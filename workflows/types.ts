@@ -8,8 +8,12 @@ import type { PublishOutcome } from '../core/publish-files.ts';
 export interface ReleaseInput {
   project: string;
   tag: string;
-  /** The project's source tree on the orchestrator's host (embedded setup). */
-  projectDir: string;
+  /** The commit the hook (or the CLI's check) saw the tag name. The release fetches the tag
+   *  from the project's repository and fails before its test gate if it names another. */
+  commit?: string;
+  /** Release a working tree on the orchestrator's host instead of the repository (`--from-dir`,
+   *  local experiments only): the release is marked unreproducible. */
+  projectDir?: string;
   /** Build only these targets; all targets when absent. */
   targets?: string[];
   /** A retry (`tagship release retry`): keep what earlier runs of this release finished and
@@ -47,6 +51,21 @@ export interface ReleaseResult {
   repositories?: { live: string; debSuite?: string; rpmSuite?: string };
   /** Present on a retry: the run it followed and the steps it kept from earlier runs. */
   resumed?: { previousRunId: string; kept: string[] };
+  /** What was released: the commit the tag named, where it came from, the tarball's sha256. */
+  source?: ReleasedSource;
+}
+
+export interface ReleasedSource {
+  /** Absent for a working tree. */
+  commit?: string;
+  tagObject?: string;
+  repository?: string;
+  sha256: string;
+  configDigest?: string;
+  /** The allowed key that signed the tag, when the project requires signed tags. */
+  signedBy?: string;
+  /** False for a working-tree release (`--from-dir`): no commit ties it to its content. */
+  reproducible: boolean;
 }
 
 export type ReleaseStage = 'validating' | 'loading' | 'test-gate' | 'building' | 'publishing' | 'repositories' | 'deploying' | 'done' | 'failed' | 'cancelled';
@@ -64,6 +83,8 @@ export interface BuildTargetInput {
   target: PlannedTarget;
   source: SourceRef;
   env: Record<string, string>;
+  /** The released commit, written into the manifest. */
+  commit?: string;
   /** Written into the manifest, so the purge keeps this release as long as its project asked. */
   retentionDays?: number;
 }

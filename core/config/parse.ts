@@ -22,7 +22,7 @@ export function formatPath(path: readonly PropertyKey[]): string {
   return out || '(file)';
 }
 
-function fromIssue(issue: z.core.$ZodIssue): ConfigError {
+export function fromIssue(issue: z.core.$ZodIssue): ConfigError {
   if (issue.code === 'unrecognized_keys') {
     return { path: formatPath(issue.path), message: `unknown field(s) ${issue.keys.map((k) => `"${k}"`).join(', ')}; check the spelling against the documented fields` };
   }

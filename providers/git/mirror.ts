@@ -1,0 +1,124 @@
+// One bare mirror per project under the state folder: tags are fetched into it incrementally
+// and the released commit is packed from it with `git archive`, so only what the commit
+// tracks can ever be in a release (no untracked, ignored or dirty files).
+// Two releases of one project may fetch at once: each fetch lands in a ref of its own
+// (refs/tagship/fetch/<unique>), so neither can see the other's answer; objects are
+// immutable and git writes them atomically.
+import { randomBytes } from 'node:crypto';
+import { mkdir, rename, rm, stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import { git, gitEnv, GitError, gitRun, type GitCredentials } from './run.ts';
+
+export interface ResolvedTag {
+  tag: string;
+  /** The commit the tag names (peeled). */
+  commit: string;
+  /** The tag object, for an annotated tag; absent for a lightweight one. */
+  tagObject?: string;
+}
+
+/** The tag is not in the repository. */
+export class TagNotFoundError extends Error {
+  constructor(readonly tag: string) {
+    super(`the repository has no tag ${tag}`);
+    this.name = 'TagNotFoundError';
+  }
+}
+
+const SHA = /^[0-9a-f]{40}$/;
+
+/** Object ids only: nothing a caller passes can be read by git as an option or a rev range. */
+function checkedSha(id: string): string {
+  if (!SHA.test(id)) throw new Error(`not a full object id: ${JSON.stringify(id)}`);
+  return id;
+}
+
+export class GitMirrors {
+  constructor(readonly root: string) {}
+
+  /** Where a project's mirror lives; project names are checked by the projects schema. */
+  dirOf(project: string): string {
+    return join(this.root, `${project}.git`);
+  }
+
+  private async ensure(project: string): Promise<string> {
+    const dir = this.dirOf(project);
+    if (await stat(join(dir, 'HEAD')).then(() => true, () => false)) return dir;
+    // Made aside and renamed into place: a concurrent first fetch sees a whole mirror or none.
+    await mkdir(this.root, { recursive: true });
+    const tmp = `${dir}.init-${randomBytes(6).toString('hex')}`;
+    try {
+      await git(['init', '--bare', '--quiet', tmp]);
+      // No automatic gc: a fetch must never prune what a concurrent release is packing.
+      await git(['config', 'gc.auto', '0'], { cwd: tmp });
+      await rename(tmp, dir).catch((err: NodeJS.ErrnoException) => {
+        // Another first fetch won the race: its mirror is as good as ours.
+        if (err.code !== 'ENOTEMPTY' && err.code !== 'EEXIST') throw err;
+      });
+    } finally {
+      await rm(tmp, { recursive: true, force: true });
+    }
+    return dir;
+  }
+
+  /** Fetches one tag from `url` and says what it names now. Only what is needed for that tag
+   *  travels; earlier fetches make later ones incremental. */
+  async fetchTag(project: string, url: string, tag: string, opts: { credentials?: GitCredentials; signal?: AbortSignal } = {}): Promise<ResolvedTag> {
+    const dir = await this.ensure(project);
+    const scratch = `refs/tagship/fetch/${randomBytes(8).toString('hex')}`;
+    try {
+      try {
+        await git(['fetch', '--quiet', '--no-tags', '--no-write-fetch-head', '--', url, `+refs/tags/${tag}:${scratch}`], { cwd: dir, env: gitEnv(opts.credentials), ...(opts.signal ? { signal: opts.signal } : {}) });
+      } catch (err) {
+        if (err instanceof GitError && /couldn't find remote ref/i.test(err.stderr)) throw new TagNotFoundError(tag);
+        throw err;
+      }
+      const object = (await git(['rev-parse', '--verify', scratch], { cwd: dir })).trim();
+      const commit = (await git(['rev-parse', '--verify', `${scratch}^{commit}`], { cwd: dir })).trim();
+      const type = (await git(['cat-file', '-t', object], { cwd: dir })).trim();
+      // Kept under its own name, so the next fetch of this project negotiates from it.
+      await git(['update-ref', `refs/tags/${tag}`, object], { cwd: dir });
+      return { tag, commit, ...(type === 'tag' ? { tagObject: object } : {}) };
+    } finally {
+      await git(['update-ref', '-d', scratch], { cwd: dir }).catch(() => undefined);
+    }
+  }
+
+  /** A file of a commit, or null when the commit has no such file. */
+  async readFile(project: string, commit: string, path: string): Promise<Buffer | null> {
+    const r = await gitRun(['cat-file', 'blob', `${checkedSha(commit)}:${path}`], { cwd: this.dirOf(project) });
+    return r.code === 0 ? r.stdout : null;
+  }
+
+  /** The raw text of an annotated tag object (headers, message, signature). */
+  async tagObjectText(project: string, tagObject: string): Promise<string> {
+    return git(['cat-file', 'tag', checkedSha(tagObject)], { cwd: this.dirOf(project) });
+  }
+
+  /** `git verify-tag --raw` against the keys in `gnupgHome`: gpg's status lines (written to
+   *  stderr whether or not the signature holds) and whether git accepted it. */
+  async verifyTag(project: string, tagObject: string, gnupgHome: string): Promise<{ ok: boolean; status: string }> {
+    const r = await gitRun(['verify-tag', '--raw', checkedSha(tagObject)], { cwd: this.dirOf(project), env: gitEnv(undefined, { GNUPGHOME: gnupgHome }) });
+    return { ok: r.code === 0, status: r.stderr };
+  }
+
+  /** Packs exactly the commit's tree: the same commit always gives the same bytes. */
+  async archive(project: string, commit: string, out: string): Promise<void> {
+    await git(['archive', '--format=tar', `--output=${out}`, checkedSha(commit)], { cwd: this.dirOf(project) });
+  }
+}
+
+/** What a tag names in the remote repository now, without fetching objects (the hook server's
+ *  quick check); null when the repository has no such tag. */
+export async function lsRemoteTag(url: string, tag: string, credentials?: GitCredentials): Promise<ResolvedTag | null> {
+  const out = await git(['ls-remote', '--tags', '--', url, `refs/tags/${tag}`, `refs/tags/${tag}^{}`], { env: gitEnv(credentials) });
+  let object: string | undefined;
+  let peeled: string | undefined;
+  for (const line of out.split('\n')) {
+    const [sha, ref] = line.split('\t');
+    if (ref === `refs/tags/${tag}`) object = sha;
+    if (ref === `refs/tags/${tag}^{}`) peeled = sha;
+  }
+  if (!object) return null;
+  return peeled ? { tag, commit: peeled, tagObject: object } : { tag, commit: object };
+}
