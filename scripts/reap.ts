@@ -1,7 +1,7 @@
 // `npm run reap [-- --dry-run] [-- --max-lifetime-minutes N]`: runs the reaper once on the
 // running orchestrator worker and prints what it deleted. (Issue 6 puts it on a schedule.)
 import { Command } from 'commander';
-import { Client, Connection } from '@temporalio/client';
+import { connectClient } from '../client/connect.ts';
 import { randomUUID } from 'node:crypto';
 import { parseSettings } from '../core/settings.ts';
 import { DEFAULT_STATE_DIR } from '../workers/paths.ts';
@@ -18,8 +18,7 @@ async function main(): Promise<void> {
     .parse()
     .opts<{ dryRun?: boolean; maxLifetimeMinutes?: number }>();
   const settings = parseSettings(process.env, DEFAULT_STATE_DIR);
-  const connection = await Connection.connect({ address: settings.temporalAddress });
-  const client = new Client({ connection, namespace: settings.namespace });
+  const { client, close } = await connectClient(settings);
   const result = await client.workflow.execute<typeof reaper>('reaper', {
     taskQueue: settings.taskQueue,
     workflowId: `reaper:manual:${randomUUID()}`,
@@ -28,7 +27,7 @@ async function main(): Promise<void> {
   console.log(`${result.dryRun ? 'would delete' : 'deleted'} ${result.deleted.length} of ${result.examined} tagship machine(s)`);
   for (const d of result.deleted) console.log(`  ${d.machine}: ${d.reason}`);
   for (const d of result.failed) console.log(`  FAILED ${d.machine}: ${d.reason}`);
-  await connection.close();
+  await close();
   if (result.failed.length) process.exitCode = 1;
 }
 

@@ -2,7 +2,7 @@
 // artifacts and (later) registries, and serves the artifact gateway that build agents use.
 // Entry point: `npm run worker`.
 import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
-import { Client, Connection } from '@temporalio/client';
+import { connectClient } from '../client/connect.ts';
 import { pathToFileURL } from 'node:url';
 import { parseSettings } from '../core/settings.ts';
 import { createOrchestrator, digitalOceanProvider, type Orchestrator, type OrchestratorDeps } from './deps.ts';
@@ -61,9 +61,8 @@ export async function createOrchestratorWorker(opts: OrchestratorWorkerOptions):
 export async function runOrchestratorWorker(): Promise<void> {
   const settings = parseSettings(process.env, DEFAULT_STATE_DIR);
   const connection = await NativeConnection.connect({ address: settings.temporalAddress });
-  const clientConnection = await Connection.connect({ address: settings.temporalAddress });
+  const { client, close: closeClient } = await connectClient(settings);
   const dataConverter = dataConverterFromEnv(process.env);
-  const client = new Client({ connection: clientConnection, namespace: settings.namespace, ...(dataConverter ? { dataConverter } : {}) });
   const { worker, orchestrator } = await createOrchestratorWorker({
     ...(dataConverter ? { dataConverter, agentEnv: codecEnvFor(process.env) } : {}),
     connection,
@@ -95,7 +94,7 @@ export async function runOrchestratorWorker(): Promise<void> {
     await worker.run();
   } finally {
     await orchestrator.close();
-    await clientConnection.close();
+    await closeClient();
     await connection.close();
   }
 }

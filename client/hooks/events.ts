@@ -4,17 +4,27 @@
 //           a deleted tag has after = 40 zeros.
 //   GitHub: X-GitHub-Event "push" of refs/tags/*, "create" with ref_type "tag", "release"
 //           with action "published"; "ping" when the hook is set up.
+// The commit a hook names (GitLab checkout_sha, else after; GitHub push after, which for an
+// annotated tag may be the tag object) is passed on, so the release can refuse a tag that
+// names something else by the time it is fetched. create and release events name none.
 
 export type HookDecision =
-  | { kind: 'release'; tag: string }
+  | { kind: 'release'; tag: string; commit?: string }
   | { kind: 'ignore'; reason: string }
   | { kind: 'pong' }
   | { kind: 'bad'; reason: string };
 
 const ZERO_SHA = /^0{40}$/;
+const SHA = /^[0-9a-f]{40}$/;
 
 function str(v: unknown): string | undefined {
   return typeof v === 'string' ? v : undefined;
+}
+
+function withCommit(tag: string, commit: string | undefined, field: string): HookDecision {
+  if (commit === undefined) return { kind: 'release', tag };
+  if (!SHA.test(commit)) return { kind: 'bad', reason: `${field} is not a 40-digit object id` };
+  return { kind: 'release', tag, commit };
 }
 
 export function gitlabDecision(event: string | undefined, body: Record<string, unknown>): HookDecision {
@@ -25,7 +35,7 @@ export function gitlabDecision(event: string | undefined, body: Record<string, u
   const ref = str(body.ref);
   if (!ref?.startsWith('refs/tags/')) return { kind: 'bad', reason: 'ref is missing or not refs/tags/<tag>' };
   if (ZERO_SHA.test(str(body.after) ?? '')) return { kind: 'ignore', reason: `tag ${ref.slice(10)} was deleted` };
-  return { kind: 'release', tag: ref.slice('refs/tags/'.length) };
+  return withCommit(ref.slice('refs/tags/'.length), str(body.checkout_sha) ?? str(body.after), 'checkout_sha');
 }
 
 export function githubDecision(event: string | undefined, body: Record<string, unknown>): HookDecision {
@@ -37,7 +47,7 @@ export function githubDecision(event: string | undefined, body: Record<string, u
       if (!ref) return { kind: 'bad', reason: 'ref is missing from the push event' };
       if (!ref.startsWith('refs/tags/')) return { kind: 'ignore', reason: `${ref} is not a tag` };
       if (body.deleted === true) return { kind: 'ignore', reason: `tag ${ref.slice(10)} was deleted` };
-      return { kind: 'release', tag: ref.slice('refs/tags/'.length) };
+      return withCommit(ref.slice('refs/tags/'.length), str(body.after), 'after');
     }
     case 'create': {
       if (str(body.ref_type) !== 'tag') return { kind: 'ignore', reason: `a ${str(body.ref_type) ?? 'ref'} was created, not a tag` };

@@ -4,7 +4,10 @@
 //   HMAC-SHA256 of the raw body. Both compared in constant time, before the body is parsed.
 // Answers: 201 started, 200 already running/done (a redelivered hook), 202 ignored (branch
 // pushes, tag deletions), 400 malformed, 401 bad or missing signature, 404 unknown project,
-// 413 body over 1 MiB, 422 invalid tag (with the reason), 503 when a release cannot be started.
+// 413 body over 1 MiB, 422 invalid tag (with the reason), 409 when the repository's tag does
+// not name the commit the hook did (or no longer exists), 503 when a release cannot be started.
+// Before a release starts, the tag is looked up in the project's repository (ls-remote: refs
+// only, quick): a hook naming a commit the tag does not point at starts nothing.
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { parseTag } from '../../core/tag.ts';
@@ -20,8 +23,11 @@ export interface HookProject {
 
 export interface HookServerOptions {
   projects: Record<string, HookProject>;
-  /** Starts (or finds) the project's release for the tag; `existing` for a redelivery. */
-  startRelease(project: string, tag: string): Promise<{ workflowId: string; existing: boolean }>;
+  /** Starts (or finds) the project's release for the tag at `commit` (what the tag was seen to
+   *  name); `existing` for a redelivery. */
+  startRelease(project: string, tag: string, commit: string | undefined): Promise<{ workflowId: string; existing: boolean }>;
+  /** What the tag names in the project's repository now; null when it has no such tag. */
+  resolveTag?(project: string, tag: string): Promise<{ commit: string; tagObject?: string } | null>;
   port?: number;
   host?: string;
 }
@@ -85,9 +91,23 @@ async function handle(opts: HookServerOptions, req: IncomingMessage, res: Server
   if (decision.kind === 'ignore') return reply(res, 202, { ignored: decision.reason });
   const tag = parseTag(decision.tag);
   if (!tag.ok) return reply(res, 422, { error: `tag "${decision.tag}" cannot be released: ${tag.reason}` });
+  let commit = decision.commit;
+  if (opts.resolveTag) {
+    let now: { commit: string; tagObject?: string } | null;
+    try {
+      now = await opts.resolveTag(project, decision.tag);
+    } catch (err) {
+      return reply(res, 503, { error: `the repository of ${project} could not be asked about ${decision.tag}: ${err instanceof Error ? err.message : String(err)}` });
+    }
+    if (!now) return reply(res, 409, { error: `the repository of ${project} has no tag ${decision.tag}; nothing was started` });
+    if (commit && commit !== now.commit && commit !== now.tagObject) {
+      return reply(res, 409, { error: `the hook names commit ${commit}, but tag ${decision.tag} points at ${now.commit}; nothing was started` });
+    }
+    commit = now.commit;
+  }
   try {
-    const started = await opts.startRelease(project, decision.tag);
-    return reply(res, started.existing ? 200 : 201, { workflowId: started.workflowId, existing: started.existing });
+    const started = await opts.startRelease(project, decision.tag, commit);
+    return reply(res, started.existing ? 200 : 201, { workflowId: started.workflowId, existing: started.existing, ...(commit ? { commit } : {}) });
   } catch (err) {
     return reply(res, 503, { error: `the release could not be started: ${err instanceof Error ? err.message : String(err)}` });
   }

@@ -20,24 +20,24 @@ test('release start, status, list, cancel: output and exit codes', async () => {
   await withWorker(async ({ client, taskQueue }) => {
     process.env.TAGSHIP_TASK_QUEUE = taskQueue;
     try {
-      const bad = await cli('release', 'start', 'v1.0', '--dir', slow);
+      const bad = await cli('release', 'start', 'v1.0', '--from-dir', slow);
       assert.equal(bad.code, Exit.badInput);
       assert.match(bad.err, /tag: "v1\.0" was rejected/);
       assert.equal((await cli('release', 'status', 'v9.9.9', '--project', project)).code, Exit.notFound);
 
-      const started = await cli('release', 'start', 'v1.0.0', '--dir', slow);
+      const started = await cli('release', 'start', 'v1.0.0', '--from-dir', slow);
       assert.equal(started.code, Exit.ok, started.err);
-      assert.equal(started.out, `started release:${project}:v1.0.0`);
-      assert.equal((await cli('release', 'start', 'v1.0.0', '--dir', slow)).out, `found release:${project}:v1.0.0`);
+      assert.equal(started.out, `started release:${project}:v1.0.0 from the working tree ${slow} (UNREPRODUCIBLE)`);
+      assert.match((await cli('release', 'start', 'v1.0.0', '--from-dir', slow)).out, new RegExp(`^found release:${project}:v1\\.0\\.0 `));
 
       await waitForProgress<TargetProgress>(client, `release:${project}:v1.0.0/target/t`, (p) => p.stage === 'building');
-      const running = await cli('release', 'status', 'v1.0.0', '--dir', slow);
+      const running = await cli('release', 'status', 'v1.0.0', '--from-dir', slow);
       assert.equal(running.code, Exit.running);
       assert.match(running.out, /running, stage building; t building/);
-      const busy = await cli('release', 'retry', 'v1.0.0', '--dir', slow);
+      const busy = await cli('release', 'retry', 'v1.0.0', '--from-dir', slow);
       assert.equal(busy.code, Exit.running);
       assert.match(busy.err, /still running; nothing to retry/);
-      assert.equal((await cli('release', 'retry', 'v9.9.9', '--dir', slow)).code, Exit.notFound);
+      assert.equal((await cli('release', 'retry', 'v9.9.9', '--from-dir', slow)).code, Exit.notFound);
 
       let listed = '';
       for (let i = 0; i < 20 && !listed.includes(project); i++) {
@@ -54,7 +54,7 @@ test('release start, status, list, cancel: output and exit codes', async () => {
       assert.match(after.out, /canceled/);
       assert.equal((await cli('release', 'cancel', 'v1.0.0', '--project', project)).code, Exit.failed, 'nothing to cancel');
 
-      const retried = await cli('release', 'retry', 'v1.0.0', '--dir', slow);
+      const retried = await cli('release', 'retry', 'v1.0.0', '--from-dir', slow);
       assert.equal(retried.code, Exit.ok, retried.err);
       assert.match(retried.out, new RegExp(`^retrying release:${project}:v1\\.0\\.0 after its cancelled run [0-9a-f-]{36}$`));
       await waitForProgress<TargetProgress>(client, `release:${project}:v1.0.0/target/t`, (p) => p.stage === 'building');
@@ -72,19 +72,49 @@ test('a completed release reports status 0', async () => {
   await withWorker(async ({ client, taskQueue }) => {
     process.env.TAGSHIP_TASK_QUEUE = taskQueue;
     try {
-      assert.equal((await cli('release', 'start', 'v2.0.0', '--dir', quick)).code, Exit.ok);
+      assert.equal((await cli('release', 'start', 'v2.0.0', '--from-dir', quick)).code, Exit.ok);
       await client.workflow.getHandle(`release:${project}:v2.0.0`).result();
       const done = await cli('release', 'status', 'v2.0.0', '--project', project);
       assert.equal(done.code, Exit.ok);
-      assert.equal(done.out, `release:${project}:v2.0.0: completed`);
+      const lines = done.out.split('\n');
+      assert.match(lines[0]!, new RegExp(`^release:${project}:v2\\.0\\.0: completed in \\d+ s$`));
+      assert.match(done.out, /version +2\.0\.0 \(stable\), tag v2\.0\.0/);
+      assert.match(done.out, /commit +working tree, UNREPRODUCIBLE \(source sha256 [0-9a-f]{64}\)/);
+      assert.match(done.out, /targets +1, \d+ machine-seconds/);
+      assert.match(done.out, /\n {4}t +\d+ machine-seconds on tagship-clidone-[^,]+, 1 artifact\(s\)/);
       const watched = await cli('release', 'watch', 'v2.0.0', '--project', project);
       assert.equal(watched.code, Exit.ok);
       assert.match(watched.out, /release completed$/);
-      const again = await cli('release', 'retry', 'v2.0.0', '--project', project, '--dir', quick);
+      const again = await cli('release', 'retry', 'v2.0.0', '--project', project, '--from-dir', quick);
       assert.equal(again.code, Exit.ok);
       assert.equal(again.out, `release:${project}:v2.0.0 completed; nothing to retry`);
     } finally {
       delete process.env.TAGSHIP_TASK_QUEUE;
     }
   });
+});
+
+test('inputs are checked before connecting; an unreachable server is named with the fix', async () => {
+  const dir = makeProject(`project: offline\ntestGate: { command: "true" }\ntargets:\n  - { name: t, arch: amd64, os: generic, build: ["true"], artifacts: [x] }\n`);
+  const broken = makeProject(`project: offline\ntestGate: {}\ntargets: []\n`);
+  const saved = process.env.TEMPORAL_ADDRESS;
+  // A port nothing listens on: these commands must not need a server to refuse bad input.
+  process.env.TEMPORAL_ADDRESS = '127.0.0.1:9';
+  try {
+    const badTag = await cli('release', 'start', 'v1.0;rm', '--from-dir', dir);
+    assert.equal(badTag.code, Exit.badInput);
+    assert.match(badTag.err, /shell metacharacter ";"/);
+    const badConfig = await cli('release', 'start', 'v1.0.0', '--from-dir', broken);
+    assert.equal(badConfig.code, Exit.badInput);
+    assert.match(badConfig.err, /testGate\.command: is required/);
+    assert.match(badConfig.err, /targets: /);
+    const noProjects = await cli('release', 'start', 'v1.0.0', '-p', 'offline');
+    assert.equal(noProjects.code, Exit.badInput);
+    assert.match(noProjects.err, /no projects file: set TAGSHIP_PROJECTS or pass --projects/);
+    const offline = await cli('release', 'status', 'v1.0.0', '-p', 'offline');
+    assert.equal(offline.code, Exit.failed);
+    assert.match(offline.err, /could not reach the Temporal server at 127\.0\.0\.1:9 .*point TEMPORAL_ADDRESS at yours/);
+  } finally {
+    process.env.TEMPORAL_ADDRESS = saved;
+  }
 });

@@ -1,0 +1,130 @@
+// `tagship` commands for operators beyond single releases: repositories, hooks, schedules, the
+// codec endpoint, the worker, machines.
+import type { Command } from 'commander';
+import Docker from 'dockerode';
+import { MachineLabel } from '../core/names.ts';
+import { DEFAULT_RETENTION_DAYS } from '../core/retention.ts';
+import { DockerMachines } from '../providers/docker/machines.ts';
+import { DigitalOceanMachines } from '../providers/digitalocean/machines.ts';
+import { AesGcmCodec, parseCodecKeys } from '../providers/codec/aes-gcm.ts';
+import { startCodecServer } from '../providers/codec/server.ts';
+import { lsRemoteTag } from '../providers/git/mirror.ts';
+import { readProjectsFile, ProjectsFileError, type Projects } from '../providers/projects/file.ts';
+import { rollbackRepository } from './repo.ts';
+import { startHookServer } from './hooks/server.ts';
+import { applySchedules } from './schedules.ts';
+import { startRelease } from './release.ts';
+import { connectClient } from './connect.ts';
+import { Exit, ExitError, type CliContext } from './cli-context.ts';
+
+function untilSignal(): Promise<void> {
+  return new Promise<void>((r) => process.once('SIGTERM', r).once('SIGINT', r));
+}
+
+export function addOpsCommands(program: Command, ctx: CliContext): void {
+  const { print } = ctx;
+  program
+    .command('repo')
+    .description('repositories')
+    .command('rollback <project>')
+    .description('serve the previous repository tree of <project> again')
+    .action(async (project: string) => {
+      await ctx.withClient(async (client, s) => {
+        const r = await rollbackRepository(client, { project, taskQueue: s.taskQueue });
+        print(`${project}: now serving ${r.live}`);
+      });
+    });
+
+  program
+    .command('hooks')
+    .description('tag webhooks')
+    .command('serve')
+    .description('serve GitLab and GitHub tag hooks for the projects in the projects file')
+    .option('-f, --projects <file>', 'the projects file: each project\'s repository and the environment variable holding its hook secret (default: $TAGSHIP_PROJECTS)')
+    .option('--host <address>', 'address to listen on (loopback by default; put a TLS reverse proxy in front for forges)', '127.0.0.1')
+    .option('--port <port>', 'port', '8380')
+    .action(async (o: { projects?: string; host: string; port: string }) => {
+      const settings = ctx.settings();
+      const file = o.projects ?? settings.projectsFile;
+      if (!file) throw new ExitError(Exit.badInput, 'no projects file: pass -f projects.yml or set TAGSHIP_PROJECTS');
+      let projects: Projects;
+      try {
+        projects = readProjectsFile(file, process.env, { secret: true, credentials: true });
+      } catch (err) {
+        if (err instanceof ProjectsFileError) throw new ExitError(Exit.badInput, err.message);
+        throw err;
+      }
+      const port = Number(o.port);
+      if (!Number.isInteger(port) || port < 0 || port > 65535) throw new ExitError(Exit.badInput, '--port must be a port number');
+      const { client, close } = await connectClient(settings);
+      const server = await startHookServer({
+        projects: Object.fromEntries(projects.names().map((n) => [n, { secret: projects.secretOf(n)! }])),
+        host: o.host,
+        port,
+        resolveTag: (project, tag) => lsRemoteTag(projects.get(project)!.repository, tag, projects.credentialsOf(project)),
+        startRelease: async (project, tag, commit) => {
+          const { handle, existing } = await startRelease(client, { project, tag, taskQueue: settings.taskQueue, ...(commit ? { commit } : {}) });
+          return { workflowId: handle.workflowId, existing };
+        },
+      });
+      print(`tagship hooks on ${server.url} for ${projects.names().join(', ')}`);
+      await untilSignal();
+      await server.close();
+      await close();
+    });
+
+  program
+    .command('schedules')
+    .description('Temporal Schedules')
+    .command('apply')
+    .description('create or update the daily artifact purge and the 15-minute machine reaper (idempotent)')
+    .option('--retention-days <days>', 'days artifacts are kept unless a project says otherwise', String(DEFAULT_RETENTION_DAYS))
+    .option('--dry-run', 'the purge only reports what it would delete')
+    .action(async (o: { retentionDays: string; dryRun?: boolean }) => {
+      const days = Number(o.retentionDays);
+      if (!Number.isInteger(days) || days <= 0) throw new ExitError(Exit.badInput, '--retention-days must be a positive whole number');
+      await ctx.withClient(async (client, s) => {
+        for (const r of await applySchedules(client, { taskQueue: s.taskQueue, purge: { defaultDays: days, ...(o.dryRun ? { dryRun: true } : {}) } })) print(`${r.id}: ${r.outcome}`);
+      });
+    });
+
+  program
+    .command('codec')
+    .description('payload encryption')
+    .command('serve')
+    .description('serve the codec endpoint for the Web UI (start the server with --ui-codec-endpoint <url>)')
+    .option('--port <port>', 'port on 127.0.0.1', '8890')
+    .option('--ui-origin <origin>', 'the Web UI\'s origin, allowed by CORS', 'http://localhost:8233')
+    .action(async (o: { port: string; uiOrigin: string }) => {
+      const keys = parseCodecKeys(process.env);
+      if (!keys) throw new ExitError(Exit.badInput, 'TAGSHIP_CODEC_KEYS is not set; the codec endpoint needs the same keys as the workers');
+      const server = await startCodecServer({ codec: new AesGcmCodec(keys), uiOrigin: o.uiOrigin, port: Number(o.port) });
+      print(`codec endpoint ${server.url} for ${o.uiOrigin}; start the dev server with --ui-codec-endpoint ${server.url}`);
+      await untilSignal();
+      await server.close();
+    });
+
+  program
+    .command('worker')
+    .description('run the orchestrator worker (workflows, activities, artifact gateway) until SIGTERM')
+    .action(async () => {
+      const { runOrchestratorWorker } = await import('../workers/orchestrator.ts');
+      await runOrchestratorWorker();
+    });
+
+  program
+    .command('machines')
+    .description('build machines')
+    .command('list')
+    .description('every machine tagship made that still exists, with its release and target')
+    .action(async () => {
+      const settings = ctx.settings();
+      const provider =
+        settings.provider === 'digitalocean' && settings.digitalocean
+          ? new DigitalOceanMachines({ ...settings.digitalocean, defaultImage: settings.digitalocean.image, userData: () => '' })
+          : new DockerMachines({ docker: new Docker() });
+      const machines = await provider.list({});
+      for (const m of machines) print(`${m.name}\t${m.state}\t${m.labels[MachineLabel.release] ?? '-'}\t${m.labels[MachineLabel.target] ?? '-'}\t${m.createdAt}`);
+      if (!machines.length) print(`no tagship machines (${provider.kind})`);
+    });
+}

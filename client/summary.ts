@@ -1,0 +1,42 @@
+// What `tagship release status` prints for a finished release: what an operator asks first —
+// which version, which commit, how long, which machines for how long, what was published and
+// where the repositories are. Pure.
+import type { ReleaseResult } from '../workflows/types.ts';
+
+export interface RunTimes {
+  startTime: Date;
+  closeTime?: Date;
+}
+
+function seconds(t: RunTimes): string {
+  return t.closeTime ? `${Math.round((t.closeTime.getTime() - t.startTime.getTime()) / 1000)} s` : '?';
+}
+
+function outcomes(map: Record<string, string> | undefined): string {
+  return Object.entries(map ?? {}).map(([name, outcome]) => `${name} (${outcome})`).join(', ');
+}
+
+export function sourceLine(s: ReleaseResult['source']): string {
+  if (!s) return 'unknown (released before commits were recorded)';
+  if (!s.commit) return `working tree, UNREPRODUCIBLE (source sha256 ${s.sha256})`;
+  return [`${s.commit}`, s.repository ? `from ${s.repository}` : '', s.signedBy ? `tag signed by ${s.signedBy}` : ''].filter(Boolean).join(', ');
+}
+
+export function renderSummary(workflowId: string, r: ReleaseResult, t: RunTimes): string[] {
+  const lines = [
+    `${workflowId}: completed in ${seconds(t)}`,
+    `  version       ${r.version} (${r.channel}), tag ${r.tag}`,
+    `  commit        ${sourceLine(r.source)}`,
+    ...(r.source ? [`  source        sha256 ${r.source.sha256}${r.source.configDigest ? `, tagship.yml ${r.source.configDigest}` : ''}`] : []),
+    `  targets       ${r.targets.length}, ${r.machineSeconds} machine-seconds${r.estimatedCost ? ` (≈ ${r.estimatedCost.amount} ${r.estimatedCost.currency})` : ''}`,
+    ...r.targets.map((x) => `    ${x.target.padEnd(12)} ${x.reused ? 'kept from an earlier run' : `${x.machineSeconds} machine-seconds on ${x.machine}`}, ${x.manifest.artifacts.length} artifact(s)`),
+  ];
+  if (r.published?.crates) lines.push(`  crates        ${outcomes(r.published.crates)}`);
+  if (r.published?.python) lines.push(`  python        ${outcomes(r.published.python)}`);
+  if (r.repositories) {
+    const suites = [r.repositories.debSuite ? `deb suite ${r.repositories.debSuite}` : '', r.repositories.rpmSuite ? `rpm ${r.repositories.rpmSuite}` : ''].filter(Boolean).join(', ');
+    lines.push(`  repositories  ${r.repositories.live}${suites ? ` (${suites})` : ''}`);
+  }
+  if (r.resumed) lines.push(`  resumed       after run ${r.resumed.previousRunId}; kept ${r.resumed.kept.join(', ') || 'nothing'}`);
+  return lines;
+}
