@@ -34,7 +34,7 @@ export function uniqueSuffix(): string {
 /** Runs `fn` while an orchestrator worker polls a fresh task queue. */
 export async function withWorker<T>(
   fn: (ctx: TestContext) => Promise<T>,
-  opts: { stateDir?: string; transitFault?: (name: string) => boolean; provider?: OrchestratorDeps['provider']; codecEnv?: Record<string, string> } = {},
+  opts: { stateDir?: string; transitFault?: (name: string) => boolean; provider?: OrchestratorDeps['provider']; codecEnv?: Record<string, string>; projects?: OrchestratorDeps['projects'] } = {},
 ): Promise<T> {
   if (!runtimeInstalled) {
     Runtime.install({ logger: new DefaultLogger('ERROR') });
@@ -57,6 +57,7 @@ export async function withWorker<T>(
     gatewayPort: 0,
     ...(opts.transitFault ? { transitFault: opts.transitFault } : {}),
     ...(opts.provider ? { provider: opts.provider } : {}),
+    ...(opts.projects ? { projects: opts.projects } : {}),
     ...(dataConverter && opts.codecEnv ? { dataConverter, agentEnv: opts.codecEnv } : {}),
     ...(bundle ? { workflowBundle: { codePath: bundle } } : {}),
   });
