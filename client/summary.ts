@@ -8,8 +8,8 @@ export interface RunTimes {
   closeTime?: Date;
 }
 
-function seconds(t: RunTimes): string {
-  return t.closeTime ? `${Math.round((t.closeTime.getTime() - t.startTime.getTime()) / 1000)} s` : '?';
+function took(t: RunTimes): string {
+  return t.closeTime ? ` in ${Math.round((t.closeTime.getTime() - t.startTime.getTime()) / 1000)} s` : '';
 }
 
 function outcomes(map: Record<string, string> | undefined): string {
@@ -24,7 +24,7 @@ export function sourceLine(s: ReleaseResult['source']): string {
 
 export function renderSummary(workflowId: string, r: ReleaseResult, t: RunTimes): string[] {
   const lines = [
-    `${workflowId}: completed in ${seconds(t)}`,
+    `${workflowId}: completed${took(t)}`,
     `  version       ${r.version} (${r.channel}), tag ${r.tag}`,
     `  commit        ${sourceLine(r.source)}`,
     ...(r.source ? [`  source        sha256 ${r.source.sha256}${r.source.configDigest ? `, tagship.yml ${r.source.configDigest}` : ''}`] : []),

@@ -5,7 +5,10 @@ import { gitlabDecision, githubDecision } from '../../client/hooks/events.ts';
 const ZERO = '0'.repeat(40);
 
 test('GitLab tag pushes release the tag; deletions and branch pushes are ignored; junk is bad', () => {
-  assert.deepEqual(gitlabDecision('Tag Push Hook', { object_kind: 'tag_push', ref: 'refs/tags/v1.4.0', after: 'a'.repeat(40) }), { kind: 'release', tag: 'v1.4.0' });
+  assert.deepEqual(gitlabDecision('Tag Push Hook', { object_kind: 'tag_push', ref: 'refs/tags/v1.4.0', after: 'a'.repeat(40) }), { kind: 'release', tag: 'v1.4.0', commit: 'a'.repeat(40) });
+  // An annotated tag: after is the tag object, checkout_sha the commit; the commit is passed on.
+  assert.deepEqual(gitlabDecision('Tag Push Hook', { object_kind: 'tag_push', ref: 'refs/tags/v1.4.0', after: 'a'.repeat(40), checkout_sha: 'b'.repeat(40) }), { kind: 'release', tag: 'v1.4.0', commit: 'b'.repeat(40) });
+  assert.equal(gitlabDecision('Tag Push Hook', { object_kind: 'tag_push', ref: 'refs/tags/v1.4.0', after: 'a'.repeat(40), checkout_sha: 'HEAD~1' }).kind, 'bad', 'a commit that is not an object id');
   assert.equal(gitlabDecision('Tag Push Hook', { object_kind: 'tag_push', ref: 'refs/tags/v1.4.0', after: ZERO }).kind, 'ignore');
   assert.equal(gitlabDecision('Push Hook', { object_kind: 'push', ref: 'refs/heads/main' }).kind, 'ignore');
   assert.equal(gitlabDecision('Tag Push Hook', {}).kind, 'bad');
@@ -14,6 +17,7 @@ test('GitLab tag pushes release the tag; deletions and branch pushes are ignored
 
 test('GitHub push of a tag, create of a tag and a published release start releases; the rest is ignored', () => {
   assert.deepEqual(githubDecision('push', { ref: 'refs/tags/v2.0.0', deleted: false }), { kind: 'release', tag: 'v2.0.0' });
+  assert.deepEqual(githubDecision('push', { ref: 'refs/tags/v2.0.0', deleted: false, after: 'c'.repeat(40) }), { kind: 'release', tag: 'v2.0.0', commit: 'c'.repeat(40) });
   assert.equal(githubDecision('push', { ref: 'refs/tags/v2.0.0', deleted: true }).kind, 'ignore');
   assert.equal(githubDecision('push', { ref: 'refs/heads/main' }).kind, 'ignore');
   assert.deepEqual(githubDecision('create', { ref_type: 'tag', ref: 'v2.0.1' }), { kind: 'release', tag: 'v2.0.1' });
