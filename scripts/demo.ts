@@ -1,5 +1,8 @@
 // `npm run demo`: a real release of examples/hello-veilid on the embedded setup — a local
 // Temporal dev server (left running, Web UI on 8233) and Docker containers as build machines.
+// The real path, end to end: the example is committed to a throwaway git repository served on
+// loopback, a signed tag is pushed, and a GitLab tag-push hook delivered to the hook server
+// starts the release, which fetches the tag and releases exactly that commit.
 //   npm run demo                  release the example at the next free version from v1.4.0
 //   npm run demo -- --tag v2.0.0  release that tag
 //   npm run demo -- --stop        stop the demo's Temporal server
@@ -12,7 +15,13 @@ import { parseTag } from '../core/tag.ts';
 import { releaseWorkflowId } from '../core/names.ts';
 import { createOrchestratorWorker } from '../workers/orchestrator.ts';
 import { DEFAULT_STATE_DIR, REPO_ROOT } from '../workers/paths.ts';
+import type { release } from '../workflows/release.ts';
 import { startRelease, InputError } from '../client/release.ts';
+import { startHookServer } from '../client/hooks/server.ts';
+import { lsRemoteTag } from '../providers/git/mirror.ts';
+import { projectsFrom } from '../providers/projects/file.ts';
+import { publishDemoRepo } from './lib/demo-git.ts';
+import { activityRunTime } from './lib/history-times.ts';
 import { followProgress } from '../client/progress.ts';
 import { ensureDemoRepoServer, ensureDemoServer, stopDemoRepoServer, stopDemoServer } from './lib/demo-server.ts';
 import { demoSigningKey } from './lib/demo-key.ts';
@@ -35,7 +44,6 @@ function startDemoEmulator() {
     backend: { docker: new Docker(), image: 'tagship/machine:bookworm-amd64', binds: [`${REPO_ROOT}:/opt/tagship:ro`, `${process.execPath}:/opt/node/bin/node:ro`] },
   });
 }
-const PROJECT_DIR = join(REPO_ROOT, 'examples', PROJECT);
 
 /** The first tag from `from` on whose release has not completed yet. */
 async function nextFreeTag(client: Client, from: string): Promise<string> {
@@ -79,6 +87,15 @@ async function main(): Promise<void> {
   process.env.HELLO_VEILID_SIGNING_KEY ??= demoSigningKey(settings.stateDir);
   const connection = await Connection.connect({ address: server.address });
   const client = new Client({ connection, namespace: settings.namespace });
+  const tag = opts.tag ?? (await nextFreeTag(client, 'v1.4.0'));
+
+  // The forge: a throwaway repository of the example, its tag signed by a maintainer's key.
+  const maintainerKey = demoSigningKey(settings.stateDir, 'maintainer-key', 'demo maintainer <maintainer@example.invalid>');
+  const repo = await publishDemoRepo(settings.stateDir, PROJECT, tag, maintainerKey);
+  console.log(`Git server (git http-backend) at ${repo.server.url}; pushed ${tag} (signed) of commit ${repo.commit} to ${repo.url}`);
+  const hookSecret = randomBytes(16).toString('hex');
+  const projectsYml = `projects:\n  ${PROJECT}:\n    repository: ${repo.url}\n    secretEnv: DEMO_HOOK_SECRET\n    requireSignedTags: { publicKeys: [${repo.publicKey}] }\n`;
+  const projects = projectsFrom(projectsYml, 'the demo\'s projects.yml', { DEMO_HOOK_SECRET: hookSecret }, { secret: true });
   const workerConnection = await NativeConnection.connect({ address: server.address });
   // --provider digitalocean: droplets through the real do-wrapper client, against the
   // DigitalOcean API emulator on loopback (the real API is out of reach here). Each droplet is
@@ -95,6 +112,7 @@ async function main(): Promise<void> {
     repoRoot,
     gatewayPort: settings.gatewayPort,
     ...(settings.agentToken ? { agentToken: settings.agentToken } : {}),
+    projects,
     ...(emulator ? { provider: digitalOceanProvider({ token: DEMO_DO_TOKEN, apiUrl: emulator.apiUrl, region: 'nyc1', image: 'tagship-agent-snapshot' }, { address: server.address, namespace: settings.namespace }) } : {}),
   });
 
@@ -111,15 +129,31 @@ async function main(): Promise<void> {
   });
   console.log(`Registries for this run: pypiserver ${pypi.url}, cargo registry ${crates.url}`);
 
-  const tag = opts.tag ?? (await nextFreeTag(client, 'v1.4.0'));
   const began = Date.now();
   const outcome = await worker.runUntil(async () => {
     // DigitalOcean has amd64 droplets only: there the arm64-rpm target (native on an arm64
     // machine) is left out; its arm64 packages are cross-built targets' business elsewhere.
     const targets = emulator ? ['amd64-deb', 'arm64-deb', 'amd64-rpm'] : undefined;
     if (targets) console.log(`DigitalOcean has amd64 droplets only: releasing ${targets.join(', ')} (arm64-rpm needs an arm64 machine; use the docker provider for it)`);
-    const { handle, existing } = await startRelease(client, { project: PROJECT, tag, projectDir: PROJECT_DIR, taskQueue: settings.taskQueue, ...(targets ? { targets } : {}) });
-    console.log(`${existing ? 'Found the existing' : 'Started'} release ${handle.workflowId}`);
+    // The hook server, as a forge reaches it; it checks the hook's commit against the tag.
+    const hooks = await startHookServer({
+      projects: { [PROJECT]: { secret: hookSecret } },
+      resolveTag: (p, t) => lsRemoteTag(projects.get(p)!.repository, t),
+      startRelease: async (p, t, commit) => {
+        const { handle, existing } = await startRelease(client, { project: p, tag: t, taskQueue: settings.taskQueue, ...(commit ? { commit } : {}), ...(targets ? { targets } : {}) });
+        return { workflowId: handle.workflowId, existing };
+      },
+    });
+    const res = await fetch(`${hooks.url}/hooks/gitlab/${PROJECT}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-gitlab-event': 'Tag Push Hook', 'x-gitlab-token': hookSecret },
+      body: JSON.stringify({ object_kind: 'tag_push', ref: `refs/tags/${tag}`, before: '0'.repeat(40), after: repo.commit, checkout_sha: repo.commit, project: { name: PROJECT, git_http_url: repo.url } }),
+    });
+    const answer = (await res.json()) as { workflowId?: string; existing?: boolean; error?: string };
+    await hooks.close();
+    if (!answer.workflowId) throw new Error(`the hook server answered ${res.status}: ${answer.error ?? ''}`);
+    console.log(`Delivered a GitLab tag-push hook for ${tag} to ${hooks.url}: ${res.status}, ${answer.existing ? 'found the existing' : 'started'} release ${answer.workflowId}`);
+    const handle = client.workflow.getHandle<typeof release>(answer.workflowId);
     await followProgress(handle, (line) => console.log(line));
     try {
       return { ok: true as const, handle, result: (await handle.result()) };
@@ -133,6 +167,9 @@ async function main(): Promise<void> {
   if (outcome.ok) {
     const r = outcome.result;
     console.log(`\nReleased ${r.project} ${r.tag} (${r.channel}) in ${Math.round((Date.now() - began) / 1000)} s wall time on ${opts.provider} machines${r.estimatedCost ? `, estimated machine cost ${r.estimatedCost.amount} ${r.estimatedCost.currency}` : ''}`);
+    console.log(`  commit ${r.source?.commit ?? '?'} from ${r.source?.repository ?? '?'}${r.source?.signedBy ? `, tag signed by ${r.source.signedBy}` : ''}`);
+    const fetchMs = await activityRunTime(outcome.handle, 'loadProject');
+    console.log(`  source: tag fetched into the mirror and the commit packed in ${fetchMs} ms (sha256 ${r.source?.sha256 ?? '?'})`);
     for (const t of r.targets) {
       console.log(`  ${t.target}: ${t.machineSeconds} machine-seconds on ${t.machine}${t.machineAttempts > 1 ? ` (${t.machineAttempts} machines)` : ''}${t.estimatedCost !== undefined ? ` ≈ ${t.estimatedCost}` : ''}`);
       for (const a of t.manifest.artifacts) console.log(`    ${a.name}  ${a.size} bytes  sha256 ${a.sha256}`);
@@ -156,6 +193,7 @@ async function main(): Promise<void> {
   console.log(`The Temporal server keeps running for inspection; stop it with: npm run demo -- --stop`);
   await pypi.close();
   await crates.close();
+  await repo.server.close();
   if (emulator) {
     console.log(`Droplets left in the emulator: ${emulator.droplets.size}`);
     await emulator.close();
