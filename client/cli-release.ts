@@ -14,7 +14,7 @@ import { readProjectsFile, ProjectsFileError, type Projects } from '../providers
 import { NothingToRetryError, retryRelease, startRelease } from './release.ts';
 import { checkTagForRelease } from './tag-check.ts';
 import { readProjectConfig } from '../activities/source.ts';
-import { unknownTargets } from '../core/plan.ts';
+import { unknownTargetsProblem } from '../core/plan.ts';
 import { renderProgress } from './progress.ts';
 import { renderSummary } from './summary.ts';
 import { deepestMessage } from './repo.ts';
@@ -88,8 +88,8 @@ export function addReleaseCommands(program: Command, ctx: CliContext): void {
       if (o.fromDir !== undefined) {
         const cfg = await readProjectConfig(resolve(o.fromDir), project);
         if (!cfg.ok) throw new ExitError(Exit.badInput, `tagship.yml: ${cfg.message}`);
-        const missing = unknownTargets(cfg.config, targets ?? []);
-        if (missing.length) throw new ExitError(Exit.badInput, `--targets: unknown target(s) ${missing.join(', ')}; tagship.yml declares ${cfg.config.targets.map((t) => t.name).join(', ')}`);
+        const unknown = unknownTargetsProblem(cfg.config, targets ?? []);
+        if (unknown) throw new ExitError(Exit.badInput, `--targets: ${unknown}`);
       } else {
         const projects = projectsOf(s, o);
         if (!projects) throw new ExitError(Exit.badInput, 'no projects file: set TAGSHIP_PROJECTS or pass --projects (or --from-dir DIR for a local experiment)');
@@ -125,12 +125,16 @@ export function addReleaseCommands(program: Command, ctx: CliContext): void {
       });
     });
 
-  withSource(release.command('status <tag>').description('where the release is, or how it ended: version, commit, duration, targets, publishes, repositories (exit 0 done, 1 failed, 4 running)')).action(async (tag: string, o: SourceOpts) => {
+  /** A command about one existing release: checks the tag and finds the release (exit 3 if none). */
+  const onRelease = (fn: (client: Client, found: Awaited<ReturnType<typeof describeRelease>>) => Promise<void>) => async (tag: string, o: SourceOpts) => {
     const s = ctx.settings();
     checkedTag(tag);
     const project = projectOf(s, o);
-    await ctx.withClient(async (client) => {
-      const { handle, description } = await describeRelease(client, project, tag);
+    await ctx.withClient(async (client) => fn(client, await describeRelease(client, project, tag)));
+  };
+
+  withSource(release.command('status <tag>').description('where the release is, or how it ended: version, commit, duration, targets, publishes, repositories (exit 0 done, 1 failed, 4 running)')).action(
+    onRelease(async (_client, { handle, description }) => {
       const status = description.status.name;
       const commit = description.typedSearchAttributes.get(SA.commit);
       if (status === 'RUNNING') {
@@ -146,15 +150,11 @@ export function addReleaseCommands(program: Command, ctx: CliContext): void {
       const reason = await handle.result().then(() => '', (err: unknown) => (err instanceof WorkflowFailedError ? deepestMessage(err) : String(err)));
       print(`${handle.workflowId}: ${status.toLowerCase()}${reason ? ` — ${reason.split('\n')[0]}` : ''}${commit ? ` (commit ${commit})` : ''}`);
       throw new ExitError(Exit.failed, '');
-    });
-  });
+    }),
+  );
 
-  withSource(release.command('watch <tag>').description('follow a release live until it ends, with a bar per target')).action(async (tag: string, o: SourceOpts) => {
-    const s = ctx.settings();
-    checkedTag(tag);
-    const project = projectOf(s, o);
-    await ctx.withClient(async (client) => {
-      const { handle } = await describeRelease(client, project, tag);
+  withSource(release.command('watch <tag>').description('follow a release live until it ends, with a bar per target')).action(
+    onRelease(async (_client, { handle }) => {
       let last = '';
       for (;;) {
         const running = (await handle.describe()).status.name === 'RUNNING';
@@ -168,20 +168,16 @@ export function addReleaseCommands(program: Command, ctx: CliContext): void {
       const ok = await handle.result().then(() => true, () => false);
       print(ok ? 'release completed' : 'release did not complete');
       if (!ok) throw new ExitError(Exit.failed, '');
-    });
-  });
+    }),
+  );
 
-  withSource(release.command('cancel <tag>').description('cancel a running release; its machines are deleted')).action(async (tag: string, o: SourceOpts) => {
-    const s = ctx.settings();
-    checkedTag(tag);
-    const project = projectOf(s, o);
-    await ctx.withClient(async (client) => {
-      const { handle, description } = await describeRelease(client, project, tag);
+  withSource(release.command('cancel <tag>').description('cancel a running release; its machines are deleted')).action(
+    onRelease(async (_client, { handle, description }) => {
       if (description.status.name !== 'RUNNING') throw new ExitError(Exit.failed, `${handle.workflowId} is not running (${description.status.name.toLowerCase()})`);
       await handle.cancel();
       print(`cancellation requested for ${handle.workflowId}`);
-    });
-  });
+    }),
+  );
 
   release
     .command('list')

@@ -5,7 +5,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parseTag } from '../core/tag.ts';
 import { releaseWorkflowId } from '../core/names.ts';
-import { unknownTargets } from '../core/plan.ts';
+import { unknownTargetsProblem } from '../core/plan.ts';
 import { SA } from '../core/search-attributes.ts';
 import { digest, readProjectConfig } from '../activities/source.ts';
 import type { release } from '../workflows/release.ts';
@@ -61,8 +61,8 @@ export async function startRelease(client: Client, opts: StartReleaseOptions): P
   if (opts.projectDir !== undefined) {
     const cfg = await readProjectConfig(opts.projectDir, opts.project);
     if (!cfg.ok) throw new InputError('tagship.yml', cfg.message);
-    const missing = unknownTargets(cfg.config, opts.targets ?? []);
-    if (missing.length) throw new InputError('targets', `unknown target(s) ${missing.join(', ')}; tagship.yml declares ${cfg.config.targets.map((t) => t.name).join(', ')}`);
+    const unknown = unknownTargetsProblem(cfg.config, opts.targets ?? []);
+    if (unknown) throw new InputError('targets', unknown);
   }
 
   const workflowId = releaseWorkflowId(opts.project, opts.tag);

@@ -6,7 +6,7 @@
 import { join } from 'node:path';
 import { inspectTag, SourceProblem } from '../activities/source.ts';
 import { FailureType } from '../core/failures.ts';
-import { unknownTargets } from '../core/plan.ts';
+import { unknownTargetsProblem } from '../core/plan.ts';
 import type { TagshipConfig } from '../core/config/schema.ts';
 import { GitMirrors } from '../providers/git/mirror.ts';
 import { GitError } from '../providers/git/run.ts';
@@ -31,8 +31,8 @@ export async function checkTagForRelease(o: { stateDir: string; projects: Projec
   if (!o.projects.get(o.project)) throw new InputError('--project', `${o.project} is not in ${o.projects.origin}; it names ${o.projects.names().join(', ')}`);
   try {
     const t = await inspectTag({ stateDir: o.stateDir, projects: o.projects, mirrors: new GitMirrors(join(o.stateDir, 'mirrors')) }, { project: o.project, tag: o.tag, ...(o.commit ? { expectedCommit: o.commit } : {}) });
-    const missing = unknownTargets(t.config, o.targets ?? []);
-    if (missing.length) throw new InputError('--targets', `unknown target(s) ${missing.join(', ')}; tagship.yml at ${t.resolved.commit.slice(0, 12)} declares ${t.config.targets.map((x) => x.name).join(', ')}`);
+    const unknown = unknownTargetsProblem(t.config, o.targets ?? []);
+    if (unknown) throw new InputError('--targets', `${unknown} (at ${t.resolved.commit.slice(0, 12)})`);
     return { commit: t.resolved.commit, config: t.config, repository: t.repository };
   } catch (err) {
     if (err instanceof SourceProblem) throw new InputError(FIELD[err.type] ?? 'tag', err.message);

@@ -71,3 +71,9 @@ export function unknownTargets(config: TagshipConfig, only: readonly string[]): 
   const known = new Set(config.targets.map((t) => t.name));
   return only.filter((n) => !known.has(n));
 }
+
+/** What is wrong with asking for `only` (and what tagship.yml declares instead), or null. */
+export function unknownTargetsProblem(config: TagshipConfig, only: readonly string[]): string | null {
+  const missing = unknownTargets(config, only);
+  return missing.length ? `unknown target(s) ${missing.join(', ')}; tagship.yml declares ${config.targets.map((t) => t.name).join(', ')}` : null;
+}

@@ -3,9 +3,8 @@
 // and whether its tags must be signed. Secrets are never in this file, only the names of the
 // variables that hold them. Pure: parsing and the rules; the worker, the hook server and the
 // CLI read the file and resolve the variables.
-import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
-import { fromIssue, type ConfigError } from './config/parse.ts';
+import { fromIssue, parseYamlDocument, type ConfigError } from './config/parse.ts';
 
 const envName = z.string().regex(/^[A-Z_][A-Z0-9_]{0,127}$/, 'must be an environment variable name (A-Z, 0-9, _), e.g. HELLO_VEILID_HOOK_SECRET');
 
@@ -51,13 +50,9 @@ const schema = z.strictObject({ projects: z.record(z.string(), project) });
 export type ProjectsResult = { ok: true; projects: Record<string, ProjectEntry> } | { ok: false; errors: ConfigError[] };
 
 export function parseProjects(text: string): ProjectsResult {
-  let doc: unknown;
-  try {
-    doc = parseYaml(text, { prettyErrors: true });
-  } catch (err) {
-    return { ok: false, errors: [{ path: '(file)', message: `is not valid YAML: ${(err as Error).message}` }] };
-  }
-  const r = schema.safeParse(doc);
+  const yaml = parseYamlDocument(text);
+  if (!yaml.ok) return yaml;
+  const r = schema.safeParse(yaml.doc);
   if (!r.success) return { ok: false, errors: r.error.issues.map(fromIssue) };
   const errors: ConfigError[] = [];
   for (const [name, p] of Object.entries(r.data.projects)) {

@@ -2,7 +2,8 @@
 // on a fresh dev server, one per scenario, saved as JSON. Run it when a release history shape
 // is deliberately added; never to "fix" a replay failure — that failure means running
 // releases would break, and the change needs patched() instead.
-//   npm run record-histories
+//   npm run record-histories                       every scenario whose file does not exist yet
+//   npm run record-histories -- --only-git-source  just the release from a git server
 import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { execFileSync } from 'node:child_process';
@@ -15,6 +16,11 @@ import type { ReleaseProgress } from '../workflows/types.ts';
 import { makeProject } from '../test/helpers/projects.ts';
 import { withRegistries } from '../test/helpers/registries.ts';
 import { generateTestKey } from '../test/helpers/gpg.ts';
+import { makeRepo } from '../test/helpers/git-repos.ts';
+import { startGitServer } from '../test/servers/git-http.ts';
+import { projectsFrom } from '../providers/projects/file.ts';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 
 const scenarios: { name: string; gate: string; build: string }[] = [
   { name: 'success', gate: 'true', build: 'mkdir -p out && echo built > out/a.txt' },
@@ -35,10 +41,34 @@ function save(address: string, workflowId: string, file: string): void {
   console.log(`recorded ${file}`);
 }
 
+const historyFile = (name: string) => join(REPO_ROOT, 'test', 'histories', name);
+
+/** A release from a git server: the tag fetched, its commit recorded (memo, search attribute). */
+async function recordGitSource(address: string): Promise<void> {
+  const root = mkdtempSync(join(tmpdir(), 'tagship-record-git-'));
+  const project = 'replay-git';
+  const repo = makeRepo(root, project, { 'tagship.yml': `project: ${project}\ntestGate: { command: "true" }\ntargets:\n  - { name: amd64-generic, arch: amd64, os: generic, build: ["mkdir -p out && echo built > out/a.txt"], artifacts: [out/*.txt] }\n` });
+  repo.tag('v1.0.0', { annotated: true });
+  const git = await startGitServer({ root });
+  try {
+    const projects = projectsFrom(`projects:\n  ${project}: { repository: "${git.url}/${project}.git" }\n`, 'projects.yml', {});
+    await withWorker(async ({ client, taskQueue }) => {
+      const { handle } = await startRelease(client, { project, tag: 'v1.0.0', taskQueue, commit: repo.git('rev-parse', 'HEAD') });
+      await handle.result();
+      save(address, handle.workflowId, historyFile('release-git-source.json'));
+    }, { projects });
+  } finally {
+    await git.close();
+  }
+}
+
 async function main(): Promise<void> {
+  const only = process.argv.includes('--only-git-source');
   const server = await startDevServer({ port: await freePort(), logFile: join(DEFAULT_STATE_DIR, 'logs', 'record-histories.log') });
   process.env.TEMPORAL_ADDRESS = server.address;
   try {
+    await recordGitSource(server.address);
+    if (only) return;
     await withWorker(async ({ client, taskQueue }) => {
       // The example with publishing, signed repositories and their deploy (two targets).
       process.env.HELLO_VEILID_SIGNING_KEY = generateTestKey().keyFile;

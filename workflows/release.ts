@@ -11,7 +11,7 @@ import type { createResumeActivities } from '../activities/resume.ts';
 import { deployRepositorySerially } from './deploy.ts';
 import { parseTag } from '../core/tag.ts';
 import { FailureType, nonRetryable } from '../core/failures.ts';
-import { planRelease, unknownTargets, type ReleasePlan } from '../core/plan.ts';
+import { planRelease, unknownTargetsProblem, type ReleasePlan } from '../core/plan.ts';
 import { shortHash } from '../core/names.ts';
 import { SA } from '../core/search-attributes.ts';
 import { filesOf, gateStillPasses, publishStillDone, reusableTargets, type PriorWork } from '../core/resume.ts';
@@ -62,10 +62,8 @@ export async function release(input: ReleaseInput): Promise<ReleaseResult> {
       if (released.commit) upsertSearchAttributes([{ key: SA.commit, value: released.commit }]);
       upsertMemo({ ...(released.commit ? { commit: released.commit } : {}), ...(released.configDigest ? { configDigest: released.configDigest } : {}), reproducible: released.reproducible });
     }
-    const missing = unknownTargets(config, input.targets ?? []);
-    if (missing.length) {
-      throw nonRetryable(FailureType.ConfigInvalid, `unknown target(s) ${missing.join(', ')}; tagship.yml declares ${config.targets.map((t) => t.name).join(', ')}`);
-    }
+    const unknown = unknownTargetsProblem(config, input.targets ?? []);
+    if (unknown) throw nonRetryable(FailureType.ConfigInvalid, unknown);
     const plan = planRelease(config, tag.value, input.targets);
 
     // A retry keeps what earlier runs finished and the store still holds (only retries ask, so

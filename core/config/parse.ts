@@ -39,13 +39,19 @@ export function parseConfigObject(input: unknown): ConfigResult {
   return errors.length ? { ok: false, errors } : { ok: true, config: result.data };
 }
 
-export function parseConfig(text: string): ConfigResult {
-  let doc: unknown;
+/** A YAML document, or the error that names why it is not one. */
+export function parseYamlDocument(text: string): { ok: true; doc: unknown } | { ok: false; errors: ConfigError[] } {
   try {
-    doc = parseYaml(text, { prettyErrors: true });
+    return { ok: true, doc: parseYaml(text, { prettyErrors: true }) };
   } catch (err) {
     return { ok: false, errors: [{ path: '(file)', message: `is not valid YAML: ${(err as Error).message}` }] };
   }
+}
+
+export function parseConfig(text: string): ConfigResult {
+  const yaml = parseYamlDocument(text);
+  if (!yaml.ok) return yaml;
+  const { doc } = yaml;
   if (doc === null || typeof doc !== 'object' || Array.isArray(doc)) {
     return { ok: false, errors: [{ path: '(file)', message: 'must be a YAML mapping with project, testGate and targets' }] };
   }
