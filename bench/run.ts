@@ -3,6 +3,7 @@
 //   - pure decisions: tag parsing and config validation, operations per second
 //   - a one-target release end to end on a real dev server and Docker: wall time per stage
 //   - a retry after one of four targets failed, against the failed run: what keeping saves
+//   - the source step from a git server: a cold mirror against a warm one
 import { performance } from 'node:perf_hooks';
 import { join } from 'node:path';
 import { readFileSync } from 'node:fs';
@@ -16,7 +17,15 @@ import { retryRelease, startRelease } from '../client/release.ts';
 import { verdictServer } from '../test/helpers/retry.ts';
 import type { ReleaseProgress } from '../workflows/types.ts';
 import { startHookServer } from '../client/hooks/server.ts';
-import { createHmac } from 'node:crypto';
+import { createHmac, randomBytes } from 'node:crypto';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { MockActivityEnvironment } from '@temporalio/testing';
+import { makeRepo } from '../test/helpers/git-repos.ts';
+import { startGitServer } from '../test/servers/git-http.ts';
+import { createSourceActivities, type LoadProjectInput, type LoadProjectResult } from '../activities/source.ts';
+import { GitMirrors } from '../providers/git/mirror.ts';
+import { projectsFrom } from '../providers/projects/file.ts';
 
 function opsPerSecond(label: string, n: number, fn: (i: number) => void): void {
   for (let i = 0; i < Math.min(n, 1000); i++) fn(i); // warm-up
@@ -33,6 +42,7 @@ async function main(): Promise<void> {
   opsPerSecond('parseConfig (hello-veilid tagship.yml)', 5_000, () => void parseConfig(yml));
 
   await hookThroughput();
+  await sourceFetchFigures();
 
   const server = await startDevServer({ port: await freePort(), logFile: join(DEFAULT_STATE_DIR, 'logs', 'bench-server.log') });
   process.env.TEMPORAL_ADDRESS = server.address;
@@ -54,6 +64,38 @@ async function main(): Promise<void> {
     });
   } finally {
     await server.stop();
+  }
+}
+
+/** loadProject against a git server on loopback: a repository with 120 commits and ~4 MiB of
+ *  incompressible files, fetched into a cold mirror, then a new tag one commit later into the
+ *  warm one (only that commit travels), then the same tag again. */
+async function sourceFetchFigures(): Promise<void> {
+  const root = mkdtempSync(join(tmpdir(), 'tagship-bench-git-'));
+  const yml = 'project: bench-git\ntestGate: { command: "true" }\ntargets:\n  - { name: t, arch: amd64, os: generic, build: ["true"], artifacts: [x] }\n';
+  const repo = makeRepo(root, 'bench-git', { 'tagship.yml': yml, ...Object.fromEntries(Array.from({ length: 8 }, (_, i) => [`data/blob-${i}.bin`, randomBytes(512 << 10).toString('base64')])) });
+  for (let i = 0; i < 120; i++) repo.commit({ [`src/file-${i % 20}.txt`]: `revision ${i}\n${randomBytes(2048).toString('hex')}\n` });
+  repo.tag('v1.0.0', { annotated: true });
+  const git = await startGitServer({ root });
+  const stateDir = mkdtempSync(join(tmpdir(), 'tagship-bench-state-'));
+  const source = createSourceActivities({
+    stateDir,
+    mirrors: new GitMirrors(join(stateDir, 'mirrors')),
+    projects: projectsFrom(`projects:\n  bench-git: { repository: "${git.url}/bench-git.git" }\n`, 'bench', {}),
+  });
+  const timed = async (label: string, tag: string) => {
+    const t0 = performance.now();
+    const r: LoadProjectResult = await new MockActivityEnvironment().run((i: LoadProjectInput) => source.loadProject(i), { project: 'bench-git', tag });
+    console.log(`${label.padEnd(44)} ${(performance.now() - t0).toFixed(0).padStart(8)} ms  (commit ${r.commit?.slice(0, 12)}, tarball ${r.source.sha256.slice(0, 12)})`);
+  };
+  try {
+    await timed('source fetch + pack, cold mirror', 'v1.0.0');
+    repo.commit({ 'src/late.txt': 'one more commit\n' });
+    repo.tag('v1.0.1', { annotated: true });
+    await timed('source fetch + pack, warm mirror, new tag', 'v1.0.1');
+    await timed('source fetch + pack, warm mirror, same tag', 'v1.0.1');
+  } finally {
+    await git.close();
   }
 }
 

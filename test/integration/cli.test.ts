@@ -6,6 +6,13 @@ import { uniqueSuffix, waitForProgress, withWorker } from '../helpers/temporal.t
 import { makeProject } from '../helpers/projects.ts';
 import { runCli, Exit } from '../../client/cli.ts';
 import type { TargetProgress } from '../../workflows/types.ts';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { tmpdir } from 'node:os';
+import { WorkflowNotFoundError } from '@temporalio/client';
+import { makeRepo } from '../helpers/git-repos.ts';
+import { startGitServer } from '../servers/git-http.ts';
+import { projectsFrom } from '../../providers/projects/file.ts';
 
 async function cli(...args: string[]): Promise<{ code: number; out: string; err: string }> {
   const out: string[] = [];
@@ -117,4 +124,58 @@ test('inputs are checked before connecting; an unreachable server is named with 
   } finally {
     process.env.TEMPORAL_ADDRESS = saved;
   }
+});
+
+test('release start from the repository: the tag is checked before anything starts, then its commit is released', async () => {
+  const project = `cligit-${uniqueSuffix()}`;
+  const root = mkdtempSync(join(tmpdir(), 'tagship-cli-git-'));
+  const good = `project: ${project}\ntestGate: { command: "true" }\ntargets:\n  - { name: t, arch: amd64, os: generic, build: ["mkdir -p out && echo x > out/x"], artifacts: [out/x] }\n`;
+  const repo = makeRepo(root, project, { 'tagship.yml': good });
+  const commit = repo.git('rev-parse', 'HEAD');
+  repo.tag('v5.0.0', { annotated: true });
+  repo.commit({ 'tagship.yml': `project: ${project}\ntestGate: { command: "" }\ntargets: []\n` }, 'break the config');
+  repo.tag('v5.0.1');
+  const git = await startGitServer({ root });
+  const projectsYml = `projects:\n  ${project}: { repository: "${git.url}/${project}.git" }\n`;
+  const file = join(root, 'projects.yml');
+  writeFileSync(file, projectsYml);
+  await withWorker(
+    async ({ client, taskQueue, stateDir }) => {
+      Object.assign(process.env, { TAGSHIP_TASK_QUEUE: taskQueue, TAGSHIP_PROJECTS: file, TAGSHIP_STATE_DIR: stateDir });
+      try {
+        const missing = await cli('release', 'start', 'v9.9.9', '-p', project);
+        assert.equal(missing.code, Exit.badInput);
+        assert.match(missing.err, /tag: .* has no tag v9\.9\.9; push the tag/);
+        const broken = await cli('release', 'start', 'v5.0.1', '-p', project);
+        assert.equal(broken.code, Exit.badInput);
+        assert.match(broken.err, /tagship\.yml at [0-9a-f]{12} \(tag v5\.0\.1\) has \d+ error\(s\)/);
+        assert.match(broken.err, /testGate\.command: /);
+        const other = 'e'.repeat(40);
+        const moved = await cli('release', 'start', 'v5.0.0', '-p', project, '--commit', other);
+        assert.equal(moved.code, Exit.badInput);
+        assert.match(moved.err, new RegExp(`now points at commit ${commit}, but the release was started for commit ${other}`));
+        for (const tag of ['v9.9.9', 'v5.0.1', 'v5.0.0']) {
+          await assert.rejects(client.workflow.getHandle(`release:${project}:${tag}`).describe(), WorkflowNotFoundError, `${tag}: nothing was started`);
+        }
+
+        const started = await cli('release', 'start', 'v5.0.0', '-p', project);
+        assert.equal(started.code, Exit.ok, started.err);
+        assert.equal(started.out, `started release:${project}:v5.0.0 at commit ${commit}`);
+        await client.workflow.getHandle(`release:${project}:v5.0.0`).result();
+        const status = await cli('release', 'status', 'v5.0.0', '-p', project);
+        assert.equal(status.code, Exit.ok);
+        assert.match(status.out, new RegExp(`commit +${commit}, from ${git.url}/${project}\\.git`));
+        let listed = '';
+        for (let i = 0; i < 20 && !listed.includes(project); i++) {
+          listed = (await cli('release', 'list', '--commit', commit)).out;
+          if (!listed.includes(project)) await new Promise((r) => setTimeout(r, 250));
+        }
+        assert.match(listed, new RegExp(`^release:${project}:v5\\.0\\.0\\tcompleted\\tdone\\t${commit.slice(0, 12)}\\t`));
+      } finally {
+        for (const k of ['TAGSHIP_TASK_QUEUE', 'TAGSHIP_PROJECTS', 'TAGSHIP_STATE_DIR']) delete process.env[k];
+      }
+    },
+    { projects: projectsFrom(projectsYml, file, {}) },
+  );
+  await git.close();
 });
