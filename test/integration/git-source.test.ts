@@ -2,7 +2,7 @@
 // loopback), hooks over real HTTP, releases on a real Temporal server with Docker machines.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { randomBytes } from 'node:crypto';
+import { createHmac, randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
@@ -14,7 +14,7 @@ import { generateTestKey, publicKeyring } from '../helpers/gpg.ts';
 import { historySummary, historyText, uniqueSuffix, withWorker } from '../helpers/temporal.ts';
 import { containersOf } from '../helpers/projects.ts';
 import { projectsFrom } from '../../providers/projects/file.ts';
-import { lsRemoteTag } from '../../providers/git/mirror.ts';
+import { GitMirrors, lsRemoteTag } from '../../providers/git/mirror.ts';
 import { startHookServer } from '../../client/hooks/server.ts';
 import { startRelease } from '../../client/release.ts';
 import { SA } from '../../core/search-attributes.ts';
@@ -151,6 +151,18 @@ test('a hook for a signed tag releases exactly the tagged commit; the same commi
         assert.equal(refused.status, 409);
         assert.match(((await refused.json()) as { error: string }).error, new RegExp(`names commit ${bogus}, but tag v1\\.1\\.0 points at ${later}; nothing was started`));
         await assert.rejects(client.workflow.getHandle(`release:${s.project}:v1.1.0`).describe(), WorkflowNotFoundError);
+
+        // A GitHub release event names only the tag: the hook server resolves it.
+        const body = JSON.stringify({ action: 'published', release: { tag_name: 'v1.1.0' } });
+        const viaRelease = await fetch(`${hooks.url}/hooks/github/${s.project}`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', 'x-github-event': 'release', 'x-hub-signature-256': `sha256=${createHmac('sha256', secret).update(body).digest('hex')}` },
+          body,
+        });
+        assert.equal(viaRelease.status, 201);
+        assert.equal(((await viaRelease.json()) as { commit: string }).commit, later);
+        const second = (await client.workflow.getHandle(`release:${s.project}:v1.1.0`).result()) as ReleaseResult;
+        assert.equal(second.source?.commit, later);
       } finally {
         await hooks.close();
       }
@@ -297,5 +309,21 @@ test('a private repository is fetched with a token that appears in no history, f
     },
     { projects },
   );
+  await s.server.close();
+});
+
+test('fetches of one project run at once into one mirror, each getting its own answer', async () => {
+  const s = await serve((p) => ({ 'tagship.yml': tagshipYml(p) }));
+  const commits: Record<string, string> = {};
+  for (let i = 0; i < 4; i++) {
+    commits[`v6.0.${i}`] = s.repo.commit({ 'n.txt': `${i}\n` });
+    s.repo.tag(`v6.0.${i}`, { annotated: i % 2 === 0 });
+  }
+  // A fresh mirror: the first fetches also race to create it.
+  const mirrors = new GitMirrors(mkdtempSync(join(tmpdir(), 'tagship-mirrors-')));
+  const tags = [...Object.keys(commits), ...Object.keys(commits)];
+  const got = await Promise.all(tags.map((tag) => mirrors.fetchTag(s.project, s.url, tag)));
+  assert.deepEqual(got.map((r) => r.commit), tags.map((t) => commits[t]));
+  assert.deepEqual(got.map((r) => r.tagObject !== undefined), tags.map((t) => Number(t.split('.')[2]) % 2 === 0), 'annotated tags keep their tag object');
   await s.server.close();
 });
