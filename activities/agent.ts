@@ -3,7 +3,7 @@
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
-import { mkdir, readFile, rm, stat } from 'node:fs/promises';
+import { lstat, mkdir, readFile, rm, stat } from 'node:fs/promises';
 import { arch, hostname } from 'node:os';
 import { basename, join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
@@ -11,6 +11,7 @@ import { Readable } from 'node:stream';
 import type { ReadableStream as WebReadableStream } from 'node:stream/web';
 import { commandFailure, FailureType, nonRetryable } from '../core/failures.ts';
 import { OutputTail } from '../core/output-tail.ts';
+import { storeNameProblem } from '../core/store-names.ts';
 import type { ArtifactEntry, ArtifactKey, TargetManifest } from '../ports/artifacts.ts';
 import { withHeartbeat } from './heartbeat.ts';
 import type { CommandResult } from './build.ts';
@@ -148,6 +149,12 @@ export function createAgentActivities(deps: AgentDeps) {
         }
         for (const path of matched) {
           const name = basename(path);
+          // Only regular files of the build tree: a symlink (to /etc/shadow, to a mounted
+          // orchestrator file) or a name the store would refuse is the build's mistake.
+          const st = await lstat(join(srcDir, path));
+          if (!st.isFile()) throw nonRetryable(FailureType.BadArtifact, `target ${input.key.target}: artifact ${path} is ${st.isSymbolicLink() ? 'a symbolic link' : 'not a regular file'}; artifacts must be regular files the build wrote`);
+          const bad = storeNameProblem('artifact', name);
+          if (bad) throw nonRetryable(FailureType.BadArtifact, `target ${input.key.target}: artifact ${path}: ${bad}`);
           const prior = files.get(name);
           if (prior && prior !== path) {
             throw nonRetryable(FailureType.ArtifactMissing, `target ${input.key.target}: two artifacts are both named ${name} (${prior}, ${path}); artifact names must be unique per target`);
@@ -173,6 +180,8 @@ export function createAgentActivities(deps: AgentDeps) {
         if (res.status === 422 && body.error === 'ChecksumMismatch') {
           throw nonRetryable(FailureType.ChecksumMismatch, `target ${target}: ${body.message}`);
         }
+        // A name the store does not take: no retry can change it.
+        if (res.status === 400) throw nonRetryable(FailureType.BadArtifact, `target ${target}: ${body.message ?? body.error}`);
         if (!res.ok) throw new Error(`uploading ${name} failed: HTTP ${res.status} ${body.error ?? ''}`);
         if (body.sha256 !== sha256 || body.size !== size) {
           throw nonRetryable(FailureType.ChecksumMismatch, `target ${target}: the store recorded ${name} as ${body.sha256} (${body.size} bytes), the machine has ${sha256} (${size} bytes)`);

@@ -7,6 +7,7 @@ import type { PublishRecord } from '../core/resume.ts';
 import { resolveRegistry } from './registries.ts';
 import { publishCrates } from './publish-crates.ts';
 import { publishPython } from './publish-python.ts';
+import { verifiedArtifacts, type RecordedArtifacts, type VerifiedArtifact } from './verified-artifacts.ts';
 
 export interface PublishInput {
   project: string;
@@ -14,6 +15,8 @@ export interface PublishInput {
   targets: string[];
   /** A release of some targets only: what it did not build is not published (no error). */
   partial: boolean;
+  /** The sha256 of every artifact, as the workflow recorded them at build time. */
+  expected?: RecordedArtifacts;
 }
 
 export interface PublishCratesInput extends PublishInput {
@@ -28,20 +31,11 @@ export interface PublishPythonInput extends PublishInput {
 
 export type PublishResult = Record<string, PublishOutcome>;
 
-interface ReleaseFile {
-  name: string;
-  path: string;
-  sha256: string;
-}
+type ReleaseFile = VerifiedArtifact;
 
-async function releaseFiles(store: ArtifactStore, input: PublishInput): Promise<ReleaseFile[]> {
-  const out: ReleaseFile[] = [];
-  for (const target of input.targets) {
-    const key = { project: input.project, version: input.version, target };
-    const manifest = await store.readManifest(key);
-    for (const a of manifest?.artifacts ?? []) out.push({ name: a.name, path: store.pathOf(key, a.name), sha256: a.sha256 });
-  }
-  return out;
+/** Every artifact of the release, each checked against the sha256 recorded at build time. */
+function releaseFiles(store: ArtifactStore, input: PublishInput): Promise<ReleaseFile[]> {
+  return verifiedArtifacts(store, input);
 }
 
 /** Leaves what was published for a retry (core/resume.ts decides whether it still stands). */

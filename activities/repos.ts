@@ -12,6 +12,7 @@ import { buildDebRepository, type DebRepoResult } from './repo-deb.ts';
 import type { SigningKeyRef } from './signing.ts';
 import { buildRpmRepository, type RpmRepoResult } from './repo-rpm.ts';
 import type Docker from 'dockerode';
+import { verifiedArtifacts, type RecordedArtifacts } from './verified-artifacts.ts';
 
 export interface BuildRepositoriesInput {
   project: string;
@@ -21,6 +22,8 @@ export interface BuildRepositoriesInput {
   targets: { name: string; os: string }[];
   /** Deterministic per release run: a retry rebuilds the same folder. */
   stagingId: string;
+  /** The sha256 of every artifact, as the workflow recorded them at build time. */
+  expected?: RecordedArtifacts;
 }
 
 export interface BuildRepositoriesResult {
@@ -48,15 +51,10 @@ export function resolveKey(key: SigningKeyRef, env: Record<string, string | unde
   return { ...key, keyFile: path };
 }
 
-async function filesOf(store: ArtifactStore, project: string, version: string, targets: string[], ext: string): Promise<string[]> {
-  const files: string[] = [];
-  for (const target of targets) {
-    const key = { project, version, target };
-    const manifest = await store.readManifest(key);
-    if (!manifest) throw new Error(`no artifact manifest for ${project} ${version} ${target}`);
-    files.push(...manifest.artifacts.filter((a) => a.name.endsWith(ext)).map((a) => store.pathOf(key, a.name)));
-  }
-  return files;
+async function filesOf(store: ArtifactStore, input: BuildRepositoriesInput, os: 'deb' | 'rpm'): Promise<string[]> {
+  const targets = input.targets.filter((t) => t.os === os).map((t) => t.name);
+  const files = await verifiedArtifacts(store, { project: input.project, version: input.version, targets, ...(input.expected ? { expected: input.expected } : {}) });
+  return files.filter((f) => f.name.endsWith(`.${os}`)).map((f) => f.path);
 }
 
 /** A release that built none of this kind's targets (a partial release) leaves that part of
@@ -75,7 +73,7 @@ export function createRepositoryActivities(deps: RepositoryDeps) {
       const result: BuildRepositoriesResult = { staging };
       const deb = input.repositories.deb;
       if (deb) {
-        const packages = await filesOf(deps.artifacts, input.project, input.version, input.targets.filter((t) => t.os === 'deb').map((t) => t.name), '.deb');
+        const packages = await filesOf(deps.artifacts, input, 'deb');
         if (!packages.length) await carryOver(live, staging, 'deb');
         else result.deb = await buildDebRepository({
           project: input.project,
@@ -88,7 +86,7 @@ export function createRepositoryActivities(deps: RepositoryDeps) {
       }
       const rpm = input.repositories.rpm;
       if (rpm) {
-        const packages = await filesOf(deps.artifacts, input.project, input.version, input.targets.filter((t) => t.os === 'rpm').map((t) => t.name), '.rpm');
+        const packages = await filesOf(deps.artifacts, input, 'rpm');
         if (!packages.length) {
           await carryOver(live, staging, 'rpm');
           return result;

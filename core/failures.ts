@@ -15,6 +15,8 @@ export const FailureType = {
   PublishConflict: 'PublishConflict',
   RepositoryFailed: 'RepositoryFailed',
   NothingToRollBack: 'NothingToRollBack',
+  /** A build produced something that cannot be an artifact (a symlink, a bad name). */
+  BadArtifact: 'BadArtifact',
   /** The repository has no such tag. */
   TagNotFound: 'TagNotFound',
   /** The tag names another commit than the hook (or the CLI) saw. */

@@ -96,7 +96,7 @@ export async function release(input: ReleaseInput): Promise<ReleaseResult> {
     let published: ReleaseResult['published'];
     if (config.publish && (config.publish.crates || config.publish.python)) {
       enter('publishing', [config.publish.crates ? 'crates' : '', config.publish.python ? 'Python package' : ''].filter(Boolean).join(' and '));
-      const base = { project: plan.project, version: plan.version, targets: plan.targets.map((t) => t.name), partial: input.targets !== undefined };
+      const base = { project: plan.project, version: plan.version, targets: plan.targets.map((t) => t.name), partial: input.targets !== undefined, expected: recordedArtifacts(targets) };
       published = {};
       const manifests = targets.map((t) => t.manifest);
       const { crates, python } = config.publish;
@@ -125,6 +125,7 @@ export async function release(input: ReleaseInput): Promise<ReleaseResult> {
         repositories: config.repositories,
         targets: plan.targets.map((t) => ({ name: t.name, os: t.os })),
         stagingId: `${plan.version}-${shortHash(`${workflowId}/${runId}`)}`,
+        expected: recordedArtifacts(targets),
       });
       enter('deploying', 'copying beside the live tree, then switching');
       const deployed = await deployRepositorySerially({ project: plan.project, staging: built.staging, treeId: built.staging.split('/').pop()! });
@@ -150,6 +151,12 @@ export async function release(input: ReleaseInput): Promise<ReleaseResult> {
     enter('failed', explained instanceof Error ? explained.message.split('\n')[0]! : String(explained));
     throw explained;
   }
+}
+
+/** What every artifact's sha256 was when it was built: later steps use a file only if it
+ *  still hashes to this (activities/verified-artifacts.ts). */
+function recordedArtifacts(targets: TargetResult[]): Record<string, Record<string, string>> {
+  return Object.fromEntries(targets.map((t) => [t.target, Object.fromEntries(t.manifest.artifacts.map((a) => [a.name, a.sha256]))]));
 }
 
 function releasedSource(l: LoadProjectResult): ReleasedSource {

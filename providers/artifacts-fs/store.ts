@@ -1,11 +1,15 @@
 // Filesystem artifact store: <root>/<project>/<version>/<target>/<file> plus manifest.json,
 // and a release's step records in <root>/<project>/<version>/.records/<name>.json.
-// Files are written to a temporary name, hashed while written, and renamed into place only
-// when the hash matches, so a reader never sees a partial or corrupt artifact.
-import { createHash } from 'node:crypto';
+// Every name is checked (core/store-names.ts) and every path resolved and kept under the root
+// before anything is read or written. Files are written to a temporary name of their own,
+// hashed while written, and renamed into place only when the hash matches, so a reader never
+// sees a partial or corrupt artifact. (A rebuilt target — a release started over — replaces
+// its files; later steps use a file only if it still hashes to what the workflow recorded.)
+import { createHash, randomBytes } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
 import { mkdir, readFile, readdir, rename, rm, rmdir, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { join, resolve, sep } from 'node:path';
+import { checkStoreNames, storeNameProblem, StoreNameError } from '../../core/store-names.ts';
 import { pipeline } from 'node:stream/promises';
 import { Transform } from 'node:stream';
 import { ChecksumMismatchError, type ArtifactEntry, type ArtifactKey, type ArtifactStore, type RecordName, type ReleaseKey, type TargetManifest } from '../../ports/artifacts.ts';
@@ -15,22 +19,35 @@ export async function sha256File(path: string): Promise<string> {
 }
 
 export class FsArtifactStore implements ArtifactStore {
-  constructor(private readonly root: string) {}
+  private readonly root: string;
+
+  constructor(root: string) {
+    this.root = resolve(root);
+  }
+
+  /** `parts` joined under the root; anything that would land elsewhere is refused. */
+  private under(...parts: string[]): string {
+    const path = resolve(this.root, ...parts);
+    if (!path.startsWith(this.root + sep)) throw new StoreNameError(`${parts.join('/')} is outside the artifact store`);
+    return path;
+  }
 
   private dir(key: ArtifactKey): string {
-    return join(this.root, key.project, key.version, key.target);
+    checkStoreNames({ project: key.project, version: key.version, target: key.target });
+    return this.under(key.project, key.version, key.target);
   }
 
   pathOf(key: ArtifactKey, name: string): string {
-    return join(this.dir(key), name);
+    checkStoreNames({ project: key.project, version: key.version, target: key.target, artifact: name });
+    return this.under(key.project, key.version, key.target, name);
   }
 
   async put(key: ArtifactKey, name: string, content: NodeJS.ReadableStream, expectedSha256: string, createdAt: string): Promise<ArtifactEntry> {
-    if (name.includes('/') || name.startsWith('.')) throw new Error(`artifact name "${name}" is not a plain file name`);
+    const final = this.pathOf(key, name);
     const dir = this.dir(key);
     await mkdir(dir, { recursive: true });
-    const final = join(dir, name);
-    const tmp = join(dir, `.${name}.partial`);
+    // A temporary name of its own: two uploads of one artifact never share a file.
+    const tmp = join(dir, `.${name}.${randomBytes(6).toString('hex')}.partial`);
     const hash = createHash('sha256');
     let size = 0;
     const hasher = new Transform({
@@ -52,6 +69,7 @@ export class FsArtifactStore implements ArtifactStore {
   }
 
   async writeManifest(manifest: TargetManifest): Promise<void> {
+    for (const a of manifest.artifacts) checkStoreNames({ artifact: a.name });
     await writeJsonAtomically(this.dir(manifest), 'manifest.json', manifest);
   }
 
@@ -60,7 +78,8 @@ export class FsArtifactStore implements ArtifactStore {
   }
 
   private recordsDir(key: ReleaseKey): string {
-    return join(this.root, key.project, key.version, '.records');
+    checkStoreNames({ project: key.project, version: key.version });
+    return this.under(key.project, key.version, '.records');
   }
 
   async writeRecord(key: ReleaseKey, name: RecordName, value: unknown): Promise<void> {
@@ -73,10 +92,11 @@ export class FsArtifactStore implements ArtifactStore {
 
   async listManifests(): Promise<TargetManifest[]> {
     const out: TargetManifest[] = [];
-    const dirs = async (d: string) => (await readdir(d, { withFileTypes: true }).catch(() => [])).filter((e) => e.isDirectory() && !e.name.startsWith('.')).map((e) => e.name);
-    for (const project of await dirs(this.root)) {
-      for (const version of await dirs(join(this.root, project))) {
-        for (const target of await dirs(join(this.root, project, version))) {
+    const dirs = async (d: string, kind: 'project' | 'version' | 'target') =>
+      (await readdir(d, { withFileTypes: true }).catch(() => [])).filter((e) => e.isDirectory() && storeNameProblem(kind, e.name) === null).map((e) => e.name);
+    for (const project of await dirs(this.root, 'project')) {
+      for (const version of await dirs(join(this.root, project), 'version')) {
+        for (const target of await dirs(join(this.root, project, version), 'target')) {
           const m = await this.readManifest({ project, version, target });
           if (m) out.push(m);
         }
@@ -88,7 +108,7 @@ export class FsArtifactStore implements ArtifactStore {
   async remove(key: ArtifactKey): Promise<void> {
     await rm(this.dir(key), { recursive: true, force: true });
     // Drop the version folder (and its records) once its last target is gone.
-    const versionDir = join(this.root, key.project, key.version);
+    const versionDir = this.under(key.project, key.version);
     const left = (await readdir(versionDir, { withFileTypes: true }).catch(() => [])).filter((e) => e.isDirectory() && !e.name.startsWith('.'));
     if (left.length) return;
     await rm(this.recordsDir(key), { recursive: true, force: true });

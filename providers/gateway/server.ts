@@ -1,7 +1,9 @@
 // The artifact gateway: the orchestrator's HTTP endpoint through which build agents fetch the
 // release's source and hand back artifacts. Agents only ever connect out to it (no inbound
 // ports on machines). Every upload names its sha256; the gateway re-hashes what arrives and
-// refuses a mismatch, so a corrupted artifact never reaches the store.
+// refuses a mismatch, so a corrupted artifact never reaches the store. Everything in a request
+// is hostile: each path segment is percent-decoded once and then checked against the rule for
+// its role (core/store-names.ts) before it is used; refusals are logged.
 //   GET  /healthz
 //   GET  /sources/<sha256>.tar
 //   PUT  /artifacts/<project>/<version>/<target>/<name>   x-tagship-sha256, x-tagship-created-at
@@ -13,7 +15,9 @@ import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Transform } from 'node:stream';
 import { timingSafeEqual } from 'node:crypto';
+import { pino, type Logger } from 'pino';
 import { ChecksumMismatchError, type ArtifactStore, type TargetManifest } from '../../ports/artifacts.ts';
+import { storeNameProblem, StoreNameError, type StoreNameKind } from '../../core/store-names.ts';
 
 export interface GatewayOptions {
   store: ArtifactStore;
@@ -24,6 +28,8 @@ export interface GatewayOptions {
   port?: number;
   /** Test hook: alter bytes in transit for artifacts it returns true for. */
   transitFault?: (name: string) => boolean;
+  /** Where refusals are logged (structured); a warn-level logger on stderr by default. */
+  log?: Logger;
 }
 
 export interface Gateway {
@@ -31,7 +37,23 @@ export interface Gateway {
   close(): Promise<void>;
 }
 
-const SEGMENT = /^[A-Za-z0-9._~+-]+$/;
+/** The path's segments, each percent-decoded once; null for a malformed encoding. */
+function segments(url: string): string[] | null {
+  try {
+    return url.split('?')[0]!.split('/').filter(Boolean).map(decodeURIComponent);
+  } catch {
+    return null;
+  }
+}
+
+/** The first segment that breaks the rule for its role, explained. */
+function badSegment(parts: string[], roles: StoreNameKind[]): string | null {
+  for (let i = 0; i < roles.length; i++) {
+    const problem = storeNameProblem(roles[i]!, parts[i + 1]);
+    if (problem) return problem;
+  }
+  return null;
+}
 
 function send(res: ServerResponse, status: number, body: unknown): void {
   res.writeHead(status, { 'content-type': 'application/json' });
@@ -70,11 +92,11 @@ function corrupting(): Transform {
   });
 }
 
-async function handle(opts: GatewayOptions, req: IncomingMessage, res: ServerResponse): Promise<void> {
-  const parts = (req.url ?? '/').split('?')[0]!.split('/').filter(Boolean).map(decodeURIComponent);
+async function handle(opts: GatewayOptions, log: Logger, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  const parts = segments(req.url ?? '/');
+  if (!parts) return send(res, 400, { error: 'the path is not validly percent-encoded' });
   if (req.method === 'GET' && parts[0] === 'healthz') return send(res, 200, { ok: true });
   if (!authorised(req, opts.token)) return send(res, 401, { error: 'missing or wrong bearer token' });
-  if (!parts.every((p) => SEGMENT.test(p))) return send(res, 400, { error: 'bad path segment' });
 
   if (req.method === 'GET' && parts[0] === 'sources' && parts.length === 2 && /^[0-9a-f]{64}\.tar$/.test(parts[1]!)) {
     const file = join(opts.sourcesDir, parts[1]!);
@@ -85,7 +107,12 @@ async function handle(opts: GatewayOptions, req: IncomingMessage, res: ServerRes
     return;
   }
 
-  if (req.method === 'PUT' && parts[0] === 'artifacts' && parts.length === 5) {
+  if (req.method === 'PUT' && parts[0] === 'artifacts') {
+    const bad = parts.length === 5 ? badSegment(parts, ['project', 'version', 'target', 'artifact']) : 'the path must be /artifacts/<project>/<version>/<target>/<name>';
+    if (bad) {
+      log.warn({ path: req.url, reason: bad }, 'artifact upload refused: bad name');
+      return send(res, 400, { error: 'BadName', message: bad });
+    }
     const [, project, version, target, name] = parts as [string, string, string, string, string];
     const sha = String(req.headers['x-tagship-sha256'] ?? '');
     const createdAt = String(req.headers['x-tagship-created-at'] ?? '');
@@ -101,11 +128,18 @@ async function handle(opts: GatewayOptions, req: IncomingMessage, res: ServerRes
     }
   }
 
-  if (req.method === 'PUT' && parts[0] === 'manifests' && parts.length === 4) {
+  if (req.method === 'PUT' && parts[0] === 'manifests') {
+    const bad = parts.length === 4 ? badSegment(parts, ['project', 'version', 'target']) : 'the path must be /manifests/<project>/<version>/<target>';
+    if (bad) return send(res, 400, { error: 'BadName', message: bad });
     const manifest = (await readJson(req)) as TargetManifest;
     const [, project, version, target] = parts as [string, string, string, string];
     if (manifest.project !== project || manifest.version !== version || manifest.target !== target || !Array.isArray(manifest.artifacts)) {
       return send(res, 400, { error: 'manifest does not match its path' });
+    }
+    const badEntry = manifest.artifacts.map((a) => storeNameProblem('artifact', (a as { name?: unknown } | null)?.name)).find(Boolean);
+    if (badEntry) {
+      log.warn({ project, version, target, reason: badEntry }, 'manifest refused: bad artifact name');
+      return send(res, 400, { error: 'BadName', message: `manifest entry: ${badEntry}` });
     }
     await opts.store.writeManifest(manifest);
     return send(res, 201, { ok: true });
@@ -114,10 +148,12 @@ async function handle(opts: GatewayOptions, req: IncomingMessage, res: ServerRes
 }
 
 export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
+  const log = opts.log ?? pino({ name: 'tagship-gateway', level: 'warn' }, pino.destination(2));
   const server: Server = createServer((req, res) => {
-    handle(opts, req, res).catch((err: unknown) => {
-      if (!res.headersSent) send(res, 500, { error: String(err) });
-      else res.destroy();
+    handle(opts, log, req, res).catch((err: unknown) => {
+      if (res.headersSent) return void res.destroy();
+      if (err instanceof StoreNameError) return send(res, 400, { error: 'BadName', message: err.message });
+      send(res, 500, { error: String(err) });
     });
   });
   return listen(server, opts);
