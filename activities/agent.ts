@@ -12,6 +12,7 @@ import type { ReadableStream as WebReadableStream } from 'node:stream/web';
 import { commandFailure, FailureType, nonRetryable } from '../core/failures.ts';
 import { OutputTail } from '../core/output-tail.ts';
 import { storeNameProblem } from '../core/store-names.ts';
+import { buildEnvironment, redactor } from '../core/build-env.ts';
 import type { ArtifactEntry, ArtifactKey, TargetManifest } from '../ports/artifacts.ts';
 import { withHeartbeat } from './heartbeat.ts';
 import type { CommandResult } from './build.ts';
@@ -22,6 +23,8 @@ export interface AgentDeps {
   token: string;
   /** Where sources are unpacked; /work on a machine. */
   workdir: string;
+  /** Values no output may carry (the token, codec keys): redacted from every tail. */
+  secrets?: string[];
 }
 
 export interface AgentHello {
@@ -54,10 +57,11 @@ async function sha256Of(path: string): Promise<string> {
   return createHash('sha256').update(await readFile(path)).digest('hex');
 }
 
-/** Runs `sh -c command` in its own process group so a cancellation stops all of it. */
+/** Runs `sh -c command` in its own process group so a cancellation stops all of it, with
+ *  exactly the environment given (never the agent's own, which holds its secrets). */
 function runShell(command: string, cwd: string, env: Record<string, string>, signal: AbortSignal, onOutput: (s: string) => void): Promise<number> {
   return new Promise((resolve, reject) => {
-    const child = spawn('sh', ['-c', command], { cwd, env: { ...process.env, ...env }, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn('sh', ['-c', command], { cwd, env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
     const kill = () => {
       try {
         process.kill(-child.pid!, 'SIGKILL');
@@ -97,6 +101,9 @@ export async function fetchWhileGatewayRestarts(url: string, init: RequestInit, 
 export function createAgentActivities(deps: AgentDeps) {
   const auth = { authorization: `Bearer ${deps.token}` };
   const srcDir = join(deps.workdir, 'src');
+  // The build's own HOME (caches of cargo, pip and the like), outside the source tree.
+  const home = join(deps.workdir, 'home');
+  const redact = redactor([deps.token, ...(deps.secrets ?? [])]);
 
   return {
     /** Its completion is the proof that the machine's agent enrolled and polls its queue. */
@@ -114,7 +121,8 @@ export function createAgentActivities(deps: AgentDeps) {
         if (!res.ok || !res.body) throw new Error(`fetching the source failed: HTTP ${res.status}`);
         await pipeline(Readable.fromWeb(res.body as WebReadableStream), createWriteStream(tarPath));
         if ((await sha256Of(tarPath)) !== input.source.sha256) throw new Error('the source arrived with the wrong sha256; will retry');
-        const untar = await runShell(`tar -xf ${tarPath} -C ${srcDir}`, deps.workdir, {}, hb.signal, () => {});
+        const untar = await runShell(`tar -xf ${tarPath} -C ${srcDir}`, deps.workdir, buildEnvironment({}, home), hb.signal, () => {});
+        await mkdir(home, { recursive: true });
         if (untar !== 0) throw new Error('unpacking the source failed');
 
         let last: CommandResult = { command: '', exitCode: 0, outputTail: '' };
@@ -122,11 +130,11 @@ export function createAgentActivities(deps: AgentDeps) {
           const tail = new OutputTail();
           const progress = { step: i + 1, of: input.commands.length, command, tail: '' };
           hb.update(progress);
-          const exitCode = await runShell(command, srcDir, input.env, hb.signal, (s) => {
+          const exitCode = await runShell(command, srcDir, buildEnvironment(input.env, home), hb.signal, (s) => {
             tail.push(s);
-            hb.update({ ...progress, tail: tail.tail(10) });
+            hb.update({ ...progress, tail: redact(tail.tail(10)) });
           });
-          last = { command, exitCode, outputTail: tail.tail() };
+          last = { command, exitCode, outputTail: redact(tail.tail()) };
           if (exitCode !== 0) {
             throw commandFailure(FailureType.BuildFailed, `The build of ${input.target}`, { ...last, target: input.target, step: 'build' });
           }
@@ -142,7 +150,7 @@ export function createAgentActivities(deps: AgentDeps) {
         let listing = '';
         // Globs are validated by the config schema (no quotes, spaces or metacharacters
         // beyond * ? [ ]), so they are safe to expand unquoted here.
-        const code = await runShell(`for f in ${glob}; do [ -f "$f" ] && echo "$f"; done; true`, srcDir, {}, new AbortController().signal, (s) => (listing += s));
+        const code = await runShell(`for f in ${glob}; do [ -f "$f" ] && echo "$f"; done; true`, srcDir, buildEnvironment({}, home), new AbortController().signal, (s) => (listing += s));
         const matched = listing.split('\n').filter(Boolean);
         if (code !== 0 || matched.length === 0) {
           throw nonRetryable(FailureType.ArtifactMissing, `target ${input.key.target}: artifact glob "${glob}" matched no file after the build; check the build commands and the artifacts list in tagship.yml`);

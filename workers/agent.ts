@@ -6,6 +6,7 @@ import { NativeConnection, Worker, Runtime, DefaultLogger } from '@temporalio/wo
 import { z } from 'zod';
 import { createAgentActivities } from '../activities/agent.ts';
 import { agentTaskQueue } from '../core/names.ts';
+import { agentSecrets } from '../core/build-env.ts';
 import { dataConverterFromEnv } from '../providers/codec/aes-gcm.ts';
 
 const env = z
@@ -32,7 +33,7 @@ async function main(): Promise<void> {
     taskQueue: agentTaskQueue(s.TAGSHIP_MACHINE),
     // The same payload codec as the orchestrator's, when its keys were passed to the machine.
     ...(dataConverterFromEnv(process.env) ? { dataConverter: dataConverterFromEnv(process.env)! } : {}),
-    activities: createAgentActivities({ machine: s.TAGSHIP_MACHINE, gatewayUrl: s.TAGSHIP_GATEWAY_URL, token: s.TAGSHIP_AGENT_TOKEN, workdir: s.TAGSHIP_WORKDIR }),
+    activities: createAgentActivities({ machine: s.TAGSHIP_MACHINE, gatewayUrl: s.TAGSHIP_GATEWAY_URL, token: s.TAGSHIP_AGENT_TOKEN, workdir: s.TAGSHIP_WORKDIR, secrets: agentSecrets(process.env) }),
     // One build at a time: the machine is sized for one.
     maxConcurrentActivityTaskExecutions: 2,
   });

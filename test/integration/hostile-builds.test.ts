@@ -1,9 +1,11 @@
 // Builds that try to reach what is not theirs, on real Docker machines with real agents: a
-// symlink to a host file passed off as an artifact.
+// symlink to a host file passed off as an artifact, and a build hunting for the agent's secrets.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { WorkflowFailedError } from '@temporalio/client';
-import { uniqueSuffix, withWorker } from '../helpers/temporal.ts';
+import { historyText, uniqueSuffix, withWorker } from '../helpers/temporal.ts';
 import { containersOf, makeProject } from '../helpers/projects.ts';
 import { startRelease } from '../../client/release.ts';
 
@@ -29,4 +31,30 @@ test('an artifact that is a symlink to a host file is refused, naming it', async
     assert.match(failure.message, /artifact out\/shadow\.deb is a symbolic link; artifacts must be regular files the build wrote/);
     assert.deepEqual(await containersOf(handle.workflowId), []);
   });
+});
+
+test('a build sees none of the agent\'s secrets in its environment, and what it digs up is redacted', async () => {
+  const name = `snoop-${uniqueSuffix()}`;
+  // As root on its machine the build can still read the agent's /proc/<pid>/environ; what it
+  // prints must not reach the history.
+  const dir = project(name, "echo '--- env'; env | sort; echo '--- agent'; cat /proc/[0-9]*/environ 2>/dev/null | tr '\\000' '\\n' | grep -E '^(TAGSHIP_AGENT_TOKEN|TAGSHIP_CODEC_KEYS)='; exit 3");
+  const codecKey = Buffer.alloc(32, 7).toString('base64');
+  await withWorker(
+    async ({ client, taskQueue, stateDir }) => {
+      const token = readFileSync(join(stateDir, 'agent-token'), 'utf8').trim();
+      const { handle } = await startRelease(client, { project: name, tag: 'v1.0.0', projectDir: dir, taskQueue });
+      const failure = await failureOf(handle.result());
+      assert.equal(failure.type, 'BuildFailed');
+      const output = failure.message.split('--- last lines of output ---')[1]!;
+      const env = output.split('--- env')[1]!.split('--- agent')[0]!;
+      assert.match(env, /TAGSHIP_VERSION=1\.0\.0/, 'the release\'s variables are there');
+      for (const hidden of ['TAGSHIP_AGENT_TOKEN', 'TAGSHIP_CODEC_KEYS', 'TEMPORAL_ADDRESS', 'TAGSHIP_GATEWAY_URL']) assert.ok(!env.includes(hidden), `${hidden} is not in the build's environment`);
+      assert.match(output, /TAGSHIP_AGENT_TOKEN=\[redacted\]/, 'the agent\'s token, dug out of /proc, is redacted');
+      assert.match(output, /TAGSHIP_CODEC_KEYS=\[redacted\]/);
+      const history = await historyText(client, handle.workflowId);
+      const child = await historyText(client, `${handle.workflowId}/target/t`);
+      for (const secret of [token, codecKey]) assert.ok(!history.includes(secret) && !child.includes(secret), 'no secret in any history');
+    },
+    { codecEnv: { TAGSHIP_CODEC_KEYS: `k1:${codecKey}`, TAGSHIP_CODEC_KEY_ID: 'k1' } },
+  );
 });

@@ -1,0 +1,30 @@
+// What a build command sees: an environment made from scratch — a fixed PATH, its own HOME,
+// a locale — plus the release's variables (TAGSHIP_VERSION, TAGSHIP_TAG, TAGSHIP_TARGET, …).
+// Never the agent's own: its token, the payload-codec keys and the Temporal address stay in
+// the agent's process. And whatever a build prints goes through a redactor before it can reach
+// a heartbeat or a failure message (and so the workflow history). Pure.
+
+const NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
+export function buildEnvironment(release: Record<string, string>, home: string): Record<string, string> {
+  const env: Record<string, string> = {
+    PATH: '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin',
+    HOME: home,
+    LANG: 'C.UTF-8',
+    TERM: 'dumb',
+  };
+  for (const [k, v] of Object.entries(release)) if (NAME.test(k)) env[k] = v;
+  return env;
+}
+
+/** Replaces every occurrence of each secret (8 characters or longer) with "[redacted]". */
+export function redactor(secrets: readonly string[]): (text: string) => string {
+  const list = [...new Set(secrets.filter((s) => s.length >= 8))].sort((a, b) => b.length - a.length);
+  return (text) => list.reduce((t, s) => t.split(s).join('[redacted]'), text);
+}
+
+/** The secret values an agent holds, from its environment: its token and each codec key. */
+export function agentSecrets(env: Record<string, string | undefined>): string[] {
+  const keys = (env.TAGSHIP_CODEC_KEYS ?? '').split(',').flatMap((pair) => [pair.slice(pair.indexOf(':') + 1), pair]);
+  return [env.TAGSHIP_AGENT_TOKEN ?? '', env.TAGSHIP_CODEC_KEYS ?? '', ...keys].filter(Boolean);
+}
