@@ -10,6 +10,8 @@ export interface MachineSpec {
   image: string;
   size: string;
   labels: Record<string, string>;
+  /** What the machine builds: its agent's gateway token is bound to it. */
+  scope?: { project: string; version: string; target: string };
 }
 
 export type MachineState = 'creating' | 'running' | 'stopped';

@@ -17,7 +17,9 @@ import { createDeployActivities } from '../activities/deploy.ts';
 import { createPublishActivities } from '../activities/publish.ts';
 import { createRetentionActivities } from '../activities/retention.ts';
 import { createResumeActivities } from '../activities/resume.ts';
-import type { MachineProvider } from '../ports/machines.ts';
+import type { MachineProvider, MachineSpec } from '../ports/machines.ts';
+import { MACHINE_TOKEN_HOURS, mintMachineToken } from '../providers/gateway/tokens.ts';
+import { MachineLabel } from '../core/names.ts';
 import { GitMirrors } from '../providers/git/mirror.ts';
 import type { Projects } from '../providers/projects/file.ts';
 import { AGENT_BUNDLE_RELATIVE, buildAgentBundle } from './agent-bundle.ts';
@@ -35,7 +37,7 @@ export interface OrchestratorDeps {
   /** Defaults to a token kept in <stateDir>/agent-token, stable across restarts. */
   agentToken?: string;
   /** Build machines from elsewhere (DigitalOcean); docker containers with agents by default. */
-  provider?: (ctx: { gatewayUrl: string; agentToken: string; agentEnv: Record<string, string> }) => MachineProvider;
+  provider?: (ctx: { gatewayUrl: string; tokenFor: (spec: MachineSpec) => string; agentEnv: Record<string, string> }) => MachineProvider;
   /** Test hook passed to the gateway. */
   transitFault?: (name: string) => boolean;
   /** Where the repo server's trees live; <stateDir>/repo-server by default. */
@@ -62,19 +64,20 @@ export function digitalOceanProvider(
   temporal: { address: string; namespace: string },
   tuning: Pick<DigitalOceanOptions, 'policy' | 'pollMs'> = {},
 ): NonNullable<OrchestratorDeps['provider']> {
-  return ({ gatewayUrl, agentToken, agentEnv }) =>
+  return ({ gatewayUrl, tokenFor, agentEnv }) =>
     new DigitalOceanMachines({
       ...tuning,
       token: d.token,
       ...(d.apiUrl ? { apiUrl: d.apiUrl } : {}),
       region: d.region,
       defaultImage: d.image,
-      userData: (machine) =>
-        agentUserData({ TAGSHIP_MACHINE: machine, TEMPORAL_ADDRESS: temporal.address, TEMPORAL_NAMESPACE: temporal.namespace, TAGSHIP_GATEWAY_URL: gatewayUrl, TAGSHIP_AGENT_TOKEN: agentToken, ...agentEnv }),
+      userData: (spec) =>
+        agentUserData({ TAGSHIP_MACHINE: spec.name, TEMPORAL_ADDRESS: temporal.address, TEMPORAL_NAMESPACE: temporal.namespace, TAGSHIP_GATEWAY_URL: gatewayUrl, TAGSHIP_AGENT_TOKEN: tokenFor(spec), ...agentEnv }),
     });
 }
 
-/** The agents' bearer token: from the settings, else generated once and kept in the state folder. */
+/** The gateway's secret, which signs every machine's token: from the settings, else generated
+ *  once and kept in the state folder. It never leaves the orchestrator. */
 export function agentToken(stateDir: string, given?: string): string {
   if (given) return given;
   const file = join(stateDir, 'agent-token');
@@ -99,6 +102,14 @@ function buildActivities(deps: OrchestratorDeps, docker: Docker, gate: DockerMac
   };
 }
 
+/** What a machine builds: from its spec, or — for specs written before scopes existed — from
+ *  its release and target labels (`release:<project>:v<version>`). */
+function scopeOf(spec: MachineSpec): { project: string; version: string; target: string } {
+  if (spec.scope) return spec.scope;
+  const [, project = '', tag = ''] = (spec.labels[MachineLabel.release] ?? '').split(':');
+  return { project, version: tag.replace(/^v/, ''), target: spec.labels[MachineLabel.target] ?? '' };
+}
+
 export async function createOrchestrator(deps: OrchestratorDeps): Promise<Orchestrator> {
   const docker = deps.docker ?? new Docker();
   const token = agentToken(deps.stateDir, deps.agentToken);
@@ -111,10 +122,11 @@ export async function createOrchestrator(deps: OrchestratorDeps): Promise<Orches
     ...(deps.transitFault ? { transitFault: deps.transitFault } : {}),
   });
   await buildAgentBundle();
+  const tokenFor = (spec: MachineSpec) => mintMachineToken(token, { ...scopeOf(spec), machine: spec.name, expiresAt: Date.now() + MACHINE_TOKEN_HOURS * 3_600_000 });
   // Installed by the bootstrap where arm64 emulation works.
   const arm64Node = join(REPO_ROOT, '.tagship', 'tools', 'node-arm64', 'bin', 'node');
   const machines =
-    deps.provider?.({ gatewayUrl: gateway.url, agentToken: token, agentEnv: deps.agentEnv ?? {} }) ??
+    deps.provider?.({ gatewayUrl: gateway.url, tokenFor, agentEnv: deps.agentEnv ?? {} }) ??
     new DockerMachines({
       docker,
       agent: {
@@ -124,7 +136,8 @@ export async function createOrchestrator(deps: OrchestratorDeps): Promise<Orches
           amd64: process.execPath,
           ...(existsSync(arm64Node) ? { arm64: arm64Node } : {}),
         },
-        env: { TEMPORAL_ADDRESS: deps.temporalAddress, TEMPORAL_NAMESPACE: deps.namespace ?? 'default', TAGSHIP_GATEWAY_URL: gateway.url, TAGSHIP_AGENT_TOKEN: token, ...deps.agentEnv },
+        env: { TEMPORAL_ADDRESS: deps.temporalAddress, TEMPORAL_NAMESPACE: deps.namespace ?? 'default', TAGSHIP_GATEWAY_URL: gateway.url, ...deps.agentEnv },
+        tokenFor,
       },
     });
   // The test gate runs in a plain container driven through docker exec, on this host.

@@ -15,7 +15,8 @@ export interface DigitalOceanOptions {
   /** The image for amd64 machines when a target names none: a snapshot id or an image slug. */
   defaultImage: string;
   /** cloud-init user data that starts the agent for this machine. */
-  userData: (machine: string) => string;
+  /** Cloud-init user data that starts the agent of the machine being created. */
+  userData: (spec: MachineSpec) => string;
   /** How long a droplet may take from `new` to `active`. */
   activeTimeoutMs?: number;
   pollMs?: number;
@@ -83,7 +84,7 @@ export class DigitalOceanMachines implements MachineProvider {
         size: spec.size,
         image: this.imageFor(spec),
         tags: machineTags(spec.labels, spec.name),
-        user_data: this.opts.userData(spec.name),
+        user_data: this.opts.userData(spec),
         monitoring: false,
         ipv6: false,
       };

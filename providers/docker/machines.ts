@@ -20,14 +20,16 @@ import {
 } from '../../ports/machines.ts';
 
 /** How a machine starts its build agent: the repository and a Node binary for the machine's
- *  arch are mounted read-only; the agent's settings (its token included) go into the
- *  container's environment, never through a workflow. */
+ *  arch are mounted read-only; the agent's settings and its token — minted for this machine
+ *  alone — go into the container's environment, never through a workflow. */
 export interface DockerAgentLaunch {
   repoRoot: string;
   /** Relative to repoRoot. */
   bundle: string;
   nodeBinary: Partial<Record<MachineArch, string>>;
-  env: { TEMPORAL_ADDRESS: string; TEMPORAL_NAMESPACE: string; TAGSHIP_GATEWAY_URL: string; TAGSHIP_AGENT_TOKEN: string } & Record<string, string>;
+  env: { TEMPORAL_ADDRESS: string; TEMPORAL_NAMESPACE: string; TAGSHIP_GATEWAY_URL: string } & Record<string, string>;
+  /** The gateway token of the machine being created. */
+  tokenFor: (spec: MachineSpec) => string;
 }
 
 export interface DockerProviderOptions {
@@ -68,7 +70,7 @@ export class DockerMachines implements MachineProvider, MachineShell {
     return {
       Cmd: ['/opt/node/bin/node', `/opt/tagship/${this.agent.bundle}`],
       Binds: [`${this.agent.repoRoot}:/opt/tagship:ro`, `${node}:/opt/node/bin/node:ro`],
-      Env: Object.entries({ ...this.agent.env, TAGSHIP_MACHINE: spec.name }).map(([k, v]) => `${k}=${v}`),
+      Env: Object.entries({ ...this.agent.env, TAGSHIP_MACHINE: spec.name, TAGSHIP_AGENT_TOKEN: this.agent.tokenFor(spec) }).map(([k, v]) => `${k}=${v}`),
     };
   }
 

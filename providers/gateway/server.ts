@@ -14,15 +14,16 @@ import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Transform } from 'node:stream';
-import { timingSafeEqual } from 'node:crypto';
 import { pino, type Logger } from 'pino';
 import { ChecksumMismatchError, type ArtifactStore, type TargetManifest } from '../../ports/artifacts.ts';
 import { storeNameProblem, StoreNameError, type StoreNameKind } from '../../core/store-names.ts';
+import { verifyMachineToken, type MachineScope } from './tokens.ts';
 
 export interface GatewayOptions {
   store: ArtifactStore;
   sourcesDir: string;
-  /** Agents present it as a bearer token; it reaches machines through their environment only. */
+  /** The secret that signs machine tokens (providers/gateway/tokens.ts); never sent anywhere.
+   *  Each agent presents its machine's token as a bearer token. */
   token: string;
   host?: string;
   port?: number;
@@ -60,10 +61,15 @@ function send(res: ServerResponse, status: number, body: unknown): void {
   res.end(JSON.stringify(body));
 }
 
-function authorised(req: IncomingMessage, token: string): boolean {
-  const given = Buffer.from(req.headers.authorization ?? '');
-  const want = Buffer.from(`Bearer ${token}`);
-  return given.length === want.length && timingSafeEqual(given, want);
+/** The scope of the request's machine token, or null. */
+function scopeOf(req: IncomingMessage, secret: string): MachineScope | null {
+  const header = req.headers.authorization ?? '';
+  return header.startsWith('Bearer ') ? verifyMachineToken(secret, header.slice(7), Date.now()) : null;
+}
+
+/** A machine writes only under its own project, version and target. */
+function outOfScope(scope: MachineScope, project: string, version: string, target: string): boolean {
+  return scope.project !== project || scope.version !== version || scope.target !== target;
 }
 
 async function readJson(req: IncomingMessage, limit = 1 << 20): Promise<unknown> {
@@ -96,7 +102,8 @@ async function handle(opts: GatewayOptions, log: Logger, req: IncomingMessage, r
   const parts = segments(req.url ?? '/');
   if (!parts) return send(res, 400, { error: 'the path is not validly percent-encoded' });
   if (req.method === 'GET' && parts[0] === 'healthz') return send(res, 200, { ok: true });
-  if (!authorised(req, opts.token)) return send(res, 401, { error: 'missing or wrong bearer token' });
+  const scope = scopeOf(req, opts.token);
+  if (!scope) return send(res, 401, { error: 'missing, wrong or expired machine token' });
 
   if (req.method === 'GET' && parts[0] === 'sources' && parts.length === 2 && /^[0-9a-f]{64}\.tar$/.test(parts[1]!)) {
     const file = join(opts.sourcesDir, parts[1]!);
@@ -114,6 +121,10 @@ async function handle(opts: GatewayOptions, log: Logger, req: IncomingMessage, r
       return send(res, 400, { error: 'BadName', message: bad });
     }
     const [, project, version, target, name] = parts as [string, string, string, string, string];
+    if (outOfScope(scope, project, version, target)) {
+      log.warn({ machine: scope.machine, scope: `${scope.project}/${scope.version}/${scope.target}`, path: `${project}/${version}/${target}/${name}` }, 'artifact upload refused: outside the machine\'s scope');
+      return send(res, 403, { error: 'OutOfScope', message: `machine ${scope.machine} may store artifacts of ${scope.project} ${scope.version} ${scope.target} only` });
+    }
     const sha = String(req.headers['x-tagship-sha256'] ?? '');
     const createdAt = String(req.headers['x-tagship-created-at'] ?? '');
     if (!/^[0-9a-f]{64}$/.test(sha)) return send(res, 400, { error: 'x-tagship-sha256 must be a hex sha256' });
@@ -131,8 +142,12 @@ async function handle(opts: GatewayOptions, log: Logger, req: IncomingMessage, r
   if (req.method === 'PUT' && parts[0] === 'manifests') {
     const bad = parts.length === 4 ? badSegment(parts, ['project', 'version', 'target']) : 'the path must be /manifests/<project>/<version>/<target>';
     if (bad) return send(res, 400, { error: 'BadName', message: bad });
-    const manifest = (await readJson(req)) as TargetManifest;
     const [, project, version, target] = parts as [string, string, string, string];
+    if (outOfScope(scope, project, version, target)) {
+      log.warn({ machine: scope.machine, path: `${project}/${version}/${target}` }, 'manifest refused: outside the machine\'s scope');
+      return send(res, 403, { error: 'OutOfScope', message: `machine ${scope.machine} may write the manifest of ${scope.project} ${scope.version} ${scope.target} only` });
+    }
+    const manifest = (await readJson(req)) as TargetManifest;
     if (manifest.project !== project || manifest.version !== version || manifest.target !== target || !Array.isArray(manifest.artifacts)) {
       return send(res, 400, { error: 'manifest does not match its path' });
     }

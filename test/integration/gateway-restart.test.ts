@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { tmpdir } from 'node:os';
 import { fetchWhileGatewayRestarts } from '../../activities/agent.ts';
 import { startGateway } from '../../providers/gateway/server.ts';
+import { mintMachineToken } from '../../providers/gateway/tokens.ts';
 import { FsArtifactStore } from '../../providers/artifacts-fs/store.ts';
 import { freePort } from '../../scripts/lib/temporal-server.ts';
 import { listen } from '../../providers/http/listen.ts';
@@ -20,8 +21,8 @@ test('a source fetch started while the gateway is down succeeds once it is back;
   const sha = createHash('sha256').update(content).digest('hex');
   writeFileSync(join(dir, 'sources', `${sha}.tar`), content);
   const port = await freePort();
-  const token = 'gateway-test-token';
-  const auth = { authorization: `Bearer ${token}` };
+  const token = 'gateway-test-secret';
+  const auth = { authorization: `Bearer ${mintMachineToken(token, { project: 'p', version: '1.0.0', target: 't', machine: 'm', expiresAt: Date.now() + 60_000 })}` };
 
   const fetching = fetchWhileGatewayRestarts(`http://127.0.0.1:${port}/sources/${sha}.tar`, { headers: auth }, new AbortController().signal, 30_000);
   await new Promise((r) => setTimeout(r, 1500));

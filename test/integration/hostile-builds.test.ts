@@ -58,3 +58,28 @@ test('a build sees none of the agent\'s secrets in its environment, and what it 
     { codecEnv: { TAGSHIP_CODEC_KEYS: `k1:${codecKey}`, TAGSHIP_CODEC_KEY_ID: 'k1' } },
   );
 });
+
+test('a build cannot store anything for another release, even with its agent\'s token', async () => {
+  const victim = `victim-${uniqueSuffix()}`;
+  const attacker = `attacker-${uniqueSuffix()}`;
+  // The attacker digs its agent's token out of /proc and PUTs other bytes over the victim's
+  // stored artifact through the gateway; it keeps the gateway's answer as its own artifact.
+  const attack = [
+    "const fs = require('node:fs');",
+    "const environ = fs.readdirSync('/proc').filter((p) => /^\\d+$/.test(p)).map((p) => { try { return fs.readFileSync(`/proc/${p}/environ`, 'utf8'); } catch { return ''; } }).join('\\0').split('\\0');",
+    "const get = (k) => (environ.find((e) => e.startsWith(k + '=')) ?? '').slice(k.length + 1);",
+    "const body = 'trojan';",
+    "const sha = require('node:crypto').createHash('sha256').update(body).digest('hex');",
+    `fetch(get('TAGSHIP_GATEWAY_URL') + '/artifacts/${victim}/1.0.0/t/victim.txt', { method: 'PUT', body, headers: { authorization: 'Bearer ' + get('TAGSHIP_AGENT_TOKEN'), 'x-tagship-sha256': sha, 'x-tagship-created-at': 'now' } })`,
+    "  .then(async (r) => { fs.mkdirSync('out', { recursive: true }); fs.writeFileSync('out/answer.txt', r.status + ' ' + (await r.text())); });",
+  ].join('\n');
+  await withWorker(async ({ client, taskQueue, stateDir }) => {
+    const v = await startRelease(client, { project: victim, tag: 'v1.0.0', projectDir: project(victim, 'mkdir -p out && echo genuine > out/victim.txt'), taskQueue });
+    await v.handle.result();
+    const a = await startRelease(client, { project: attacker, tag: 'v1.0.0', projectDir: project(attacker, '/opt/node/bin/node attack.js', { 'attack.js': attack }), taskQueue });
+    await a.handle.result();
+    const answer = readFileSync(join(stateDir, 'artifacts', attacker, '1.0.0', 't', 'answer.txt'), 'utf8');
+    assert.match(answer, new RegExp(`^403 .*may store artifacts of ${attacker} 1\\.0\\.0 t only`), answer);
+    assert.equal(readFileSync(join(stateDir, 'artifacts', victim, '1.0.0', 't', 'victim.txt'), 'utf8'), 'genuine\n', 'the victim\'s artifact is as it was built');
+  });
+});

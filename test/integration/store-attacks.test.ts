@@ -11,6 +11,7 @@ import { request } from 'node:http';
 import { pino } from 'pino';
 import { FsArtifactStore } from '../../providers/artifacts-fs/store.ts';
 import { startGateway } from '../../providers/gateway/server.ts';
+import { mintMachineToken } from '../../providers/gateway/tokens.ts';
 import { StoreNameError } from '../../core/store-names.ts';
 import { verifiedArtifacts } from '../../activities/verified-artifacts.ts';
 
@@ -36,12 +37,14 @@ test('hostile names through the gateway change nothing outside the store', async
   const store = new FsArtifactStore(join(state, 'artifacts'));
   const refusals: unknown[] = [];
   const log = pino({ level: 'warn' }, { write: (line: string) => void refusals.push(JSON.parse(line)) });
-  const token = 't'.repeat(32);
-  const gateway = await startGateway({ store, sourcesDir: join(state, 'sources'), token, log });
+  const secret = 's'.repeat(32);
+  const gateway = await startGateway({ store, sourcesDir: join(state, 'sources'), token: secret, log });
+  const scope = { project: 'p', version: '1.0.0', target: 't', machine: 'tagship-p-1.0.0-t-m1', expiresAt: Date.now() + 600_000 };
+  const token = mintMachineToken(secret, scope);
   // node:http sends the path byte for byte; fetch would resolve "%2e%2e" segments itself.
-  const put = (path: string, body: string, digest = sha(body)) =>
+  const put = (path: string, body: string, digest = sha(body), bearer = token) =>
     new Promise<{ status: number; json: () => Promise<unknown> }>((resolve, reject) => {
-      const req = request(`${gateway.url}/`, { method: 'PUT', path, headers: { authorization: `Bearer ${token}`, 'x-tagship-sha256': digest, 'x-tagship-created-at': '2026-11-25T00:00:00Z', 'content-length': Buffer.byteLength(body) } }, (res) => {
+      const req = request(`${gateway.url}/`, { method: 'PUT', path, headers: { authorization: `Bearer ${bearer}`, 'x-tagship-sha256': digest, 'x-tagship-created-at': '2026-11-25T00:00:00Z', 'content-length': Buffer.byteLength(body) } }, (res) => {
         const chunks: Buffer[] = [];
         res.on('data', (c: Buffer) => chunks.push(c));
         res.on('end', () => resolve({ status: res.statusCode ?? 0, json: () => Promise.resolve(JSON.parse(Buffer.concat(chunks).toString('utf8'))) }));
@@ -74,6 +77,21 @@ test('hostile names through the gateway change nothing outside the store', async
       assert.equal(((await res.json()) as { error: string }).error, 'BadName', path);
     }
     assert.equal((await put('/artifacts/p/1.0.0/t/%zz', evil)).status, 400, 'malformed encoding');
+
+    // A machine's token writes only its own project, version and target; a forged, expired or
+    // bare secret token writes nothing.
+    for (const path of ['/artifacts/other/1.0.0/t/x.deb', '/artifacts/p/1.0.1/t/x.deb', '/artifacts/p/1.0.0/u/x.deb']) {
+      const res = await put(path, evil);
+      assert.equal(res.status, 403, path);
+      assert.match(((await res.json()) as { message: string }).message, /may store artifacts of p 1\.0\.0 t only/);
+    }
+    const forged = token.replace(/\.[^.]+\./, `.${Buffer.from(JSON.stringify({ ...scope, project: 'other' })).toString('base64url')}.`);
+    const otherSecret = mintMachineToken('another secret', { ...scope, project: 'other' });
+    const expired = mintMachineToken(secret, { ...scope, expiresAt: Date.now() - 1 });
+    for (const bearer of [forged, otherSecret, expired, secret, '']) {
+      assert.equal((await put('/artifacts/other/1.0.0/t/x.deb', evil, sha(evil), bearer)).status, 401, bearer.slice(0, 30));
+    }
+    assert.ok(refusals.some((r) => (r as { msg?: string }).msg === "artifact upload refused: outside the machine's scope"), 'out-of-scope uploads were logged');
 
     const manifest = (artifacts: unknown[]) =>
       fetch(`${gateway.url}/manifests/p/1.0.0/t`, { method: 'PUT', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: JSON.stringify({ project: 'p', version: '1.0.0', target: 't', artifacts }) });
