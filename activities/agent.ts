@@ -3,7 +3,7 @@
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
-import { lstat, mkdir, readFile, rm, stat } from 'node:fs/promises';
+import { chown, lstat, mkdir, readFile, rm, stat } from 'node:fs/promises';
 import { arch, hostname } from 'node:os';
 import { basename, join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
@@ -25,6 +25,9 @@ export interface AgentDeps {
   workdir: string;
   /** Values no output may carry (the token, codec keys): redacted from every tail. */
   secrets?: string[];
+  /** The unprivileged user build commands run as (when the agent runs as root): it owns the
+   *  source tree and the build's HOME, and cannot read the agent's environment or files. */
+  buildUser?: { uid: number; gid: number };
 }
 
 export interface AgentHello {
@@ -59,9 +62,9 @@ async function sha256Of(path: string): Promise<string> {
 
 /** Runs `sh -c command` in its own process group so a cancellation stops all of it, with
  *  exactly the environment given (never the agent's own, which holds its secrets). */
-function runShell(command: string, cwd: string, env: Record<string, string>, signal: AbortSignal, onOutput: (s: string) => void): Promise<number> {
+function runShell(command: string, cwd: string, env: Record<string, string>, signal: AbortSignal, onOutput: (s: string) => void, as?: { uid: number; gid: number }): Promise<number> {
   return new Promise((resolve, reject) => {
-    const child = spawn('sh', ['-c', command], { cwd, env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn('sh', ['-c', command], { cwd, env, detached: true, stdio: ['ignore', 'pipe', 'pipe'], ...(as ? { uid: as.uid, gid: as.gid } : {}) });
     const kill = () => {
       try {
         process.kill(-child.pid!, 'SIGKILL');
@@ -115,14 +118,20 @@ export function createAgentActivities(deps: AgentDeps) {
       return withHeartbeat(async (hb) => {
         hb.update({ step: 0, of: input.commands.length, command: 'fetching source', tail: '' });
         await rm(srcDir, { recursive: true, force: true });
+        await rm(home, { recursive: true, force: true });
         await mkdir(srcDir, { recursive: true });
+        await mkdir(home, { recursive: true });
+        if (deps.buildUser) {
+          await chown(srcDir, deps.buildUser.uid, deps.buildUser.gid);
+          await chown(home, deps.buildUser.uid, deps.buildUser.gid);
+        }
         const tarPath = join(deps.workdir, 'source.tar');
         const res = await fetchWhileGatewayRestarts(`${deps.gatewayUrl}/sources/${input.source.sha256}.tar`, { headers: auth }, hb.signal);
         if (!res.ok || !res.body) throw new Error(`fetching the source failed: HTTP ${res.status}`);
         await pipeline(Readable.fromWeb(res.body as WebReadableStream), createWriteStream(tarPath));
         if ((await sha256Of(tarPath)) !== input.source.sha256) throw new Error('the source arrived with the wrong sha256; will retry');
-        const untar = await runShell(`tar -xf ${tarPath} -C ${srcDir}`, deps.workdir, buildEnvironment({}, home), hb.signal, () => {});
-        await mkdir(home, { recursive: true });
+        // Unpacked by the build user too: whatever the tarball holds lands with its rights.
+        const untar = await runShell(`tar -xf ${tarPath} -C ${srcDir}`, deps.workdir, buildEnvironment({}, home), hb.signal, () => {}, deps.buildUser);
         if (untar !== 0) throw new Error('unpacking the source failed');
 
         let last: CommandResult = { command: '', exitCode: 0, outputTail: '' };
@@ -133,7 +142,7 @@ export function createAgentActivities(deps: AgentDeps) {
           const exitCode = await runShell(command, srcDir, buildEnvironment(input.env, home), hb.signal, (s) => {
             tail.push(s);
             hb.update({ ...progress, tail: redact(tail.tail(10)) });
-          });
+          }, deps.buildUser);
           last = { command, exitCode, outputTail: redact(tail.tail()) };
           if (exitCode !== 0) {
             throw commandFailure(FailureType.BuildFailed, `The build of ${input.target}`, { ...last, target: input.target, step: 'build' });

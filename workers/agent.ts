@@ -17,6 +17,8 @@ const env = z
     TAGSHIP_GATEWAY_URL: z.string().url(),
     TAGSHIP_AGENT_TOKEN: z.string().min(16),
     TAGSHIP_WORKDIR: z.string().default('/work'),
+    /** The unprivileged user builds run as, when the agent runs as root. */
+    TAGSHIP_BUILD_UID: z.coerce.number().int().positive().default(10_000),
   })
   .safeParse(process.env);
 
@@ -33,7 +35,9 @@ async function main(): Promise<void> {
     taskQueue: agentTaskQueue(s.TAGSHIP_MACHINE),
     // The same payload codec as the orchestrator's, when its keys were passed to the machine.
     ...(dataConverterFromEnv(process.env) ? { dataConverter: dataConverterFromEnv(process.env)! } : {}),
-    activities: createAgentActivities({ machine: s.TAGSHIP_MACHINE, gatewayUrl: s.TAGSHIP_GATEWAY_URL, token: s.TAGSHIP_AGENT_TOKEN, workdir: s.TAGSHIP_WORKDIR, secrets: agentSecrets(process.env) }),
+    activities: createAgentActivities({ machine: s.TAGSHIP_MACHINE, gatewayUrl: s.TAGSHIP_GATEWAY_URL, token: s.TAGSHIP_AGENT_TOKEN, workdir: s.TAGSHIP_WORKDIR, secrets: agentSecrets(process.env),
+      ...(process.getuid?.() === 0 ? { buildUser: { uid: s.TAGSHIP_BUILD_UID, gid: s.TAGSHIP_BUILD_UID } } : {}),
+    }),
     // One build at a time: the machine is sized for one.
     maxConcurrentActivityTaskExecutions: 2,
   });

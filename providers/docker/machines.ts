@@ -4,6 +4,7 @@
 import { PassThrough } from 'node:stream';
 import { createReadStream } from 'node:fs';
 import type Docker from 'dockerode';
+import { dirname, join } from 'node:path';
 import { OutputTail } from '../../core/output-tail.ts';
 import { MachineLabel } from '../../core/names.ts';
 import type { MachineArch } from '../../core/config/schema.ts';
@@ -19,8 +20,8 @@ import {
   type MachineState,
 } from '../../ports/machines.ts';
 
-/** How a machine starts its build agent: the repository and a Node binary for the machine's
- *  arch are mounted read-only; the agent's settings and its token — minted for this machine
+/** How a machine starts its build agent: its bundle, the packages it imports and a Node binary
+ *  for the machine's arch are mounted read-only; the agent's settings and its token — minted for this machine
  *  alone — go into the container's environment, never through a workflow. */
 export interface DockerAgentLaunch {
   repoRoot: string;
@@ -69,7 +70,13 @@ export class DockerMachines implements MachineProvider, MachineShell {
     if (!node) throw new ProviderError('ImageMissing', `no Node binary for ${spec.arch} machines; run \`npm run bootstrap\` on a host where ${spec.arch} emulation works`, false);
     return {
       Cmd: ['/opt/node/bin/node', `/opt/tagship/${this.agent.bundle}`],
-      Binds: [`${this.agent.repoRoot}:/opt/tagship:ro`, `${node}:/opt/node/bin/node:ro`],
+      // The agent's bundle and the packages it imports, read-only — never the repository or
+      // its state folder (keys, tokens, the Temporal database).
+      Binds: [
+        `${join(this.agent.repoRoot, dirname(this.agent.bundle))}:/opt/tagship/${dirname(this.agent.bundle)}:ro`,
+        `${join(this.agent.repoRoot, 'node_modules')}:/opt/tagship/node_modules:ro`,
+        `${node}:/opt/node/bin/node:ro`,
+      ],
       Env: Object.entries({ ...this.agent.env, TAGSHIP_MACHINE: spec.name, TAGSHIP_AGENT_TOKEN: this.agent.tokenFor(spec) }).map(([k, v]) => `${k}=${v}`),
     };
   }
