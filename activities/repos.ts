@@ -2,7 +2,7 @@
 // its targets stored; deploy.ts then makes it live. The signing key is named in tagship.yml by
 // a path on the worker, or `env:NAME` for a path in the worker's environment — never the key.
 import { existsSync } from 'node:fs';
-import { cp, rm } from 'node:fs/promises';
+import { copyFile, cp, mkdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Channel } from '../core/tag.ts';
 import type { TagshipConfig } from '../core/config/schema.ts';
@@ -24,6 +24,8 @@ export interface BuildRepositoriesInput {
   stagingId: string;
   /** The sha256 of every artifact, as the workflow recorded them at build time. */
   expected?: RecordedArtifacts;
+  /** Deploy the release's signed provenance with the repositories. */
+  provenance?: boolean;
 }
 
 export interface BuildRepositoriesResult {
@@ -40,6 +42,8 @@ export interface RepositoryDeps {
   /** The image the rpm repository is built in. */
   rpmImage: string;
   env?: Record<string, string | undefined>;
+  /** Published beside each release's provenance, to check it with. */
+  provenancePublicKey?: string;
 }
 
 /** Resolves `env:NAME` key files against the worker's environment. */
@@ -87,13 +91,18 @@ export function createRepositoryActivities(deps: RepositoryDeps) {
       const rpm = input.repositories.rpm;
       if (rpm) {
         const packages = await filesOf(deps.artifacts, input, 'rpm');
-        if (!packages.length) {
-          await carryOver(live, staging, 'rpm');
-          return result;
-        }
+        if (!packages.length) await carryOver(live, staging, 'rpm');
+        else result.rpm = await rpmRepository(input, rpm, packages, live, staging);
+      }
+      if (input.provenance) await stageProvenance(input, live, staging);
+      return result;
+    },
+  };
+
+  async function rpmRepository(input: BuildRepositoriesInput, rpm: NonNullable<BuildRepositoriesInput['repositories']['rpm']>, packages: string[], live: string, staging: string): Promise<RpmRepoResult> {
         const key = resolveKey(rpm.signingKey, env, 'repositories.rpm.signingKey');
         if (!key.keyFile) throw nonRetryable(FailureType.ConfigInvalid, 'repositories.rpm.signingKey needs a keyFile: the rpm repository is signed inside a container, which gets the key file mounted read-only');
-        result.rpm = await buildRpmRepository(
+        return buildRpmRepository(
           deps.docker,
           {
             project: input.project,
@@ -107,8 +116,16 @@ export function createRepositoryActivities(deps: RepositoryDeps) {
           },
           key.keyFile,
         );
-      }
-      return result;
-    },
-  };
+  }
+
+  /** The release's signed provenance beside its repositories, at a stable URL per version
+   *  (provenance/<version>.intoto.json), with the key to check it; earlier versions' stay. */
+  async function stageProvenance(input: BuildRepositoriesInput, live: string, staging: string): Promise<void> {
+    const dir = join(staging, 'provenance');
+    await rm(dir, { recursive: true, force: true });
+    if (existsSync(join(live, 'provenance'))) await cp(join(live, 'provenance'), dir, { recursive: true, preserveTimestamps: true });
+    await mkdir(dir, { recursive: true });
+    await copyFile(deps.artifacts.recordPath({ project: input.project, version: input.version }, 'provenance'), join(dir, `${input.version}.intoto.json`));
+    if (deps.provenancePublicKey) await writeFile(join(dir, 'tagship-provenance.pub.pem'), deps.provenancePublicKey);
+  }
 }

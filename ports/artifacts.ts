@@ -30,7 +30,7 @@ export interface TargetManifest extends ArtifactKey {
 export type ReleaseKey = Pick<ArtifactKey, 'project' | 'version'>;
 
 /** What a release step left behind for a retry to find (test gate passed, files published). */
-export type RecordName = 'test-gate' | 'published-crates' | 'published-python';
+export type RecordName = 'test-gate' | 'published-crates' | 'published-python' | 'provenance';
 
 export interface ArtifactStore {
   /** Store a file whose sha256 must be `expectedSha256`; idempotent for identical content. */
@@ -47,6 +47,8 @@ export interface ArtifactStore {
   /** Step records of a release, replaced whole (written to a temporary name, then renamed). */
   writeRecord(key: ReleaseKey, name: RecordName, value: unknown): Promise<void>;
   readRecord<T>(key: ReleaseKey, name: RecordName): Promise<T | null>;
+  /** Where a step record lives on this host. */
+  recordPath(key: ReleaseKey, name: RecordName): string;
 }
 
 export class ChecksumMismatchError extends Error {

@@ -26,6 +26,7 @@ import { followProgress } from '../client/progress.ts';
 import { ensureDemoRepoServer, ensureDemoServer, stopDemoRepoServer, stopDemoServer } from './lib/demo-server.ts';
 import { demoSigningKey } from './lib/demo-key.ts';
 import { randomBytes } from 'node:crypto';
+import { execFile } from 'node:child_process';
 import { startPypiServer } from '../test/servers/pypi.ts';
 import { startCratesRegistry } from '../test/servers/crates-registry.ts';
 import { registryEnvName } from '../activities/registries.ts';
@@ -175,6 +176,12 @@ async function main(): Promise<void> {
       for (const a of t.manifest.artifacts) console.log(`    ${a.name}  ${a.size} bytes  sha256 ${a.sha256}`);
     }
     console.log(`Artifacts: ${join(settings.stateDir, 'artifacts', r.project, r.version)}`);
+    if (r.provenance) {
+      const verdict = await verifyProvenance(r.provenance.path, join(settings.stateDir, 'provenance-key.pub.pem'), join(settings.stateDir, 'artifacts', r.project, r.version));
+      console.log(`Provenance (in-toto Statement, SLSA provenance v1, DSSE-signed by key ${r.provenance.keyid.slice(0, 16)}…): ${r.provenance.path}`);
+      console.log(`  ${verdict}`);
+      if (r.repositories) console.log(`  served at ${repoServer.url}/${r.project}/provenance/${r.version}.intoto.json (key: tagship-provenance.pub.pem beside it)`);
+    }
     if (r.published?.crates) console.log(`Published crates: ${Object.entries(r.published.crates).map(([k, v]) => `${k} (${v})`).join(', ')}`);
     if (r.published?.python) console.log(`Published Python dists: ${Object.entries(r.published.python).map(([k, v]) => `${k} (${v})`).join(', ')}`);
     if (r.repositories?.debSuite) {
@@ -200,6 +207,15 @@ async function main(): Promise<void> {
   }
   await workerConnection.close();
   await connection.close();
+}
+
+/** The independent verifier (securesystemslib and in-toto-attestation from PyPI). */
+function verifyProvenance(envelope: string, publicKey: string, artifacts: string): Promise<string> {
+  return new Promise((resolve) => {
+    execFile('python3', [join(REPO_ROOT, 'scripts', 'verify-provenance.py'), envelope, publicKey, artifacts], { env: { ...process.env, PYTHONPATH: join(REPO_ROOT, '.tagship', 'tools', 'intoto') } }, (err, stdout, stderr) =>
+      resolve(`${stdout}${stderr}`.trim() || (err ? `the verifier failed: ${err.message}` : '')),
+    );
+  });
 }
 
 main().catch((err: unknown) => {

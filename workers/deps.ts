@@ -17,6 +17,8 @@ import { createDeployActivities } from '../activities/deploy.ts';
 import { createPublishActivities } from '../activities/publish.ts';
 import { createRetentionActivities } from '../activities/retention.ts';
 import { createResumeActivities } from '../activities/resume.ts';
+import { createProvenanceActivities } from '../activities/provenance.ts';
+import { provenanceKey } from '../providers/signing/provenance-key.ts';
 import type { MachineProvider, MachineSpec } from '../ports/machines.ts';
 import { MACHINE_TOKEN_HOURS, mintMachineToken } from '../providers/gateway/tokens.ts';
 import { MachineLabel } from '../core/names.ts';
@@ -90,11 +92,13 @@ export function agentToken(stateDir: string, given?: string): string {
 
 function buildActivities(deps: OrchestratorDeps, docker: Docker, gate: DockerMachines, machines: MachineProvider, artifacts: FsArtifactStore) {
   const repoRoot = deps.repoRoot ?? join(deps.stateDir, 'repo-server');
+  const key = provenanceKey(deps.stateDir);
   return {
     ...createSourceActivities({ stateDir: deps.stateDir, mirrors: new GitMirrors(join(deps.stateDir, 'mirrors')), ...(deps.projects ? { projects: deps.projects } : {}) }),
     ...createMachineActivities({ provider: machines, ...(deps.client ? { client: deps.client } : {}) }),
     ...createBuildActivities({ provider: gate, shell: gate, artifacts }),
-    ...createRepositoryActivities({ stateDir: deps.stateDir, repoRoot, artifacts, docker, rpmImage: 'tagship/machine:bookworm-amd64' }),
+    ...createRepositoryActivities({ stateDir: deps.stateDir, repoRoot, artifacts, docker, rpmImage: 'tagship/machine:bookworm-amd64', provenancePublicKey: key.publicPem }),
+    ...createProvenanceActivities({ artifacts, key }),
     ...createPublishActivities({ artifacts }),
     ...createRetentionActivities({ artifacts, sourcesDir: join(deps.stateDir, 'sources') }),
     ...createResumeActivities({ artifacts }),

@@ -19,6 +19,12 @@ export const Profiles = {
     heartbeatTimeout: '20 seconds',
     retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumInterval: '30 seconds', maximumAttempts: 5, nonRetryableErrorTypes: NON_RETRYABLE },
   },
+  /** Signing the provenance: re-hashes every artifact first (a large release is a minute of
+   *  disk reads), then one signature; retried for a busy disk. */
+  provenance: {
+    startToCloseTimeout: '10 minutes',
+    retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumAttempts: 3, nonRetryableErrorTypes: NON_RETRYABLE },
+  },
   /** Creating a machine: a provider can take minutes and flake; retried with backoff for ~10 minutes. */
   machineCreate: {
     startToCloseTimeout: '5 minutes',

@@ -8,6 +8,8 @@ import type { createBuildActivities } from '../activities/build.ts';
 import type { createRepositoryActivities } from '../activities/repos.ts';
 import type { createPublishActivities } from '../activities/publish.ts';
 import type { createResumeActivities } from '../activities/resume.ts';
+import type { createProvenanceActivities, ProvenanceResult, WriteProvenanceInput } from '../activities/provenance.ts';
+import { workflowNowIso } from './clock.ts';
 import { deployRepositorySerially } from './deploy.ts';
 import { parseTag } from '../core/tag.ts';
 import { FailureType, nonRetryable } from '../core/failures.ts';
@@ -28,6 +30,7 @@ type BuildActivities = ReturnType<typeof createBuildActivities>;
 type RepositoryActivities = ReturnType<typeof createRepositoryActivities>;
 type PublishActivities = ReturnType<typeof createPublishActivities>;
 type ResumeActivities = ReturnType<typeof createResumeActivities>;
+type ProvenanceActivities = ReturnType<typeof createProvenanceActivities>;
 
 export const progressQuery = defineQuery<ReleaseProgress>('progress');
 
@@ -35,6 +38,7 @@ const { loadProject } = proxyActivities<SourceActivities>({ ...Profiles.sourceFe
 const { publishCrates, publishPython } = proxyActivities<PublishActivities>({ ...Profiles.publish, summary: 'publish to the registry' });
 const { buildRepositories } = proxyActivities<RepositoryActivities>({ ...Profiles.repositories, summary: 'build and sign the package repositories' });
 const { inspectPriorWork } = proxyActivities<ResumeActivities>({ ...Profiles.storeScan, summary: 'find what earlier runs of this release finished' });
+const { writeProvenance } = proxyActivities<ProvenanceActivities>({ ...Profiles.provenance, summary: 'sign the provenance of the artifacts' });
 
 export async function release(input: ReleaseInput): Promise<ReleaseResult> {
   const progress: ReleaseProgress = { stage: 'validating', targets: {} };
@@ -90,6 +94,11 @@ export async function release(input: ReleaseInput): Promise<ReleaseResult> {
     const estimatedCost = plan.currency && priced.length ? { amount: Math.round(priced.reduce((s, t) => s + t.estimatedCost!, 0) * 10_000) / 10_000, currency: plan.currency } : undefined;
     upsertSearchAttributes([{ key: SA.machineSeconds, value: machineSeconds }]);
 
+    // Signed provenance of what was built, before anything is published (patched in: releases
+    // that started before it replay without it).
+    let provenance: ProvenanceResult | undefined;
+    if (patched('provenance')) provenance = await writeProvenance(provenanceInput(plan, released, targets));
+
     // 4. Publish — the irreversible pivot — only now that every target succeeded and every
     //    artifact was verified: crates in dependency order, then the Python package. Each is
     //    idempotent, so a re-run after a half-finished publish uploads nothing twice.
@@ -126,6 +135,7 @@ export async function release(input: ReleaseInput): Promise<ReleaseResult> {
         targets: plan.targets.map((t) => ({ name: t.name, os: t.os })),
         stagingId: `${plan.version}-${shortHash(`${workflowId}/${runId}`)}`,
         expected: recordedArtifacts(targets),
+        ...(provenance ? { provenance: true } : {}),
       });
       enter('deploying', 'copying beside the live tree, then switching');
       const deployed = await deployRepositorySerially({ project: plan.project, staging: built.staging, treeId: built.staging.split('/').pop()! });
@@ -140,6 +150,7 @@ export async function release(input: ReleaseInput): Promise<ReleaseResult> {
       ...(repositories ? { repositories } : {}),
       ...(input.resume ? { resumed: { previousRunId: input.resume.previousRunId, kept } } : {}),
       source: released,
+      ...(provenance ? { provenance } : {}),
     };
   } catch (err) {
     if (isCancellation(err)) {
@@ -151,6 +162,23 @@ export async function release(input: ReleaseInput): Promise<ReleaseResult> {
     enter('failed', explained instanceof Error ? explained.message.split('\n')[0]! : String(explained));
     throw explained;
   }
+}
+
+function provenanceInput(plan: ReleasePlan, source: ReleasedSource, targets: TargetResult[]): WriteProvenanceInput {
+  const info = workflowInfo();
+  const recorded = recordedArtifacts(targets);
+  return {
+    project: plan.project,
+    tag: plan.tag,
+    version: plan.version,
+    builderId: `urn:tagship:orchestrator:${info.taskQueue}`,
+    invocationId: `${info.workflowId}/${info.runId}`,
+    startedOn: info.startTime.toISOString(),
+    finishedOn: workflowNowIso(),
+    source,
+    testGate: { command: plan.testGate.command, image: plan.testGate.image },
+    targets: plan.targets.map((t) => ({ name: t.name, arch: t.arch, os: t.os, machine: t.machine, commands: t.build, artifacts: recorded[t.name] ?? {} })),
+  };
 }
 
 /** What every artifact's sha256 was when it was built: later steps use a file only if it

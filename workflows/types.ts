@@ -53,6 +53,8 @@ export interface ReleaseResult {
   resumed?: { previousRunId: string; kept: string[] };
   /** What was released: the commit the tag named, where it came from, the tarball's sha256. */
   source?: ReleasedSource;
+  /** The signed in-toto/SLSA provenance of the artifacts (a DSSE envelope in the store). */
+  provenance?: { path: string; sha256: string; keyid: string; subjects: number };
 }
 
 export interface ReleasedSource {

@@ -87,7 +87,11 @@ export class FsArtifactStore implements ArtifactStore {
   }
 
   async readRecord<T>(key: ReleaseKey, name: RecordName): Promise<T | null> {
-    return readJsonOrNull<T>(join(this.recordsDir(key), `${name}.json`));
+    return readJsonOrNull<T>(this.recordPath(key, name));
+  }
+
+  recordPath(key: ReleaseKey, name: RecordName): string {
+    return join(this.recordsDir(key), `${name}.json`);
   }
 
   async listManifests(): Promise<TargetManifest[]> {
