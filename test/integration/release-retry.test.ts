@@ -53,7 +53,7 @@ test('retry keeps the gate, finished targets and a finished publish, and redoes 
         const run2Id = (await client.workflow.getHandle(id).describe()).runId;
         assert.notEqual(run2Id, run1Id, 'a new run of the same workflow id');
         const run2 = await historySummary(client, id);
-        assert.deepEqual(run2.activities, ['loadProject', 'inspectPriorWork', 'publishCrates', 'publishPython'], 'no test gate in the retry');
+        assert.deepEqual(run2.activities, ['loadProject', 'inspectPriorWork', 'writeProvenance', 'publishCrates', 'publishPython'], 'no test gate in the retry; provenance signed before publishing');
         assert.equal(run2.events.filter((e) => e === 'EVENT_TYPE_START_CHILD_WORKFLOW_EXECUTION_INITIATED').length, 1, 'only b is built again');
         assert.equal(crates.uploads.get('retry-core'), 1);
         assert.equal(statSync(aManifest).mtimeMs, aStoredAt, "a's stored artifacts were not touched");
@@ -67,7 +67,7 @@ test('retry keeps the gate, finished targets and a finished publish, and redoes 
         assert.deepEqual(result.published, { crates: { 'retry-core': 'published' }, python: { 'retry_demo-3.1.0-py3-none-any.whl': 'published' } });
         assert.deepEqual(result.targets.map((t) => [t.target, t.reused, t.machineSeconds]), [['a', true, 0], ['b', true, 0]]);
         const run3 = await historySummary(client, id);
-        assert.deepEqual(run3.activities, ['loadProject', 'inspectPriorWork', 'publishPython']);
+        assert.deepEqual(run3.activities, ['loadProject', 'inspectPriorWork', 'writeProvenance', 'publishPython']);
         assert.equal(run3.events.filter((e) => e === 'EVENT_TYPE_START_CHILD_WORKFLOW_EXECUTION_INITIATED').length, 0, 'no machine for a retry with every target kept');
         assert.equal(crates.uploads.get('retry-core'), 1, 'the crate was not sent again');
         assert.equal(verdicts.asked(), 2, 'b was built twice in all: the failed build and one retry');

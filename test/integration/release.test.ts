@@ -61,7 +61,7 @@ test('a release runs the gate, builds on a machine, stores sha256-checked artifa
     assert.match(manifest.sourceSha256 ?? '', /^[0-9a-f]{64}$/, 'the source it was built from is recorded for retries');
 
     const { activities, events } = await historySummary(client, handle.workflowId);
-    assert.deepEqual(activities, ['loadProject', 'runTestGate']);
+    assert.deepEqual(activities, ['loadProject', 'runTestGate', 'writeProvenance']);
     assert.equal(events.filter((e) => e === 'EVENT_TYPE_START_CHILD_WORKFLOW_EXECUTION_INITIATED').length, 1, 'one child per target');
     const child = await historySummary(client, `${handle.workflowId}/target/amd64-generic`);
     assert.deepEqual(child.activities, ['createMachine', 'agentHello', 'agentBuild', 'agentUpload', 'deleteMachine', 'verifyMachineGone']);
