@@ -15,7 +15,7 @@ import { formatConfigErrors, parseConfig, type ConfigError } from '../core/confi
 import type { TagshipConfig } from '../core/config/schema.ts';
 import { parseTag } from '../core/tag.ts';
 import { sha256File } from '../providers/artifacts-fs/store.ts';
-import { TagNotFoundError, type GitMirrors, type ResolvedTag } from '../providers/git/mirror.ts';
+import { FileTooLargeError, TagNotFoundError, type GitMirrors, type ResolvedTag } from '../providers/git/mirror.ts';
 import { checkTagSignature } from '../providers/git/signatures.ts';
 import type { Projects } from '../providers/projects/file.ts';
 import { withHeartbeat } from './heartbeat.ts';
@@ -157,7 +157,12 @@ export async function inspectTag(deps: SourceDeps, input: { project: string; tag
     if (!verdict.ok) throw new SourceProblem(FailureType.TagSignatureInvalid, verdict.reason);
     signedBy = verdict.fingerprint;
   }
-  const text = (await mirrors.readFile(input.project, resolved.commit, 'tagship.yml'))?.toString('utf8') ?? null;
+  const text = (
+    await mirrors.readFile(input.project, resolved.commit, 'tagship.yml').catch((err: unknown) => {
+      if (err instanceof FileTooLargeError) throw new SourceProblem(FailureType.ConfigInvalid, `tagship.yml at ${resolved.commit.slice(0, 12)} (tag ${input.tag}): ${err.message}; a release config is a few KiB`);
+      throw err;
+    })
+  )?.toString('utf8') ?? null;
   const parsed = checkProjectConfig(text, `tagship.yml at ${resolved.commit.slice(0, 12)} (tag ${input.tag})`, input.project);
   if (!parsed.ok) throw new SourceProblem(FailureType.ConfigInvalid, parsed.message, parsed.errors);
   return { config: parsed.config, configText: text!, resolved, repository: entry.repository, ...(signedBy ? { signedBy } : {}) };

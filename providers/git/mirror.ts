@@ -25,6 +25,17 @@ export class TagNotFoundError extends Error {
   }
 }
 
+export class FileTooLargeError extends Error {
+  constructor(
+    readonly path: string,
+    readonly bytes: number,
+    readonly limit: number,
+  ) {
+    super(`${path} is ${bytes} bytes; at most ${limit} are read`);
+    this.name = 'FileTooLargeError';
+  }
+}
+
 const SHA = /^[0-9a-f]{40}$/;
 
 /** Object ids only: nothing a caller passes can be read by git as an option or a rev range. */
@@ -84,9 +95,15 @@ export class GitMirrors {
     }
   }
 
-  /** A file of a commit, or null when the commit has no such file. */
-  async readFile(project: string, commit: string, path: string): Promise<Buffer | null> {
-    const r = await gitRun(['cat-file', 'blob', `${checkedSha(commit)}:${path}`], { cwd: this.dirOf(project) });
+  /** A file of a commit, or null when the commit has no such file. A repository is hostile
+   *  input: a file larger than `maxBytes` is a FileTooLargeError, never read into memory. */
+  async readFile(project: string, commit: string, path: string, maxBytes = 1 << 20): Promise<Buffer | null> {
+    const spec = `${checkedSha(commit)}:${path}`;
+    const size = await gitRun(['cat-file', '-s', spec], { cwd: this.dirOf(project) });
+    if (size.code !== 0) return null;
+    const bytes = Number(size.stdout.toString('utf8').trim());
+    if (bytes > maxBytes) throw new FileTooLargeError(path, bytes, maxBytes);
+    const r = await gitRun(['cat-file', 'blob', spec], { cwd: this.dirOf(project) });
     return r.code === 0 ? r.stdout : null;
   }
 

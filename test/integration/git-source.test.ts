@@ -327,3 +327,20 @@ test('fetches of one project run at once into one mirror, each getting its own a
   assert.deepEqual(got.map((r) => r.tagObject !== undefined), tags.map((t) => Number(t.split('.')[2]) % 2 === 0), 'annotated tags keep their tag object');
   await s.server.close();
 });
+
+test('a tagship.yml too large to be a config is refused without being read whole', async () => {
+  const s = await serve((p) => ({ 'tagship.yml': `${tagshipYml(p)}# ${'x'.repeat(2 << 20)}\n` }));
+  s.repo.tag('v7.0.0');
+  const projects = projectsFrom(`projects:\n  ${s.project}: { repository: "${s.url}" }\n`, 'projects.yml', {});
+  await withWorker(
+    async ({ orchestrator }) => {
+      await assert.rejects(loadDirect(orchestrator, { project: s.project, tag: 'v7.0.0' }), (err: Error & { type?: string }) => {
+        assert.equal(err.type, 'ConfigInvalid');
+        assert.match(err.message, /tagship\.yml at [0-9a-f]{12} \(tag v7\.0\.0\): tagship\.yml is \d+ bytes; at most 1048576 are read/);
+        return true;
+      });
+    },
+    { projects },
+  );
+  await s.server.close();
+});
