@@ -1,7 +1,7 @@
 // The orchestrator's provenance key: Ed25519, made once into the state folder (mode 600) unless
 // TAGSHIP_PROVENANCE_KEY names a PKCS#8 PEM file; its public half is written beside it
-// (<name>.pub.pem). Builds never see it. Its key id is the
-// sha256 of the public key's DER (SubjectPublicKeyInfo), which a verifier computes itself.
+// (<name>.pub.pem). Builds never see it. Its key id is the sha256 of the public key's DER
+// (SubjectPublicKeyInfo), which a verifier computes itself.
 import { createHash, createPrivateKey, createPublicKey, generateKeyPairSync, type KeyObject } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
