@@ -22,11 +22,11 @@ import { lsRemoteTag } from '../providers/git/mirror.ts';
 import { projectsFrom } from '../providers/projects/file.ts';
 import { publishDemoRepo } from './lib/demo-git.ts';
 import { activityRunTime } from './lib/history-times.ts';
+import { runProvenanceVerifier } from './lib/provenance-verifier.ts';
 import { followProgress } from '../client/progress.ts';
 import { ensureDemoRepoServer, ensureDemoServer, stopDemoRepoServer, stopDemoServer } from './lib/demo-server.ts';
 import { demoSigningKey } from './lib/demo-key.ts';
 import { randomBytes } from 'node:crypto';
-import { execFile } from 'node:child_process';
 import { startPypiServer } from '../test/servers/pypi.ts';
 import { startCratesRegistry } from '../test/servers/crates-registry.ts';
 import { registryEnvName } from '../activities/registries.ts';
@@ -177,7 +177,7 @@ async function main(): Promise<void> {
     }
     console.log(`Artifacts: ${join(settings.stateDir, 'artifacts', r.project, r.version)}`);
     if (r.provenance) {
-      const verdict = await verifyProvenance(r.provenance.path, join(settings.stateDir, 'provenance-key.pub.pem'), join(settings.stateDir, 'artifacts', r.project, r.version));
+      const verdict = (await runProvenanceVerifier(r.provenance.path, join(settings.stateDir, 'provenance-key.pub.pem'), join(settings.stateDir, 'artifacts', r.project, r.version))).out;
       console.log(`Provenance (in-toto Statement, SLSA provenance v1, DSSE-signed by key ${r.provenance.keyid.slice(0, 16)}…): ${r.provenance.path}`);
       console.log(`  ${verdict}`);
       if (r.repositories) console.log(`  served at ${repoServer.url}/${r.project}/provenance/${r.version}.intoto.json (key: tagship-provenance.pub.pem beside it)`);
@@ -207,15 +207,6 @@ async function main(): Promise<void> {
   }
   await workerConnection.close();
   await connection.close();
-}
-
-/** The independent verifier (securesystemslib and in-toto-attestation from PyPI). */
-function verifyProvenance(envelope: string, publicKey: string, artifacts: string): Promise<string> {
-  return new Promise((resolve) => {
-    execFile('python3', [join(REPO_ROOT, 'scripts', 'verify-provenance.py'), envelope, publicKey, artifacts], { env: { ...process.env, PYTHONPATH: join(REPO_ROOT, '.tagship', 'tools', 'intoto') } }, (err, stdout, stderr) =>
-      resolve(`${stdout}${stderr}`.trim() || (err ? `the verifier failed: ${err.message}` : '')),
-    );
-  });
 }
 
 main().catch((err: unknown) => {

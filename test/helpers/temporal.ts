@@ -1,6 +1,7 @@
 // Test access to the real Temporal server that scripts/run-tests.ts started, and an
 // orchestrator worker per test on its own task queue and state folder.
-import { Client, Connection } from '@temporalio/client';
+import { Client, Connection, WorkflowFailedError } from '@temporalio/client';
+import assert from 'node:assert/strict';
 import { NativeConnection, Runtime, DefaultLogger } from '@temporalio/worker';
 import { mkdtempSync } from 'node:fs';
 import { join } from 'node:path';
@@ -114,4 +115,14 @@ export async function historyText(client: Client, workflowId: string): Promise<s
   };
   walk(history);
   return parts.join('\n');
+}
+
+/** The innermost cause of a release's failure: its failure type and message. Fails the test
+ *  when the release did not fail. */
+export async function releaseFailure(result: Promise<unknown>): Promise<{ type?: string; message: string }> {
+  const err = await result.then(() => assert.fail('expected the release to fail'), (e: unknown) => e);
+  assert.ok(err instanceof WorkflowFailedError, String(err));
+  let cause: Error = err;
+  while (cause.cause instanceof Error) cause = cause.cause;
+  return { ...((cause as { type?: string }).type ? { type: (cause as { type?: string }).type } : {}), message: cause.message };
 }

@@ -7,11 +7,11 @@ import { mkdtempSync, readFileSync, readdirSync, statSync, writeFileSync } from 
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
 import { MockActivityEnvironment } from '@temporalio/testing';
-import { WorkflowFailedError, WorkflowNotFoundError, type Client } from '@temporalio/client';
+import { WorkflowNotFoundError, type Client } from '@temporalio/client';
 import { makeRepo, type TestRepo } from '../helpers/git-repos.ts';
 import { startGitServer, type GitServer } from '../servers/git-http.ts';
 import { generateTestKey, publicKeyring } from '../helpers/gpg.ts';
-import { historySummary, historyText, uniqueSuffix, withWorker } from '../helpers/temporal.ts';
+import { historySummary, historyText, releaseFailure, uniqueSuffix, withWorker } from '../helpers/temporal.ts';
 import { containersOf } from '../helpers/projects.ts';
 import { projectsFrom } from '../../providers/projects/file.ts';
 import { GitMirrors, lsRemoteTag } from '../../providers/git/mirror.ts';
@@ -66,12 +66,8 @@ function gitlabHook(url: string, secret: string, tag: string, commit: string) {
   });
 }
 
-async function failureOf(client: Client, workflowId: string): Promise<{ type: string | undefined; message: string }> {
-  const err = await client.workflow.getHandle(workflowId).result().then(() => null, (e: unknown) => e);
-  assert.ok(err instanceof WorkflowFailedError, `expected ${workflowId} to fail`);
-  let cause: Error = err;
-  while (cause.cause instanceof Error) cause = cause.cause;
-  return { type: (cause as { type?: string }).type, message: cause.message };
+function failureOf(client: Client, workflowId: string) {
+  return releaseFailure(client.workflow.getHandle(workflowId).result());
 }
 
 /** The source activity alone, in a real activity context (no workflow around it). */

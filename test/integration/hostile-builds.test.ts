@@ -4,8 +4,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { WorkflowFailedError } from '@temporalio/client';
-import { historyText, uniqueSuffix, withWorker } from '../helpers/temporal.ts';
+import { historyText, releaseFailure, uniqueSuffix, withWorker } from '../helpers/temporal.ts';
 import { containersOf, makeProject } from '../helpers/projects.ts';
 import { startRelease } from '../../client/release.ts';
 
@@ -13,20 +12,12 @@ function project(name: string, build: string, files: Record<string, string> = {}
   return makeProject(`project: ${name}\ntestGate: { command: "true" }\ntargets:\n  - { name: t, arch: amd64, os: generic, build: [${JSON.stringify(build)}], artifacts: [out/*] }\n`, files);
 }
 
-async function failureOf(p: Promise<unknown>): Promise<{ type?: string; message: string }> {
-  const err = await p.then(() => assert.fail('expected the release to fail'), (e: unknown) => e);
-  assert.ok(err instanceof WorkflowFailedError, String(err));
-  let cause: Error = err;
-  while (cause.cause instanceof Error) cause = cause.cause;
-  return { type: (cause as { type?: string }).type, message: cause.message };
-}
-
 test('an artifact that is a symlink to a host file is refused, naming it', async () => {
   const name = `symlink-${uniqueSuffix()}`;
   const dir = project(name, 'mkdir -p out && ln -s /etc/shadow out/shadow.deb');
   await withWorker(async ({ client, taskQueue }) => {
     const { handle } = await startRelease(client, { project: name, tag: 'v1.0.0', projectDir: dir, taskQueue });
-    const failure = await failureOf(handle.result());
+    const failure = await releaseFailure(handle.result());
     assert.equal(failure.type, 'BadArtifact');
     assert.match(failure.message, /artifact out\/shadow\.deb is a symbolic link; artifacts must be regular files the build wrote/);
     assert.deepEqual(await containersOf(handle.workflowId), []);
@@ -49,7 +40,7 @@ test('a build runs unprivileged, sees none of the agent\'s secrets, and has no w
     async ({ client, taskQueue, stateDir }) => {
       const token = readFileSync(join(stateDir, 'agent-token'), 'utf8').trim();
       const { handle } = await startRelease(client, { project: name, tag: 'v1.0.0', projectDir: dir, taskQueue });
-      const failure = await failureOf(handle.result());
+      const failure = await releaseFailure(handle.result());
       assert.equal(failure.type, 'BuildFailed');
       const output = failure.message.split('--- last lines of output ---')[1]!;
       const part = (from: string, to: string) => output.split(`--- ${from}`)[1]!.split(`--- ${to}`)[0]!.trim();

@@ -3,7 +3,6 @@
 // scripts/verify-provenance.py, run with the packages the bootstrap installs.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import { cpSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
@@ -12,16 +11,10 @@ import { startGitServer } from '../servers/git-http.ts';
 import { uniqueSuffix, withWorker } from '../helpers/temporal.ts';
 import { projectsFrom } from '../../providers/projects/file.ts';
 import { startRelease } from '../../client/release.ts';
-import { REPO_ROOT } from '../../workers/paths.ts';
+import { runProvenanceVerifier } from '../../scripts/lib/provenance-verifier.ts';
 import type { DsseEnvelope } from '../../activities/provenance.ts';
 
-function verify(envelope: string, publicKey: string, artifacts: string): Promise<{ code: number; out: string }> {
-  return new Promise((resolve) => {
-    execFile('python3', [join(REPO_ROOT, 'scripts', 'verify-provenance.py'), envelope, publicKey, artifacts], { env: { ...process.env, PYTHONPATH: join(REPO_ROOT, '.tagship', 'tools', 'intoto') } }, (err, stdout, stderr) =>
-      resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, out: `${stdout}${stderr}` }),
-    );
-  });
-}
+const verify = runProvenanceVerifier;
 
 test('a release ships provenance the independent verifier accepts; one changed byte fails it', async () => {
   const project = `prov-${uniqueSuffix()}`;

@@ -1,0 +1,14 @@
+// Runs the independent provenance verifier (scripts/verify-provenance.py on PyPI's
+// securesystemslib and in-toto-attestation, installed by the bootstrap): the demo and the tests
+// call it the same way.
+import { execFile } from 'node:child_process';
+import { join } from 'node:path';
+import { REPO_ROOT } from '../../workers/paths.ts';
+
+export function runProvenanceVerifier(envelope: string, publicKey: string, artifacts: string): Promise<{ code: number; out: string }> {
+  return new Promise((resolve) => {
+    execFile('python3', [join(REPO_ROOT, 'scripts', 'verify-provenance.py'), envelope, publicKey, artifacts], { env: { ...process.env, PYTHONPATH: join(REPO_ROOT, '.tagship', 'tools', 'intoto') } }, (err, stdout, stderr) =>
+      resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, out: `${stdout}${stderr}`.trim() }),
+    );
+  });
+}
