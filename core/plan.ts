@@ -12,6 +12,8 @@ export interface PlannedTarget {
   build: string[];
   artifacts: string[];
   timeoutMinutes: number;
+  /** Outbound network for the build; absent = none at all. */
+  network?: boolean;
   /** From tagship.yml's cost table, when it prices this machine size. */
   hourlyPrice?: number;
 }
@@ -45,6 +47,7 @@ export function planRelease(config: TagshipConfig, tag: ParsedTag, only?: readon
       build: t.build,
       artifacts: t.artifacts,
       timeoutMinutes: t.timeoutMinutes,
+      ...(t.network ? { network: true } : {}),
       ...(config.cost?.hourly[t.machine.size] !== undefined ? { hourlyPrice: config.cost.hourly[t.machine.size] } : {}),
     }));
   return {

@@ -12,6 +12,8 @@ export interface MachineSpec {
   labels: Record<string, string>;
   /** What the machine builds: its agent's gateway token is bound to it. */
   scope?: { project: string; version: string; target: string };
+  /** Outbound network for the build (tagship.yml `network: true`); never to the control plane. */
+  network?: boolean;
 }
 
 export type MachineState = 'creating' | 'running' | 'stopped';

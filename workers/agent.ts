@@ -3,7 +3,10 @@
 // connects out to Temporal and to the artifact gateway. Started by the machine provider
 // (docker: the container's command; DigitalOcean: cloud-init).
 import { NativeConnection, Worker, Runtime, DefaultLogger } from '@temporalio/worker';
+import { join } from 'node:path';
 import { z } from 'zod';
+import { sameUserOnly, startRelay } from '../providers/net/relay.ts';
+import { CONTROL_SOCKETS } from '../providers/docker/control-sockets.ts';
 import { createAgentActivities } from '../activities/agent.ts';
 import { agentTaskQueue } from '../core/names.ts';
 import { agentSecrets } from '../core/build-env.ts';
@@ -12,15 +15,32 @@ import { dataConverterFromEnv } from '../providers/codec/aes-gcm.ts';
 const env = z
   .object({
     TAGSHIP_MACHINE: z.string().min(1),
-    TEMPORAL_ADDRESS: z.string().min(1),
+    /** Direct addresses (DigitalOcean droplets), or … */
+    TEMPORAL_ADDRESS: z.string().min(1).optional(),
+    TAGSHIP_GATEWAY_URL: z.string().url().optional(),
+    /** … a folder of control sockets (docker machines, which have no network). */
+    TAGSHIP_CONTROL_DIR: z.string().min(1).optional(),
     TEMPORAL_NAMESPACE: z.string().min(1).default('default'),
-    TAGSHIP_GATEWAY_URL: z.string().url(),
     TAGSHIP_AGENT_TOKEN: z.string().min(16),
     TAGSHIP_WORKDIR: z.string().default('/work'),
     /** The unprivileged user builds run as, when the agent runs as root. */
     TAGSHIP_BUILD_UID: z.coerce.number().int().positive().default(10_000),
   })
+  .refine((e) => e.TAGSHIP_CONTROL_DIR ?? (e.TEMPORAL_ADDRESS && e.TAGSHIP_GATEWAY_URL), 'give TAGSHIP_CONTROL_DIR, or TEMPORAL_ADDRESS and TAGSHIP_GATEWAY_URL')
   .safeParse(process.env);
+
+/** Where Temporal and the gateway are. Through control sockets, each gets a loopback port
+ *  that serves this process's user only: the build, another user on the same loopback, is
+ *  refused before one byte is forwarded. */
+async function controlPlane(s: { TAGSHIP_CONTROL_DIR?: string | undefined; TEMPORAL_ADDRESS?: string | undefined; TAGSHIP_GATEWAY_URL?: string | undefined }): Promise<{ temporal: string; gateway: string }> {
+  if (!s.TAGSHIP_CONTROL_DIR) return { temporal: s.TEMPORAL_ADDRESS!, gateway: s.TAGSHIP_GATEWAY_URL! };
+  const local = async (socket: string) => {
+    const relay = await startRelay({ listen: { host: '127.0.0.1', port: 0 }, to: { path: join(s.TAGSHIP_CONTROL_DIR!, socket) }, admit: sameUserOnly(),
+      onRefused: (c) => console.warn(`refused a connection to the control plane from port ${c.remotePort} (not the agent's user)`) });
+    return `127.0.0.1:${(relay.endpoint as { port: number }).port}`;
+  };
+  return { temporal: await local(CONTROL_SOCKETS.temporal), gateway: `http://${await local(CONTROL_SOCKETS.gateway)}` };
+}
 
 async function main(): Promise<void> {
   if (!env.success) {
@@ -28,14 +48,15 @@ async function main(): Promise<void> {
   }
   const s = env.data;
   Runtime.install({ logger: new DefaultLogger('WARN') });
-  const connection = await NativeConnection.connect({ address: s.TEMPORAL_ADDRESS });
+  const control = await controlPlane(s);
+  const connection = await NativeConnection.connect({ address: control.temporal });
   const worker = await Worker.create({
     connection,
     namespace: s.TEMPORAL_NAMESPACE,
     taskQueue: agentTaskQueue(s.TAGSHIP_MACHINE),
     // The same payload codec as the orchestrator's, when its keys were passed to the machine.
     ...(dataConverterFromEnv(process.env) ? { dataConverter: dataConverterFromEnv(process.env)! } : {}),
-    activities: createAgentActivities({ machine: s.TAGSHIP_MACHINE, gatewayUrl: s.TAGSHIP_GATEWAY_URL, token: s.TAGSHIP_AGENT_TOKEN, workdir: s.TAGSHIP_WORKDIR, secrets: agentSecrets(process.env),
+    activities: createAgentActivities({ machine: s.TAGSHIP_MACHINE, gatewayUrl: control.gateway, token: s.TAGSHIP_AGENT_TOKEN, workdir: s.TAGSHIP_WORKDIR, secrets: agentSecrets(process.env),
       ...(process.getuid?.() === 0 ? { buildUser: { uid: s.TAGSHIP_BUILD_UID, gid: s.TAGSHIP_BUILD_UID } } : {}),
     }),
     // One build at a time: the machine is sized for one.

@@ -6,6 +6,8 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Client } from '@temporalio/client';
 import { DockerMachines } from '../providers/docker/machines.ts';
+import { ControlSockets } from '../providers/docker/control-sockets.ts';
+import { tcpEndpoint } from '../providers/net/relay.ts';
 import { DigitalOceanMachines, agentUserData, type DigitalOceanOptions } from '../providers/digitalocean/machines.ts';
 import { FsArtifactStore } from '../providers/artifacts-fs/store.ts';
 import { startGateway, type Gateway } from '../providers/gateway/server.ts';
@@ -129,27 +131,35 @@ export async function createOrchestrator(deps: OrchestratorDeps): Promise<Orches
   const tokenFor = (spec: MachineSpec) => mintMachineToken(token, { ...scopeOf(spec), machine: spec.name, expiresAt: Date.now() + MACHINE_TOKEN_HOURS * 3_600_000 });
   // Installed by the bootstrap where arm64 emulation works.
   const arm64Node = join(REPO_ROOT, '.tagship', 'tools', 'node-arm64', 'bin', 'node');
-  const machines =
-    deps.provider?.({ gatewayUrl: gateway.url, tokenFor, agentEnv: deps.agentEnv ?? {} }) ??
-    new DockerMachines({
-      docker,
-      agent: {
-        repoRoot: REPO_ROOT,
-        bundle: AGENT_BUNDLE_RELATIVE,
-        nodeBinary: {
-          amd64: process.execPath,
-          ...(existsSync(arm64Node) ? { arm64: arm64Node } : {}),
+  const control = new ControlSockets(join(deps.stateDir, 'control'), { temporal: tcpEndpoint(deps.temporalAddress), gateway: tcpEndpoint(gateway.url) });
+  const containers = deps.provider
+    ? undefined
+    : new DockerMachines({
+        docker,
+        agent: {
+          repoRoot: REPO_ROOT,
+          bundle: AGENT_BUNDLE_RELATIVE,
+          nodeBinary: {
+            amd64: process.execPath,
+            ...(existsSync(arm64Node) ? { arm64: arm64Node } : {}),
+          },
+          env: { TEMPORAL_NAMESPACE: deps.namespace ?? 'default', ...deps.agentEnv },
+          tokenFor,
+          control,
         },
-        env: { TEMPORAL_ADDRESS: deps.temporalAddress, TEMPORAL_NAMESPACE: deps.namespace ?? 'default', TAGSHIP_GATEWAY_URL: gateway.url, ...deps.agentEnv },
-        tokenFor,
-      },
-    });
+      });
+  // Machines that outlived an orchestrator restart find their way out again.
+  await containers?.reattach();
+  const machines = deps.provider?.({ gatewayUrl: gateway.url, tokenFor, agentEnv: deps.agentEnv ?? {} }) ?? containers!;
   // The test gate runs in a plain container driven through docker exec, on this host.
   const gate = new DockerMachines({ docker });
   return {
     activities: buildActivities(deps, docker, gate, machines, artifacts),
     gateway,
     machines,
-    close: () => gateway.close(),
+    close: async () => {
+      await control.close();
+      await gateway.close();
+    },
   };
 }

@@ -57,6 +57,7 @@ export async function buildTarget(input: BuildTargetInput): Promise<TargetResult
           size: target.machine.size,
           labels: { [MachineLabel.release]: input.releaseId, [MachineLabel.run]: runId, [MachineLabel.target]: target.name, [MachineLabel.role]: 'build' },
           scope: { project: input.project, version: input.version, target: target.name },
+          ...(target.network ? { network: true } : {}),
         },
       });
       enter('enrolling');

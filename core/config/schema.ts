@@ -39,6 +39,9 @@ const target = z.strictObject({
   build: z.array(command).min(1, 'needs at least one build command'),
   artifacts: z.array(relativeGlob).min(1, 'needs at least one artifact glob'),
   timeoutMinutes: z.number().int().positive().max(24 * 60).default(60),
+  /** Outbound network for the build (to fetch dependencies). Without it a build has no network
+   *  at all; with it, still no way to the orchestrator, Temporal or the gateway. */
+  network: z.boolean().optional(),
 });
 
 const testGate = z.strictObject({

@@ -7,6 +7,7 @@ import type Docker from 'dockerode';
 import { dirname, join } from 'node:path';
 import { OutputTail } from '../../core/output-tail.ts';
 import { MachineLabel } from '../../core/names.ts';
+import { CONTROL_DIR_IN_MACHINE, type ControlSockets } from './control-sockets.ts';
 import type { MachineArch } from '../../core/config/schema.ts';
 import {
   ProviderError,
@@ -22,24 +23,28 @@ import {
 
 /** How a machine starts its build agent: its bundle, the packages it imports and a Node binary
  *  for the machine's arch are mounted read-only; the agent's settings and its token — minted for this machine
- *  alone — go into the container's environment, never through a workflow. */
+ *  alone — go into the container's environment, never through a workflow. It reaches Temporal
+ *  and the gateway only through the machine's control sockets. */
 export interface DockerAgentLaunch {
   repoRoot: string;
   /** Relative to repoRoot. */
   bundle: string;
   nodeBinary: Partial<Record<MachineArch, string>>;
-  env: { TEMPORAL_ADDRESS: string; TEMPORAL_NAMESPACE: string; TAGSHIP_GATEWAY_URL: string } & Record<string, string>;
+  env: { TEMPORAL_NAMESPACE: string } & Record<string, string>;
   /** The gateway token of the machine being created. */
   tokenFor: (spec: MachineSpec) => string;
+  control: ControlSockets;
 }
 
 export interface DockerProviderOptions {
   docker: Docker;
-  /** 'host' lets the build agent reach the Temporal server on loopback; no ports are opened. */
-  network?: 'host' | 'none';
   /** Without it a machine only sleeps, and is driven through the MachineShell (the test gate). */
   agent?: DockerAgentLaunch;
 }
+
+/** The bridge network of machines whose target asked for outbound network (`network: true`):
+ *  tagship's own, with no route to the host's loopback, where the control plane listens. */
+export const EGRESS_NETWORK = 'tagship-egress';
 
 function statusCode(err: unknown): number | undefined {
   return (err as { statusCode?: number }).statusCode;
@@ -54,31 +59,57 @@ function toState(status: string | undefined): MachineState {
 export class DockerMachines implements MachineProvider, MachineShell {
   readonly kind = 'docker';
   private readonly docker: Docker;
-  private readonly network: 'host' | 'none';
   private readonly agent: DockerAgentLaunch | undefined;
+  private egress: Promise<void> | undefined;
 
   constructor(opts: DockerProviderOptions) {
     this.docker = opts.docker;
-    this.network = opts.network ?? 'host';
     this.agent = opts.agent;
   }
 
   /** The container's command, mounts and environment. */
-  private launch(spec: MachineSpec): { Cmd: string[]; Binds: string[]; Env: string[] } {
+  private async launch(spec: MachineSpec): Promise<{ Cmd: string[]; Binds: string[]; Env: string[] }> {
     if (!this.agent) return { Cmd: ['sleep', 'infinity'], Binds: [], Env: [] };
     const node = this.agent.nodeBinary[spec.arch];
     if (!node) throw new ProviderError('ImageMissing', `no Node binary for ${spec.arch} machines; run \`npm run bootstrap\` on a host where ${spec.arch} emulation works`, false);
+    const control = await this.agent.control.serve(spec.name);
     return {
       Cmd: ['/opt/node/bin/node', `/opt/tagship/${this.agent.bundle}`],
       // The agent's bundle and the packages it imports, read-only — never the repository or
-      // its state folder (keys, tokens, the Temporal database).
+      // its state folder (keys, tokens, the Temporal database) — and its control sockets.
       Binds: [
         `${join(this.agent.repoRoot, dirname(this.agent.bundle))}:/opt/tagship/${dirname(this.agent.bundle)}:ro`,
         `${join(this.agent.repoRoot, 'node_modules')}:/opt/tagship/node_modules:ro`,
         `${node}:/opt/node/bin/node:ro`,
+        `${control}:${CONTROL_DIR_IN_MACHINE}:ro`,
       ],
-      Env: Object.entries({ ...this.agent.env, TAGSHIP_MACHINE: spec.name, TAGSHIP_AGENT_TOKEN: this.agent.tokenFor(spec) }).map(([k, v]) => `${k}=${v}`),
+      Env: Object.entries({ ...this.agent.env, TAGSHIP_MACHINE: spec.name, TAGSHIP_AGENT_TOKEN: this.agent.tokenFor(spec), TAGSHIP_CONTROL_DIR: CONTROL_DIR_IN_MACHINE }).map(([k, v]) => `${k}=${v}`),
     };
+  }
+
+  /** No network at all, unless the target asked for outbound network. */
+  private async networkOf(spec: MachineSpec): Promise<string> {
+    if (!spec.network) return 'none';
+    this.egress ??= this.docker
+      .createNetwork({ Name: EGRESS_NETWORK, Driver: 'bridge', CheckDuplicate: true, Labels: { [MachineLabel.managed]: 'true' } })
+      .then(() => undefined)
+      .catch((err: unknown) => {
+        if (statusCode(err) !== 409) throw err; // 409: it exists
+      });
+    await this.egress.catch((err: unknown) => {
+      this.egress = undefined;
+      throw err;
+    });
+    return EGRESS_NETWORK;
+  }
+
+  /** After an orchestrator restart: serve the control sockets of the machines still running. */
+  async reattach(): Promise<number> {
+    if (!this.agent) return 0;
+    // Only this orchestrator's machines: others on the same engine belong to other state folders.
+    const live = (await this.list({})).filter((m) => m.state !== 'stopped' && this.agent!.control.knows(m.name));
+    await Promise.all(live.map((m) => this.agent!.control.serve(m.name)));
+    return live.length;
   }
 
   async describe(name: string): Promise<MachineInfo | null> {
@@ -99,17 +130,20 @@ export class DockerMachines implements MachineProvider, MachineShell {
 
   async create(spec: MachineSpec): Promise<MachineInfo> {
     const existing = await this.describe(spec.name);
-    if (!existing) {
+    if (existing) await this.agent?.control.serve(spec.name);
+    else {
       await this.requireImage(spec.image);
       try {
-        const { Cmd, Binds, Env } = this.launch(spec);
+        const { Cmd, Binds, Env } = await this.launch(spec);
         await this.docker.createContainer({
           name: spec.name,
           Image: spec.image,
           Cmd,
           Env,
           Labels: { ...spec.labels, [MachineLabel.managed]: 'true' },
-          HostConfig: { Init: true, NetworkMode: this.network, Binds },
+          // no-new-privileges: a build, which runs as another user, cannot regain root
+          // through a setuid program of the image.
+          HostConfig: { Init: true, NetworkMode: await this.networkOf(spec), Binds, SecurityOpt: ['no-new-privileges'] },
         });
       } catch (err) {
         // 409: an earlier attempt of this same call created it meanwhile; that one is ours.
@@ -130,10 +164,14 @@ export class DockerMachines implements MachineProvider, MachineShell {
   async delete(name: string): Promise<DeleteOutcome> {
     try {
       await this.docker.getContainer(name).remove({ force: true, v: true });
+      await this.agent?.control.retire(name);
       return 'deleted';
     } catch (err) {
       const code = statusCode(err);
-      if (code === 404) return 'already-gone';
+      if (code === 404) {
+        await this.agent?.control.retire(name);
+        return 'already-gone';
+      }
       // 409: a removal is already in progress; it will finish on its own.
       if (code === 409) return 'deleted';
       throw err;

@@ -1,10 +1,11 @@
 // Builds that try to reach what is not theirs, on real Docker machines with real agents: a
-// symlink to a host file passed off as an artifact, and a build hunting for the agent's secrets.
+// symlink to a host file passed off as an artifact, a build hunting for the agent's secrets,
+// one writing over another release's artifact, and builds knocking on the control plane.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { historyText, releaseFailure, uniqueSuffix, withWorker } from '../helpers/temporal.ts';
+import { historyText, releaseFailure, temporalAddress, uniqueSuffix, withWorker } from '../helpers/temporal.ts';
 import { containersOf, makeProject } from '../helpers/projects.ts';
 import { startRelease } from '../../client/release.ts';
 
@@ -32,6 +33,7 @@ test('a build runs unprivileged, sees none of the agent\'s secrets, and has no w
     "echo '--- agent'; cat /proc/[0-9]*/environ 2>/dev/null | tr '\\000' '\\n' | grep -E '^(TAGSHIP_AGENT_TOKEN|TAGSHIP_CODEC_KEYS|TEMPORAL_ADDRESS)='",
     "echo '--- mounts'; ls -A /opt/tagship /opt/tagship/.tagship",
     "echo '--- files'; cat /opt/tagship/.tagship/agent-token /opt/tagship/.tagship/demo/signing-key.asc 2>&1 | head -3",
+    "echo '--- control'; ls /run/tagship 2>&1",
     'exit 3',
   ].join('; ');
   const dir = project(name, snoop);
@@ -50,7 +52,8 @@ test('a build runs unprivileged, sees none of the agent\'s secrets, and has no w
       for (const hidden of ['TAGSHIP_AGENT_TOKEN', 'TAGSHIP_CODEC_KEYS', 'TEMPORAL_ADDRESS', 'TAGSHIP_GATEWAY_URL']) assert.ok(!env.includes(hidden), `${hidden} is not in the build's environment`);
       assert.equal(part('agent', 'mounts'), '', 'the agent\'s environment cannot be read from /proc');
       assert.deepEqual(part('mounts', 'files').split(/\s+/).filter((l) => !l.endsWith(':') && l).sort(), ['.tagship', 'agent', 'node_modules'], 'only the agent bundle and its packages are mounted');
-      assert.match(output.split('--- files')[1]!, /agent-token: No such file or directory/, 'the state folder is not there');
+      assert.match(part('files', 'control'), /agent-token: No such file or directory/, 'the state folder is not there');
+      assert.match(output.split('--- control')[1]!, /cannot open directory '\/run\/tagship': Permission denied/, 'the agent\'s control sockets are out of reach');
       const history = await historyText(client, handle.workflowId);
       const child = await historyText(client, `${handle.workflowId}/target/t`);
       for (const secret of [token, codecKey]) assert.ok(!history.includes(secret) && !child.includes(secret), 'no secret in any history');
@@ -72,7 +75,8 @@ test('a build cannot store anything for another release, even with its agent\'s 
     "const sha = require('node:crypto').createHash('sha256').update(body).digest('hex');",
     // The gateway's address is no secret (a port on the host); the test hands it over.
     `fetch((get('TAGSHIP_GATEWAY_URL') || '${gatewayUrl}') + '/artifacts/${victim}/1.0.0/t/victim.txt', { method: 'PUT', body, headers: { authorization: 'Bearer ' + get('TAGSHIP_AGENT_TOKEN'), 'x-tagship-sha256': sha, 'x-tagship-created-at': 'now' } })`,
-    "  .then(async (r) => { fs.mkdirSync('out', { recursive: true }); fs.writeFileSync('out/answer.txt', r.status + ' ' + (await r.text())); });",
+    "  .then(async (r) => r.status + ' ' + (await r.text()), (err) => 'unreachable ' + (err.cause?.code ?? err.message))",
+    "  .then((answer) => { fs.mkdirSync('out', { recursive: true }); fs.writeFileSync('out/answer.txt', answer); });",
   ].join('\n');
   await withWorker(async ({ client, taskQueue, stateDir, orchestrator }) => {
     const v = await startRelease(client, { project: victim, tag: 'v1.0.0', projectDir: project(victim, 'mkdir -p out && echo genuine > out/victim.txt'), taskQueue });
@@ -80,8 +84,75 @@ test('a build cannot store anything for another release, even with its agent\'s 
     const a = await startRelease(client, { project: attacker, tag: 'v1.0.0', projectDir: project(attacker, '/opt/node/bin/node attack.js', { 'attack.js': attack(orchestrator.gateway.url) }), taskQueue });
     await a.handle.result();
     const answer = readFileSync(join(stateDir, 'artifacts', attacker, '1.0.0', 't', 'answer.txt'), 'utf8');
-    // Its own token is out of its reach (401); were it not, the token is scoped to it (403).
-    assert.match(answer, /^40[13] /, answer);
+    // The machine has no network (unreachable); were there a way, its own token is out of its
+    // reach (401); were it not, the token is scoped to it (403).
+    assert.match(answer, /^(unreachable|40[13]) /, answer);
     assert.equal(readFileSync(join(stateDir, 'artifacts', victim, '1.0.0', 't', 'victim.txt'), 'utf8'), 'genuine\n', 'the victim\'s artifact is as it was built');
+  });
+});
+
+// Knocks on a list of ports, and on every port listening on the machine's own loopback (where
+// the agent's relays are): each gets an HTTP/2 preface, which the gateway (HTTP) and Temporal
+// (gRPC) both answer. A port of its own, which answers, shows the probe can tell.
+const PROBE = String.raw`
+const net = require('node:net');
+const fs = require('node:fs');
+const knock = (host, port) => new Promise((resolve) => {
+  const s = net.connect({ host, port });
+  let got = 0;
+  const done = (verdict) => { s.destroy(); resolve(verdict); };
+  s.setTimeout(3000, () => done(got ? 'answered' : 'silent'));
+  s.on('connect', () => s.write('PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n\x00\x00\x00\x04\x00\x00\x00\x00\x00'));
+  s.on('data', (b) => { got += b.length; done('answered'); });
+  s.on('error', (e) => done(got ? 'answered' : e.code));
+  s.on('close', () => done(got ? 'answered' : 'closed'));
+});
+const hex = (a) => parseInt(a.split(':')[1], 16);
+const gateway = () => {
+  const row = fs.readFileSync('/proc/net/route', 'utf8').split('\n').map((l) => l.split(/\s+/)).find((f) => f[1] === '00000000');
+  return row ? Buffer.from(row[2], 'hex').reverse().join('.') : null;
+};
+(async () => {
+  const own = net.createServer((c) => c.end('hello')).listen(0, '127.0.0.1');
+  await new Promise((r) => own.on('listening', r));
+  const [host, ports] = [process.argv[2], JSON.parse(process.argv[3])];
+  const listening = fs.readFileSync('/proc/net/tcp', 'utf8').split('\n').slice(1).map((l) => l.trim().split(/\s+/)).filter((f) => f[3] === '0A' && f[1].startsWith('0100007F')).map((f) => hex(f[1]));
+  const result = { own: await knock('127.0.0.1', own.address().port), loopback: {}, host: {}, bridge: {} };
+  for (const p of listening) if (p !== own.address().port) result.loopback[p] = await knock('127.0.0.1', p);
+  for (const [name, p] of Object.entries(ports)) result.host[name] = await knock(host, p);
+  const gw = gateway();
+  if (gw) for (const [name, p] of Object.entries(ports)) result.bridge[name + '@' + gw] = await knock(gw, p);
+  fs.mkdirSync('out', { recursive: true });
+  fs.writeFileSync('out/probe-' + process.env.TAGSHIP_TARGET + '.json', JSON.stringify(result, null, 1));
+  own.close();
+})();
+`;
+
+test('a build cannot open a connection to Temporal, the gateway or the host, with or without network', async () => {
+  const name = `knock-${uniqueSuffix()}`;
+  await withWorker(async ({ client, taskQueue, stateDir, orchestrator }) => {
+    const ports = { temporal: Number(temporalAddress().split(':').pop()), gateway: Number(new URL(orchestrator.gateway.url).port) };
+    const run = `/opt/node/bin/node probe.js 127.0.0.1 '${JSON.stringify(ports)}'`;
+    const config = [
+      `project: ${name}`,
+      'testGate: { command: "true" }',
+      'targets:',
+      `  - { name: sealed, arch: amd64, os: generic, build: [${JSON.stringify(run)}], artifacts: [out/*] }`,
+      `  - { name: egress, arch: amd64, os: generic, network: true, build: [${JSON.stringify(run)}], artifacts: [out/*] }`,
+    ].join('\n');
+    const { handle } = await startRelease(client, { project: name, tag: 'v1.0.0', projectDir: makeProject(config, { 'probe.js': PROBE }), taskQueue });
+    await handle.result();
+    for (const target of ['sealed', 'egress']) {
+      const r = JSON.parse(readFileSync(join(stateDir, 'artifacts', name, '1.0.0', target, `probe-${target}.json`), 'utf8')) as { own: string; loopback: Record<string, string>; host: Record<string, string>; bridge: Record<string, string> };
+      if (process.env.TAGSHIP_TEST_VERBOSE) console.log(target, r);
+      assert.equal(r.own, 'answered', `${target}: the probe hears a server that answers`);
+      // The agent's two relays (Temporal, gateway) listen on the machine's loopback …
+      assert.ok(Object.keys(r.loopback).length >= 2, `${target}: ${JSON.stringify(r.loopback)}`);
+      // … and nothing that listens anywhere answers the build.
+      for (const [where, verdict] of Object.entries({ ...r.loopback, ...r.host, ...r.bridge })) {
+        assert.notEqual(verdict, 'answered', `${target}: ${where} answered the build`);
+      }
+      assert.equal(Object.keys(r.bridge).length, target === 'egress' ? 2 : 0, `${target}: a route out only with network: true (${JSON.stringify(r.bridge)})`);
+    }
   });
 });
