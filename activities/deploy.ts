@@ -8,6 +8,7 @@ import { mkdir, readlink, readdir, rename, rm, symlink, writeFile } from 'node:f
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { FailureType, nonRetryable } from '../core/failures.ts';
+import { requireInside, requireName, requireTreeId } from './inputs.ts';
 
 const run = promisify(execFile);
 const COMPLETE = '.tagship-complete';
@@ -27,6 +28,8 @@ export interface DeployResult {
 
 export interface DeployDeps {
   repoRoot: string;
+  /** Where repositories are staged (<state>/repos): a deploy copies from nowhere else. */
+  stagingRoot: string;
   /** Test hook: fail after the copy started, before the switch. */
   deployFault?: (treeId: string) => boolean;
 }
@@ -45,6 +48,10 @@ async function swapLink(dir: string, name: string, target: string): Promise<void
 export function createDeployActivities(deps: DeployDeps) {
   return {
     async deployRepository(input: DeployInput): Promise<DeployResult> {
+      requireName('project', 'project', input.project);
+      requireTreeId('treeId', input.treeId);
+      // Only a tree staged for this project, so no start can serve the state folder's keys.
+      const staging = await requireInside('staging', join(deps.stagingRoot, input.project), input.staging);
       const root = join(deps.repoRoot, input.project);
       const trees = join(root, 'trees');
       const final = join(trees, input.treeId);
@@ -52,7 +59,7 @@ export function createDeployActivities(deps: DeployDeps) {
       if (!existsSync(join(final, COMPLETE))) {
         const partial = join(trees, `.${input.treeId}.partial`);
         await rm(partial, { recursive: true, force: true });
-        await run('cp', ['-a', `${input.staging}/.`, partial]);
+        await run('cp', ['-a', `${staging}/.`, partial]);
         if (deps.deployFault?.(input.treeId)) throw new Error(`injected deploy fault for ${input.treeId}`);
         await writeFile(join(partial, COMPLETE), new Date().toISOString());
         await rm(final, { recursive: true, force: true });
@@ -72,6 +79,7 @@ export function createDeployActivities(deps: DeployDeps) {
 
     /** Serves the previous tree again (and keeps the one it replaces as the new previous). */
     async rollbackRepository({ project }: { project: string }): Promise<DeployResult> {
+      requireName('project', 'project', project);
       const root = join(deps.repoRoot, project);
       const live = await linkTarget(join(root, 'current'));
       const previous = await linkTarget(join(root, 'previous'));

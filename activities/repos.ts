@@ -12,6 +12,7 @@ import { buildDebRepository, type DebRepoResult } from './repo-deb.ts';
 import type { SigningKeyRef } from './signing.ts';
 import { buildRpmRepository, type RpmRepoResult } from './repo-rpm.ts';
 import type Docker from 'dockerode';
+import { requireName, requireTreeId } from './inputs.ts';
 import { verifiedArtifacts, type RecordedArtifacts } from './verified-artifacts.ts';
 
 export interface BuildRepositoriesInput {
@@ -72,6 +73,9 @@ export function createRepositoryActivities(deps: RepositoryDeps) {
   const env = deps.env ?? process.env;
   return {
     async buildRepositories(input: BuildRepositoriesInput): Promise<BuildRepositoriesResult> {
+      requireName('project', 'project', input.project);
+      requireName('version', 'version', input.version);
+      requireTreeId('stagingId', input.stagingId);
       const staging = join(deps.stateDir, 'repos', input.project, input.stagingId);
       const live = join(deps.repoRoot, input.project, 'current');
       const result: BuildRepositoriesResult = { staging };

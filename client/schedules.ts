@@ -4,6 +4,8 @@
 import { ScheduleAlreadyRunning, type Client, type ScheduleOptions } from '@temporalio/client';
 import type { PurgeInput } from '../workflows/purge.ts';
 import type { ReaperInput } from '../workflows/reaper.ts';
+import { purgeInputProblem } from '../core/retention.ts';
+import { reaperInputProblem } from '../core/reaper.ts';
 
 export const SCHEDULE_IDS = { purge: 'tagship-purge-artifacts', reaper: 'tagship-reaper' } as const;
 
@@ -13,7 +15,12 @@ export interface ScheduleSettings {
   reaper?: ReaperInput;
 }
 
+export class ScheduleSettingsError extends Error {}
+
 export function scheduleOptions(s: ScheduleSettings): ScheduleOptions[] {
+  // Refused here, before any schedule changes, as well as by the workflows themselves.
+  const problem = purgeInputProblem(s.purge ?? {}) ?? reaperInputProblem(s.reaper ?? {});
+  if (problem) throw new ScheduleSettingsError(`schedule settings: ${problem}`);
   return [
     {
       scheduleId: SCHEDULE_IDS.purge,

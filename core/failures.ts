@@ -23,6 +23,8 @@ export const FailureType = {
   TagMoved: 'TagMoved',
   /** Signed tags are required and this one is unsigned or signed by a key not allowed. */
   TagSignatureInvalid: 'TagSignatureInvalid',
+  /** An activity or workflow input names something outside tagship's folders or rules. */
+  InvalidInput: 'InvalidInput',
 } as const;
 export type FailureType = (typeof FailureType)[keyof typeof FailureType];
 

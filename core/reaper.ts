@@ -29,3 +29,17 @@ export function selectMachinesToReap(input: {
   }
   return out;
 }
+
+/** The shortest maximum lifetime a reaper run takes: under it, the reaper would delete machines
+ *  in the middle of ordinary builds (a target's default timeout is an hour). */
+export const MIN_LIFETIME_MINUTES = 60;
+
+/** Why a reaper input cannot be run, or null. */
+export function reaperInputProblem(input: { maxLifetimeMinutes?: unknown }): string | null {
+  const m = input.maxLifetimeMinutes;
+  if (m === undefined) return null;
+  if (typeof m !== 'number' || !Number.isInteger(m) || m < MIN_LIFETIME_MINUTES) {
+    return `maxLifetimeMinutes: ${JSON.stringify(m)} is not allowed; give whole minutes, at least ${MIN_LIFETIME_MINUTES}, or leave it out for the default (360)`;
+  }
+  return null;
+}

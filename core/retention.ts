@@ -56,3 +56,18 @@ export function selectStaleSources(sources: StoredSource[], nowMs: number, maxAg
     return Number.isFinite(age) && age >= maxAgeDays;
   });
 }
+
+/** Why a purge input cannot be run, or null: every number of days is a whole number of at
+ *  least 1, so no start can purge what was stored today. */
+export function purgeInputProblem(input: { defaultDays?: unknown; perProject?: unknown; sourceDays?: unknown }): string | null {
+  const days = (field: string, v: unknown) =>
+    v === undefined || (typeof v === 'number' && Number.isInteger(v) && v >= 1) ? null : `${field}: ${JSON.stringify(v)} is not allowed; give whole days, at least 1`;
+  const per = input.perProject;
+  if (per !== undefined && (typeof per !== 'object' || per === null || Array.isArray(per))) return 'perProject: must map project names to days';
+  return (
+    days('defaultDays', input.defaultDays) ??
+    days('sourceDays', input.sourceDays) ??
+    Object.entries((per ?? {}) as Record<string, unknown>).map(([p, v]) => days(`perProject.${p}`, v)).find((x) => x) ??
+    null
+  );
+}

@@ -104,7 +104,7 @@ function buildActivities(deps: OrchestratorDeps, docker: Docker, gate: DockerMac
     ...createPublishActivities({ artifacts }),
     ...createRetentionActivities({ artifacts, sourcesDir: join(deps.stateDir, 'sources') }),
     ...createResumeActivities({ artifacts }),
-    ...createDeployActivities({ repoRoot, ...(deps.deployFault ? { deployFault: deps.deployFault } : {}) }),
+    ...createDeployActivities({ repoRoot, stagingRoot: join(deps.stateDir, 'repos'), ...(deps.deployFault ? { deployFault: deps.deployFault } : {}) }),
   };
 }
 

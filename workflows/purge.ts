@@ -3,8 +3,9 @@
 // what it deleted; a dry run only reports.
 import { patched, proxyActivities } from '@temporalio/workflow';
 import type { createRetentionActivities } from '../activities/retention.ts';
-import { DEFAULT_RETENTION_DAYS, selectExpired, selectStaleSources, type Expired, type RetentionPolicy, type StoredSource } from '../core/retention.ts';
+import { DEFAULT_RETENTION_DAYS, purgeInputProblem, selectExpired, selectStaleSources, type Expired, type RetentionPolicy, type StoredSource } from '../core/retention.ts';
 import { Profiles } from './profiles.ts';
+import { FailureType, nonRetryable } from '../core/failures.ts';
 import { workflowNow } from './clock.ts';
 
 type RetentionActivities = ReturnType<typeof createRetentionActivities>;
@@ -28,6 +29,8 @@ export const DEFAULT_SOURCE_DAYS = 2;
 const { listArtifactSets, deleteArtifactSet, listSources, deleteSource } = proxyActivities<RetentionActivities>({ ...Profiles.inventory, summary: 'artifact retention' });
 
 export async function purgeArtifacts(input: PurgeInput = {}): Promise<PurgeResult> {
+  const problem = purgeInputProblem(input);
+  if (problem) throw nonRetryable(FailureType.InvalidInput, problem);
   const sets = await listArtifactSets();
   const expired = selectExpired(sets, workflowNow(), { defaultDays: input.defaultDays ?? DEFAULT_RETENTION_DAYS, ...(input.perProject ? { perProject: input.perProject } : {}) });
   if (!input.dryRun) {

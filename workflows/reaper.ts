@@ -3,7 +3,8 @@
 // lost for good) or that is older than the maximum lifetime, and reports what it deleted.
 import { proxyActivities } from '@temporalio/workflow';
 import type { createMachineActivities } from '../activities/machines.ts';
-import { selectMachinesToReap, type ReapDecision } from '../core/reaper.ts';
+import { reaperInputProblem, selectMachinesToReap, type ReapDecision } from '../core/reaper.ts';
+import { FailureType, nonRetryable } from '../core/failures.ts';
 import { MachineLabel } from '../core/names.ts';
 import { Profiles } from './profiles.ts';
 import { workflowNow } from './clock.ts';
@@ -28,6 +29,8 @@ const { listManagedMachines, releaseStates } = proxyActivities<MachineActivities
 const { deleteMachine } = proxyActivities<MachineActivities>({ ...Profiles.machineDelete, summary: 'reap machine' });
 
 export async function reaper(input: ReaperInput = {}): Promise<ReaperResult> {
+  const problem = reaperInputProblem(input);
+  if (problem) throw nonRetryable(FailureType.InvalidInput, problem);
   const machines = await listManagedMachines();
   const releaseIds = [...new Set(machines.map((m) => m.labels[MachineLabel.release]).filter((r): r is string => !!r))];
   const releases = releaseIds.length ? await releaseStates({ releaseIds }) : {};

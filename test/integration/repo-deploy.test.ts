@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, readdirSync, realpathSync, statSync } from 'node:fs';
-import { join, relative } from 'node:path';
+import { dirname, join, relative } from 'node:path';
 import { tmpdir } from 'node:os';
 import { generateTestKey } from '../helpers/gpg.ts';
 import { buildDebRepository } from '../../activities/repo-deb.ts';
@@ -31,12 +31,13 @@ function makeDeb(dir: string, version: string): string {
   return out;
 }
 
-/** Builds N trees in sequence, each from the one before, as successive releases would. */
-async function successiveTrees(n: number, keyFile: string): Promise<string[]> {
+/** Builds N trees in sequence, each from the one before, as successive releases would; staged
+ *  as the repository step stages them, in <staging root>/<project>/<tree>. */
+async function successiveTrees(n: number, keyFile: string, project = 'x'): Promise<string[]> {
   const work = mkdtempSync(join(tmpdir(), 'tagship-trees-'));
   const trees: string[] = [];
   for (let i = 0; i < n; i++) {
-    const tree = join(work, `t${i}`);
+    const tree = join(work, project, `t${i}`);
     await buildDebRepository({
       project: 'x',
       channel: 'stable',
@@ -49,6 +50,8 @@ async function successiveTrees(n: number, keyFile: string): Promise<string[]> {
   }
   return trees;
 }
+
+const stagingRootOf = (trees: string[]) => dirname(dirname(trees[0]!));
 
 function digestTree(dir: string): string {
   const h = createHash('sha256');
@@ -67,7 +70,7 @@ test('readers see only consistent repositories while deploys switch trees', asyn
   const key = generateTestKey();
   const trees = await successiveTrees(6, key.keyFile);
   const repoRoot = mkdtempSync(join(tmpdir(), 'tagship-reporoot-'));
-  const deploy = createDeployActivities({ repoRoot });
+  const deploy = createDeployActivities({ repoRoot, stagingRoot: stagingRootOf(trees) });
   const deployRepository = (i: Parameters<typeof deploy.deployRepository>[0]) => deploy.deployRepository(i);
   await deployRepository({ project: 'x', staging: trees[0]!, treeId: 't0' });
   const server = await startRepoServer({ root: repoRoot });
@@ -117,8 +120,8 @@ test('a deploy that fails midway leaves the previous tree served byte for byte; 
   const key = generateTestKey();
   const trees = await successiveTrees(3, key.keyFile);
   const repoRoot = mkdtempSync(join(tmpdir(), 'tagship-reporoot-'));
-  const good = createDeployActivities({ repoRoot });
-  const failing = createDeployActivities({ repoRoot, deployFault: (id) => id === 't2' });
+  const good = createDeployActivities({ repoRoot, stagingRoot: stagingRootOf(trees) });
+  const failing = createDeployActivities({ repoRoot, stagingRoot: stagingRootOf(trees), deployFault: (id) => id === 't2' });
   await good.deployRepository({ project: 'x', staging: trees[0]!, treeId: 't0' });
   await good.deployRepository({ project: 'x', staging: trees[1]!, treeId: 't1' });
   const server = await startRepoServer({ root: repoRoot });
@@ -157,7 +160,7 @@ test('rpm readers (repomd.xml, primary, an rpm) see only consistent repositories
   const work = mkdtempSync(join(tmpdir(), 'tagship-rpmtrees-'));
   const trees: string[] = [];
   for (let i = 0; i < 5; i++) {
-    const tree = join(work, `t${i}`);
+    const tree = join(work, 'x', `t${i}`);
     await buildRpmRepository(docker, {
       project: 'x', channel: 'stable', config: { keepVersions: 2, signingKey: { keyFile: key.keyFile }, baseUrl: 'http://127.0.0.1:1/x/rpm' },
       packages: [makeRpm(work, `1.0.${i}`)], liveDir: i ? join(trees[i - 1]!, 'rpm') : null, outDir: join(tree, 'rpm'),
@@ -166,7 +169,7 @@ test('rpm readers (repomd.xml, primary, an rpm) see only consistent repositories
     trees.push(tree);
   }
   const repoRoot = mkdtempSync(join(tmpdir(), 'tagship-reporoot-'));
-  const deploy = createDeployActivities({ repoRoot });
+  const deploy = createDeployActivities({ repoRoot, stagingRoot: stagingRootOf(trees) });
   await deploy.deployRepository({ project: 'x', staging: trees[0]!, treeId: 't0' });
   const server = await startRepoServer({ root: repoRoot });
   const base = `${server.url}/x/rpm/stable`;
@@ -207,10 +210,10 @@ test('rpm readers (repomd.xml, primary, an rpm) see only consistent repositories
 
 test('rollback runs through Temporal under the repository\'s deploy id', async () => {
   const key = generateTestKey();
-  const trees = await successiveTrees(2, key.keyFile);
+  const trees = await successiveTrees(2, key.keyFile, 'rb');
   await withWorker(async ({ client, taskQueue, stateDir }) => {
     const repoRoot = join(stateDir, 'repo-server');
-    const deploy = createDeployActivities({ repoRoot });
+    const deploy = createDeployActivities({ repoRoot, stagingRoot: stagingRootOf(trees) });
     await deploy.deployRepository({ project: 'rb', staging: trees[0]!, treeId: 't0' });
     await deploy.deployRepository({ project: 'rb', staging: trees[1]!, treeId: 't1' });
     const result = await rollbackRepository(client, { project: 'rb', taskQueue });

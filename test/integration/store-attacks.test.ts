@@ -3,8 +3,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { mkdirSync, mkdtempSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
-import { join, relative } from 'node:path';
+import { mkdirSync, mkdtempSync, statSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { tmpdir } from 'node:os';
 import { Readable } from 'node:stream';
 import { request } from 'node:http';
@@ -14,17 +14,10 @@ import { startGateway } from '../../providers/gateway/server.ts';
 import { mintMachineToken } from '../../providers/gateway/tokens.ts';
 import { StoreNameError } from '../../core/store-names.ts';
 import { verifiedArtifacts } from '../../activities/verified-artifacts.ts';
+import { digestTree } from '../helpers/files.ts';
 
 const sha = (b: Buffer | string) => createHash('sha256').update(b).digest('hex');
 
-/** Every file under `dir` with its sha256: what must not change. */
-function digestTree(dir: string): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const e of readdirSync(dir, { recursive: true, withFileTypes: true })) {
-    if (e.isFile()) out[relative(dir, join(e.parentPath, e.name))] = sha(readFileSync(join(e.parentPath, e.name)));
-  }
-  return out;
-}
 
 test('hostile names through the gateway change nothing outside the store', async () => {
   // A state folder shaped like the real one, beside an "orchestrator source tree".
