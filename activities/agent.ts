@@ -216,8 +216,12 @@ export function createAgentActivities(deps: AgentDeps) {
         headers: { ...auth, 'content-type': 'application/json' },
         body: JSON.stringify(manifest),
       });
-      if (!res.ok) throw new Error(`writing the manifest failed: HTTP ${res.status}`);
-      return manifest;
+      const answer = (await res.json().catch(() => ({}))) as { manifest?: TargetManifest; error?: string; message?: string };
+      // Stored artifacts are never replaced: the store already holds this target from other source.
+      if (res.status === 409 && answer.error === 'ArtifactSealed') throw nonRetryable(FailureType.ArtifactSealed, `target ${target}: ${answer.message}`);
+      if (!res.ok || !answer.manifest) throw new Error(`writing the manifest failed: HTTP ${res.status} ${answer.message ?? answer.error ?? ''}`);
+      // The manifest that stands: ours, or the one a first build from this same source stored.
+      return answer.manifest;
     },
   };
 }

@@ -14,7 +14,7 @@ import { DEFAULT_STATE_DIR, REPO_ROOT } from '../workers/paths.ts';
 import { waitForProgress, withWorker } from '../test/helpers/temporal.ts';
 import { makeProject } from '../test/helpers/projects.ts';
 import { retryRelease, startRelease } from '../client/release.ts';
-import { verdictServer } from '../test/helpers/retry.ts';
+import { AWAIT_VERDICT, verdicts as verdictsFor } from '../test/helpers/retry.ts';
 import type { ReleaseProgress } from '../workflows/types.ts';
 import { startHookServer } from '../client/hooks/server.ts';
 import { createHmac, randomBytes } from 'node:crypto';
@@ -99,14 +99,14 @@ async function sourceFetchFigures(): Promise<void> {
   }
 }
 
-/** Three targets that build for ~3 s and one that fails once (told by a verdict server after
+/** Three targets that build for ~3 s and one that fails once (told through its machine after
  *  the others finished): the failed run's wall time against the retry's, which keeps three. */
 async function retryFigures(client: Parameters<typeof startRelease>[0], taskQueue: string): Promise<void> {
-  const verdicts = await verdictServer();
+  const verdicts = verdictsFor('bench-retry', 'flaky');
   try {
     const slow = (n: string) => `  - { name: ${n}, arch: amd64, os: generic, build: ["sleep 3 && mkdir -p out && head -c 1048576 /dev/urandom > out/${n}.bin"], artifacts: [out/*] }\n`;
     const flaky = `  - { name: flaky, arch: amd64, os: generic, build: ["bash ask.sh"], artifacts: [out/b.txt] }\n`;
-    const ask = `exec 3<>/dev/tcp/127.0.0.1/${verdicts.port}\nread -r v <&3\ntest "$v" = ok || exit 7\nsleep 3 && mkdir -p out && echo b > out/b.txt\n`;
+    const ask = `${AWAIT_VERDICT}test "$verdict" = ok || exit 7\nsleep 3 && mkdir -p out && echo b > out/b.txt\n`;
     const dir = makeProject(`project: bench-retry\ntestGate: { command: "sleep 2" }\ntargets:\n${slow('t1')}${slow('t2')}${slow('t3')}${flaky}`, { 'ask.sh': ask });
     const opts = { project: 'bench-retry', tag: 'v1.0.0', projectDir: dir, taskQueue };
     const t0 = performance.now();

@@ -23,6 +23,8 @@ export const FailureType = {
   TagMoved: 'TagMoved',
   /** Signed tags are required and this one is unsigned or signed by a key not allowed. */
   TagSignatureInvalid: 'TagSignatureInvalid',
+  /** The target's artifacts were stored before from other source; stored artifacts are never replaced. */
+  ArtifactSealed: 'ArtifactSealed',
   /** An activity or workflow input names something outside tagship's folders or rules. */
   InvalidInput: 'InvalidInput',
 } as const;

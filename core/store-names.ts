@@ -8,6 +8,8 @@ const RULES = {
   project: { re: /^[a-z0-9][a-z0-9-]{0,62}$/, says: '1-63 lowercase letters, digits or "-"' },
   target: { re: /^[a-z0-9][a-z0-9-]{0,62}$/, says: '1-63 lowercase letters, digits or "-"' },
   version: { re: /^[0-9A-Za-z][0-9A-Za-z.+~-]{0,127}$/, says: 'a package version: letters, digits, ".", "+", "~", "-", starting with a letter or digit' },
+  // An upload session (the uploading machine's name): its files wait apart until committed.
+  upload: { re: /^[a-z0-9][a-z0-9.-]{0,127}$/, says: 'a machine name: 1-128 lowercase letters, digits, "." or "-"' },
   // A plain file name: no separator, no leading dot (so never "." or ".." and never one of the
   // store's own dot-files), at most 255 bytes.
   artifact: { re: /^[A-Za-z0-9_+~][A-Za-z0-9._+~-]{0,254}$/, says: 'a plain file name: letters, digits, ".", "_", "+", "~", "-", not starting with "."' },
@@ -20,7 +22,7 @@ export function storeNameProblem(kind: StoreNameKind, value: unknown): string | 
   if (typeof value !== 'string') return `${kind} must be a string`;
   const rule = RULES[kind];
   if (!rule.re.test(value)) return `${kind} ${JSON.stringify(value.slice(0, 80))} is not allowed; it must be ${rule.says}`;
-  if (kind === 'version' && value.includes('..')) return `${kind} ${JSON.stringify(value)} must not contain ".."`;
+  if ((kind === 'version' || kind === 'upload') && value.includes('..')) return `${kind} ${JSON.stringify(value)} must not contain ".."`;
   return null;
 }
 

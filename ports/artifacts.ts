@@ -32,10 +32,19 @@ export type ReleaseKey = Pick<ArtifactKey, 'project' | 'version'>;
 /** What a release step left behind for a retry to find (test gate passed, files published). */
 export type RecordName = 'test-gate' | 'published-crates' | 'published-python' | 'provenance';
 
+/** What a commit did: stored the set; found the same set stored; kept the set stored earlier
+ *  from the same source (a rebuild's bytes differ, the first build stands); or replaced a stored
+ *  set whose files no longer hash to its manifest. */
+export type CommitOutcome = 'stored' | 'unchanged' | 'kept' | 'repaired';
+
 export interface ArtifactStore {
-  /** Store a file whose sha256 must be `expectedSha256`; idempotent for identical content. */
-  put(key: ArtifactKey, name: string, content: NodeJS.ReadableStream, expectedSha256: string, createdAt: string): Promise<ArtifactEntry>;
-  writeManifest(manifest: TargetManifest): Promise<void>;
+  /** Stages a file of an upload session (the uploading machine); its sha256 must be
+   *  `expectedSha256`. Nothing staged is an artifact until its manifest is committed. */
+  put(key: ArtifactKey, name: string, content: NodeJS.ReadableStream, expectedSha256: string, createdAt: string, upload: string): Promise<ArtifactEntry>;
+  /** Makes an upload session's files the target's artifacts, write-once: a target's stored set
+   *  is never replaced by other bytes (ArtifactSealedError), except one found corrupt. Returns
+   *  the manifest that stands. */
+  commit(manifest: TargetManifest, upload: string): Promise<{ manifest: TargetManifest; outcome: CommitOutcome }>;
   readManifest(key: ArtifactKey): Promise<TargetManifest | null>;
   /** Where a stored artifact can be read on this host. */
   pathOf(key: ArtifactKey, name: string): string;
@@ -59,5 +68,21 @@ export class ChecksumMismatchError extends Error {
   ) {
     super(`artifact ${artifact} arrived with sha256 ${actual}, but the build machine reported ${expected}; it was corrupted in transit and was not stored`);
     this.name = 'ChecksumMismatchError';
+  }
+}
+
+/** A target's artifacts were stored before, from another source, and are intact: never replaced. */
+export class ArtifactSealedError extends Error {
+  constructor(readonly key: ArtifactKey, readonly differing: string[]) {
+    super(`${key.project} ${key.version} ${key.target} already has stored artifacts built from another source (${differing.slice(0, 5).join(', ')} differ); stored artifacts are never replaced, so release the new source as a new version`);
+    this.name = 'ArtifactSealedError';
+  }
+}
+
+/** A manifest names a file its upload session does not hold with that sha256. */
+export class UploadIncompleteError extends Error {
+  constructor(readonly artifact: string, why: string) {
+    super(`artifact ${artifact} ${why}; upload it again before its manifest`);
+    this.name = 'UploadIncompleteError';
   }
 }

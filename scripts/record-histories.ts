@@ -11,7 +11,7 @@ import { freePort, startDevServer, TEMPORAL_BIN } from './lib/temporal-server.ts
 import { REPO_ROOT, DEFAULT_STATE_DIR } from '../workers/paths.ts';
 import { retryRelease, startRelease } from '../client/release.ts';
 import { waitForProgress, withWorker } from '../test/helpers/temporal.ts';
-import { retryProject, verdictServer } from '../test/helpers/retry.ts';
+import { retryProject, verdicts as verdictsFor } from '../test/helpers/retry.ts';
 import type { ReleaseProgress } from '../workflows/types.ts';
 import { makeProject } from '../test/helpers/projects.ts';
 import { withRegistries } from '../test/helpers/registries.ts';
@@ -79,8 +79,8 @@ async function main(): Promise<void> {
       });
       // A retry that keeps the gate and target a, builds b again and publishes.
       await withRegistries(async () => {
-        const verdicts = await verdictServer();
-        const opts = { project: 'replay-retry', tag: 'v1.0.0', projectDir: retryProject('replay-retry', verdicts.port), taskQueue };
+        const verdicts = verdictsFor('replay-retry');
+        const opts = { project: 'replay-retry', tag: 'v1.0.0', projectDir: retryProject('replay-retry'), taskQueue };
         const first = await startRelease(client, opts);
         await waitForProgress<ReleaseProgress>(client, first.handle.workflowId, (p) => p.targets.a === 'done');
         verdicts.release();

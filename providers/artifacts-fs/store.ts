@@ -1,21 +1,40 @@
 // Filesystem artifact store: <root>/<project>/<version>/<target>/<file> plus manifest.json,
 // and a release's step records in <root>/<project>/<version>/.records/<name>.json.
 // Every name is checked (core/store-names.ts) and every path resolved and kept under the root
-// before anything is read or written. Files are written to a temporary name of their own,
-// hashed while written, and renamed into place only when the hash matches, so a reader never
-// sees a partial or corrupt artifact. (A rebuilt target — a release started over — replaces
-// its files; later steps use a file only if it still hashes to what the workflow recorded.)
+// before anything is read or written. Uploads are staged per session (the uploading machine)
+// in <target>/.uploads/<session>/, each file under a temporary name of its own, hashed while
+// written and renamed only when the hash matches. Committing the manifest makes a session's
+// files the target's artifacts — write-once: a stored set is never replaced by other bytes
+// (see commit). Later steps still re-hash each file against what the workflow recorded.
 import { createHash, randomBytes } from 'node:crypto';
-import { createWriteStream } from 'node:fs';
+import { createReadStream, createWriteStream } from 'node:fs';
 import { mkdir, readFile, readdir, rename, rm, rmdir, writeFile } from 'node:fs/promises';
 import { join, resolve, sep } from 'node:path';
 import { checkStoreNames, storeNameProblem, StoreNameError } from '../../core/store-names.ts';
 import { pipeline } from 'node:stream/promises';
 import { Transform } from 'node:stream';
-import { ChecksumMismatchError, type ArtifactEntry, type ArtifactKey, type ArtifactStore, type RecordName, type ReleaseKey, type TargetManifest } from '../../ports/artifacts.ts';
+import { ArtifactSealedError, ChecksumMismatchError, UploadIncompleteError, type CommitOutcome, type ArtifactEntry, type ArtifactKey, type ArtifactStore, type RecordName, type ReleaseKey, type TargetManifest } from '../../ports/artifacts.ts';
 
+/** Streamed, so a large artifact is never held in memory. */
 export async function sha256File(path: string): Promise<string> {
-  return createHash('sha256').update(await readFile(path)).digest('hex');
+  const hash = createHash('sha256');
+  await pipeline(createReadStream(path), hash);
+  return hash.digest('hex');
+}
+
+/** sha256 of a file, or null when it is missing. */
+async function sha256OrNull(path: string): Promise<string | null> {
+  return sha256File(path).catch((err: NodeJS.ErrnoException) => {
+    if (err.code === 'ENOENT') return null;
+    throw err;
+  });
+}
+
+/** The names whose sha256 differ between two sets (or that only one has). */
+function differing(a: ArtifactEntry[], b: ArtifactEntry[]): string[] {
+  const bs = new Map(b.map((e) => [e.name, e.sha256]));
+  const names = new Set([...a.map((e) => e.name), ...b.map((e) => e.name)]);
+  return [...names].filter((n) => a.find((e) => e.name === n)?.sha256 !== bs.get(n)).sort();
 }
 
 export class FsArtifactStore implements ArtifactStore {
@@ -42,9 +61,15 @@ export class FsArtifactStore implements ArtifactStore {
     return this.under(key.project, key.version, key.target, name);
   }
 
-  async put(key: ArtifactKey, name: string, content: NodeJS.ReadableStream, expectedSha256: string, createdAt: string): Promise<ArtifactEntry> {
-    const final = this.pathOf(key, name);
-    const dir = this.dir(key);
+  private uploadDir(key: ArtifactKey, upload: string): string {
+    checkStoreNames({ project: key.project, version: key.version, target: key.target, upload });
+    return this.under(key.project, key.version, key.target, '.uploads', upload);
+  }
+
+  async put(key: ArtifactKey, name: string, content: NodeJS.ReadableStream, expectedSha256: string, createdAt: string, upload: string): Promise<ArtifactEntry> {
+    checkStoreNames({ artifact: name });
+    const dir = this.uploadDir(key, upload);
+    const final = join(dir, name);
     await mkdir(dir, { recursive: true });
     // A temporary name of its own: two uploads of one artifact never share a file.
     const tmp = join(dir, `.${name}.${randomBytes(6).toString('hex')}.partial`);
@@ -68,9 +93,38 @@ export class FsArtifactStore implements ArtifactStore {
     return { name, size, sha256: expectedSha256, createdAt };
   }
 
-  async writeManifest(manifest: TargetManifest): Promise<void> {
-    for (const a of manifest.artifacts) checkStoreNames({ artifact: a.name });
-    await writeJsonAtomically(this.dir(manifest), 'manifest.json', manifest);
+  async commit(manifest: TargetManifest, upload: string): Promise<{ manifest: TargetManifest; outcome: CommitOutcome }> {
+    const dir = this.dir(manifest);
+    const staged = this.uploadDir(manifest, upload);
+    for (const a of manifest.artifacts) {
+      checkStoreNames({ artifact: a.name });
+      const actual = await sha256OrNull(join(staged, a.name));
+      if (actual === null) throw new UploadIncompleteError(a.name, 'was not uploaded in this session');
+      if (actual !== a.sha256) throw new UploadIncompleteError(a.name, `was uploaded with sha256 ${actual}, the manifest says ${a.sha256}`);
+    }
+    const sealed = await this.readManifest(manifest);
+    let outcome: CommitOutcome = 'stored';
+    if (sealed) {
+      const changed = differing(sealed.artifacts, manifest.artifacts);
+      const intact = (await Promise.all(sealed.artifacts.map(async (a) => (await sha256OrNull(join(dir, a.name))) === a.sha256))).every(Boolean);
+      if (intact && changed.length === 0) outcome = 'unchanged';
+      // A rebuild from the same source (a machine lost after its upload, a release started
+      // over): the first build stands, and the caller is given its manifest.
+      else if (intact && sealed.sourceSha256 !== undefined && sealed.sourceSha256 === manifest.sourceSha256) outcome = 'kept';
+      else if (intact) {
+        await rm(staged, { recursive: true, force: true });
+        throw new ArtifactSealedError(manifest, changed);
+      }
+      // Files changed on disk since their commit: the set is no artifact any more; replace it.
+      else outcome = 'repaired';
+    }
+    if (outcome === 'stored' || outcome === 'repaired') {
+      if (sealed) for (const a of sealed.artifacts) await rm(join(dir, a.name), { force: true });
+      for (const a of manifest.artifacts) await rename(join(staged, a.name), join(dir, a.name));
+      await writeJsonAtomically(dir, 'manifest.json', manifest);
+    }
+    await rm(staged, { recursive: true, force: true });
+    return { manifest: outcome === 'stored' || outcome === 'repaired' ? manifest : sealed!, outcome };
   }
 
   async readManifest(key: ArtifactKey): Promise<TargetManifest | null> {

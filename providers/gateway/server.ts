@@ -7,7 +7,9 @@
 //   GET  /healthz
 //   GET  /sources/<sha256>.tar
 //   PUT  /artifacts/<project>/<version>/<target>/<name>   x-tagship-sha256, x-tagship-created-at
-//   PUT  /manifests/<project>/<version>/<target>          JSON TargetManifest
+//        (staged in the machine's upload session)
+//   PUT  /manifests/<project>/<version>/<target>          JSON TargetManifest: commits the session
+//        write-once; answers with the manifest that stands (409 ArtifactSealed: other bytes)
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { listen } from '../http/listen.ts';
 import { createReadStream } from 'node:fs';
@@ -15,7 +17,7 @@ import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Transform } from 'node:stream';
 import { pino, type Logger } from 'pino';
-import { ChecksumMismatchError, type ArtifactStore, type TargetManifest } from '../../ports/artifacts.ts';
+import { ArtifactSealedError, ChecksumMismatchError, UploadIncompleteError, type ArtifactStore, type TargetManifest } from '../../ports/artifacts.ts';
 import { storeNameProblem, StoreNameError, type StoreNameKind } from '../../core/store-names.ts';
 import { verifyMachineToken, type MachineScope } from './tokens.ts';
 
@@ -131,7 +133,7 @@ async function handle(opts: GatewayOptions, log: Logger, req: IncomingMessage, r
     if (!createdAt) return send(res, 400, { error: 'x-tagship-created-at is required' });
     const body = opts.transitFault?.(name) ? req.pipe(corrupting()) : req;
     try {
-      const entry = await opts.store.put({ project, version, target }, name, body, sha, createdAt);
+      const entry = await opts.store.put({ project, version, target }, name, body, sha, createdAt, scope.machine);
       return send(res, 201, entry);
     } catch (err) {
       if (err instanceof ChecksumMismatchError) return send(res, 422, { error: 'ChecksumMismatch', message: err.message, expected: err.expected, actual: err.actual });
@@ -156,8 +158,18 @@ async function handle(opts: GatewayOptions, log: Logger, req: IncomingMessage, r
       log.warn({ project, version, target, reason: badEntry }, 'manifest refused: bad artifact name');
       return send(res, 400, { error: 'BadName', message: `manifest entry: ${badEntry}` });
     }
-    await opts.store.writeManifest(manifest);
-    return send(res, 201, { ok: true });
+    try {
+      const committed = await opts.store.commit(manifest, scope.machine);
+      if (committed.outcome === 'kept' || committed.outcome === 'repaired') log.warn({ machine: scope.machine, project, version, target, outcome: committed.outcome }, committed.outcome === 'kept' ? 'rebuild from the same source: the artifacts stored first stand' : 'stored artifacts no longer matched their manifest: replaced');
+      return send(res, 201, { ok: true, ...committed });
+    } catch (err) {
+      if (err instanceof ArtifactSealedError) {
+        log.warn({ machine: scope.machine, project, version, target, differing: err.differing }, 'manifest refused: the target\'s artifacts are stored and never replaced');
+        return send(res, 409, { error: 'ArtifactSealed', message: err.message });
+      }
+      if (err instanceof UploadIncompleteError) return send(res, 422, { error: 'UploadIncomplete', message: err.message });
+      throw err;
+    }
   }
   send(res, 404, { error: `no route ${req.method} /${parts.join('/')}` });
 }

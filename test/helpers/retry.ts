@@ -1,23 +1,49 @@
-// A project for retries: target a packs a crate and a wheel; target b asks a verdict server on
-// loopback whether to fail, so a test (or the history recorder) decides, after a has finished,
-// that b's first build fails and later ones pass — with the same source, so a retry may keep a.
-import { createServer, type Socket } from 'node:net';
+// A project for retries: target a packs a crate and a wheel; target b waits for a verdict that
+// the test hands to its machine (builds have no network, so the verdict is written into the
+// machine's /tmp from outside), so a test (or the history recorder) decides, after a has
+// finished, that b's first build fails and later ones pass — with the same source, so a retry
+// may keep a.
+import Docker from 'dockerode';
 import { makeProject } from './projects.ts';
+import { DockerMachines } from '../../providers/docker/machines.ts';
+import { MachineLabel } from '../../core/names.ts';
 
-/** Answers each connection with a verdict line; the first one waits for `release()`. */
-export async function verdictServer() {
-  let open!: () => void;
-  const gate = new Promise<void>((r) => (open = r));
-  let asked = 0;
-  const server = createServer((sock: Socket) => {
-    const first = asked++ === 0;
-    void (first ? gate : Promise.resolve()).then(() => sock.end(first ? 'fail\n' : 'ok\n'));
-  });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  return { port: (server.address() as { port: number }).port, release: open, asked: () => asked, close: () => new Promise<void>((r) => server.close(() => r())) };
+/** Shell lines a build runs to wait for its verdict (in $verdict). */
+export const AWAIT_VERDICT = 'for i in $(seq 1 1200); do [ -s /tmp/verdict ] && break; sleep 0.25; done\nread -r verdict < /tmp/verdict\n';
+
+/** Watches for the build machines of `project`'s `target` and gives each a verdict: the first
+ *  one "fail" once `release()` is called, every later one "ok" at once. */
+export function verdicts(project: string, target = 'b') {
+  const docker = new Docker();
+  const shell = new DockerMachines({ docker });
+  let released = false;
+  const answered = new Set<string>();
+  let stopped = false;
+  const loop = (async () => {
+    while (!stopped) {
+      const machines = await docker.listContainers({ filters: { label: [`${MachineLabel.target}=${target}`] } });
+      for (const m of machines) {
+        const name = (m.Names[0] ?? '').replace(/^\//, '');
+        if (answered.has(name) || !(m.Labels[MachineLabel.release] ?? '').includes(`:${project}:`)) continue;
+        const first = answered.size === 0;
+        if (first && !released) continue;
+        const r = await shell.exec(name, { command: `echo ${first ? 'fail' : 'ok'} > /tmp/verdict.partial && mv /tmp/verdict.partial /tmp/verdict`, env: {}, workdir: '/' }).catch(() => null);
+        if (r?.exitCode === 0) answered.add(name);
+      }
+      await new Promise((r) => setTimeout(r, 250));
+    }
+  })();
+  return {
+    release: () => void (released = true),
+    asked: () => answered.size,
+    close: async () => {
+      stopped = true;
+      await loop;
+    },
+  };
 }
 
-export function retryProject(name: string, port: number): string {
+export function retryProject(name: string): string {
   const yml = `project: ${name}
 testGate: { command: "sh gate.sh" }
 targets:
@@ -38,9 +64,7 @@ echo 'pub fn answer() -> u32 { 42 }' > "pkg/retry-core-$V/src/lib.rs"
 tar --mtime=@0 --owner=0 --group=0 -czf "out/retry-core-$V.crate" -C pkg "retry-core-$V"
 printf 'PK-wheel-%s' "$V" > "out/retry_demo-$V-py3-none-any.whl"
 `,
-    'ask.sh': `exec 3<>/dev/tcp/127.0.0.1/${port}
-read -r verdict <&3
-echo "verdict: $verdict"
+    'ask.sh': `${AWAIT_VERDICT}echo "verdict: $verdict"
 test "$verdict" = ok || exit 7
 mkdir -p out && echo b > out/b.txt
 `,

@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { historyText, releaseFailure, temporalAddress, uniqueSuffix, withWorker } from '../helpers/temporal.ts';
 import { containersOf, makeProject } from '../helpers/projects.ts';
-import { startRelease } from '../../client/release.ts';
+import { retryRelease, startRelease } from '../../client/release.ts';
 
 function project(name: string, build: string, files: Record<string, string> = {}): string {
   return makeProject(`project: ${name}\ntestGate: { command: "true" }\ntargets:\n  - { name: t, arch: amd64, os: generic, build: [${JSON.stringify(build)}], artifacts: [out/*] }\n`, files);
@@ -154,5 +154,29 @@ test('a build cannot open a connection to Temporal, the gateway or the host, wit
       }
       assert.equal(Object.keys(r.bridge).length, target === 'egress' ? 2 : 0, `${target}: a route out only with network: true (${JSON.stringify(r.bridge)})`);
     }
+  });
+});
+
+test('a release started over from other source cannot replace the artifacts its first run stored', async () => {
+  const name = `sealed-${uniqueSuffix()}`;
+  const config = [
+    `project: ${name}`,
+    'testGate: { command: "true" }',
+    'targets:',
+    '  - { name: a, arch: amd64, os: generic, build: ["mkdir -p out && cp payload.txt out/a.txt"], artifacts: [out/*] }',
+    // b fails while "fail" exists, after a had time to store its artifact.
+    '  - { name: b, arch: amd64, os: generic, build: ["sleep 4; test ! -e fail && mkdir -p out && echo b > out/b.txt"], artifacts: [out/*] }',
+  ].join('\n');
+  await withWorker(async ({ client, taskQueue, stateDir }) => {
+    const stored = join(stateDir, 'artifacts', name, '1.0.0', 'a', 'a.txt');
+    const first = await startRelease(client, { project: name, tag: 'v1.0.0', projectDir: makeProject(config, { 'payload.txt': 'genuine\n', fail: '' }), taskQueue });
+    assert.equal((await releaseFailure(first.handle.result())).type, 'BuildFailed');
+    assert.equal(readFileSync(stored, 'utf8'), 'genuine\n', 'a stored its artifact in the first run');
+    // Started over with other source for the same version: a is rebuilt with other bytes.
+    const again = await retryRelease(client, { project: name, tag: 'v1.0.0', projectDir: makeProject(config, { 'payload.txt': 'trojan\n' }), taskQueue });
+    const failure = await releaseFailure(again.handle.result());
+    assert.equal(failure.type, 'ArtifactSealed');
+    assert.match(failure.message, /target a: .* already has stored artifacts built from another source \(a\.txt differ\); stored artifacts are never replaced/);
+    assert.equal(readFileSync(stored, 'utf8'), 'genuine\n', 'the stored artifact is as the first run built it');
   });
 });

@@ -1,7 +1,7 @@
 // `release retry`: a failed release runs again as a new run of the same workflow id and keeps
 // what earlier runs finished — the test gate, built targets, a finished publish — while what
 // failed runs again. Real server, containers and registries; the failure of target b is
-// decided by this test over loopback (after a has finished), so nothing depends on timing.
+// decided by this test, which writes it into b's machine (after a has finished), so nothing depends on timing.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { appendFileSync, readFileSync, statSync } from 'node:fs';
@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { WorkflowFailedError } from '@temporalio/client';
 import { historySummary, uniqueSuffix, waitForProgress, withWorker } from '../helpers/temporal.ts';
 import { containersOf } from '../helpers/projects.ts';
-import { retryProject as project, verdictServer } from '../helpers/retry.ts';
+import { retryProject as project, verdicts as verdictsFor } from '../helpers/retry.ts';
 import { withRegistries } from '../helpers/registries.ts';
 import { NothingToRetryError, retryRelease, startRelease } from '../../client/release.ts';
 import { registryEnvName } from '../../activities/registries.ts';
@@ -26,8 +26,8 @@ async function failureMessage(p: Promise<unknown>): Promise<string> {
 
 test('retry keeps the gate, finished targets and a finished publish, and redoes only what failed', async () => {
   const name = `retry-${uniqueSuffix()}`;
-  const verdicts = await verdictServer();
-  const dir = project(name, verdicts.port);
+  const verdicts = verdictsFor(name);
+  const dir = project(name);
   const id = releaseWorkflowId(name, 'v3.1.0');
   const pythonToken = registryEnvName('local-pypi', 'TOKEN');
   try {
@@ -86,8 +86,8 @@ test('retry keeps the gate, finished targets and a finished publish, and redoes 
 
 test('a retry rebuilds a target whose stored files changed since its build', async () => {
   const name = `retryhash-${uniqueSuffix()}`;
-  const verdicts = await verdictServer();
-  const dir = project(name, verdicts.port);
+  const verdicts = verdictsFor(name);
+  const dir = project(name);
   const id = releaseWorkflowId(name, 'v3.2.0');
   try {
     await withRegistries(async () => {

@@ -35,8 +35,8 @@ test('schedules apply idempotently; the triggered purge honours retention and dr
     const store = new FsArtifactStore(join(stateDir, 'artifacts'));
     const put = async (version: string, createdAt: string, retentionDays?: number) => {
       const bytes = Buffer.from(`artifact ${version}`);
-      const entry = await store.put({ project: 'p', version, target: 't' }, 'a.bin', Readable.from([bytes]), createHash('sha256').update(bytes).digest('hex'), createdAt);
-      await store.writeManifest({ project: 'p', version, target: 't', artifacts: [entry], ...(retentionDays ? { retentionDays } : {}) });
+      const entry = await store.put({ project: 'p', version, target: 't' }, 'a.bin', Readable.from([bytes]), createHash('sha256').update(bytes).digest('hex'), createdAt, 'm');
+      await store.commit({ project: 'p', version, target: 't', artifacts: [entry], ...(retentionDays ? { retentionDays } : {}) }, 'm');
     };
     const dayMs = 86_400_000;
     await put('0.1.0', new Date(Date.now() - 120 * dayMs).toISOString());

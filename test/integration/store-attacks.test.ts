@@ -108,8 +108,9 @@ test('the store itself refuses paths outside it, whatever the caller', async () 
   const key = { project: 'p', version: '1.0.0', target: 't' };
   assert.throws(() => store.pathOf(key, '../../x'), StoreNameError);
   assert.throws(() => store.pathOf({ ...key, version: '..' }, 'x'), StoreNameError);
-  await assert.rejects(store.put({ ...key, target: '../..' }, 'x', Readable.from(['x']), sha('x'), ''), StoreNameError);
-  await assert.rejects(store.writeManifest({ ...key, artifacts: [{ name: '../x', size: 1, sha256: sha('x'), createdAt: '' }] }), StoreNameError);
+  await assert.rejects(store.put({ ...key, target: '../..' }, 'x', Readable.from(['x']), sha('x'), '', 'm'), StoreNameError);
+  await assert.rejects(store.put(key, 'x', Readable.from(['x']), sha('x'), '', '../../m'), StoreNameError);
+  await assert.rejects(store.commit({ ...key, artifacts: [{ name: '../x', size: 1, sha256: sha('x'), createdAt: '' }] }, 'm'), StoreNameError);
   await assert.rejects(store.remove({ ...key, project: '..' }), StoreNameError);
 });
 
@@ -117,13 +118,14 @@ test('later steps use an artifact only if it still hashes to what the workflow r
   const root = mkdtempSync(join(tmpdir(), 'tagship-store-'));
   const store = new FsArtifactStore(root);
   const key = { project: 'p', version: '1.0.0', target: 't' };
-  const entry = await store.put(key, 'hello-core-1.0.0.crate', Readable.from([Buffer.from('crate bytes')]), sha('crate bytes'), '');
+  const entry = await store.put(key, 'hello-core-1.0.0.crate', Readable.from([Buffer.from('crate bytes')]), sha('crate bytes'), '', 'm');
+  await store.commit({ ...key, artifacts: [entry] }, 'm');
   const expected = { t: { [entry.name]: entry.sha256 } };
   const ok = await verifiedArtifacts(store, { ...key, targets: ['t'], expected });
   assert.deepEqual(ok.map((f) => [f.name, f.sha256]), [[entry.name, sha('crate bytes')]]);
 
-  // A manifest rewritten to claim other bytes changes nothing: the workflow's map decides.
-  await store.writeManifest({ ...key, artifacts: [{ ...entry, sha256: sha('other') }] });
+  // A manifest rewritten on disk to claim other bytes changes nothing: the workflow's map decides.
+  writeFileSync(join(root, 'p', '1.0.0', 't', 'manifest.json'), JSON.stringify({ ...key, artifacts: [{ ...entry, sha256: sha('other') }] }));
   assert.equal((await verifiedArtifacts(store, { ...key, targets: ['t'], expected })).length, 1);
 
   // The file changed on disk after the build: refused, naming the file and both digests.
