@@ -49,7 +49,7 @@ test('a genuine deploy of a staged tree still goes through', async () => {
     const staging = join(stateDir, 'repos', 'ok', '1.0.0-abc');
     mkdirSync(staging, { recursive: true });
     writeFileSync(join(staging, 'index.html'), 'ok\n');
-    const result = await client.workflow.execute('deployRepositoryWorkflow', { taskQueue, workflowId: `deploy-ok-${uniqueSuffix()}`, args: [{ project: 'ok', staging, treeId: '1.0.0-abc' }] });
+    const result: unknown = await client.workflow.execute('deployRepositoryWorkflow', { taskQueue, workflowId: `deploy-ok-${uniqueSuffix()}`, args: [{ project: 'ok', staging, treeId: '1.0.0-abc' }] });
     assert.deepEqual(result, { live: 'trees/1.0.0-abc', previous: null });
     assert.deepEqual(Object.keys(digestTree(join(stateDir, 'repo-server', 'ok'))).sort(), ['trees/1.0.0-abc/.tagship-complete', 'trees/1.0.0-abc/index.html']);
   });
