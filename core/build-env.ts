@@ -23,8 +23,9 @@ export function redactor(secrets: readonly string[]): (text: string) => string {
   return (text) => list.reduce((t, s) => t.split(s).join('[redacted]'), text);
 }
 
-/** The secret values an agent holds, from its environment: its token and each codec key. */
+/** The secret values an agent holds, from its environment: its token (or enrolment secret)
+ *  and each codec key. */
 export function agentSecrets(env: Record<string, string | undefined>): string[] {
   const keys = (env.TAGSHIP_CODEC_KEYS ?? '').split(',').flatMap((pair) => [pair.slice(pair.indexOf(':') + 1), pair]);
-  return [env.TAGSHIP_AGENT_TOKEN ?? '', env.TAGSHIP_CODEC_KEYS ?? '', ...keys].filter(Boolean);
+  return [env.TAGSHIP_AGENT_TOKEN ?? '', env.TAGSHIP_ENROLMENT ?? '', env.TAGSHIP_CODEC_KEYS ?? '', ...keys].filter(Boolean);
 }

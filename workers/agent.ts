@@ -3,11 +3,12 @@
 // connects out to Temporal and to the artifact gateway. Started by the machine provider
 // (docker: the container's command; DigitalOcean: cloud-init).
 import { NativeConnection, Worker, Runtime, DefaultLogger } from '@temporalio/worker';
-import { join } from 'node:path';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { createAgentActivities, fetchWhileGatewayRestarts } from '../activities/agent.ts';
 import { z } from 'zod';
 import { sameUserOnly, startRelay } from '../providers/net/relay.ts';
 import { CONTROL_SOCKETS } from '../providers/docker/control-sockets.ts';
-import { createAgentActivities } from '../activities/agent.ts';
 import { agentTaskQueue } from '../core/names.ts';
 import { agentSecrets } from '../core/build-env.ts';
 import { dataConverterFromEnv } from '../providers/codec/aes-gcm.ts';
@@ -21,13 +22,31 @@ const env = z
     /** … a folder of control sockets (docker machines, which have no network). */
     TAGSHIP_CONTROL_DIR: z.string().min(1).optional(),
     TEMPORAL_NAMESPACE: z.string().min(1).default('default'),
-    TAGSHIP_AGENT_TOKEN: z.string().min(16),
+    /** The machine's token (docker machines), or … */
+    TAGSHIP_AGENT_TOKEN: z.string().min(16).optional(),
+    /** … a one-time secret to trade for it at the gateway (droplets, whose user data stays
+     *  readable); the token is then kept in a file only root reads, for agent restarts. */
+    TAGSHIP_ENROLMENT: z.string().min(16).optional(),
+    TAGSHIP_TOKEN_FILE: z.string().default('/var/lib/tagship/agent-token'),
     TAGSHIP_WORKDIR: z.string().default('/work'),
     /** The unprivileged user builds run as, when the agent runs as root. */
     TAGSHIP_BUILD_UID: z.coerce.number().int().positive().default(10_000),
   })
+  .refine((e) => e.TAGSHIP_AGENT_TOKEN ?? e.TAGSHIP_ENROLMENT, 'give TAGSHIP_AGENT_TOKEN or TAGSHIP_ENROLMENT')
   .refine((e) => e.TAGSHIP_CONTROL_DIR ?? (e.TEMPORAL_ADDRESS && e.TAGSHIP_GATEWAY_URL), 'give TAGSHIP_CONTROL_DIR, or TEMPORAL_ADDRESS and TAGSHIP_GATEWAY_URL')
   .safeParse(process.env);
+
+/** The machine's gateway token: given, kept from an earlier enrolment, or enrolled for now. */
+async function machineToken(s: { TAGSHIP_AGENT_TOKEN?: string | undefined; TAGSHIP_ENROLMENT?: string | undefined; TAGSHIP_TOKEN_FILE: string }, gateway: string): Promise<string> {
+  if (s.TAGSHIP_AGENT_TOKEN) return s.TAGSHIP_AGENT_TOKEN;
+  if (existsSync(s.TAGSHIP_TOKEN_FILE)) return readFileSync(s.TAGSHIP_TOKEN_FILE, 'utf8').trim();
+  const res = await fetchWhileGatewayRestarts(`${gateway}/enrol`, { method: 'POST', headers: { authorization: `Enrol ${s.TAGSHIP_ENROLMENT}` } }, new AbortController().signal);
+  const body = (await res.json().catch(() => ({}))) as { token?: string; error?: string; message?: string };
+  if (!res.ok || !body.token) throw new Error(`enrolment refused by the gateway: HTTP ${res.status} ${body.message ?? body.error ?? ''}`);
+  mkdirSync(dirname(s.TAGSHIP_TOKEN_FILE), { recursive: true, mode: 0o700 });
+  writeFileSync(s.TAGSHIP_TOKEN_FILE, body.token, { mode: 0o600 });
+  return body.token;
+}
 
 /** Where Temporal and the gateway are. Through control sockets, each gets a loopback port
  *  that serves this process's user only: the build, another user on the same loopback, is
@@ -49,6 +68,7 @@ async function main(): Promise<void> {
   const s = env.data;
   Runtime.install({ logger: new DefaultLogger('WARN') });
   const control = await controlPlane(s);
+  const token = await machineToken(s, control.gateway);
   const connection = await NativeConnection.connect({ address: control.temporal });
   const worker = await Worker.create({
     connection,
@@ -56,7 +76,7 @@ async function main(): Promise<void> {
     taskQueue: agentTaskQueue(s.TAGSHIP_MACHINE),
     // The same payload codec as the orchestrator's, when its keys were passed to the machine.
     ...(dataConverterFromEnv(process.env) ? { dataConverter: dataConverterFromEnv(process.env)! } : {}),
-    activities: createAgentActivities({ machine: s.TAGSHIP_MACHINE, gatewayUrl: control.gateway, token: s.TAGSHIP_AGENT_TOKEN, workdir: s.TAGSHIP_WORKDIR, secrets: agentSecrets(process.env),
+    activities: createAgentActivities({ machine: s.TAGSHIP_MACHINE, gatewayUrl: control.gateway, token, workdir: s.TAGSHIP_WORKDIR, secrets: agentSecrets(process.env),
       ...(process.getuid?.() === 0 ? { buildUser: { uid: s.TAGSHIP_BUILD_UID, gid: s.TAGSHIP_BUILD_UID } } : {}),
     }),
     // One build at a time: the machine is sized for one.

@@ -22,7 +22,7 @@ import { createResumeActivities } from '../activities/resume.ts';
 import { createProvenanceActivities } from '../activities/provenance.ts';
 import { provenanceKey } from '../providers/signing/provenance-key.ts';
 import type { MachineProvider, MachineSpec } from '../ports/machines.ts';
-import { MACHINE_TOKEN_HOURS, mintMachineToken } from '../providers/gateway/tokens.ts';
+import { ENROLMENT_HOURS, MACHINE_TOKEN_HOURS, mintEnrolment, mintMachineToken } from '../providers/gateway/tokens.ts';
 import { MachineLabel } from '../core/names.ts';
 import { GitMirrors } from '../providers/git/mirror.ts';
 import type { Projects } from '../providers/projects/file.ts';
@@ -41,7 +41,7 @@ export interface OrchestratorDeps {
   /** Defaults to a token kept in <stateDir>/agent-token, stable across restarts. */
   agentToken?: string;
   /** Build machines from elsewhere (DigitalOcean); docker containers with agents by default. */
-  provider?: (ctx: { gatewayUrl: string; tokenFor: (spec: MachineSpec) => string; agentEnv: Record<string, string> }) => MachineProvider;
+  provider?: (ctx: MachineContext) => MachineProvider;
   /** Test hook passed to the gateway. */
   transitFault?: (name: string) => boolean;
   /** Where the repo server's trees live; <stateDir>/repo-server by default. */
@@ -53,6 +53,15 @@ export interface OrchestratorDeps {
   /** The projects file: each project's repository, git credentials and signed-tag policy.
    *  Without it only working-tree releases (`--from-dir`) can run. */
   projects?: Projects;
+}
+
+/** What a machine provider is handed to start agents: where the gateway is, and the
+ *  credentials of a machine being created — its token, or a one-time enrolment secret. */
+export interface MachineContext {
+  gatewayUrl: string;
+  tokenFor: (spec: MachineSpec) => string;
+  enrolmentFor: (spec: MachineSpec) => string;
+  agentEnv: Record<string, string>;
 }
 
 export interface Orchestrator {
@@ -68,7 +77,7 @@ export function digitalOceanProvider(
   temporal: { address: string; namespace: string },
   tuning: Pick<DigitalOceanOptions, 'policy' | 'pollMs'> = {},
 ): NonNullable<OrchestratorDeps['provider']> {
-  return ({ gatewayUrl, tokenFor, agentEnv }) =>
+  return ({ gatewayUrl, enrolmentFor, agentEnv }) =>
     new DigitalOceanMachines({
       ...tuning,
       token: d.token,
@@ -76,7 +85,7 @@ export function digitalOceanProvider(
       region: d.region,
       defaultImage: d.image,
       userData: (spec) =>
-        agentUserData({ TAGSHIP_MACHINE: spec.name, TEMPORAL_ADDRESS: temporal.address, TEMPORAL_NAMESPACE: temporal.namespace, TAGSHIP_GATEWAY_URL: gatewayUrl, TAGSHIP_AGENT_TOKEN: tokenFor(spec), ...agentEnv }),
+        agentUserData({ TAGSHIP_MACHINE: spec.name, TEMPORAL_ADDRESS: temporal.address, TEMPORAL_NAMESPACE: temporal.namespace, TAGSHIP_GATEWAY_URL: gatewayUrl, TAGSHIP_ENROLMENT: enrolmentFor(spec), ...agentEnv }),
     });
 }
 
@@ -126,9 +135,11 @@ export async function createOrchestrator(deps: OrchestratorDeps): Promise<Orches
     token,
     port: deps.gatewayPort ?? 0,
     ...(deps.transitFault ? { transitFault: deps.transitFault } : {}),
+    enrolmentLedger: join(deps.stateDir, 'enrolments-used'),
   });
   await buildAgentBundle();
   const tokenFor = (spec: MachineSpec) => mintMachineToken(token, { ...scopeOf(spec), machine: spec.name, expiresAt: Date.now() + MACHINE_TOKEN_HOURS * 3_600_000 });
+  const enrolmentFor = (spec: MachineSpec) => mintEnrolment(token, { ...scopeOf(spec), machine: spec.name, expiresAt: Date.now() + ENROLMENT_HOURS * 3_600_000 });
   // Installed by the bootstrap where arm64 emulation works.
   const arm64Node = join(REPO_ROOT, '.tagship', 'tools', 'node-arm64', 'bin', 'node');
   const control = new ControlSockets(join(deps.stateDir, 'control'), { temporal: tcpEndpoint(deps.temporalAddress), gateway: tcpEndpoint(gateway.url) });
@@ -150,7 +161,7 @@ export async function createOrchestrator(deps: OrchestratorDeps): Promise<Orches
       });
   // Machines that outlived an orchestrator restart find their way out again.
   await containers?.reattach();
-  const machines = deps.provider?.({ gatewayUrl: gateway.url, tokenFor, agentEnv: deps.agentEnv ?? {} }) ?? containers!;
+  const machines = deps.provider?.({ gatewayUrl: gateway.url, tokenFor, enrolmentFor, agentEnv: deps.agentEnv ?? {} }) ?? containers!;
   // The test gate runs in a plain container driven through docker exec, on this host.
   const gate = new DockerMachines({ docker });
   return {

@@ -5,6 +5,8 @@
 // is hostile: each path segment is percent-decoded once and then checked against the rule for
 // its role (core/store-names.ts) before it is used; refusals are logged.
 //   GET  /healthz
+//   POST /enrol                                            Authorization: Enrol <one-time secret>
+//        → { token }: the machine's token, once per secret (droplets)
 //   GET  /sources/<sha256>.tar
 //   PUT  /artifacts/<project>/<version>/<target>/<name>   x-tagship-sha256, x-tagship-created-at
 //        (staged in the machine's upload session)
@@ -19,7 +21,8 @@ import { Transform } from 'node:stream';
 import { pino, type Logger } from 'pino';
 import { ArtifactSealedError, ChecksumMismatchError, UploadIncompleteError, type ArtifactStore, type TargetManifest } from '../../ports/artifacts.ts';
 import { storeNameProblem, StoreNameError, type StoreNameKind } from '../../core/store-names.ts';
-import { verifyMachineToken, type MachineScope } from './tokens.ts';
+import { MACHINE_TOKEN_HOURS, mintMachineToken, verifyEnrolment, verifyMachineToken, type MachineScope } from './tokens.ts';
+import { EnrolmentLedger } from './enrolment-ledger.ts';
 
 export interface GatewayOptions {
   store: ArtifactStore;
@@ -33,6 +36,8 @@ export interface GatewayOptions {
   transitFault?: (name: string) => boolean;
   /** Where refusals are logged (structured); a warn-level logger on stderr by default. */
   log?: Logger;
+  /** The file recording used enrolment secrets (kept across restarts); in memory without it. */
+  enrolmentLedger?: string;
 }
 
 export interface Gateway {
@@ -100,10 +105,27 @@ function corrupting(): Transform {
   });
 }
 
-async function handle(opts: GatewayOptions, log: Logger, req: IncomingMessage, res: ServerResponse): Promise<void> {
+/** A droplet's agent trades its one-time enrolment secret for its machine token. */
+async function enrol(opts: GatewayOptions, ledger: EnrolmentLedger, log: Logger, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  const header = req.headers.authorization ?? '';
+  const enrolment = header.startsWith('Enrol ') ? verifyEnrolment(opts.token, header.slice(6), Date.now()) : null;
+  if (!enrolment) {
+    log.warn({ remote: req.socket.remoteAddress }, 'enrolment refused: missing, wrong or expired secret');
+    return send(res, 401, { error: 'missing, wrong or expired enrolment secret' });
+  }
+  const { nonce, ...scope } = enrolment;
+  if (!(await ledger.claim(nonce, enrolment.expiresAt))) {
+    log.warn({ machine: scope.machine, remote: req.socket.remoteAddress }, 'enrolment refused: the secret was used before');
+    return send(res, 409, { error: 'EnrolmentUsed', message: `the enrolment secret of ${scope.machine} was used before; a machine enrols once` });
+  }
+  send(res, 200, { token: mintMachineToken(opts.token, { ...scope, expiresAt: Date.now() + MACHINE_TOKEN_HOURS * 3_600_000 }) });
+}
+
+async function handle(opts: GatewayOptions, ledger: EnrolmentLedger, log: Logger, req: IncomingMessage, res: ServerResponse): Promise<void> {
   const parts = segments(req.url ?? '/');
   if (!parts) return send(res, 400, { error: 'the path is not validly percent-encoded' });
   if (req.method === 'GET' && parts[0] === 'healthz') return send(res, 200, { ok: true });
+  if (req.method === 'POST' && parts[0] === 'enrol' && parts.length === 1) return enrol(opts, ledger, log, req, res);
   const scope = scopeOf(req, opts.token);
   if (!scope) return send(res, 401, { error: 'missing, wrong or expired machine token' });
 
@@ -176,8 +198,9 @@ async function handle(opts: GatewayOptions, log: Logger, req: IncomingMessage, r
 
 export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
   const log = opts.log ?? pino({ name: 'tagship-gateway', level: 'warn' }, pino.destination(2));
+  const ledger = new EnrolmentLedger(opts.enrolmentLedger);
   const server: Server = createServer((req, res) => {
-    handle(opts, log, req, res).catch((err: unknown) => {
+    handle(opts, ledger, log, req, res).catch((err: unknown) => {
       if (res.headersSent) return void res.destroy();
       if (err instanceof StoreNameError) return send(res, 400, { error: 'BadName', message: err.message });
       send(res, 500, { error: String(err) });

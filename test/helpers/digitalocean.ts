@@ -13,7 +13,12 @@ export async function startEmulator(opts: { bootDelayMs?: number; dropletLimit?:
     token: DO_TOKEN,
     bootDelayMs: opts.bootDelayMs ?? 500,
     ...(opts.dropletLimit !== undefined ? { dropletLimit: opts.dropletLimit } : {}),
-    backend: { docker, image: 'tagship/machine:bookworm-amd64', binds: [`${REPO_ROOT}:/opt/tagship:ro`, `${process.execPath}:/opt/node/bin/node:ro`] },
+    backend: { docker, image: 'tagship/machine:bookworm-amd64', binds: [
+      // The snapshot's agent: its bundle and packages, as on a docker machine — not the repository.
+      `${REPO_ROOT}/.tagship/agent:/opt/tagship/.tagship/agent:ro`,
+      `${REPO_ROOT}/node_modules:/opt/tagship/node_modules:ro`,
+      `${process.execPath}:/opt/node/bin/node:ro`,
+    ] },
   });
 }
 

@@ -1,7 +1,7 @@
 // Machine tokens: bound to one scope, signed, expiring.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mintMachineToken, verifyMachineToken } from '../../providers/gateway/tokens.ts';
+import { mintEnrolment, mintMachineToken, verifyEnrolment, verifyMachineToken } from '../../providers/gateway/tokens.ts';
 
 const scope = { project: 'p', version: '1.0.0', target: 't', machine: 'm1', expiresAt: 2_000 };
 
@@ -20,4 +20,17 @@ test('altered, truncated or foreign tokens are refused', () => {
   for (const bad of [widened, token.slice(0, -2), `${token}x`, 'secret', '', 'tsm1..', `tsm2.${token.slice(5)}`]) {
     assert.equal(verifyMachineToken('secret', bad, 1_000), null, bad.slice(0, 40));
   }
+});
+
+test('an enrolment secret carries its machine\'s scope and a nonce; neither kind passes for the other', () => {
+  const enrolment = mintEnrolment('secret', scope);
+  const verified = verifyEnrolment('secret', enrolment, 1_000);
+  assert.ok(verified);
+  const { nonce, ...rest } = verified;
+  assert.deepEqual(rest, scope);
+  assert.match(nonce, /^[A-Za-z0-9_-]{16}$/);
+  assert.notEqual(verifyEnrolment('secret', mintEnrolment('secret', scope), 1_000)?.nonce, nonce, 'each secret is new');
+  assert.equal(verifyEnrolment('secret', enrolment, 2_001), null, 'expired');
+  assert.equal(verifyMachineToken('secret', enrolment, 1_000), null, 'an enrolment secret is no token');
+  assert.equal(verifyEnrolment('secret', mintMachineToken('secret', scope), 1_000), null, 'a token is no enrolment secret');
 });
