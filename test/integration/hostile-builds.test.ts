@@ -7,6 +7,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { historyText, releaseFailure, temporalAddress, uniqueSuffix, withWorker } from '../helpers/temporal.ts';
 import { containersOf, makeProject } from '../helpers/projects.ts';
+import { untouched } from '../helpers/files.ts';
 import { retryRelease, startRelease } from '../../client/release.ts';
 
 function project(name: string, build: string, files: Record<string, string> = {}): string {
@@ -16,11 +17,13 @@ function project(name: string, build: string, files: Record<string, string> = {}
 test('an artifact that is a symlink to a host file is refused, naming it', async () => {
   const name = `symlink-${uniqueSuffix()}`;
   const dir = project(name, 'mkdir -p out && ln -s /etc/shadow out/shadow.deb');
-  await withWorker(async ({ client, taskQueue }) => {
+  await withWorker(async ({ client, taskQueue, stateDir }) => {
+    const unchanged = untouched(stateDir);
     const { handle } = await startRelease(client, { project: name, tag: 'v1.0.0', projectDir: dir, taskQueue });
     const failure = await releaseFailure(handle.result());
     assert.equal(failure.type, 'BadArtifact');
     assert.match(failure.message, /artifact out\/shadow\.deb is a symbolic link; artifacts must be regular files the build wrote/);
+    unchanged();
     assert.deepEqual(await containersOf(handle.workflowId), []);
   });
 });
@@ -41,6 +44,7 @@ test('a build runs unprivileged, sees none of the agent\'s secrets, and has no w
   await withWorker(
     async ({ client, taskQueue, stateDir }) => {
       const token = readFileSync(join(stateDir, 'agent-token'), 'utf8').trim();
+      const unchanged = untouched(stateDir);
       const { handle } = await startRelease(client, { project: name, tag: 'v1.0.0', projectDir: dir, taskQueue });
       const failure = await releaseFailure(handle.result());
       assert.equal(failure.type, 'BuildFailed');
@@ -57,6 +61,7 @@ test('a build runs unprivileged, sees none of the agent\'s secrets, and has no w
       const history = await historyText(client, handle.workflowId);
       const child = await historyText(client, `${handle.workflowId}/target/t`);
       for (const secret of [token, codecKey]) assert.ok(!history.includes(secret) && !child.includes(secret), 'no secret in any history');
+      unchanged();
     },
     { codecEnv: { TAGSHIP_CODEC_KEYS: `k1:${codecKey}`, TAGSHIP_CODEC_KEY_ID: 'k1' } },
   );
@@ -133,6 +138,7 @@ test('a build cannot open a connection to Temporal, the gateway or the host, wit
   await withWorker(async ({ client, taskQueue, stateDir, orchestrator }) => {
     const ports = { temporal: Number(temporalAddress().split(':').pop()), gateway: Number(new URL(orchestrator.gateway.url).port) };
     const run = `/opt/node/bin/node probe.js 127.0.0.1 '${JSON.stringify(ports)}'`;
+    const unchanged = untouched(stateDir);
     const config = [
       `project: ${name}`,
       'testGate: { command: "true" }',
@@ -154,6 +160,7 @@ test('a build cannot open a connection to Temporal, the gateway or the host, wit
       }
       assert.equal(Object.keys(r.bridge).length, target === 'egress' ? 2 : 0, `${target}: a route out only with network: true (${JSON.stringify(r.bridge)})`);
     }
+    unchanged();
   });
 });
 
