@@ -1,7 +1,6 @@
 // What earlier runs of a release left in the artifact store, for a retry: each planned
 // target's manifest with every file re-hashed, the test gate's record and the publish records.
 // Facts only; core/resume.ts decides what still stands.
-import { sha256File } from '../providers/artifacts-fs/store.ts';
 import type { ArtifactStore, TargetManifest } from '../ports/artifacts.ts';
 import type { GateRecord, PriorWork, PublishRecord } from '../core/resume.ts';
 
@@ -22,7 +21,7 @@ export function createResumeActivities(deps: { artifacts: ArtifactStore }) {
         const manifest = await store.readManifest(key);
         if (!manifest) continue;
         // A file changed or gone since the build means building again, not trusting the manifest.
-        const hashes = await Promise.all(manifest.artifacts.map((a) => sha256File(store.pathOf(key, a.name)).catch(() => null)));
+        const hashes = await Promise.all(manifest.artifacts.map((a) => store.hash(key, a.name).catch(() => null)));
         if (hashes.every((h, i) => h === manifest.artifacts[i]!.sha256)) intactTargets[target] = manifest;
       }
       return {

@@ -14,7 +14,7 @@ import { FailureType, nonRetryable } from '../core/failures.ts';
 import { formatConfigErrors, parseConfig, type ConfigError } from '../core/config/parse.ts';
 import type { TagshipConfig } from '../core/config/schema.ts';
 import { parseTag } from '../core/tag.ts';
-import { sha256File } from '../providers/artifacts-fs/store.ts';
+import { sha256File } from '../providers/files/sha256.ts';
 import { FileTooLargeError, TagNotFoundError, type GitMirrors, type ResolvedTag } from '../providers/git/mirror.ts';
 import { checkTagSignature } from '../providers/git/signatures.ts';
 import type { Projects } from '../providers/projects/file.ts';

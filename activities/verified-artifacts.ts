@@ -3,7 +3,6 @@
 // in the activity's input, i.e. comes from the workflow's history), so nothing put in the
 // store afterwards — a replaced file, a rewritten manifest — is published or signed.
 import { FailureType, nonRetryable } from '../core/failures.ts';
-import { sha256File } from '../providers/artifacts-fs/store.ts';
 import type { ArtifactStore } from '../ports/artifacts.ts';
 
 /** target → artifact name → sha256, as the workflow's history holds them. */
@@ -25,7 +24,7 @@ export async function verifiedArtifacts(store: ArtifactStore, release: { project
     const recorded = release.expected?.[target] ?? Object.fromEntries(((await store.readManifest(key))?.artifacts ?? []).map((a) => [a.name, a.sha256]));
     for (const [name, sha256] of Object.entries(recorded).sort(([a], [b]) => a.localeCompare(b))) {
       const path = store.pathOf(key, name);
-      const actual = await sha256File(path).catch(() => null);
+      const actual = await store.hash(key, name).catch(() => null);
       if (actual !== sha256) {
         throw nonRetryable(
           FailureType.ChecksumMismatch,

@@ -48,6 +48,8 @@ export interface ArtifactStore {
   readManifest(key: ArtifactKey): Promise<TargetManifest | null>;
   /** Where a stored artifact can be read on this host. */
   pathOf(key: ArtifactKey, name: string): string;
+  /** The sha256 of a stored artifact as it is now; null when it is missing. */
+  hash(key: ArtifactKey, name: string): Promise<string | null>;
   /** Every stored manifest, for retention. */
   listManifests(): Promise<TargetManifest[]>;
   /** Removes a target's artifacts and manifest; absent is fine. With the last target of a

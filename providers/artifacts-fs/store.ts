@@ -7,7 +7,8 @@
 // files the target's artifacts — write-once: a stored set is never replaced by other bytes
 // (see commit). Later steps still re-hash each file against what the workflow recorded.
 import { createHash, randomBytes } from 'node:crypto';
-import { createReadStream, createWriteStream } from 'node:fs';
+import { createWriteStream } from 'node:fs';
+import { sha256OrNull } from '../files/sha256.ts';
 import { mkdir, readFile, readdir, rename, rm, rmdir, writeFile } from 'node:fs/promises';
 import { join, resolve, sep } from 'node:path';
 import { checkStoreNames, storeNameProblem, StoreNameError } from '../../core/store-names.ts';
@@ -15,20 +16,6 @@ import { pipeline } from 'node:stream/promises';
 import { Transform } from 'node:stream';
 import { ArtifactSealedError, ChecksumMismatchError, UploadIncompleteError, type CommitOutcome, type ArtifactEntry, type ArtifactKey, type ArtifactStore, type RecordName, type ReleaseKey, type TargetManifest } from '../../ports/artifacts.ts';
 
-/** Streamed, so a large artifact is never held in memory. */
-export async function sha256File(path: string): Promise<string> {
-  const hash = createHash('sha256');
-  await pipeline(createReadStream(path), hash);
-  return hash.digest('hex');
-}
-
-/** sha256 of a file, or null when it is missing. */
-async function sha256OrNull(path: string): Promise<string | null> {
-  return sha256File(path).catch((err: NodeJS.ErrnoException) => {
-    if (err.code === 'ENOENT') return null;
-    throw err;
-  });
-}
 
 /** The names whose sha256 differ between two sets (or that only one has). */
 function differing(a: ArtifactEntry[], b: ArtifactEntry[]): string[] {
@@ -59,6 +46,10 @@ export class FsArtifactStore implements ArtifactStore {
   pathOf(key: ArtifactKey, name: string): string {
     checkStoreNames({ project: key.project, version: key.version, target: key.target, artifact: name });
     return this.under(key.project, key.version, key.target, name);
+  }
+
+  hash(key: ArtifactKey, name: string): Promise<string | null> {
+    return sha256OrNull(this.pathOf(key, name));
   }
 
   private uploadDir(key: ArtifactKey, upload: string): string {
