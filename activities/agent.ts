@@ -1,20 +1,20 @@
 // Activities the build agent runs on its own machine: say hello (enrolment), build, upload.
 // The orchestrator sends them to the machine's task queue; nothing connects in to the machine.
 import { spawn } from 'node:child_process';
-import { createHash } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
-import { chown, lstat, mkdir, readFile, rm, stat } from 'node:fs/promises';
+import { chown, lstat, mkdir, rm, stat } from 'node:fs/promises';
 import { arch, hostname } from 'node:os';
 import { basename, join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { Readable } from 'node:stream';
 import type { ReadableStream as WebReadableStream } from 'node:stream/web';
 import { commandFailure, FailureType, nonRetryable } from '../core/failures.ts';
-import { OutputTail } from '../core/output-tail.ts';
 import { storeNameProblem } from '../core/store-names.ts';
 import { buildEnvironment, redactor } from '../core/build-env.ts';
 import type { ArtifactEntry, ArtifactKey, TargetManifest } from '../ports/artifacts.ts';
 import { withHeartbeat } from './heartbeat.ts';
+import { runCommandSteps } from './command-steps.ts';
+import { sha256File } from '../providers/files/sha256.ts';
 import type { CommandResult } from './build.ts';
 
 export interface AgentDeps {
@@ -54,10 +54,6 @@ export interface AgentUploadInput {
   commit?: string;
   /** Recorded in the manifest for the artifact purge (tagship.yml's retention.days). */
   retentionDays?: number;
-}
-
-async function sha256Of(path: string): Promise<string> {
-  return createHash('sha256').update(await readFile(path)).digest('hex');
 }
 
 /** Runs `sh -c command` in its own process group so a cancellation stops all of it, with
@@ -129,25 +125,14 @@ export function createAgentActivities(deps: AgentDeps) {
         const res = await fetchWhileGatewayRestarts(`${deps.gatewayUrl}/sources/${input.source.sha256}.tar`, { headers: auth }, hb.signal);
         if (!res.ok || !res.body) throw new Error(`fetching the source failed: HTTP ${res.status}`);
         await pipeline(Readable.fromWeb(res.body as WebReadableStream), createWriteStream(tarPath));
-        if ((await sha256Of(tarPath)) !== input.source.sha256) throw new Error('the source arrived with the wrong sha256; will retry');
+        if ((await sha256File(tarPath)) !== input.source.sha256) throw new Error('the source arrived with the wrong sha256; will retry');
         // Unpacked by the build user too: whatever the tarball holds lands with its rights.
         const untar = await runShell(`tar -xf ${tarPath} -C ${srcDir}`, deps.workdir, buildEnvironment({}, home), hb.signal, () => {}, deps.buildUser);
         if (untar !== 0) throw new Error('unpacking the source failed');
 
-        let last: CommandResult = { command: '', exitCode: 0, outputTail: '' };
-        for (const [i, command] of input.commands.entries()) {
-          const tail = new OutputTail();
-          const progress = { step: i + 1, of: input.commands.length, command, tail: '' };
-          hb.update(progress);
-          const exitCode = await runShell(command, srcDir, buildEnvironment(input.env, home), hb.signal, (s) => {
-            tail.push(s);
-            hb.update({ ...progress, tail: redact(tail.tail(10)) });
-          }, deps.buildUser);
-          last = { command, exitCode, outputTail: redact(tail.tail()) };
-          if (exitCode !== 0) {
-            throw commandFailure(FailureType.BuildFailed, `The build of ${input.target}`, { ...last, target: input.target, step: 'build' });
-          }
-        }
+        const env = buildEnvironment(input.env, home);
+        const last = await runCommandSteps(input.commands, hb, (command, onOutput) => runShell(command, srcDir, env, hb.signal, onOutput, deps.buildUser), { redact });
+        if (last.exitCode !== 0) throw commandFailure(FailureType.BuildFailed, `The build of ${input.target}`, { ...last, target: input.target, step: 'build' });
         return last;
       }, 3_000);
     },
@@ -185,7 +170,7 @@ export function createAgentActivities(deps: AgentDeps) {
       const artifacts: ArtifactEntry[] = [];
       for (const [name, path] of [...files].sort(([a], [b]) => a.localeCompare(b))) {
         const full = join(srcDir, path);
-        const sha256 = await sha256Of(full);
+        const sha256 = await sha256File(full);
         const size = (await stat(full)).size;
         const res = await fetch(`${base}/${encodeURIComponent(name)}`, {
           method: 'PUT',

@@ -8,7 +8,7 @@ import type { GateRecord } from '../core/resume.ts';
 import type { SourceRef } from './source.ts';
 import { asFailure } from './machines.ts';
 import { withHeartbeat } from './heartbeat.ts';
-import { OutputTail } from '../core/output-tail.ts';
+import { runCommandSteps, type RunCommand } from './command-steps.ts';
 
 /** Where the project's source is unpacked on every machine. */
 export const SOURCE_DIR = '/work/src';
@@ -37,13 +37,6 @@ export interface BuildDeps {
   artifacts?: ArtifactStore;
 }
 
-interface Progress {
-  step: number;
-  of: number;
-  command: string;
-  tail: string;
-}
-
 /** Runs commands one by one in SOURCE_DIR, heartbeating the current one's output tail. */
 async function runCommands(shell: MachineShell, machine: string, commands: string[], env: Record<string, string>, source: SourceRef): Promise<CommandResult> {
   return withHeartbeat(async (hb) => {
@@ -51,25 +44,8 @@ async function runCommands(shell: MachineShell, machine: string, commands: strin
     const clean = await shell.exec(machine, { command: `rm -rf ${SOURCE_DIR}`, env: {}, workdir: '/', signal: hb.signal });
     if (clean.exitCode !== 0) throw new Error(`could not clean ${SOURCE_DIR} on ${machine}: ${clean.outputTail}`);
     await shell.putTar(machine, source.path, SOURCE_DIR);
-    let last: CommandResult = { command: '', exitCode: 0, outputTail: '' };
-    for (const [i, command] of commands.entries()) {
-      const tail = new OutputTail(2048);
-      const progress: Progress = { step: i + 1, of: commands.length, command, tail: '' };
-      hb.update(progress);
-      const result = await shell.exec(machine, {
-        command,
-        env,
-        workdir: SOURCE_DIR,
-        signal: hb.signal,
-        onOutput: (chunk) => {
-          tail.push(chunk);
-          hb.update({ ...progress, tail: tail.tail(10) });
-        },
-      });
-      last = { command, ...result };
-      if (result.exitCode !== 0) return last;
-    }
-    return last;
+    const run: RunCommand = async (command, onOutput) => (await shell.exec(machine, { command, env, workdir: SOURCE_DIR, signal: hb.signal, onOutput })).exitCode;
+    return runCommandSteps(commands, hb, run, { tailChars: 2048 });
   });
 }
 
