@@ -17,7 +17,7 @@ import { readProjectConfig } from '../activities/source.ts';
 import { unknownTargetsProblem } from '../core/plan.ts';
 import { renderProgress } from './progress.ts';
 import { renderSummary } from './summary.ts';
-import { deepestMessage } from './repo.ts';
+import { deepestCause } from '../core/causes.ts';
 import { Exit, ExitError, type CliContext } from './cli-context.ts';
 import type { ReleaseProgress, ReleaseResult } from '../workflows/types.ts';
 
@@ -147,7 +147,7 @@ export function addReleaseCommands(program: Command, ctx: CliContext): void {
         for (const line of renderSummary(handle.workflowId, result, { startTime: description.startTime, ...(description.closeTime ? { closeTime: description.closeTime } : {}) })) print(line);
         return;
       }
-      const reason = await handle.result().then(() => '', (err: unknown) => (err instanceof WorkflowFailedError ? deepestMessage(err) : String(err)));
+      const reason = await handle.result().then(() => '', (err: unknown) => (err instanceof WorkflowFailedError ? deepestCause(err).message : String(err)));
       print(`${handle.workflowId}: ${status.toLowerCase()}${reason ? ` — ${reason.split('\n')[0]}` : ''}${commit ? ` (commit ${commit})` : ''}`);
       throw new ExitError(Exit.failed, '');
     }),

@@ -2,7 +2,8 @@
 // the repository's deploy workflow id (so it cannot run while a deploy of it runs).
 import { WorkflowExecutionAlreadyStartedError, WorkflowFailedError, type Client } from '@temporalio/client';
 import type { rollbackRepositoryWorkflow } from '../workflows/deploy.ts';
-import type { DeployResult } from '../activities/deploy.ts';
+import type { DeployResult } from '../activities/deploy.ts';import { deepestCause } from '../core/causes.ts';
+
 
 export async function rollbackRepository(client: Client, opts: { project: string; taskQueue: string }): Promise<DeployResult> {
   try {
@@ -15,14 +16,8 @@ export async function rollbackRepository(client: Client, opts: { project: string
     });
   } catch (err) {
     if (err instanceof WorkflowExecutionAlreadyStartedError) throw new Error(`a deploy of ${opts.project}'s repositories is running; roll back after it ends`);
-    if (err instanceof WorkflowFailedError) throw new Error(deepestMessage(err));
+    if (err instanceof WorkflowFailedError) throw new Error(deepestCause(err).message);
     throw err;
   }
 }
 
-/** The message of the innermost cause: what actually went wrong. */
-export function deepestMessage(err: Error): string {
-  let e: Error = err;
-  while (e.cause instanceof Error) e = e.cause;
-  return e.message;
-}

@@ -3,9 +3,10 @@
 // time is final.
 import { TimeoutFailure } from '@temporalio/workflow';
 import { rootApplicationFailure } from './explain.ts';
+import { causeChain } from '../core/causes.ts';
 
 export function isMachineLoss(err: unknown): boolean {
-  for (let e: unknown = err; e instanceof Error; e = (e as { cause?: unknown }).cause) {
+  for (const e of causeChain(err)) {
     if (e instanceof TimeoutFailure && (e.timeoutType === 'HEARTBEAT' || e.timeoutType === 'SCHEDULE_TO_START')) return true;
   }
   return rootApplicationFailure(err)?.type === 'MachineLost';

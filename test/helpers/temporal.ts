@@ -11,7 +11,8 @@ import proto from '@temporalio/proto';
 const { temporal } = proto;
 import { createOrchestratorWorker } from '../../workers/orchestrator.ts';
 import { dataConverterFromEnv } from '../../providers/codec/aes-gcm.ts';
-import type { Orchestrator, OrchestratorDeps } from '../../workers/deps.ts';
+import type { Orchestrator, OrchestratorDeps } from '../../workers/deps.ts';import { deepestCause } from '../../core/causes.ts';
+
 
 let runtimeInstalled = false;
 
@@ -35,7 +36,7 @@ export function uniqueSuffix(): string {
 /** Runs `fn` while an orchestrator worker polls a fresh task queue. */
 export async function withWorker<T>(
   fn: (ctx: TestContext) => Promise<T>,
-  opts: { stateDir?: string; transitFault?: (name: string) => boolean; provider?: OrchestratorDeps['provider']; codecEnv?: Record<string, string>; projects?: OrchestratorDeps['projects'] } = {},
+  opts: { stateDir?: string; artifacts?: OrchestratorDeps['artifacts']; provider?: OrchestratorDeps['provider']; codecEnv?: Record<string, string>; projects?: OrchestratorDeps['projects'] } = {},
 ): Promise<T> {
   if (!runtimeInstalled) {
     Runtime.install({ logger: new DefaultLogger('ERROR') });
@@ -56,7 +57,7 @@ export async function withWorker<T>(
     temporalAddress: address,
     client,
     gatewayPort: 0,
-    ...(opts.transitFault ? { transitFault: opts.transitFault } : {}),
+    ...(opts.artifacts ? { artifacts: opts.artifacts } : {}),
     ...(opts.provider ? { provider: opts.provider } : {}),
     ...(opts.projects ? { projects: opts.projects } : {}),
     ...(dataConverter && opts.codecEnv ? { dataConverter, agentEnv: opts.codecEnv } : {}),
@@ -122,7 +123,6 @@ export async function historyText(client: Client, workflowId: string): Promise<s
 export async function releaseFailure(result: Promise<unknown>): Promise<{ type?: string; message: string }> {
   const err = await result.then(() => assert.fail('expected the release to fail'), (e: unknown) => e);
   assert.ok(err instanceof WorkflowFailedError, String(err));
-  let cause: Error = err;
-  while (cause.cause instanceof Error) cause = cause.cause;
+  const cause = deepestCause(err);
   return { ...((cause as { type?: string }).type ? { type: (cause as { type?: string }).type } : {}), message: cause.message };
 }

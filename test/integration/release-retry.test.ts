@@ -14,13 +14,14 @@ import { withRegistries } from '../helpers/registries.ts';
 import { NothingToRetryError, retryRelease, startRelease } from '../../client/release.ts';
 import { registryEnvName } from '../../activities/registries.ts';
 import { releaseWorkflowId } from '../../core/names.ts';
+import { causeChain } from '../../core/causes.ts';
 import type { ReleaseProgress, ReleaseResult } from '../../workflows/types.ts';
 
 async function failureMessage(p: Promise<unknown>): Promise<string> {
   const err = await p.then(() => assert.fail('the run was expected to fail'), (e: unknown) => e);
   assert.ok(err instanceof WorkflowFailedError);
   let msg = '';
-  for (let e: unknown = err; e instanceof Error; e = e.cause) msg += `${e.message}\n`;
+  for (const e of causeChain(err)) msg += `${e.message}\n`;
   return msg;
 }
 
