@@ -30,8 +30,6 @@ export interface DeployDeps {
   repoRoot: string;
   /** Where repositories are staged (<state>/repos): a deploy copies from nowhere else. */
   stagingRoot: string;
-  /** Test hook: fail after the copy started, before the switch. */
-  deployFault?: (treeId: string) => boolean;
 }
 
 async function linkTarget(path: string): Promise<string | null> {
@@ -60,7 +58,6 @@ export function createDeployActivities(deps: DeployDeps) {
         const partial = join(trees, `.${input.treeId}.partial`);
         await rm(partial, { recursive: true, force: true });
         await run('cp', ['-a', `${staging}/.`, partial]);
-        if (deps.deployFault?.(input.treeId)) throw new Error(`injected deploy fault for ${input.treeId}`);
         await writeFile(join(partial, COMPLETE), new Date().toISOString());
         await rm(final, { recursive: true, force: true });
         await rename(partial, final);

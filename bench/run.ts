@@ -22,7 +22,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { makeRepo } from '../test/helpers/git-repos.ts';
-import { startGitServer } from '../test/servers/git-http.ts';
+import { startGitServer } from '../embedded/git-http.ts';
 import { createSourceActivities, type LoadProjectInput, type LoadProjectResult } from '../activities/source.ts';
 import { GitMirrors } from '../providers/git/mirror.ts';
 import { projectsFrom } from '../providers/projects/file.ts';

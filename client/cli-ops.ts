@@ -1,11 +1,8 @@
 // `tagship` commands for operators beyond single releases: repositories, hooks, schedules, the
 // codec endpoint, the worker, machines.
 import type { Command } from 'commander';
-import Docker from 'dockerode';
 import { MachineLabel } from '../core/names.ts';
 import { DEFAULT_RETENTION_DAYS } from '../core/retention.ts';
-import { DockerMachines } from '../providers/docker/machines.ts';
-import { DigitalOceanMachines } from '../providers/digitalocean/machines.ts';
 import { AesGcmCodec, parseCodecKeys } from '../providers/codec/aes-gcm.ts';
 import { startCodecServer } from '../providers/codec/server.ts';
 import { lsRemoteTag } from '../providers/git/mirror.ts';
@@ -118,11 +115,8 @@ export function addOpsCommands(program: Command, ctx: CliContext): void {
     .command('list')
     .description('every machine tagship made that still exists, with its release and target')
     .action(async () => {
-      const settings = ctx.settings();
-      const provider =
-        settings.provider === 'digitalocean' && settings.digitalocean
-          ? new DigitalOceanMachines({ ...settings.digitalocean, defaultImage: settings.digitalocean.image, userData: () => '' })
-          : new DockerMachines({ docker: new Docker() });
+      const { inventoryProvider } = await import('../workers/deps.ts');
+      const provider = inventoryProvider(ctx.settings());
       const machines = await provider.list({});
       for (const m of machines) print(`${m.name}\t${m.state}\t${m.labels[MachineLabel.release] ?? '-'}\t${m.labels[MachineLabel.target] ?? '-'}\t${m.createdAt}`);
       if (!machines.length) print(`no tagship machines (${provider.kind})`);

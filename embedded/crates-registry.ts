@@ -6,7 +6,7 @@
 // .../registry-web-api.html (publish body: u32 LE JSON length, JSON, u32 LE crate length, crate).
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { createHash } from 'node:crypto';
-import { listen } from '../../providers/http/listen.ts';
+import { listen } from '../providers/http/listen.ts';
 
 interface IndexDep {
   name: string;

@@ -6,7 +6,7 @@
 // Contract: https://docs.digitalocean.com/reference/api/api-reference/#tag/Droplets
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type Docker from 'dockerode';
-import { listen } from '../../providers/http/listen.ts';
+import { listen } from '../providers/http/listen.ts';
 
 export type Route = 'account' | 'create' | 'get' | 'list' | 'delete';
 

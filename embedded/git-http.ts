@@ -5,7 +5,7 @@
 import { spawn } from 'node:child_process';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { timingSafeEqual } from 'node:crypto';
-import { listen, type Listening } from '../../providers/http/listen.ts';
+import { listen, type Listening } from '../providers/http/listen.ts';
 
 export interface GitServerOptions {
   /** Holds the bare repositories, served as /<name>.git. */

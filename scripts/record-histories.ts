@@ -17,7 +17,7 @@ import { makeProject } from '../test/helpers/projects.ts';
 import { withRegistries } from '../test/helpers/registries.ts';
 import { generateTestKey } from '../test/helpers/gpg.ts';
 import { makeRepo } from '../test/helpers/git-repos.ts';
-import { startGitServer } from '../test/servers/git-http.ts';
+import { startGitServer } from '../embedded/git-http.ts';
 import { projectsFrom } from '../providers/projects/file.ts';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';

@@ -5,6 +5,7 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Client } from '@temporalio/client';
+import type { Settings } from '../core/settings.ts';
 import { DockerMachines } from '../providers/docker/machines.ts';
 import { ControlSockets } from '../providers/docker/control-sockets.ts';
 import { tcpEndpoint } from '../providers/net/relay.ts';
@@ -22,6 +23,7 @@ import { createResumeActivities } from '../activities/resume.ts';
 import { createProvenanceActivities } from '../activities/provenance.ts';
 import { provenanceKey } from '../providers/signing/provenance-key.ts';
 import type { MachineProvider, MachineSpec } from '../ports/machines.ts';
+import type { ArtifactStore } from '../ports/artifacts.ts';
 import { ENROLMENT_HOURS, MACHINE_TOKEN_HOURS, mintEnrolment, mintMachineToken } from '../providers/gateway/tokens.ts';
 import { MachineLabel } from '../core/names.ts';
 import { GitMirrors } from '../providers/git/mirror.ts';
@@ -42,12 +44,10 @@ export interface OrchestratorDeps {
   agentToken?: string;
   /** Build machines from elsewhere (DigitalOcean); docker containers with agents by default. */
   provider?: (ctx: MachineContext) => MachineProvider;
-  /** Test hook passed to the gateway. */
-  transitFault?: (name: string) => boolean;
+  /** The artifact store; the filesystem store under <stateDir>/artifacts by default. */
+  artifacts?: ArtifactStore;
   /** Where the repo server's trees live; <stateDir>/repo-server by default. */
   repoRoot?: string;
-  /** Test hook: make a deploy fail midway. */
-  deployFault?: (treeId: string) => boolean;
   /** Extra environment for build agents (the payload codec's keys), passed like their token. */
   agentEnv?: Record<string, string>;
   /** The projects file: each project's repository, git credentials and signed-tag policy.
@@ -89,6 +89,18 @@ export function digitalOceanProvider(
     });
 }
 
+/** The machine provider the settings name, for looking at and deleting machines (the CLI's
+ *  `machines list`); it starts no agents, so it creates none. */
+export function inventoryProvider(settings: Pick<Settings, 'provider' | 'digitalocean'>, docker = new Docker()): MachineProvider {
+  if (settings.provider === 'digitalocean' && settings.digitalocean) {
+    const refuse = (): string => {
+      throw new Error('the machine inventory creates no droplets');
+    };
+    return new DigitalOceanMachines({ ...settings.digitalocean, defaultImage: settings.digitalocean.image, userData: refuse });
+  }
+  return new DockerMachines({ docker });
+}
+
 /** The gateway's secret, which signs every machine's token: from the settings, else generated
  *  once and kept in the state folder. It never leaves the orchestrator. */
 export function agentToken(stateDir: string, given?: string): string {
@@ -101,7 +113,7 @@ export function agentToken(stateDir: string, given?: string): string {
   return token;
 }
 
-function buildActivities(deps: OrchestratorDeps, docker: Docker, gate: DockerMachines, machines: MachineProvider, artifacts: FsArtifactStore) {
+function buildActivities(deps: OrchestratorDeps, docker: Docker, gate: DockerMachines, machines: MachineProvider, artifacts: ArtifactStore) {
   const repoRoot = deps.repoRoot ?? join(deps.stateDir, 'repo-server');
   const key = provenanceKey(deps.stateDir);
   return {
@@ -113,7 +125,7 @@ function buildActivities(deps: OrchestratorDeps, docker: Docker, gate: DockerMac
     ...createPublishActivities({ artifacts }),
     ...createRetentionActivities({ artifacts, sourcesDir: join(deps.stateDir, 'sources') }),
     ...createResumeActivities({ artifacts }),
-    ...createDeployActivities({ repoRoot, stagingRoot: join(deps.stateDir, 'repos'), ...(deps.deployFault ? { deployFault: deps.deployFault } : {}) }),
+    ...createDeployActivities({ repoRoot, stagingRoot: join(deps.stateDir, 'repos') }),
   };
 }
 
@@ -128,13 +140,12 @@ function scopeOf(spec: MachineSpec): { project: string; version: string; target:
 export async function createOrchestrator(deps: OrchestratorDeps): Promise<Orchestrator> {
   const docker = deps.docker ?? new Docker();
   const token = agentToken(deps.stateDir, deps.agentToken);
-  const artifacts = new FsArtifactStore(join(deps.stateDir, 'artifacts'));
+  const artifacts = deps.artifacts ?? new FsArtifactStore(join(deps.stateDir, 'artifacts'));
   const gateway = await startGateway({
     store: artifacts,
     sourcesDir: join(deps.stateDir, 'sources'),
     token,
     port: deps.gatewayPort ?? 0,
-    ...(deps.transitFault ? { transitFault: deps.transitFault } : {}),
     enrolmentLedger: join(deps.stateDir, 'enrolments-used'),
   });
   await buildAgentBundle();

@@ -17,7 +17,6 @@ import { listen } from '../http/listen.ts';
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { Transform } from 'node:stream';
 import { pino, type Logger } from 'pino';
 import { ArtifactSealedError, ChecksumMismatchError, UploadIncompleteError, type ArtifactStore, type TargetManifest } from '../../ports/artifacts.ts';
 import { storeNameProblem, StoreNameError, type StoreNameKind } from '../../core/store-names.ts';
@@ -32,8 +31,6 @@ export interface GatewayOptions {
   token: string;
   host?: string;
   port?: number;
-  /** Test hook: alter bytes in transit for artifacts it returns true for. */
-  transitFault?: (name: string) => boolean;
   /** Where refusals are logged (structured); a warn-level logger on stderr by default. */
   log?: Logger;
   /** The file recording used enrolment secrets (kept across restarts); in memory without it. */
@@ -90,21 +87,6 @@ async function readJson(req: IncomingMessage, limit = 1 << 20): Promise<unknown>
   return JSON.parse(Buffer.concat(chunks).toString('utf8'));
 }
 
-function corrupting(): Transform {
-  let done = false;
-  return new Transform({
-    transform(chunk: Buffer, _e, cb) {
-      if (!done && chunk.length) {
-        const copy = Buffer.from(chunk);
-        copy[0] = copy[0]! ^ 0xff;
-        done = true;
-        return cb(null, copy);
-      }
-      cb(null, chunk);
-    },
-  });
-}
-
 /** A droplet's agent trades its one-time enrolment secret for its machine token. */
 async function enrol(opts: GatewayOptions, ledger: EnrolmentLedger, log: Logger, req: IncomingMessage, res: ServerResponse): Promise<void> {
   const header = req.headers.authorization ?? '';
@@ -153,9 +135,8 @@ async function handle(opts: GatewayOptions, ledger: EnrolmentLedger, log: Logger
     const createdAt = String(req.headers['x-tagship-created-at'] ?? '');
     if (!/^[0-9a-f]{64}$/.test(sha)) return send(res, 400, { error: 'x-tagship-sha256 must be a hex sha256' });
     if (!createdAt) return send(res, 400, { error: 'x-tagship-created-at is required' });
-    const body = opts.transitFault?.(name) ? req.pipe(corrupting()) : req;
     try {
-      const entry = await opts.store.put({ project, version, target }, name, body, sha, createdAt, scope.machine);
+      const entry = await opts.store.put({ project, version, target }, name, req, sha, createdAt, scope.machine);
       return send(res, 201, entry);
     } catch (err) {
       if (err instanceof ChecksumMismatchError) return send(res, 422, { error: 'ChecksumMismatch', message: err.message, expected: err.expected, actual: err.actual });

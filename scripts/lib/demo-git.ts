@@ -8,7 +8,7 @@ import { copyFileSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { tmpdir } from 'node:os';
 import { REPO_ROOT } from '../../workers/paths.ts';
-import { startGitServer, type GitServer } from '../../test/servers/git-http.ts';
+import { startGitServer, type GitServer } from '../../embedded/git-http.ts';
 
 export interface DemoRepo {
   server: GitServer;

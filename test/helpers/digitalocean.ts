@@ -1,7 +1,7 @@
 // A DigitalOcean API emulator whose droplets are containers running their cloud-init user data
 // from a "snapshot" that carries the tagship agent (the repository and Node, mounted read-only).
 import { docker } from './projects.ts';
-import { startDoEmulator, type DoEmulator } from '../servers/do-emulator.ts';
+import { startDoEmulator, type DoEmulator } from '../../embedded/do-emulator.ts';
 import { REPO_ROOT } from '../../workers/paths.ts';
 import { digitalOceanProvider } from '../../workers/deps.ts';
 import { temporalAddress } from './temporal.ts';

@@ -1,8 +1,8 @@
 // Real registries for a test: pypiserver and the crates registry on loopback, with the worker's
 // environment pointed at them under the names hello-veilid's tagship.yml uses.
 import { randomBytes } from 'node:crypto';
-import { startPypiServer, type PypiServer } from '../servers/pypi.ts';
-import { startCratesRegistry, type CratesRegistry } from '../servers/crates-registry.ts';
+import { startPypiServer, type PypiServer } from '../../embedded/pypi.ts';
+import { startCratesRegistry, type CratesRegistry } from '../../embedded/crates-registry.ts';
 import { registryEnvName } from '../../activities/registries.ts';
 
 export interface Registries {

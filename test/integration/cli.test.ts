@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { tmpdir } from 'node:os';
 import { WorkflowNotFoundError } from '@temporalio/client';
 import { makeRepo } from '../helpers/git-repos.ts';
-import { startGitServer } from '../servers/git-http.ts';
+import { startGitServer } from '../../embedded/git-http.ts';
 import { projectsFrom } from '../../providers/projects/file.ts';
 
 async function cli(...args: string[]): Promise<{ code: number; out: string; err: string }> {

@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { makeProject } from '../helpers/projects.ts';
 import { backingContainers, emulatorProvider, startEmulator, DO_TOKEN } from '../helpers/digitalocean.ts';
 import { startRelease } from '../../client/release.ts';
-import type { DoEmulator } from '../servers/do-emulator.ts';
+import type { DoEmulator } from '../../embedded/do-emulator.ts';
 import type { TargetProgress } from '../../workflows/types.ts';
 import type { ReaperResult } from '../../workflows/reaper.ts';
 

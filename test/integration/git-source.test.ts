@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { WorkflowNotFoundError, type Client } from '@temporalio/client';
 import { makeRepo, type TestRepo } from '../helpers/git-repos.ts';
-import { startGitServer, type GitServer } from '../servers/git-http.ts';
+import { startGitServer, type GitServer } from '../../embedded/git-http.ts';
 import { generateTestKey, publicKeyring } from '../helpers/gpg.ts';
 import { historySummary, historyText, releaseFailure, uniqueSuffix, withWorker } from '../helpers/temporal.ts';
 import { containersOf } from '../helpers/projects.ts';

@@ -7,7 +7,7 @@ import { cpSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
 import { makeRepo } from '../helpers/git-repos.ts';
-import { startGitServer } from '../servers/git-http.ts';
+import { startGitServer } from '../../embedded/git-http.ts';
 import { uniqueSuffix, withWorker } from '../helpers/temporal.ts';
 import { projectsFrom } from '../../providers/projects/file.ts';
 import { startRelease } from '../../client/release.ts';

@@ -2,13 +2,15 @@
 // every case ends with zero tagship containers for the release.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
+import { existsSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { WorkflowFailedError } from '@temporalio/client';
 import { ApplicationFailure, CancelledFailure } from '@temporalio/common';
 import { activityCounts, historySummary, uniqueSuffix, waitForProgress, withWorker } from '../helpers/temporal.ts';
 import { containersOf, docker, makeProject } from '../helpers/projects.ts';
 import { startRelease } from '../../client/release.ts';
+import { CorruptingStore } from '../helpers/corrupting-store.ts';
 import type { TargetProgress } from '../../workflows/types.ts';
 import type { ReaperResult } from '../../workflows/reaper.ts';
 
@@ -86,8 +88,9 @@ test('a machine that dies mid-build is replaced by a fresh one, and the dead one
 test('an artifact corrupted in transit fails the target and is not stored', async () => {
   const name = `corrupt-${uniqueSuffix()}`;
   const dir = makeProject(`project: ${name}\ntestGate: { command: "true" }\ntargets:\n  - { name: only, arch: amd64, os: generic, build: ["mkdir -p out && head -c 50000 /dev/urandom > out/blob.bin"], artifacts: [out/*] }\n`);
+  const stateDir = mkdtempSync(join(tmpdir(), 'tagship-test-'));
   await withWorker(
-    async ({ client, taskQueue, stateDir }) => {
+    async ({ client, taskQueue }) => {
       const { handle } = await startRelease(client, { project: name, tag: 'v1.0.0', projectDir: dir, taskQueue });
       const cause = await rootFailure(handle.result());
       assert.ok(cause instanceof ApplicationFailure);
@@ -97,7 +100,7 @@ test('an artifact corrupted in transit fails the target and is not stored', asyn
       assert.equal(existsSync(join(stateDir, 'artifacts', name, '1.0.0', 'only', 'manifest.json')), false, 'no manifest for a failed target');
       assert.deepEqual(await containersOf(handle.workflowId), []);
     },
-    { transitFault: (file) => file === 'blob.bin' },
+    { stateDir, artifacts: new CorruptingStore(join(stateDir, 'artifacts'), (file) => file === 'blob.bin') },
   );
 });
 

@@ -5,7 +5,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, readdirSync, realpathSync, statSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, readdirSync, realpathSync, rmdirSync, statSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { tmpdir } from 'node:os';
 import { generateTestKey } from '../helpers/gpg.ts';
@@ -121,7 +121,6 @@ test('a deploy that fails midway leaves the previous tree served byte for byte; 
   const trees = await successiveTrees(3, key.keyFile);
   const repoRoot = mkdtempSync(join(tmpdir(), 'tagship-reporoot-'));
   const good = createDeployActivities({ repoRoot, stagingRoot: stagingRootOf(trees) });
-  const failing = createDeployActivities({ repoRoot, stagingRoot: stagingRootOf(trees), deployFault: (id) => id === 't2' });
   await good.deployRepository({ project: 'x', staging: trees[0]!, treeId: 't0' });
   await good.deployRepository({ project: 'x', staging: trees[1]!, treeId: 't1' });
   const server = await startRepoServer({ root: repoRoot });
@@ -129,11 +128,14 @@ test('a deploy that fails midway leaves the previous tree served byte for byte; 
   const before = digestTree(live());
   const servedBefore = await (await fetch(`${server.url}/x/deb/dists/stable/InRelease`)).text();
 
-  await assert.rejects(failing.deployRepository({ project: 'x', staging: trees[2]!, treeId: 't2' }), /injected deploy fault/);
+  // A staged tree that cannot be marked complete: the copy is made, the switch never comes.
+  mkdirSync(join(trees[2]!, '.tagship-complete'));
+  await assert.rejects(good.deployRepository({ project: 'x', staging: trees[2]!, treeId: 't2' }), /EISDIR/);
   assert.equal(digestTree(live()), before, 'the live tree is unchanged, byte for byte');
   assert.equal(await (await fetch(`${server.url}/x/deb/dists/stable/InRelease`)).text(), servedBefore);
 
   // The retried deploy completes; then rollback serves t1 again.
+  rmdirSync(join(trees[2]!, '.tagship-complete'));
   await good.deployRepository({ project: 'x', staging: trees[2]!, treeId: 't2' });
   assert.match(live(), /t2$/);
   await good.rollbackRepository({ project: 'x' });
