@@ -7,7 +7,8 @@
 //   npm run demo -- --tag v2.0.0  release that tag
 //   npm run demo -- --stop        stop the demo's Temporal server
 import { Command } from 'commander';
-import { Client, Connection, WorkflowFailedError } from '@temporalio/client';
+import { WorkflowFailedError, type Client } from '@temporalio/client';
+import { connectClient } from '../client/connect.ts';
 import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
 import { join } from 'node:path';
 import { parseSettings } from '../core/settings.ts';
@@ -86,8 +87,7 @@ async function main(): Promise<void> {
   // A throwaway signing key for the example's repositories, made once; tagship.yml names it
   // through the worker's environment, so the key never enters a workflow.
   process.env.HELLO_VEILID_SIGNING_KEY ??= demoSigningKey(settings.stateDir);
-  const connection = await Connection.connect({ address: server.address });
-  const client = new Client({ connection, namespace: settings.namespace });
+  const { client, close: closeClient } = await connectClient(settings, process.env, server.address);
   const tag = opts.tag ?? (await nextFreeTag(client, 'v1.4.0'));
 
   // The forge: a throwaway repository of the example, its tag signed by a maintainer's key.
@@ -206,7 +206,7 @@ async function main(): Promise<void> {
     await emulator.close();
   }
   await workerConnection.close();
-  await connection.close();
+  await closeClient();
 }
 
 main().catch((err: unknown) => {
