@@ -1,23 +1,19 @@
 // The release workflow: validate the tag → fetch the tag and pack its commit → test gate → one buildTarget
-// child workflow per target, in parallel → publish → signed repositories → atomic deploy.
+// child workflow per target, in parallel → the steps after the builds (release-steps.ts:
+// provenance → publish → signed repositories → atomic deploy).
 // Orchestration only; every side effect is an activity. A retry (input.resume) first asks the
 // store what earlier runs finished and skips what still stands (core/resume.ts).
 import { ApplicationFailure, CancellationScope, defineQuery, executeChild, isCancellation, patched, proxyActivities, setHandler, setCurrentDetails, upsertMemo, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
+import { AFTER_BUILD, type Built } from './release-steps.ts';
 import type { createSourceActivities } from '../activities/source.ts';
 import type { createBuildActivities } from '../activities/build.ts';
-import type { createRepositoryActivities } from '../activities/repos.ts';
-import type { createPublishActivities } from '../activities/publish.ts';
 import type { createResumeActivities } from '../activities/resume.ts';
-import type { createProvenanceActivities, ProvenanceResult, WriteProvenanceInput } from '../activities/provenance.ts';
-import { workflowNowIso } from './clock.ts';
-import { deployRepositorySerially } from './deploy.ts';
 import { parseTag } from '../core/tag.ts';
 import { FailureType, nonRetryable } from '../core/failures.ts';
 import { planRelease, unknownTargetsProblem, type ReleasePlan } from '../core/plan.ts';
 import { shortHash } from '../core/names.ts';
 import { SA } from '../core/search-attributes.ts';
-import { filesOf, gateStillPasses, publishStillDone, reusableTargets, type PriorWork } from '../core/resume.ts';
-import { crateFileNames, isDistOf } from '../core/publish-files.ts';
+import { gateStillPasses, reusableTargets, type PriorWork } from '../core/resume.ts';
 import type { TargetManifest } from '../ports/artifacts.ts';
 import { Profiles, longCommand } from './profiles.ts';
 import { buildTarget } from './build-target.ts';
@@ -27,18 +23,12 @@ import type { ReleaseInput, ReleaseProgress, ReleaseResult, ReleaseStage, Releas
 
 type SourceActivities = ReturnType<typeof createSourceActivities>;
 type BuildActivities = ReturnType<typeof createBuildActivities>;
-type RepositoryActivities = ReturnType<typeof createRepositoryActivities>;
-type PublishActivities = ReturnType<typeof createPublishActivities>;
 type ResumeActivities = ReturnType<typeof createResumeActivities>;
-type ProvenanceActivities = ReturnType<typeof createProvenanceActivities>;
 
 export const progressQuery = defineQuery<ReleaseProgress>('progress');
 
 const { loadProject } = proxyActivities<SourceActivities>({ ...Profiles.sourceFetch, summary: 'load tagship.yml and pack the source' });
-const { publishCrates, publishPython } = proxyActivities<PublishActivities>({ ...Profiles.publish, summary: 'publish to the registry' });
-const { buildRepositories } = proxyActivities<RepositoryActivities>({ ...Profiles.repositories, summary: 'build and sign the package repositories' });
 const { inspectPriorWork } = proxyActivities<ResumeActivities>({ ...Profiles.storeScan, summary: 'find what earlier runs of this release finished' });
-const { writeProvenance } = proxyActivities<ProvenanceActivities>({ ...Profiles.provenance, summary: 'sign the provenance of the artifacts' });
 
 export async function release(input: ReleaseInput): Promise<ReleaseResult> {
   const progress: ReleaseProgress = { stage: 'validating', targets: {} };
@@ -94,53 +84,11 @@ export async function release(input: ReleaseInput): Promise<ReleaseResult> {
     const estimatedCost = plan.currency && priced.length ? { amount: Math.round(priced.reduce((s, t) => s + t.estimatedCost!, 0) * 10_000) / 10_000, currency: plan.currency } : undefined;
     upsertSearchAttributes([{ key: SA.machineSeconds, value: machineSeconds }]);
 
-    // Signed provenance of what was built, before anything is published (patched in: releases
-    // that started before it replay without it).
-    let provenance: ProvenanceResult | undefined;
-    if (patched('provenance')) provenance = await writeProvenance(provenanceInput(plan, released, targets));
-
-    // 4. Publish — the irreversible pivot — only now that every target succeeded and every
-    //    artifact was verified: crates in dependency order, then the Python package. Each is
-    //    idempotent, so a re-run after a half-finished publish uploads nothing twice.
-    let published: ReleaseResult['published'];
-    if (config.publish && (config.publish.crates || config.publish.python)) {
-      enter('publishing', [config.publish.crates ? 'crates' : '', config.publish.python ? 'Python package' : ''].filter(Boolean).join(' and '));
-      const base = { project: plan.project, version: plan.version, targets: plan.targets.map((t) => t.name), partial: input.targets !== undefined, expected: recordedArtifacts(targets) };
-      published = {};
-      const manifests = targets.map((t) => t.manifest);
-      const { crates, python } = config.publish;
-      if (crates) {
-        const names = crateFileNames(crates.order, plan.version);
-        const done = prior && publishStillDone(prior.published.crates, crates.registry, filesOf(manifests, (n) => names.includes(n)));
-        if (done) kept.push('crates');
-        published.crates = done || (await publishCrates({ ...base, registry: crates.registry, order: crates.order }));
-      }
-      if (python) {
-        const done = prior && publishStillDone(prior.published.python, python.repository, filesOf(manifests, (n) => isDistOf(n, python.package)));
-        if (done) kept.push('Python package');
-        published.python = done || (await publishPython({ ...base, repository: python.repository, package: python.package }));
-      }
-    }
-
-    // 5. Signed repositories, then 6. their atomic deploy, one deploy per repository at a time.
-    let repositories: ReleaseResult['repositories'];
-    if (config.repositories && (config.repositories.deb || config.repositories.rpm)) {
-      enter('repositories', 'indexing and signing');
-      const { workflowId, runId } = workflowInfo();
-      const built = await buildRepositories({
-        project: plan.project,
-        version: plan.version,
-        channel: plan.channel,
-        repositories: config.repositories,
-        targets: plan.targets.map((t) => ({ name: t.name, os: t.os })),
-        stagingId: `${plan.version}-${shortHash(`${workflowId}/${runId}`)}`,
-        expected: recordedArtifacts(targets),
-        ...(provenance ? { provenance: true } : {}),
-      });
-      enter('deploying', 'copying beside the live tree, then switching');
-      const deployed = await deployRepositorySerially({ project: plan.project, staging: built.staging, treeId: built.staging.split('/').pop()! });
-      repositories = { live: deployed.live, ...(built.deb ? { debSuite: built.deb.suite } : {}), ...(built.rpm ? { rpmSuite: built.rpm.suite } : {}) };
-    }
+    // 4. Everything after the builds — provenance, publish, signed repositories and their
+    //    deploy — is a list of steps (release-steps.ts), walked in order.
+    const built: Built = { input, config, plan, released, targets, prior, kept, enter, result: {} };
+    for (const step of AFTER_BUILD) if (step.applies(built)) await step.run(built);
+    const { published, repositories, provenance } = built.result;
 
     enter('done', `${targets.length} target(s), ${targets.reduce((n, t) => n + t.manifest.artifacts.length, 0)} artifact(s)`);
     return {
@@ -162,29 +110,6 @@ export async function release(input: ReleaseInput): Promise<ReleaseResult> {
     enter('failed', explained instanceof Error ? explained.message.split('\n')[0]! : String(explained));
     throw explained;
   }
-}
-
-function provenanceInput(plan: ReleasePlan, source: ReleasedSource, targets: TargetResult[]): WriteProvenanceInput {
-  const info = workflowInfo();
-  const recorded = recordedArtifacts(targets);
-  return {
-    project: plan.project,
-    tag: plan.tag,
-    version: plan.version,
-    builderId: `urn:tagship:orchestrator:${info.taskQueue}`,
-    invocationId: `${info.workflowId}/${info.runId}`,
-    startedOn: info.startTime.toISOString(),
-    finishedOn: workflowNowIso(),
-    source,
-    testGate: { command: plan.testGate.command, image: plan.testGate.image },
-    targets: plan.targets.map((t) => ({ name: t.name, arch: t.arch, os: t.os, machine: t.machine, commands: t.build, artifacts: recorded[t.name] ?? {} })),
-  };
-}
-
-/** What every artifact's sha256 was when it was built: later steps use a file only if it
- *  still hashes to this (activities/verified-artifacts.ts). */
-function recordedArtifacts(targets: TargetResult[]): Record<string, Record<string, string>> {
-  return Object.fromEntries(targets.map((t) => [t.target, Object.fromEntries(t.manifest.artifacts.map((a) => [a.name, a.sha256]))]));
 }
 
 function releasedSource(l: LoadProjectResult): ReleasedSource {

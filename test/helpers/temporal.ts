@@ -1,6 +1,6 @@
 // Test access to the real Temporal server that scripts/run-tests.ts started, and an
 // orchestrator worker per test on its own task queue and state folder.
-import { Client, Connection, WorkflowFailedError } from '@temporalio/client';
+import { WorkflowFailedError, type Client } from '@temporalio/client';
 import assert from 'node:assert/strict';
 import { NativeConnection, Runtime, DefaultLogger } from '@temporalio/worker';
 import { mkdtempSync } from 'node:fs';
@@ -11,7 +11,9 @@ import proto from '@temporalio/proto';
 const { temporal } = proto;
 import { createOrchestratorWorker } from '../../workers/orchestrator.ts';
 import { dataConverterFromEnv } from '../../providers/codec/aes-gcm.ts';
-import type { Orchestrator, OrchestratorDeps } from '../../workers/deps.ts';import { deepestCause } from '../../core/causes.ts';
+import type { Orchestrator, OrchestratorDeps } from '../../workers/deps.ts';
+import { deepestCause } from '../../core/causes.ts';
+import { connectClient } from '../../client/connect.ts';
 
 
 let runtimeInstalled = false;
@@ -46,9 +48,9 @@ export async function withWorker<T>(
   const stateDir = opts.stateDir ?? mkdtempSync(join(tmpdir(), 'tagship-test-'));
   const taskQueue = `test-${uniqueSuffix()}`;
   const workerConnection = await NativeConnection.connect({ address });
-  const connection = await Connection.connect({ address });
+  // The client as tagship's own are made, with the codec when the test gives one.
+  const { client, close: closeClient } = await connectClient({ temporalAddress: address, namespace: 'default' }, opts.codecEnv ?? {});
   const dataConverter = opts.codecEnv ? dataConverterFromEnv(opts.codecEnv) : undefined;
-  const client = new Client({ connection, ...(dataConverter ? { dataConverter } : {}) });
   const bundle = process.env.TAGSHIP_WORKFLOW_BUNDLE;
   const started = await createOrchestratorWorker({
     connection: workerConnection,
@@ -66,7 +68,7 @@ export async function withWorker<T>(
   try {
     return await started.runUntil(fn({ client, taskQueue, stateDir, orchestrator: started.orchestrator }));
   } finally {
-    await connection.close();
+    await closeClient();
     await workerConnection.close();
   }
 }
