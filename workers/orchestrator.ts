@@ -1,5 +1,5 @@
 // The orchestrator worker: runs the workflows and the activities that drive machines,
-// artifacts and (later) registries, and serves the artifact gateway that build agents use.
+// artifacts, registries and repositories, and serves the artifact gateway that build agents use.
 // Entry point: `npm run worker`.
 import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
 import { connectClient } from '../client/connect.ts';
