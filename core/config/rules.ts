@@ -2,6 +2,7 @@
 // named, and returns the errors it finds with their field paths.
 import type { ConfigError } from './parse.ts';
 import type { TagshipConfig } from './schema.ts';
+import { appProblems } from './app.ts';
 
 type Rule = (c: TagshipConfig) => ConfigError[];
 
@@ -40,4 +41,4 @@ const repositoriesHaveTargets: Rule = (c) =>
     .filter((kind) => c.repositories?.[kind] && !c.targets.some((t) => t.os === kind))
     .map((kind) => ({ path: `repositories.${kind}`, message: `is configured but no target has os: ${kind}; add such a target or remove repositories.${kind}` }));
 
-export const rules: Rule[] = [uniqueTargetNames, signingKeyGiven, suitesDiffer, repositoriesHaveTargets];
+export const rules: Rule[] = [uniqueTargetNames, signingKeyGiven, suitesDiffer, repositoriesHaveTargets, (c) => appProblems(c.app)];

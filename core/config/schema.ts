@@ -3,8 +3,10 @@
 import { z } from 'zod';
 import { DEFAULT_RETENTION_DAYS } from '../retention.ts';
 
-export const MACHINE_ARCHES = ['amd64', 'arm64'] as const;
-export type MachineArch = (typeof MACHINE_ARCHES)[number];
+import { MACHINE_ARCHES } from './arches.ts';
+import { appSchema, ciSchema } from './app.ts';
+
+export { MACHINE_ARCHES, type MachineArch } from './arches.ts';
 
 const slug = z
   .string()
@@ -88,6 +90,9 @@ export const configSchema = z.strictObject({
   targets: z.array(target).min(1, 'needs at least one target'),
   publish: publish.optional(),
   repositories: repositories.optional(),
+  /** A container app: its image, tests, scan and QA record (CI per commit). */
+  app: appSchema.optional(),
+  ci: ciSchema.default({ branches: ['main'] }),
   retention: z.strictObject({ days: z.number().int().positive().default(DEFAULT_RETENTION_DAYS) }).default({ days: DEFAULT_RETENTION_DAYS }),
   /** Price per hour by machine size (e.g. DigitalOcean's), for the cost estimate in results. */
   cost: z.strictObject({ currency: z.string().regex(/^[A-Z]{3}$/, 'must be a 3-letter currency code, e.g. USD'), hourly: z.record(z.string().min(1), z.number().nonnegative()) }).optional(),

@@ -1,0 +1,115 @@
+// The container-app part of tagship.yml (Velocitas' model): an OCI image built for each
+// platform from the commit's Dockerfile, unit tests with a coverage floor, a vulnerability
+// scan with a severity threshold and an allowlist that expires, integration tests against
+// service containers, and how long the commit's QA record is kept. Shapes only; cross-field
+// rules are at the end and run with the others (rules.ts).
+import { z } from 'zod';
+import { DEFAULT_RETENTION_DAYS } from '../retention.ts';
+import { MACHINE_ARCHES } from './arches.ts';
+import type { ConfigError } from './parse.ts';
+
+/** An OCI repository name (the distribution spec's rule): lowercase components separated by
+ *  "/", each made of [a-z0-9] runs joined by ".", "_", "__" or "-". No registry host or tag:
+ *  where the image goes is the worker's setting, and tags are the commit's and the version's. */
+export const imageName = z
+  .string()
+  .max(200)
+  .regex(/^[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*(?:\/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*$/, 'must be an image repository name such as "hello-vehicle-app" or "velocitas/seat-adjuster": lowercase letters, digits and . _ - separators, no registry host and no tag');
+
+/** A file inside the project: relative, no "..", plain characters. */
+const projectFile = z
+  .string()
+  .min(1, 'must not be empty')
+  .regex(/^[A-Za-z0-9_.\-/]+$/, 'may hold only letters, digits and _ . - /')
+  .refine((p) => !p.startsWith('/'), 'must be relative to the project root, not absolute')
+  .refine((p) => !p.split('/').includes('..'), 'must not contain ".."');
+
+const command = z.string().trim().min(1, 'must not be empty');
+
+export const SEVERITIES = ['low', 'medium', 'high', 'critical'] as const;
+export type Severity = (typeof SEVERITIES)[number];
+
+const isoDate = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'must be a date, YYYY-MM-DD').refine((d) => !Number.isNaN(Date.parse(`${d}T00:00:00Z`)) && new Date(`${d}T00:00:00Z`).toISOString().startsWith(d), 'must be a real calendar date');
+
+const allowEntry = z.strictObject({
+  /** The advisory: CVE-…, GHSA-…, DSA-…. */
+  id: z.string().regex(/^[A-Z][A-Z0-9]*-[A-Za-z0-9:._-]+$/, 'must be an advisory id such as CVE-2024-1234 or GHSA-xxxx-xxxx-xxxx'),
+  /** Limits the entry to one package; all packages with this advisory otherwise. */
+  package: z.string().min(1).optional(),
+  /** The last day the entry holds; from the next day the finding fails the scan again. */
+  until: isoDate,
+  reason: z.string().trim().min(1, 'say why the finding is accepted'),
+});
+
+const service = z.strictObject({
+  /** Its host name on the private network the integration tests run in. */
+  name: z.string().regex(/^[a-z][a-z0-9-]{0,62}$/, 'must be a host name: lowercase letters, digits and "-", starting with a letter'),
+  /** A locally built image (nothing can be pulled here): tagship's, or one the bootstrap made. */
+  image: z.string().regex(/^[a-z0-9][a-z0-9._\-/]*(?::[A-Za-z0-9._-]+)?$/, 'must be an image reference such as tagship/mosquitto:bookworm'),
+  command: z.array(z.string()).optional(),
+  env: z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'must be a variable name'), z.string()).optional(),
+});
+
+export const appSchema = z.strictObject({
+  image: imageName,
+  dockerfile: projectFile.default('Dockerfile'),
+  /** The build context, a folder of the project. */
+  context: projectFile.default('.'),
+  platforms: z.array(z.enum(MACHINE_ARCHES)).min(1, 'needs at least one platform').default(['amd64', 'arm64']),
+  /** Outbound network for the image build's RUN lines (pip install and the like); never the control plane. */
+  network: z.boolean().default(false),
+  tests: z.strictObject({
+    command,
+    /** The test-runner image (defaults to tagship's machine image). */
+    image: z.string().min(1).optional(),
+    junit: projectFile,
+    coverage: z.strictObject({
+      /** A Cobertura XML report. */
+      report: projectFile,
+      /** Line coverage in percent the tests must reach. */
+      minimum: z.number().min(0).max(100),
+    }),
+    timeoutMinutes: z.number().int().positive().max(24 * 60).default(30),
+  }),
+  scan: z
+    .strictObject({
+      /** Findings of this severity or higher fail the CI unless allowlisted. */
+      failOn: z.enum(SEVERITIES).default('high'),
+      allow: z.array(allowEntry).default([]),
+    })
+    .default({ failOn: 'high', allow: [] }),
+  integration: z
+    .strictObject({
+      services: z.array(service).default([]),
+      command,
+      timeoutMinutes: z.number().int().positive().max(24 * 60).default(30),
+    })
+    .optional(),
+  qa: z.strictObject({ retentionDays: z.number().int().positive().default(DEFAULT_RETENTION_DAYS) }).default({ retentionDays: DEFAULT_RETENTION_DAYS }),
+});
+
+/** Which pushes start CI: the listed branches (default: main); merge and pull requests always. */
+export const ciSchema = z.strictObject({
+  branches: z.array(z.string().regex(/^[A-Za-z0-9._\-/*]+$/, 'must be a branch name or a glob such as release/*')).min(1).default(['main']),
+});
+
+export type AppConfig = z.output<typeof appSchema>;
+
+/** Cross-field rules of the app section, by field path. */
+export function appProblems(app: AppConfig | undefined): ConfigError[] {
+  if (!app) return [];
+  const errors: ConfigError[] = [];
+  app.platforms.forEach((p, i) => {
+    if (app.platforms.indexOf(p) !== i) errors.push({ path: `app.platforms[${i}]`, message: `"${p}" is listed twice` });
+  });
+  const services = app.integration?.services ?? [];
+  services.forEach((s, i) => {
+    const first = services.findIndex((o) => o.name === s.name);
+    if (first !== i) errors.push({ path: `app.integration.services[${i}].name`, message: `"${s.name}" is already the name of app.integration.services[${first}]; service names must be unique` });
+  });
+  const ids = app.scan.allow.map((a) => `${a.id} ${a.package ?? '*'}`);
+  ids.forEach((id, i) => {
+    if (ids.indexOf(id) !== i) errors.push({ path: `app.scan.allow[${i}]`, message: `${id.replace(' *', '')} is allowlisted twice; keep one entry` });
+  });
+  return errors;
+}
