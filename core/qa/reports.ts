@@ -1,0 +1,63 @@
+// Reading the reports a test run leaves: JUnit XML (tests, failures, errors, skipped) and
+// Cobertura XML (line coverage). Pure: the caller hands in the text. A report that is not what
+// it claims to be is an error naming the file's kind, so a missing or wrong report path fails
+// the CI instead of passing it.
+import { XMLParser } from 'fast-xml-parser';
+
+export interface TestSummary {
+  tests: number;
+  failures: number;
+  errors: number;
+  skipped: number;
+}
+
+export interface CoverageSummary {
+  /** Percent of lines covered, two decimals. */
+  linePercent: number;
+  linesCovered: number;
+  linesValid: number;
+}
+
+export class ReportError extends Error {}
+
+const parser = new XMLParser({ ignoreAttributes: false, attributeNamePrefix: '', parseAttributeValue: false, isArray: (name) => name === 'testsuite' });
+
+function parse(kind: string, xml: string): Record<string, unknown> {
+  try {
+    return parser.parse(xml, true) as Record<string, unknown>;
+  } catch (err) {
+    throw new ReportError(`the ${kind} report is not valid XML: ${(err as Error).message.split('\n')[0]}`);
+  }
+}
+
+const count = (v: unknown): number => {
+  const n = Number(v ?? 0);
+  return Number.isFinite(n) && n >= 0 ? n : 0;
+};
+
+/** Totals of a JUnit report: `<testsuites>` with `<testsuite>`s, or one `<testsuite>`. */
+export function junitSummary(xml: string): TestSummary {
+  const doc = parse('JUnit', xml);
+  const root = (doc.testsuites ?? (doc.testsuite ? { testsuite: doc.testsuite } : undefined)) as { testsuite?: Record<string, unknown>[] } | undefined;
+  if (!root?.testsuite) throw new ReportError('the JUnit report has no <testsuites> or <testsuite> element');
+  const sum: TestSummary = { tests: 0, failures: 0, errors: 0, skipped: 0 };
+  for (const s of root.testsuite) {
+    sum.tests += count(s.tests);
+    sum.failures += count(s.failures);
+    sum.errors += count(s.errors);
+    sum.skipped += count(s.skipped);
+  }
+  return sum;
+}
+
+/** Line coverage of a Cobertura report, from its `<coverage>` element. */
+export function coberturaSummary(xml: string): CoverageSummary {
+  const doc = parse('Cobertura', xml);
+  const cov = doc.coverage as Record<string, unknown> | undefined;
+  if (!cov || (cov['line-rate'] === undefined && cov['lines-valid'] === undefined)) throw new ReportError('the Cobertura report has no <coverage> element with line-rate');
+  const linesValid = count(cov['lines-valid']);
+  const linesCovered = count(cov['lines-covered']);
+  const rate = linesValid > 0 ? linesCovered / linesValid : Number(cov['line-rate']);
+  if (!Number.isFinite(rate) || rate < 0 || rate > 1) throw new ReportError(`the Cobertura report's line-rate ${String(cov['line-rate'])} is not between 0 and 1`);
+  return { linePercent: Math.round(rate * 10_000) / 100, linesCovered, linesValid };
+}
