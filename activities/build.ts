@@ -38,7 +38,7 @@ export interface BuildDeps {
 }
 
 /** Runs commands one by one in SOURCE_DIR, heartbeating the current one's output tail. */
-async function runCommands(shell: MachineShell, machine: string, commands: string[], env: Record<string, string>, source: SourceRef): Promise<CommandResult> {
+export async function runCommands(shell: MachineShell, machine: string, commands: string[], env: Record<string, string>, source: SourceRef): Promise<CommandResult> {
   return withHeartbeat(async (hb) => {
     // Start from a clean tree: a retried attempt must not build on a half-finished one.
     const clean = await shell.exec(machine, { command: `rm -rf ${SOURCE_DIR}`, env: {}, workdir: '/', signal: hb.signal });

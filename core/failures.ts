@@ -25,6 +25,8 @@ export const FailureType = {
   TagSignatureInvalid: 'TagSignatureInvalid',
   /** The target's artifacts were stored before from other source; stored artifacts are never replaced. */
   ArtifactSealed: 'ArtifactSealed',
+  /** A test report (JUnit, Cobertura) is missing, not a regular file, too large or not a report. */
+  QaReportInvalid: 'QaReportInvalid',
   /** An activity or workflow input names something outside tagship's folders or rules. */
   InvalidInput: 'InvalidInput',
 } as const;

@@ -60,6 +60,21 @@ export interface MachineShell {
   exec(machine: string, req: ExecRequest): Promise<ExecResult>;
   /** Unpack a tar file from this host into a directory on the machine. */
   putTar(machine: string, tarPath: string, dir: string): Promise<void>;
+  /** The bytes of a regular file on the machine, at most `maxBytes`; a missing file, a
+   *  symlink or anything else, or a larger file is a MachineFileError. */
+  readFile(machine: string, path: string, maxBytes: number): Promise<Buffer>;
+}
+
+/** Why a file could not be read from a machine (whatever is on a machine is hostile). */
+export class MachineFileError extends Error {
+  constructor(
+    readonly path: string,
+    readonly reason: 'missing' | 'not-a-file' | 'too-large',
+    detail: string,
+  ) {
+    super(`${path} ${detail}`);
+    this.name = 'MachineFileError';
+  }
 }
 
 /** A provider failure the caller can act on; `retryable: false` means a retry cannot help. */

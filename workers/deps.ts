@@ -15,6 +15,7 @@ import { startGateway, type Gateway } from '../providers/gateway/server.ts';
 import { createSourceActivities } from '../activities/source.ts';
 import { createMachineActivities } from '../activities/machines.ts';
 import { createBuildActivities } from '../activities/build.ts';
+import { createAppTestActivities } from '../activities/app-tests.ts';
 import { createRepositoryActivities } from '../activities/repos.ts';
 import { createDeployActivities } from '../activities/deploy.ts';
 import { createPublishActivities } from '../activities/publish.ts';
@@ -120,6 +121,7 @@ function buildActivities(deps: OrchestratorDeps, docker: Docker, gate: DockerMac
     ...createSourceActivities({ stateDir: deps.stateDir, mirrors: new GitMirrors(join(deps.stateDir, 'mirrors')), ...(deps.projects ? { projects: deps.projects } : {}) }),
     ...createMachineActivities({ provider: machines, ...(deps.client ? { client: deps.client } : {}) }),
     ...createBuildActivities({ provider: gate, shell: gate, artifacts }),
+    ...createAppTestActivities({ provider: gate, shell: gate }),
     ...createRepositoryActivities({ stateDir: deps.stateDir, repoRoot, artifacts, docker, rpmImage: 'tagship/machine:bookworm-amd64', provenancePublicKey: key.publicPem }),
     ...createProvenanceActivities({ artifacts, key }),
     ...createPublishActivities({ artifacts }),

@@ -2,6 +2,8 @@
 // container (`sleep infinity` under docker-init) from a tagship machine image, named and
 // labelled so that every call can be repeated safely and the reaper can find it.
 import { PassThrough } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import tar from 'tar-stream';
 import { createReadStream } from 'node:fs';
 import type Docker from 'dockerode';
 import { dirname, join } from 'node:path';
@@ -10,6 +12,7 @@ import { MachineLabel } from '../../core/names.ts';
 import { CONTROL_DIR_IN_MACHINE, type ControlSockets } from './control-sockets.ts';
 import type { MachineArch } from '../../core/config/schema.ts';
 import {
+  MachineFileError,
   ProviderError,
   type DeleteOutcome,
   type ExecRequest,
@@ -231,6 +234,42 @@ export class DockerMachines implements MachineProvider, MachineShell {
     const mk = await this.exec(machine, { command: `mkdir -p '${dir}'`, env: {}, workdir: '/' });
     if (mk.exitCode !== 0) throw new Error(`could not create ${dir} on ${machine}: ${mk.outputTail}`);
     await this.docker.getContainer(machine).putArchive(createReadStream(tarPath), { path: dir });
+  }
+
+  async readFile(machine: string, path: string, maxBytes: number): Promise<Buffer> {
+    let archive: NodeJS.ReadableStream;
+    try {
+      archive = await this.docker.getContainer(machine).getArchive({ path });
+    } catch (err) {
+      if (statusCode(err) === 404) throw new MachineFileError(path, 'missing', 'does not exist');
+      throw err;
+    }
+    // The engine sends a tar of the path itself: one entry, never following a symlink.
+    const extract = tar.extract();
+    let content: Buffer | undefined;
+    let problem: MachineFileError | undefined;
+    extract.on('entry', (header, stream, next) => {
+      if (content || problem) {
+        stream.resume();
+        return void stream.on('end', next);
+      }
+      if (header.type !== 'file') problem = new MachineFileError(path, 'not-a-file', `is a ${header.type}, not a regular file`);
+      else if ((header.size ?? 0) > maxBytes) problem = new MachineFileError(path, 'too-large', `is ${header.size} bytes, more than the ${maxBytes} allowed`);
+      if (problem) {
+        stream.resume();
+        return void stream.on('end', next);
+      }
+      const chunks: Buffer[] = [];
+      stream.on('data', (c: unknown) => void chunks.push(c as Buffer));
+      stream.on('end', () => {
+        content = Buffer.concat(chunks);
+        next();
+      });
+    });
+    await pipeline(archive as unknown as NodeJS.ReadableStream & AsyncIterable<Buffer>, extract);
+    if (problem) throw problem;
+    if (!content) throw new MachineFileError(path, 'missing', 'came back empty from the machine');
+    return content;
   }
 
   private async requireImage(image: string): Promise<void> {

@@ -1,0 +1,69 @@
+// A container app's unit tests (issue 12): the commit's source in a fresh container without
+// network, the test command run there, and its JUnit and Cobertura reports read back — each a
+// regular file of bounded size, since whatever the tests leave is hostile. Returns what was
+// measured; the gates (core/qa/gates.ts) are decided by the workflow.
+import { MachineLabel } from '../core/names.ts';
+import { FailureType, nonRetryable } from '../core/failures.ts';
+import { coberturaSummary, junitSummary, ReportError, type CoverageSummary, type TestSummary } from '../core/qa/reports.ts';
+import { MachineFileError, type MachineProvider, type MachineShell } from '../ports/machines.ts';
+import type { SourceRef } from './source.ts';
+import type { CommandResult } from './build.ts';
+import { SOURCE_DIR, runCommands } from './build.ts';
+import { asFailure } from './machines.ts';
+
+/** A report larger than this is not a test report. */
+export const MAX_REPORT_BYTES = 10 * 1024 * 1024;
+
+export interface AppTestsInput {
+  /** The container's name; derived from the CI run, so a retry replaces it. */
+  machine: string;
+  runId: string;
+  image: string;
+  command: string;
+  env: Record<string, string>;
+  source: SourceRef;
+  /** Report paths, relative to the project root (validated by the config schema). */
+  junit: string;
+  coverageReport: string;
+}
+
+export interface AppTestsResult {
+  run: CommandResult;
+  tests: TestSummary;
+  coverage: CoverageSummary;
+}
+
+export function createAppTestActivities(deps: { provider: MachineProvider; shell: MachineShell }) {
+  async function report<T>(machine: string, kind: string, path: string, read: (xml: string) => T, run: CommandResult): Promise<T> {
+    try {
+      return read((await deps.shell.readFile(machine, `${SOURCE_DIR}/${path}`, MAX_REPORT_BYTES)).toString('utf8'));
+    } catch (err) {
+      if (!(err instanceof MachineFileError || err instanceof ReportError)) throw err;
+      const why = err instanceof MachineFileError ? err.message.replace(`${SOURCE_DIR}/`, '') : err.message;
+      throw nonRetryable(FailureType.QaReportInvalid, `the ${kind} report ${path} cannot be used: ${why}. The test command exited with ${run.exitCode}; check it writes the report there\n--- last lines of output ---\n${run.outputTail}`);
+    }
+  }
+
+  return {
+    async runAppTests(input: AppTestsInput): Promise<AppTestsResult> {
+      try {
+        await deps.provider.create({
+          name: input.machine,
+          arch: 'amd64',
+          image: input.image,
+          size: 'unit-tests',
+          labels: { [MachineLabel.release]: input.runId, [MachineLabel.role]: 'unit-tests' },
+        });
+        // Failing tests still leave their reports; the gates say what failed.
+        const run = await runCommands(deps.shell, input.machine, [input.command], input.env, input.source);
+        const tests = await report(input.machine, 'JUnit', input.junit, junitSummary, run);
+        const coverage = await report(input.machine, 'Cobertura', input.coverageReport, coberturaSummary, run);
+        return { run, tests, coverage };
+      } catch (err) {
+        throw asFailure(err);
+      } finally {
+        await deps.provider.delete(input.machine);
+      }
+    },
+  };
+}
