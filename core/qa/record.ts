@@ -1,0 +1,56 @@
+// The QA record of one commit (issue 12): what its CI measured and decided, kept for the
+// app's QA retention, and what a release of that commit demands of it (issue 13). Pure: the
+// CI workflow assembles it from the steps' results; the release checks it with its own clock.
+
+export type GateName = 'tests' | 'coverage' | 'scan' | 'integration' | 'image';
+
+export interface GateOutcome {
+  passed: boolean;
+  /** What was measured, or why it failed: the gate's own message. */
+  message: string;
+}
+
+export interface QaRecord {
+  project: string;
+  commit: string;
+  /** The branch or merge/pull request CI ran for. */
+  ref: string;
+  startedAt: string;
+  finishedAt: string;
+  /** ISO-8601; after it the record is purged and no longer releases anything. */
+  expiresAt: string;
+  /** The CI run, for the release documentation's link. */
+  run: { workflowId: string; runId: string };
+  /** image digests: each platform's manifest and the multi-arch index. */
+  images?: { repository: string; index: string; platforms: Record<string, string> };
+  gates: Partial<Record<GateName, GateOutcome>>;
+}
+
+const DAY_MS = 86_400_000;
+
+/** When a record made at `finishedAt` expires, after `retentionDays`. */
+export function qaExpiry(finishedAt: string, retentionDays: number): string {
+  return new Date(Date.parse(finishedAt) + retentionDays * DAY_MS).toISOString();
+}
+
+/** Every gate the app's config asks for; the image gate always (a release needs its digests). */
+export function requiredGates(app: { integration?: unknown }): GateName[] {
+  return ['tests', 'coverage', 'image', 'scan', ...(app.integration ? (['integration'] as const) : [])];
+}
+
+/** Why `record` cannot release `commit` at `nowMs`, or null when it can. Each reason names
+ *  what is missing, expired or failed, and the fix. */
+export function qaRecordProblem(record: QaRecord | null, expected: { project: string; commit: string; gates: GateName[] }, nowMs: number): string | null {
+  const fix = `run \`tagship ci run ${expected.commit} -p ${expected.project}\` and release once it passes`;
+  if (!record) return `commit ${expected.commit} has no QA record; ${fix}`;
+  if (record.project !== expected.project || record.commit !== expected.commit) {
+    return `the QA record found is for ${record.project} ${record.commit}, not ${expected.project} ${expected.commit}; ${fix}`;
+  }
+  if (Date.parse(record.expiresAt) <= nowMs) return `the QA record of ${expected.commit} expired on ${record.expiresAt}; ${fix}`;
+  const missing = expected.gates.filter((g) => !record.gates[g]);
+  if (missing.length) return `the QA record of ${expected.commit} has no result for ${missing.join(', ')}; ${fix}`;
+  const failed = expected.gates.filter((g) => record.gates[g] && !record.gates[g].passed);
+  if (failed.length) return `the QA record of ${expected.commit} shows failed gates: ${failed.map((g) => `${g} (${record.gates[g]!.message})`).join('; ')}; fix them on a new commit`;
+  if (!record.images) return `the QA record of ${expected.commit} holds no image digests; ${fix}`;
+  return null;
+}
