@@ -2,14 +2,12 @@
 // network, the test command run there, and its JUnit and Cobertura reports read back — each a
 // regular file of bounded size, since whatever the tests leave is hostile. Returns what was
 // measured; the gates (core/qa/gates.ts) are decided by the workflow.
-import { MachineLabel } from '../core/names.ts';
 import { FailureType, nonRetryable } from '../core/failures.ts';
 import { coberturaSummary, junitSummary, ReportError, type CoverageSummary, type TestSummary } from '../core/qa/reports.ts';
 import { MachineFileError, type MachineProvider, type MachineShell } from '../ports/machines.ts';
 import type { SourceRef } from './source.ts';
 import type { CommandResult } from './build.ts';
-import { SOURCE_DIR, runCommands } from './build.ts';
-import { asFailure } from './machines.ts';
+import { SOURCE_DIR, inScratchContainer, runCommands } from './build.ts';
 
 /** A report larger than this is not a test report. */
 export const MAX_REPORT_BYTES = 10 * 1024 * 1024;
@@ -45,25 +43,14 @@ export function createAppTestActivities(deps: { provider: MachineProvider; shell
   }
 
   return {
-    async runAppTests(input: AppTestsInput): Promise<AppTestsResult> {
-      try {
-        await deps.provider.create({
-          name: input.machine,
-          arch: 'amd64',
-          image: input.image,
-          size: 'unit-tests',
-          labels: { [MachineLabel.release]: input.runId, [MachineLabel.role]: 'unit-tests' },
-        });
+    runAppTests(input: AppTestsInput): Promise<AppTestsResult> {
+      return inScratchContainer(deps.provider, { machine: input.machine, ownerId: input.runId, image: input.image, role: 'unit-tests' }, async () => {
         // Failing tests still leave their reports; the gates say what failed.
         const run = await runCommands(deps.shell, input.machine, [input.command], input.env, input.source);
         const tests = await report(input.machine, 'JUnit', input.junit, junitSummary, run);
         const coverage = await report(input.machine, 'Cobertura', input.coverageReport, coberturaSummary, run);
         return { run, tests, coverage };
-      } catch (err) {
-        throw asFailure(err);
-      } finally {
-        await deps.provider.delete(input.machine);
-      }
+      });
     },
   };
 }

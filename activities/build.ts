@@ -49,20 +49,25 @@ export async function runCommands(shell: MachineShell, machine: string, commands
   });
 }
 
+/** Runs `fn` in a fresh container of `image` that lives only for this call: one left by an
+ *  earlier attempt (a half-run step) is replaced first, and it is deleted however `fn` ends. */
+export async function inScratchContainer<T>(provider: MachineProvider, c: { machine: string; ownerId: string; image: string; role: string }, fn: () => Promise<T>): Promise<T> {
+  try {
+    await provider.delete(c.machine);
+    await provider.create({ name: c.machine, arch: 'amd64', image: c.image, size: c.role, labels: { [MachineLabel.release]: c.ownerId, [MachineLabel.role]: c.role } });
+    return await fn();
+  } catch (err) {
+    throw asFailure(err);
+  } finally {
+    await provider.delete(c.machine);
+  }
+}
+
 export function createBuildActivities(deps: BuildDeps) {
   return {
     /** Runs the project's tests in a fresh container that lives only for this activity. */
-    async runTestGate(input: TestGateInput): Promise<CommandResult> {
-      try {
-        // A container left by an earlier attempt of this step holds a half-run test: replace it.
-        await deps.provider.delete(input.machine);
-        await deps.provider.create({
-          name: input.machine,
-          arch: 'amd64',
-          image: input.image,
-          size: 'test-gate',
-          labels: { [MachineLabel.release]: input.releaseId, [MachineLabel.role]: 'test-gate' },
-        });
+    runTestGate(input: TestGateInput): Promise<CommandResult> {
+      return inScratchContainer(deps.provider, { machine: input.machine, ownerId: input.releaseId, image: input.image, role: 'test-gate' }, async () => {
         const result = await runCommands(deps.shell, input.machine, [input.command], input.env, input.source);
         if (result.exitCode !== 0) throw commandFailure(FailureType.TestGateFailed, 'The test gate', { ...result, step: 'test gate' });
         if (input.release && deps.artifacts) {
@@ -70,11 +75,7 @@ export function createBuildActivities(deps: BuildDeps) {
           await deps.artifacts.writeRecord(input.release, 'test-gate', passed);
         }
         return result;
-      } catch (err) {
-        throw asFailure(err);
-      } finally {
-        await deps.provider.delete(input.machine);
-      }
+      });
     },
   };
 }
