@@ -27,6 +27,12 @@ export const FailureType = {
   ArtifactSealed: 'ArtifactSealed',
   /** A test report (JUnit, Cobertura) is missing, not a regular file, too large or not a report. */
   QaReportInvalid: 'QaReportInvalid',
+  /** An app image could not be built from the commit's Dockerfile (or not for its platform). */
+  ImageBuildFailed: 'ImageBuildFailed',
+  /** A CI gate (tests, coverage, scan, integration) failed; the QA record says which and why. */
+  QaGateFailed: 'QaGateFailed',
+  /** The vulnerability scanner could not scan (no database, a broken image). */
+  ScanFailed: 'ScanFailed',
   /** An activity or workflow input names something outside tagship's folders or rules. */
   InvalidInput: 'InvalidInput',
 } as const;

@@ -36,7 +36,14 @@ export function defaultImage(arch: MachineArch): string {
   return `tagship/machine:bookworm-${arch}`;
 }
 
+/** Why `config` has no packages to release (a container app alone), or null. */
+export function packageReleaseProblem(config: TagshipConfig): string | null {
+  return config.targets.length && config.testGate ? null : `tagship.yml of ${config.project} declares no targets and test gate, so there are no packages to release; a container app's commits go through CI (\`tagship ci run <commit> -p ${config.project}\`)`;
+}
+
+/** Plans a package release; `config` must pass packageReleaseProblem. */
 export function planRelease(config: TagshipConfig, tag: ParsedTag, only?: readonly string[]): ReleasePlan {
+  const gate = config.testGate!;
   const targets = config.targets
     .filter((t) => !only || only.includes(t.name))
     .map((t) => ({
@@ -55,7 +62,7 @@ export function planRelease(config: TagshipConfig, tag: ParsedTag, only?: readon
     tag: tag.tag,
     version: tag.version,
     channel: tag.channel,
-    testGate: { command: config.testGate.command, image: config.testGate.image ?? defaultImage('amd64'), timeoutMinutes: config.testGate.timeoutMinutes },
+    testGate: { command: gate.command, image: gate.image ?? defaultImage('amd64'), timeoutMinutes: gate.timeoutMinutes },
     targets,
     ...(config.cost ? { currency: config.cost.currency } : {}),
     // Configs loaded before retention.days existed (in recorded histories) have no block.

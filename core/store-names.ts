@@ -12,6 +12,8 @@ const RULES = {
   upload: { re: /^[a-z0-9][a-z0-9.-]{0,127}$/, says: 'a machine name: 1-128 lowercase letters, digits, "." or "-"' },
   // A plain file name: no separator, no leading dot (so never "." or ".." and never one of the
   // store's own dot-files), at most 255 bytes.
+  // A commit id: a QA record's key.
+  commit: { re: /^[0-9a-f]{40}$/, says: 'a 40-digit lowercase commit id' },
   artifact: { re: /^[A-Za-z0-9_+~][A-Za-z0-9._+~-]{0,254}$/, says: 'a plain file name: letters, digits, ".", "_", "+", "~", "-", not starting with "."' },
 } as const;
 

@@ -10,7 +10,7 @@ import type { createBuildActivities } from '../activities/build.ts';
 import type { createResumeActivities } from '../activities/resume.ts';
 import { parseTag } from '../core/tag.ts';
 import { FailureType, nonRetryable } from '../core/failures.ts';
-import { planRelease, unknownTargetsProblem, type ReleasePlan } from '../core/plan.ts';
+import { packageReleaseProblem, planRelease, unknownTargetsProblem, type ReleasePlan } from '../core/plan.ts';
 import { shortHash } from '../core/names.ts';
 import { SA } from '../core/search-attributes.ts';
 import { gateStillPasses, reusableTargets, type PriorWork } from '../core/resume.ts';
@@ -56,6 +56,8 @@ export async function release(input: ReleaseInput): Promise<ReleaseResult> {
       if (released.commit) upsertSearchAttributes([{ key: SA.commit, value: released.commit }]);
       upsertMemo({ ...(released.commit ? { commit: released.commit } : {}), ...(released.configDigest ? { configDigest: released.configDigest } : {}), reproducible: released.reproducible });
     }
+    const nothing = packageReleaseProblem(config);
+    if (nothing) throw nonRetryable(FailureType.ConfigInvalid, nothing);
     const unknown = unknownTargetsProblem(config, input.targets ?? []);
     if (unknown) throw nonRetryable(FailureType.ConfigInvalid, unknown);
     const plan = planRelease(config, tag.value, input.targets);

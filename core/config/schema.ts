@@ -86,8 +86,9 @@ const repositories = z.strictObject({
 
 export const configSchema = z.strictObject({
   project: slug,
-  testGate,
-  targets: z.array(target).min(1, 'needs at least one target'),
+  /** Required for package releases; a container app alone has its tests in app.tests. */
+  testGate: testGate.optional(),
+  targets: z.array(target).default([]),
   publish: publish.optional(),
   repositories: repositories.optional(),
   /** A container app: its image, tests, scan and QA record (CI per commit). */

@@ -49,6 +49,17 @@ export interface DockerProviderOptions {
  *  tagship's own, with no route to the host's loopback, where the control plane listens. */
 export const EGRESS_NETWORK = 'tagship-egress';
 
+/** tagship's own bridge for work that asked for outbound network (targets, image builds):
+ *  it has no route to the host's loopback, where the control plane listens. */
+export async function ensureEgressNetwork(docker: Docker): Promise<string> {
+  await docker
+    .createNetwork({ Name: EGRESS_NETWORK, Driver: 'bridge', CheckDuplicate: true, Labels: { [MachineLabel.managed]: 'true' } })
+    .catch((err: unknown) => {
+      if (statusCode(err) !== 409) throw err; // 409: it exists
+    });
+  return EGRESS_NETWORK;
+}
+
 function statusCode(err: unknown): number | undefined {
   return (err as { statusCode?: number }).statusCode;
 }
@@ -63,7 +74,7 @@ export class DockerMachines implements MachineProvider, MachineShell {
   readonly kind = 'docker';
   private readonly docker: Docker;
   private readonly agent: DockerAgentLaunch | undefined;
-  private egress: Promise<void> | undefined;
+  private egress: Promise<string> | undefined;
 
   constructor(opts: DockerProviderOptions) {
     this.docker = opts.docker;
@@ -93,12 +104,7 @@ export class DockerMachines implements MachineProvider, MachineShell {
   /** No network at all, unless the target asked for outbound network. */
   private async networkOf(spec: MachineSpec): Promise<string> {
     if (!spec.network) return 'none';
-    this.egress ??= this.docker
-      .createNetwork({ Name: EGRESS_NETWORK, Driver: 'bridge', CheckDuplicate: true, Labels: { [MachineLabel.managed]: 'true' } })
-      .then(() => undefined)
-      .catch((err: unknown) => {
-        if (statusCode(err) !== 409) throw err; // 409: it exists
-      });
+    this.egress ??= ensureEgressNetwork(this.docker);
     await this.egress.catch((err: unknown) => {
       this.egress = undefined;
       throw err;

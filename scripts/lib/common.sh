@@ -39,3 +39,34 @@ debian_mirror() {
   [ -n "$uri" ] || die "no Debian mirror found in /etc/apt/sources.list{,.d/debian.sources}; set TAGSHIP_DEBIAN_MIRROR"
   printf '%s\n' "${TAGSHIP_DEBIAN_MIRROR:-$uri}"
 }
+
+# Builds <image> for <arch> from a debootstrap minbase rootfs with <packages> (comma-separated),
+# cached: the image carries a label with the digest of its recipe and is rebuilt only when the
+# recipe changes. `docker load` of a hand-made archive, not `docker import`, so that the image's
+# config names its architecture (scripts/lib/rootfs-image.py says why).
+debootstrap_image() {
+  local image="$1" arch="$2" packages="$3" what="$4"
+  local digest have work cache start
+  digest=$(printf '%s|%s|v2' "$arch" "$packages" | sha256sum | cut -c1-16)
+  have=$(docker image inspect -f '{{ index .Config.Labels "tagship.image-digest" }}' "$image" 2>/dev/null || true)
+  if [ "$have" = "$digest" ]; then
+    ok "image $image is current"
+    return 0
+  fi
+  work="$TAGSHIP_STATE/cache/rootfs-$arch-$$"
+  cache="$TAGSHIP_STATE/cache/debootstrap-$arch"
+  rm -rf "$work"; mkdir -p "$work" "$cache"
+  say "building $image ($what) with debootstrap (first run only; a few minutes)"
+  start=$SECONDS
+  local log="$TAGSHIP_STATE/cache/debootstrap-${image//[\/:]/-}.log"
+  debootstrap --arch="$arch" --variant=minbase --cache-dir="$cache" --include="$packages" \
+    bookworm "$work" "$(debian_mirror)" > "$log" 2>&1 \
+    || { tail -20 "$log" >&2; rm -rf "$work"; die "debootstrap of $image failed (log: $log)"; }
+  # Package caches and lists are not needed in an image.
+  rm -rf "$work/var/cache/apt/archives/"*.deb "$work/var/lib/apt/lists/"*
+  mkdir -p "$work/work"
+  python3 "$TAGSHIP_ROOT/scripts/lib/rootfs-image.py" "$work" "$image" "$arch" "tagship.image-digest=$digest" | docker load >/dev/null \
+    || { rm -rf "$work"; die "docker load of $image failed"; }
+  rm -rf "$work"
+  ok "built $image in $((SECONDS - start))s"
+}

@@ -2,6 +2,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { parseConfig } from '../../core/config/parse.ts';
+import { packageReleaseProblem } from '../../core/plan.ts';
 
 const base = `
 project: hello-vehicle-app
@@ -88,4 +89,18 @@ test('platforms, services and branches: duplicates and bad names are named', () 
   assert.deepEqual(errorsOf(`${minimalApp}ci: { branches: ["main; rm -rf /"] }\n`), ['ci.branches[0]: must be a branch name or a glob such as release/*']);
   const r = parseConfig(`${minimalApp}ci: { branches: [main, "release/*"] }\n`);
   assert.ok(r.ok && r.config.ci.branches.includes('release/*'));
+});
+
+test('a container app alone needs no targets or test gate; a project with neither is told what to add', () => {
+  const app = parseConfig('project: hello\napp:\n  image: hello\n  tests: { command: pytest, junit: r.xml, coverage: { report: c.xml, minimum: 80 } }\n');
+  assert.ok(app.ok, JSON.stringify(!app.ok && app.errors));
+  assert.deepEqual(app.config.targets, []);
+  assert.match(packageReleaseProblem(app.config) ?? '', /no packages to release.*tagship ci run/);
+  const none = parseConfig('project: hello\n');
+  assert.ok(!none.ok);
+  assert.deepEqual(none.errors.map((e) => e.path).sort(), ['targets', 'testGate']);
+  assert.match(none.errors.find((e) => e.path === 'targets')!.message, /or an app section/);
+  const half = parseConfig('project: hello\napp:\n  image: hello\n  tests: { command: pytest, junit: r.xml, coverage: { report: c.xml, minimum: 80 } }\ntargets:\n  - { name: t, arch: amd64, os: generic, build: ["true"], artifacts: [x] }\n');
+  assert.ok(!half.ok);
+  assert.deepEqual(half.errors.map((e) => e.path), ['testGate']);
 });

@@ -37,7 +37,7 @@ test('defaults are filled in: machine amd64, retention 90 days, timeouts', () =>
   assert.equal(r.config.retention.days, 90);
   assert.deepEqual(r.config.targets[0]!.machine, { arch: 'amd64', size: 'small' });
   assert.equal(r.config.targets[0]!.timeoutMinutes, 60);
-  assert.equal(r.config.testGate.timeoutMinutes, 30);
+  assert.equal(r.config.testGate?.timeoutMinutes, 30);
 });
 
 test('every error is reported at once, each with its field path', () => {

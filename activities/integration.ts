@@ -1,0 +1,61 @@
+// A container app's integration tests (issue 12): the app's image (by digest, from the
+// registry) and its declared services start on a private network; the integration command runs
+// in a runner container on that network with the commit's source; everything is removed
+// afterwards, pass or fail — the same guarantee as build machines.
+import type Docker from 'dockerode';
+import type { MachineShell } from '../ports/machines.ts';
+import { shortHash } from '../core/names.ts';
+import { IntegrationEnv, type IntegrationContainer } from '../providers/docker/integration-env.ts';
+import type { CommandResult } from './build.ts';
+import { runCommands } from './build.ts';
+import type { SourceRef } from './source.ts';
+import { asFailure } from './machines.ts';
+import { invalidInput } from './inputs.ts';
+
+const IMAGE_BY_DIGEST = /^[a-z0-9.:[\]-]+\/[a-z0-9._/-]+@sha256:[0-9a-f]{64}$/;
+
+export interface IntegrationInput {
+  /** The CI run: owner of every container, and the seed of their names. */
+  runId: string;
+  /** <registry>/<image>@sha256:… — the host platform's image the CI built. */
+  appImage: string;
+  services: IntegrationContainer[];
+  command: string;
+  /** The runner's image (the app's test image). */
+  runnerImage: string;
+  env: Record<string, string>;
+  source: SourceRef;
+}
+
+export interface IntegrationResult {
+  run: CommandResult;
+  /** The last lines each service printed, when the command failed. */
+  serviceLogs?: Record<string, string>;
+}
+
+export function createIntegrationActivities(deps: { docker: Docker; shell: MachineShell }) {
+  return {
+    async runIntegration(input: IntegrationInput): Promise<IntegrationResult> {
+      if (!IMAGE_BY_DIGEST.test(input.appImage)) throw invalidInput('appImage', `${JSON.stringify(input.appImage)} is not an image reference by digest`);
+      const env = new IntegrationEnv(deps.docker, shortHash(input.runId), input.runId);
+      try {
+        // A retried attempt starts from nothing.
+        await env.remove();
+        await env.createNetwork();
+        await env.pull(input.appImage);
+        for (const s of input.services) await env.start(s, 'integration-service');
+        await env.start({ name: 'app', image: input.appImage }, 'integration-app');
+        const runner = await env.start({ name: 'runner', image: input.runnerImage, command: ['sleep', 'infinity'] }, 'integration-runner');
+        const run = await runCommands(deps.shell, runner, [input.command], input.env, input.source);
+        if (run.exitCode === 0) return { run };
+        const serviceLogs: Record<string, string> = {};
+        for (const s of [...input.services.map((x) => x.name), 'app']) serviceLogs[s] = await env.logs(s);
+        return { run, serviceLogs };
+      } catch (err) {
+        throw asFailure(err);
+      } finally {
+        await env.remove();
+      }
+    },
+  };
+}
