@@ -59,7 +59,8 @@ export interface ImageIndexResult {
 
 export interface AppImageDeps {
   docker: Docker;
-  registry: OciRegistryClient;
+  /** Absent when the worker has no registry setting: CI of container apps cannot run. */
+  registry?: OciRegistryClient;
 }
 
 /** Tags under the commit are written once: the platform images, then the index over them. */
@@ -96,9 +97,13 @@ function follow(docker: Docker, stream: NodeJS.ReadableStream, tail: OutputTail,
 }
 
 export function createAppImageActivities(deps: AppImageDeps) {
-  const { docker, registry } = deps;
+  const { docker } = deps;
+  const registryOf = (): OciRegistryClient => {
+    if (!deps.registry) throw nonRetryable(FailureType.ConfigInvalid, 'this worker has no OCI registry for app images; set TAGSHIP_REGISTRY (host:port) and restart it');
+    return deps.registry;
+  };
 
-  async function existing(image: string, tag: string): Promise<PlatformManifest | null> {
+  async function existing(registry: OciRegistryClient, image: string, tag: string): Promise<PlatformManifest | null> {
     const m = await registry.manifest(image, tag);
     return m ? { digest: m.digest, mediaType: m.mediaType, size: m.size, platform: { architecture: '', os: 'linux' } } : null;
   }
@@ -108,9 +113,10 @@ export function createAppImageActivities(deps: AppImageDeps) {
      *  (an earlier run, a retried attempt) is used as it is: a commit's image is built once. */
     async buildAppImage(input: AppImageInput): Promise<PlatformImage> {
       checkInput(input);
+      const registry = registryOf();
       const tag = platformTag(input.commit, input.arch);
       const reference = `${registry.host}/${input.image}:${tag}`;
-      const found = await existing(input.image, tag);
+      const found = await existing(registry, input.image, tag);
       if (found) return { ...found, platform: { architecture: input.arch, os: 'linux' }, arch: input.arch, reference, reused: true };
 
       return withHeartbeat(async (hb) => {
@@ -124,7 +130,7 @@ export function createAppImageActivities(deps: AppImageDeps) {
         };
         const platform = `linux/${input.arch}`;
         try {
-          const build = await docker.buildImage(stream as unknown as NodeJS.ReadableStream, {
+          const build = await docker.buildImage(stream, {
             t: reference,
             dockerfile,
             platform,
@@ -145,7 +151,7 @@ export function createAppImageActivities(deps: AppImageDeps) {
           throw nonRetryable(FailureType.ImageBuildFailed, `the image built for ${input.arch} is a ${built.Architecture} image: its base image is for ${built.Architecture}. Pick the base by platform: \`ARG TARGETARCH\` before \`FROM tagship/python:bookworm-\${TARGETARCH}\``);
         }
         let digest: string | undefined;
-        await follow(docker, await docker.getImage(reference).push({}), tail, hb, (aux) => {
+        await follow(docker, await docker.getImage(reference).push({ authconfig: { serveraddress: registry.host } }), tail, hb, (aux) => {
           if (typeof aux.Digest === 'string') digest = aux.Digest;
         });
         const pushed = await registry.manifest(input.image, tag);
@@ -158,6 +164,7 @@ export function createAppImageActivities(deps: AppImageDeps) {
      *  already there stands when it lists the same images, and is never replaced otherwise. */
     async pushImageIndex(input: ImageIndexInput): Promise<ImageIndexResult> {
       checkInput(input);
+      const registry = registryOf();
       const repository = `${registry.host}/${input.image}`;
       const reference = `${repository}:${input.commit}`;
       const have = await registry.manifest(input.image, input.commit);

@@ -15,7 +15,7 @@ import { formatConfigErrors, parseConfig, type ConfigError } from '../core/confi
 import type { TagshipConfig } from '../core/config/schema.ts';
 import { parseTag } from '../core/tag.ts';
 import { sha256File } from '../providers/files/sha256.ts';
-import { FileTooLargeError, TagNotFoundError, type GitMirrors, type ResolvedTag } from '../providers/git/mirror.ts';
+import { CI_REF, CommitNotFoundError, FileTooLargeError, TagNotFoundError, type GitMirrors, type ResolvedTag } from '../providers/git/mirror.ts';
 import { checkTagSignature } from '../providers/git/signatures.ts';
 import type { Projects } from '../providers/projects/file.ts';
 import { withHeartbeat } from './heartbeat.ts';
@@ -198,8 +198,53 @@ async function fromWorkingTree(deps: SourceDeps, input: LoadProjectInput & { pro
   return { config: parsed.config, source, configDigest: digest(text!), reproducible: false };
 }
 
+export interface LoadCommitInput {
+  project: string;
+  commit: string;
+  /** The ref the commit was pushed to: refs/heads/<branch>, refs/pull/<n>/head, refs/merge-requests/<n>/head. */
+  ref: string;
+}
+
+export interface LoadCommitResult {
+  config: TagshipConfig;
+  source: SourceRef;
+  configDigest: string;
+  repository: string;
+}
+
+/** CI's source: the commit, fetched through the ref it was pushed to (and checked to be in its
+ *  history), its tagship.yml read and checked, its tree packed. */
+async function fromCommit(deps: SourceDeps, input: LoadCommitInput, signal: AbortSignal): Promise<LoadCommitResult> {
+  const { projects, mirrors } = deps;
+  const entry = projects?.get(input.project);
+  if (!projects || !mirrors || !entry) throw nonRetryable(FailureType.ConfigInvalid, `project ${input.project} is not in ${projects?.origin ?? 'the projects file'}; add it with its repository URL (TAGSHIP_PROJECTS names the file)`);
+  if (!CI_REF.test(input.ref) || input.ref.includes('..')) throw nonRetryable(FailureType.InvalidInput, `ref: ${JSON.stringify(input.ref)} is not refs/heads/<branch>, refs/pull/<n>/head or refs/merge-requests/<n>/head`);
+  if (!/^[0-9a-f]{40}$/.test(input.commit)) throw nonRetryable(FailureType.InvalidInput, `commit: ${JSON.stringify(input.commit)} is not a 40-digit commit id`);
+  const credentials = projects.credentialsOf(input.project);
+  await mirrors.fetchCommit(input.project, entry.repository, input.ref, input.commit, { ...(credentials ? { credentials } : {}), signal }).catch((err: unknown) => {
+    if (err instanceof CommitNotFoundError) throw nonRetryable(FailureType.CommitNotFound, `${entry.repository}: ${err.message}; push it, or name the branch it is on`);
+    throw err;
+  });
+  const where = `tagship.yml at ${input.commit.slice(0, 12)}`;
+  const text = (
+    await mirrors.readFile(input.project, input.commit, 'tagship.yml').catch((err: unknown) => {
+      if (err instanceof FileTooLargeError) throw nonRetryable(FailureType.ConfigInvalid, `${where}: ${err.message}; a config is a few KiB`);
+      throw err;
+    })
+  )?.toString('utf8') ?? null;
+  const parsed = checkProjectConfig(text, where, input.project);
+  if (!parsed.ok) throw nonRetryable(FailureType.ConfigInvalid, parsed.message, parsed.errors);
+  if (!parsed.config.app) throw nonRetryable(FailureType.ConfigInvalid, `${where} has no app section, so there is nothing for CI to build; add app: { image, tests, … } (README, "Container apps")`);
+  const source = await contentAddressed(deps.stateDir, (tmp) => mirrors.archive(input.project, input.commit, tmp), input.project);
+  return { config: parsed.config, source, configDigest: digest(text!), repository: entry.repository };
+}
+
 export function createSourceActivities(deps: SourceDeps) {
   return {
+    /** The commit a CI run is for; heartbeats like loadProject. */
+    async loadCommit(input: LoadCommitInput): Promise<LoadCommitResult> {
+      return withHeartbeat((hb) => fromCommit(deps, input, hb.signal));
+    },
     /** Heartbeats throughout: a fetch or a pack can take minutes, and a dead worker must be
      *  noticed in seconds. */
     async loadProject(input: LoadProjectInput): Promise<LoadProjectResult> {

@@ -27,6 +27,8 @@ export const FailureType = {
   ArtifactSealed: 'ArtifactSealed',
   /** A test report (JUnit, Cobertura) is missing, not a regular file, too large or not a report. */
   QaReportInvalid: 'QaReportInvalid',
+  /** CI was asked for a commit that is not in the history of the ref it names. */
+  CommitNotFound: 'CommitNotFound',
   /** An app image could not be built from the commit's Dockerfile (or not for its platform). */
   ImageBuildFailed: 'ImageBuildFailed',
   /** A CI gate (tests, coverage, scan, integration) failed; the QA record says which and why. */

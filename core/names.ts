@@ -48,3 +48,8 @@ export const MachineLabel = {
 export function agentTaskQueue(machine: string): string {
   return `tagship-agent-${machine}`;
 }
+
+/** The workflow id of a commit's CI: one per project and commit. */
+export function ciWorkflowId(project: string, commit: string): string {
+  return `ci-${project}-${commit}`;
+}

@@ -25,6 +25,10 @@ const schema = z.object({
   TAGSHIP_SCHEDULES: z.enum(['apply', 'off']).default('off'),
   /** The purge's retention for releases that recorded none (older manifests). */
   TAGSHIP_RETENTION_DAYS: z.coerce.number().int().positive().default(DEFAULT_RETENTION_DAYS),
+  /** The OCI registry container apps' images are pushed to: host[:port], no scheme. */
+  TAGSHIP_REGISTRY: z.string().regex(/^[a-z0-9.-]+(?::[0-9]{1,5})?$|^\[[0-9a-f:]+\](?::[0-9]{1,5})?$/, 'must be host[:port] without a scheme, e.g. 127.0.0.1:5000').optional(),
+  /** Trivy's cache folder: its db/ holds the vulnerability database (trivy.db, metadata.json). */
+  TAGSHIP_TRIVY_CACHE: z.string().min(1).optional(),
 });
 
 export interface Settings {
@@ -40,6 +44,10 @@ export interface Settings {
   /** Secret: from the environment only; never logged or sent through a workflow. */
   agentToken?: string;
   provider: 'docker' | 'digitalocean';
+  /** The OCI registry for container apps' images. */
+  registry?: string;
+  /** Trivy's cache folder (the vulnerability database). */
+  scannerCache?: string;
   /** For provider digitalocean. The token is a secret, like agentToken. */
   digitalocean?: { token: string; apiUrl?: string; region: string; image: string };
   /** Apply the schedules at worker start, the purge defaulting to retentionDays. */
@@ -65,6 +73,8 @@ export function parseSettings(env: Record<string, string | undefined>, defaultSt
     gatewayPort: r.data.TAGSHIP_GATEWAY_PORT,
     ...(r.data.TAGSHIP_AGENT_TOKEN ? { agentToken: r.data.TAGSHIP_AGENT_TOKEN } : {}),
     provider: r.data.TAGSHIP_PROVIDER,
+    ...(r.data.TAGSHIP_REGISTRY ? { registry: r.data.TAGSHIP_REGISTRY } : {}),
+    ...(r.data.TAGSHIP_TRIVY_CACHE ? { scannerCache: r.data.TAGSHIP_TRIVY_CACHE } : {}),
     schedules: { apply: r.data.TAGSHIP_SCHEDULES === 'apply', retentionDays: r.data.TAGSHIP_RETENTION_DAYS },
     ...(r.data.TAGSHIP_DO_TOKEN
       ? { digitalocean: { token: r.data.TAGSHIP_DO_TOKEN, ...(r.data.TAGSHIP_DO_API_URL ? { apiUrl: r.data.TAGSHIP_DO_API_URL } : {}), region: r.data.TAGSHIP_DO_REGION, image: r.data.TAGSHIP_DO_IMAGE } }

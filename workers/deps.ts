@@ -22,6 +22,12 @@ import { createPublishActivities } from '../activities/publish.ts';
 import { createRetentionActivities } from '../activities/retention.ts';
 import { createResumeActivities } from '../activities/resume.ts';
 import { createProvenanceActivities } from '../activities/provenance.ts';
+import { createAppImageActivities } from '../activities/app-image.ts';
+import { createScanActivities } from '../activities/scan.ts';
+import { createIntegrationActivities } from '../activities/integration.ts';
+import { createQaActivities } from '../activities/qa.ts';
+import { FsQaStore } from '../providers/qa-fs/store.ts';
+import { OciRegistryClient } from '../providers/oci/registry.ts';
 import { provenanceKey } from '../providers/signing/provenance-key.ts';
 import type { MachineProvider, MachineSpec } from '../ports/machines.ts';
 import type { ArtifactStore } from '../ports/artifacts.ts';
@@ -54,7 +60,14 @@ export interface OrchestratorDeps {
   /** The projects file: each project's repository, git credentials and signed-tag policy.
    *  Without it only working-tree releases (`--from-dir`) can run. */
   projects?: Projects;
+  /** The OCI registry container apps' images go to (host[:port]); without it CI cannot run. */
+  registry?: string;
+  /** Trivy's cache folder, whose db/ holds the vulnerability database; <stateDir>/trivy by default. */
+  scannerCache?: string;
 }
+
+/** Where the bootstrap builds the scanner. */
+export const TRIVY_BINARY = join(REPO_ROOT, '.tagship', 'tools', 'trivy', 'bin', 'trivy');
 
 /** What a machine provider is handed to start agents: where the gateway is, and the
  *  credentials of a machine being created — its token, or a one-time enrolment secret. */
@@ -128,6 +141,18 @@ function buildActivities(deps: OrchestratorDeps, docker: Docker, gate: DockerMac
     ...createRetentionActivities({ artifacts, sourcesDir: join(deps.stateDir, 'sources') }),
     ...createResumeActivities({ artifacts }),
     ...createDeployActivities({ repoRoot, stagingRoot: join(deps.stateDir, 'repos') }),
+    ...containerAppActivities(deps, docker, gate),
+  };
+}
+
+/** CI of container apps: images, scans, integration tests and QA records. */
+function containerAppActivities(deps: OrchestratorDeps, docker: Docker, gate: DockerMachines) {
+  const qa = new FsQaStore(join(deps.stateDir, 'qa'));
+  return {
+    ...createAppImageActivities({ docker, ...(deps.registry ? { registry: new OciRegistryClient(deps.registry) } : {}) }),
+    ...createScanActivities({ scanner: { binary: TRIVY_BINARY, cacheDir: deps.scannerCache ?? join(deps.stateDir, 'trivy') }, qa }),
+    ...createIntegrationActivities({ docker, shell: gate }),
+    ...createQaActivities({ qa }),
   };
 }
 

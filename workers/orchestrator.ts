@@ -73,6 +73,8 @@ export async function runOrchestratorWorker(): Promise<void> {
     client,
     gatewayPort: settings.gatewayPort,
     ...(settings.agentToken ? { agentToken: settings.agentToken } : {}),
+    ...(settings.registry ? { registry: settings.registry } : {}),
+    ...(settings.scannerCache ? { scannerCache: settings.scannerCache } : {}),
     ...(settings.projectsFile ? { projects: readProjectsFile(settings.projectsFile, process.env, { credentials: true }) } : {}),
     ...(settings.provider === 'digitalocean' && settings.digitalocean
       ? { provider: digitalOceanProvider(settings.digitalocean, { address: settings.temporalAddress, namespace: settings.namespace }) }

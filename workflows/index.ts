@@ -4,3 +4,4 @@ export { buildTarget } from './build-target.ts';
 export { reaper } from './reaper.ts';
 export { deployRepositoryWorkflow, rollbackRepositoryWorkflow } from './deploy.ts';
 export { purgeArtifacts } from './purge.ts';
+export { ci, ciProgressQuery } from './ci.ts';

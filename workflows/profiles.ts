@@ -3,7 +3,7 @@
 import type { ActivityOptions } from '@temporalio/workflow';
 
 /** Errors no retry can fix; activities also raise them as non-retryable, this is the backstop. */
-const NON_RETRYABLE = ['InvalidTag', 'ConfigInvalid', 'TestGateFailed', 'BuildFailed', 'ArtifactMissing', 'ChecksumMismatch', 'ImageMissing', 'PublishConflict', 'TagNotFound', 'TagMoved', 'TagSignatureInvalid', 'BadArtifact', 'InvalidInput', 'ArtifactSealed', 'QaReportInvalid'];
+const NON_RETRYABLE = ['InvalidTag', 'ConfigInvalid', 'TestGateFailed', 'BuildFailed', 'ArtifactMissing', 'ChecksumMismatch', 'ImageMissing', 'PublishConflict', 'TagNotFound', 'TagMoved', 'TagSignatureInvalid', 'BadArtifact', 'InvalidInput', 'ArtifactSealed', 'QaReportInvalid', 'CommitNotFound', 'ImageBuildFailed', 'QaGateFailed', 'ScanFailed'];
 
 export const Profiles = {
   /** Reading a config and packing a source tree: seconds of local work; a few retries cover a busy disk. */
@@ -86,6 +86,19 @@ export const Profiles = {
   deploy: {
     startToCloseTimeout: '20 minutes',
     retry: { initialInterval: '5 seconds', backoffCoefficient: 2, maximumInterval: '1 minute', maximumAttempts: 5, nonRetryableErrorTypes: NON_RETRYABLE },
+  },
+  /** Building and pushing an app image: minutes, arm64 under emulation many; progress
+   *  heartbeats tell a dead worker in 30 s. A retry finds what the registry already holds. */
+  imageBuild: {
+    startToCloseTimeout: '60 minutes',
+    heartbeatTimeout: '30 seconds',
+    retry: { initialInterval: '5 seconds', backoffCoefficient: 2, maximumAttempts: 3, nonRetryableErrorTypes: NON_RETRYABLE },
+  },
+  /** Scanning an image against the database on disk: seconds to a minute; retried for a busy registry. */
+  scan: {
+    startToCloseTimeout: '15 minutes',
+    heartbeatTimeout: '30 seconds',
+    retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumAttempts: 3, nonRetryableErrorTypes: NON_RETRYABLE },
   },
 } as const satisfies Record<string, ActivityOptions>;
 

@@ -1,9 +1,10 @@
-// The hook server: GitLab and GitHub tag webhooks start releases. One URL per project
+// The hook server: GitLab and GitHub tag webhooks start releases; branch pushes and merge/pull
+// requests start CI of container apps (when the server is given startCi). One URL per project
 // (/hooks/gitlab/<project>, /hooks/github/<project>), each with its own secret:
 //   GitLab: X-Gitlab-Token must equal the secret; GitHub: X-Hub-Signature-256 must be the
 //   HMAC-SHA256 of the raw body. Both compared in constant time, before the body is parsed.
-// Answers: 201 started, 200 already running/done (a redelivered hook), 202 ignored (branch
-// pushes, tag deletions), 400 malformed, 401 bad or missing signature, 404 unknown project,
+// Answers: 201 started, 200 already running/done (a redelivered hook), 202 ignored (tag
+// deletions, branches not in ci.branches), 400 malformed, 401 bad or missing signature, 404 unknown project,
 // 413 body over 1 MiB, 422 invalid tag (with the reason), 409 when the repository's tag does
 // not name the commit the hook did (or no longer exists), 503 when a release cannot be started.
 // Before a release starts, the tag is looked up in the project's repository (ls-remote: refs
@@ -13,6 +14,7 @@ import { createHmac, timingSafeEqual } from 'node:crypto';
 import { parseTag } from '../../core/tag.ts';
 import { listen, type Listening } from '../../providers/http/listen.ts';
 import { gitlabDecision, githubDecision, type HookDecision } from './events.ts';
+import { gitlabCiDecision, githubCiDecision, type CiDecision } from './ci-events.ts';
 
 export const MAX_BODY = 1 << 20;
 
@@ -28,8 +30,30 @@ export interface HookServerOptions {
   startRelease(project: string, tag: string, commit: string | undefined): Promise<{ workflowId: string; existing: boolean }>;
   /** What the tag names in the project's repository now; null when it has no such tag. */
   resolveTag?(project: string, tag: string): Promise<{ commit: string; tagObject?: string } | null>;
+  /** Starts (or finds) CI of a container app's commit (branch pushes, merge and pull requests),
+   *  or says why the push is not for CI (its branch is not in ci.branches); without it such
+   *  events are ignored. */
+  startCi?(project: string, run: CiRequest): Promise<{ workflowId: string; existing: boolean } | { skipped: string }>;
   port?: number;
   host?: string;
+}
+
+export interface CiRequest {
+  commit: string;
+  branch: string;
+  /** The ref the commit is fetched through. */
+  ref: string;
+  /** Pushes obey ci.branches; merge and pull requests always run. */
+  push: boolean;
+  /** The forge's delivery id, when it sends one. */
+  delivery?: string;
+}
+
+/** The ref CI fetches a hook's commit through. */
+function ciRef(d: Extract<CiDecision, { kind: 'ci' }>): string {
+  if (d.change?.kind === 'pull-request') return `refs/pull/${d.change.id}/head`;
+  if (d.change?.kind === 'merge-request') return `refs/merge-requests/${d.change.id}/head`;
+  return `refs/heads/${d.branch}`;
 }
 
 function reply(res: ServerResponse, status: number, body: Record<string, unknown>): void {
@@ -88,7 +112,20 @@ async function handle(opts: HookServerOptions, req: IncomingMessage, res: Server
     forge === 'gitlab' ? gitlabDecision(req.headers['x-gitlab-event'] as string | undefined, body as Record<string, unknown>) : githubDecision(req.headers['x-github-event'] as string | undefined, body as Record<string, unknown>);
   if (decision.kind === 'pong') return reply(res, 200, { ok: true, pong: true });
   if (decision.kind === 'bad') return reply(res, 400, { error: decision.reason });
-  if (decision.kind === 'ignore') return reply(res, 202, { ignored: decision.reason });
+  if (decision.kind === 'ignore') {
+    if (!opts.startCi) return reply(res, 202, { ignored: decision.reason });
+    const ci = forge === 'gitlab' ? gitlabCiDecision(body as Record<string, unknown>) : githubCiDecision(req.headers['x-github-event'] as string | undefined, body as Record<string, unknown>);
+    if (ci.kind === 'bad') return reply(res, 400, { error: ci.reason });
+    if (ci.kind === 'ignore') return reply(res, 202, { ignored: `${decision.reason}; ${ci.reason}` });
+    try {
+      const delivery = (req.headers['x-github-delivery'] ?? req.headers['x-gitlab-event-uuid']) as string | undefined;
+      const started = await opts.startCi(project, { commit: ci.commit, branch: ci.branch, ref: ciRef(ci), push: !ci.change, ...(delivery ? { delivery: delivery.slice(0, 100) } : {}) });
+      if ('skipped' in started) return reply(res, 202, { ignored: started.skipped });
+      return reply(res, started.existing ? 200 : 201, { workflowId: started.workflowId, existing: started.existing, commit: ci.commit });
+    } catch (err) {
+      return reply(res, 503, { error: `CI could not be started: ${err instanceof Error ? err.message : String(err)}` });
+    }
+  }
   const tag = parseTag(decision.tag);
   if (!tag.ok) return reply(res, 422, { error: `tag "${decision.tag}" cannot be released: ${tag.reason}` });
   let commit = decision.commit;

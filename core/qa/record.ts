@@ -2,6 +2,9 @@
 // app's QA retention, and what a release of that commit demands of it (issue 13). Pure: the
 // CI workflow assembles it from the steps' results; the release checks it with its own clock.
 
+import type { AllowEntry, Finding } from './gates.ts';
+import type { CoverageSummary, TestSummary } from './reports.ts';
+
 export type GateName = 'tests' | 'coverage' | 'scan' | 'integration' | 'image';
 
 export interface GateOutcome {
@@ -24,6 +27,25 @@ export interface QaRecord {
   /** image digests: each platform's manifest and the multi-arch index. */
   images?: { repository: string; index: string; platforms: Record<string, string> };
   gates: Partial<Record<GateName, GateOutcome>>;
+  /** What each gate measured (absent for gates that did not run). */
+  tests?: TestSummary;
+  coverage?: CoverageSummary & { minimum: number };
+  /** Per platform: the findings at or above the threshold, the allowlist's decisions, the SBOM. */
+  scan?: Record<string, PlatformScan>;
+  integration?: { exitCode: number; outputTail: string };
+  /** Where the commit came from, and the digest of its tagship.yml. */
+  source?: { repository: string; configDigest: string; sourceSha256: string };
+}
+
+export interface PlatformScan {
+  failOn: string;
+  /** Every vulnerability the scanner reported, at any severity. */
+  findings: number;
+  failing: Finding[];
+  allowed: { finding: Finding; entry: AllowEntry }[];
+  sbom: { name: string; sha256: string; size: number; format: 'CycloneDX' };
+  packages: number;
+  databaseUpdatedAt: string;
 }
 
 const DAY_MS = 86_400_000;

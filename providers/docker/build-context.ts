@@ -34,7 +34,7 @@ export function buildContext(sourceTar: string, context: string, dockerfile: str
       body.on('end', next);
       return;
     }
-    const entry = out.entry({ ...header, name: keep ? rel! : OUTSIDE_DOCKERFILE }, (err) => next(err ?? undefined));
+    const entry = out.entry({ ...header, name: keep ? rel : OUTSIDE_DOCKERFILE }, (err) => next(err ?? undefined));
     body.pipe(entry);
   });
   const stream = new PassThrough();

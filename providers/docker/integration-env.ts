@@ -77,8 +77,14 @@ export class IntegrationEnv {
   /** The output of a container so far (a service's log, for a failure message). */
   async logs(host: string, tailLines = 20): Promise<string> {
     const buf = (await this.docker.getContainer(this.containerName(host)).logs({ stdout: true, stderr: true, tail: tailLines }).catch(() => Buffer.from(''))) as Buffer;
-    // Docker multiplexes stdout/stderr with 8-byte frame headers; keep the text.
-    return buf.toString('utf8').replace(/[\x00-\x08]/g, '').trim();
+    // Docker multiplexes stdout and stderr in frames: 1 byte stream, 3 zero, 4 bytes length.
+    const parts: Buffer[] = [];
+    for (let at = 0; at + 8 <= buf.length; ) {
+      const size = buf.readUInt32BE(at + 4);
+      parts.push(buf.subarray(at + 8, at + 8 + size));
+      at += 8 + size;
+    }
+    return Buffer.concat(parts).toString('utf8').trim();
   }
 
   /** Pulls an image by reference into the engine (the app's image, from the registry). */

@@ -38,6 +38,18 @@ export class FileTooLargeError extends Error {
 
 const SHA = /^[0-9a-f]{40}$/;
 
+/** The refs CI fetches a commit through: a branch, a GitHub pull request's head, a GitLab merge
+ *  request's head. Checked, since they are joined into a git command line. */
+export const CI_REF = /^refs\/(heads\/[A-Za-z0-9._\-/]+|pull\/[0-9]+\/head|merge-requests\/[0-9]+\/head)$/;
+
+/** The ref has no such commit in its history (or the ref does not exist). */
+export class CommitNotFoundError extends Error {
+  constructor(readonly commit: string, readonly ref: string, readonly refMissing: boolean) {
+    super(refMissing ? `the repository has no ${ref}` : `commit ${commit} is not in the history of ${ref}`);
+    this.name = 'CommitNotFoundError';
+  }
+}
+
 /** Object ids only: nothing a caller passes can be read by git as an option or a rev range. */
 function checkedSha(id: string): string {
   if (!SHA.test(id)) throw new Error(`not a full object id: ${JSON.stringify(id)}`);
@@ -95,6 +107,29 @@ export class GitMirrors {
     }
   }
 
+  /** Fetches `ref` and checks that `commit` is in its history (a push's or a pull request's
+   *  head, or an ancestor of it when the branch moved on since); the commit is then kept under
+   *  refs/tagship/ci/<commit>. */
+  async fetchCommit(project: string, url: string, ref: string, commit: string, opts: { credentials?: GitCredentials; signal?: AbortSignal } = {}): Promise<void> {
+    if (!CI_REF.test(ref) || ref.includes('..')) throw new Error(`not a branch, pull or merge request ref: ${JSON.stringify(ref)}`);
+    checkedSha(commit);
+    const dir = await this.ensure(project);
+    const scratch = `refs/tagship/fetch/${randomBytes(8).toString('hex')}`;
+    try {
+      try {
+        await git(['fetch', '--quiet', '--no-tags', '--no-write-fetch-head', '--', url, `+${ref}:${scratch}`], { cwd: dir, env: gitEnv(opts.credentials), ...(opts.signal ? { signal: opts.signal } : {}) });
+      } catch (err) {
+        if (err instanceof GitError && /couldn't find remote ref/i.test(err.stderr)) throw new CommitNotFoundError(commit, ref, true);
+        throw err;
+      }
+      const r = await gitRun(['merge-base', '--is-ancestor', commit, scratch], { cwd: dir });
+      if (r.code !== 0) throw new CommitNotFoundError(commit, ref, false);
+      await git(['update-ref', `refs/tagship/ci/${commit}`, commit], { cwd: dir });
+    } finally {
+      await git(['update-ref', '-d', scratch], { cwd: dir }).catch(() => undefined);
+    }
+  }
+
   /** A file of a commit, or null when the commit has no such file. A repository is hostile
    *  input: a file larger than `maxBytes` is a FileTooLargeError, never read into memory. */
   async readFile(project: string, commit: string, path: string, maxBytes = 1 << 20): Promise<Buffer | null> {
@@ -138,4 +173,13 @@ export async function lsRemoteTag(url: string, tag: string, credentials?: GitCre
   }
   if (!object) return null;
   return peeled ? { tag, commit: peeled, tagObject: object } : { tag, commit: object };
+}
+
+/** What a branch names in the remote repository now, or null (the CLI's `ci run <branch>`). */
+export async function lsRemoteBranch(url: string, branch: string, credentials?: GitCredentials): Promise<string | null> {
+  const ref = `refs/heads/${branch}`;
+  if (!CI_REF.test(ref) || ref.includes('..')) throw new Error(`not a branch name: ${JSON.stringify(branch)}`);
+  const out = await git(['ls-remote', '--heads', '--', url, ref], { env: gitEnv(credentials) });
+  const line = out.split('\n').find((l) => l.split('\t')[1] === ref);
+  return line ? line.split('\t')[0]! : null;
 }

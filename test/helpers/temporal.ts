@@ -38,7 +38,7 @@ export function uniqueSuffix(): string {
 /** Runs `fn` while an orchestrator worker polls a fresh task queue. */
 export async function withWorker<T>(
   fn: (ctx: TestContext) => Promise<T>,
-  opts: { stateDir?: string; artifacts?: OrchestratorDeps['artifacts']; provider?: OrchestratorDeps['provider']; codecEnv?: Record<string, string>; projects?: OrchestratorDeps['projects'] } = {},
+  opts: { stateDir?: string; artifacts?: OrchestratorDeps['artifacts']; provider?: OrchestratorDeps['provider']; codecEnv?: Record<string, string>; projects?: OrchestratorDeps['projects']; registry?: string; scannerCache?: string } = {},
 ): Promise<T> {
   if (!runtimeInstalled) {
     Runtime.install({ logger: new DefaultLogger('ERROR') });
@@ -62,6 +62,8 @@ export async function withWorker<T>(
     ...(opts.artifacts ? { artifacts: opts.artifacts } : {}),
     ...(opts.provider ? { provider: opts.provider } : {}),
     ...(opts.projects ? { projects: opts.projects } : {}),
+    ...(opts.registry ? { registry: opts.registry } : {}),
+    ...(opts.scannerCache ? { scannerCache: opts.scannerCache } : {}),
     ...(dataConverter && opts.codecEnv ? { dataConverter, agentEnv: opts.codecEnv } : {}),
     ...(bundle ? { workflowBundle: { codePath: bundle } } : {}),
   });

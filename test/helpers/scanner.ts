@@ -1,0 +1,24 @@
+// Vulnerability databases for tests, in Trivy's own format, written by tools/trivy-testdb
+// (built by the bootstrap): each test says which advisories exist.
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { join } from 'node:path';
+import { tmpdir } from 'node:os';
+import { REPO_ROOT } from '../../workers/paths.ts';
+
+export interface TestAdvisory {
+  id: string;
+  /** trivy-db's bucket: "debian 12" for the Debian bookworm images built here. */
+  bucket: string;
+  package: string;
+  fixedVersion: string;
+  severity: 'LOW' | 'MEDIUM' | 'HIGH' | 'CRITICAL';
+  title: string;
+}
+
+/** A Trivy cache folder whose db/ holds exactly these advisories. */
+export function scannerCacheWith(advisories: TestAdvisory[]): string {
+  const dir = mkdtempSync(join(tmpdir(), 'tagship-trivy-'));
+  execFileSync(join(REPO_ROOT, '.tagship', 'tools', 'trivy', 'bin', 'trivy-testdb'), [dir], { input: JSON.stringify(advisories) });
+  return dir;
+}

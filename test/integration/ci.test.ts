@@ -1,0 +1,205 @@
+// CI of a container app (issue 12) on real parts: the example hello-vehicle-app committed to a
+// git server on loopback, Temporal, the Docker engine's builder (arm64 under emulation), Debian's
+// docker-registry on loopback, Trivy against a database written in its own format, Mosquitto as
+// the integration service. Every gate is shown failing when it should, and passing at its edge.
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { join } from 'node:path';
+import { tmpdir } from 'node:os';
+import { parse, stringify } from 'yaml';
+import type { Client } from '@temporalio/client';
+import { makeRepo, type TestRepo } from '../helpers/git-repos.ts';
+import { exampleFiles } from '../helpers/example-files.ts';
+import { scannerCacheWith } from '../helpers/scanner.ts';
+import { docker } from '../helpers/projects.ts';
+import { releaseFailure, uniqueSuffix, withWorker } from '../helpers/temporal.ts';
+import { startGitServer, type GitServer } from '../../embedded/git-http.ts';
+import { startOciRegistry, type OciRegistry } from '../../embedded/oci-registry.ts';
+import { OciRegistryClient } from '../../providers/oci/registry.ts';
+import { projectsFrom, type Projects } from '../../providers/projects/file.ts';
+import { GitMirrors } from '../../providers/git/mirror.ts';
+import { startHookServer } from '../../client/hooks/server.ts';
+import { ciStarterForHooks, startCi } from '../../client/ci.ts';
+import { FsQaStore } from '../../providers/qa-fs/store.ts';
+import type { QaRecord } from '../../core/qa/record.ts';
+
+// Debian advisories name the source package (trivy-db's layout); findings name the installed one.
+const ADVISORY = { id: 'CVE-2099-0001', bucket: 'debian 12', package: 'python-paho-mqtt', fixedVersion: '99.0', severity: 'HIGH', title: 'tagship test advisory' } as const;
+const INSTALLED = 'python3-paho-mqtt';
+
+let git: GitServer;
+let registry: OciRegistry;
+let scannerCache: string;
+let repo: TestRepo;
+let project: string;
+let projects: Projects;
+const base = exampleFiles('hello-vehicle-app');
+const baseConfig = parse(base["tagship.yml"]!) as { project?: string; app: Record<string, unknown> & { tests: { coverage: { minimum: number } }; scan: { allow: unknown[] }; platforms: string[]; integration?: { command: string } } };
+
+before(async () => {
+  project = `hva-${uniqueSuffix()}`;
+  const root = mkdtempSync(join(tmpdir(), 'tagship-ci-git-'));
+  repo = makeRepo(root, project, { ...base, 'tagship.yml': configWith({}) });
+  git = await startGitServer({ root });
+  registry = await startOciRegistry();
+  scannerCache = scannerCacheWith([ADVISORY]);
+  projects = projectsFrom(`projects:\n  ${project}:\n    repository: ${git.url}/${project}.git\n    secretEnv: HOOK_SECRET\n`, 'projects.yml', { HOOK_SECRET: 'ci-hook-secret' }, { secret: true });
+});
+
+after(async () => {
+  await registry?.close();
+  await git?.close();
+});
+
+/** The example's tagship.yml with `change` applied to its app section. */
+function configWith(change: { minimum?: number; allow?: unknown[]; platforms?: string[]; integration?: string | null }): string {
+  const c = structuredClone(baseConfig);
+  c.project = project;
+  if (change.minimum !== undefined) c.app.tests.coverage.minimum = change.minimum;
+  if (change.allow) c.app.scan.allow = change.allow;
+  if (change.platforms) c.app.platforms = change.platforms;
+  if (change.integration === null) delete c.app.integration;
+  else if (change.integration) c.app.integration!.command = change.integration;
+  return stringify(c);
+}
+
+function ciOpts() {
+  return { projects, registry: registry.host, scannerCache };
+}
+
+async function runCi(client: Client, taskQueue: string, commit: string): Promise<{ record: QaRecord | null; failure: { type?: string; message: string } | null }> {
+  const { handle } = await startCi(client, { project, commit, ref: 'refs/heads/main', taskQueue, trigger: 'test' });
+  const passed = await handle.result().then(() => true, () => false);
+  return passed ? { record: await handle.result(), failure: null } : { record: null, failure: await releaseFailure(handle.result()) };
+}
+
+function storedRecord(stateDir: string, commit: string): Promise<QaRecord | null> {
+  return new FsQaStore(join(stateDir, 'qa')).readRecord(project, commit);
+}
+
+async function leftovers(): Promise<{ containers: string[]; networks: string[] }> {
+  const containers = (await docker.listContainers({ all: true, filters: { name: ['tagship-it-'] } })).map((c) => c.Names[0]!);
+  const networks = (await docker.listNetworks({ filters: { name: ['tagship-it-'] } })).map((n) => n.Name);
+  return { containers, networks };
+}
+
+let measuredCoverage = 0;
+
+test('coverage below the floor fails CI naming both numbers, before any image is built', async () => {
+  const commit = repo.commit({ 'tagship.yml': configWith({ minimum: 100 }) }, 'coverage floor 100');
+  await withWorker(async ({ client, taskQueue, stateDir }) => {
+    const { failure } = await runCi(client, taskQueue, commit);
+    assert.ok(failure, 'CI passed with a coverage floor of 100%');
+    const m = /line coverage ([0-9.]+)% is below the required 100%/.exec(failure.message);
+    assert.ok(m, failure.message);
+    measuredCoverage = Number(m[1]);
+    assert.ok(measuredCoverage > 50 && measuredCoverage < 100, `measured ${measuredCoverage}`);
+    const record = await storedRecord(stateDir, commit);
+    assert.ok(record, 'no QA record stored for the failed run');
+    assert.equal(record.gates.coverage?.passed, false);
+    assert.equal(record.gates.tests?.passed, true, record.gates.tests?.message);
+    assert.equal(record.tests?.tests, 5);
+    assert.equal(record.gates.image, undefined, 'an image was built though the tests gate failed');
+    assert.deepEqual(await new OciRegistryClient(registry.host).tags(baseConfig.app.image as string), []);
+  }, ciOpts());
+});
+
+test('a passing CI: both platforms pushed under the commit with an index, scanned with an SBOM each, integration tested; the record holds the registry\'s digests; a redelivered hook starts nothing', async () => {
+  assert.ok(measuredCoverage > 0, 'the coverage test runs first');
+  // At the floor exactly: passes. The advisory is allowlisted until far ahead.
+  const commit = repo.commit({ 'tagship.yml': configWith({ minimum: measuredCoverage, allow: [{ id: ADVISORY.id, package: INSTALLED, until: '2099-12-31', reason: 'test: accepted' }] }) }, 'ready');
+  await withWorker(async ({ client, taskQueue, stateDir }) => {
+    const hooks = await startHookServer({
+      projects: { [project]: { secret: 'ci-hook-secret' } },
+      startRelease: () => Promise.reject(new Error('no releases here')),
+      startCi: ciStarterForHooks({ client, taskQueue, projects, mirrors: new GitMirrors(join(stateDir, 'hook-mirrors')) }),
+    });
+    const push = (uuid: string, branch = 'main') =>
+      fetch(`${hooks.url}/hooks/gitlab/${project}`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'x-gitlab-event': 'Push Hook', 'x-gitlab-token': 'ci-hook-secret', 'x-gitlab-event-uuid': uuid },
+        body: JSON.stringify({ object_kind: 'push', ref: `refs/heads/${branch}`, before: '0'.repeat(40), after: commit, checkout_sha: commit }),
+      });
+    try {
+      const first = await push('delivery-1');
+      assert.equal(first.status, 201, await first.clone().text());
+      const { workflowId } = (await first.json()) as { workflowId: string };
+      const again = await push('delivery-2');
+      assert.equal(again.status, 200, 'the same commit pushed again started another CI');
+      assert.equal(((await again.json()) as { workflowId: string }).workflowId, workflowId);
+      repo.git('push', '--quiet', repo.bare, 'HEAD:refs/heads/feature/x');
+      const other = await push('delivery-3', 'feature/x');
+      assert.equal(other.status, 202, 'a branch outside ci.branches started CI');
+      assert.match(((await other.json()) as { ignored: string }).ignored, /not in ci.branches/);
+
+      const record = (await client.workflow.getHandle(workflowId).result()) as QaRecord;
+      for (const g of ['tests', 'coverage', 'image', 'scan', 'integration'] as const) assert.equal(record.gates[g]?.passed, true, `${g}: ${record.gates[g]?.message}`);
+      assert.equal(record.commit, commit);
+      assert.deepEqual(record, await storedRecord(stateDir, commit), 'the stored record differs from the result');
+
+      // The registry's own answers.
+      const reg = new OciRegistryClient(registry.host);
+      const image = baseConfig.app.image as string;
+      const index = await reg.manifest(image, commit);
+      assert.ok(index, 'no index under the commit');
+      assert.equal(index.digest, record.images!.index);
+      const listed = Object.fromEntries((index.body.manifests ?? []).map((m) => [m.platform.architecture, m.digest]));
+      assert.deepEqual(listed, record.images!.platforms);
+      assert.deepEqual(Object.keys(listed).sort(), ['amd64', 'arm64']);
+      for (const [arch, digest] of Object.entries(listed)) {
+        const manifest = await reg.manifest(image, digest);
+        const config = (await (await fetch(`${registry.url}/v2/${image}/blobs/${manifest!.body.config!.digest}`)).json()) as { architecture: string; config: { Labels: Record<string, string> } };
+        assert.equal(config.architecture, arch);
+        assert.equal(config.config.Labels['org.opencontainers.image.revision'], commit);
+        assert.equal(config.config.Labels['org.opencontainers.image.source'], `${git.url}/${project}.git`);
+        assert.ok(config.config.Labels['org.opencontainers.image.created']);
+        // The SBOM stored with the record is the one the record names, and lists the package.
+        const sbom = record.scan![arch]!.sbom;
+        const bytes = readFileSync(join(stateDir, 'qa', project, commit, sbom.name));
+        assert.equal(createHash('sha256').update(bytes).digest('hex'), sbom.sha256);
+        const bom = JSON.parse(bytes.toString('utf8')) as { bomFormat: string; components?: Array<{ name: string }> };
+        assert.equal(bom.bomFormat, 'CycloneDX');
+        assert.ok(bom.components?.some((c) => c.name === INSTALLED), `${arch} SBOM does not list ${INSTALLED}`);
+        assert.deepEqual(record.scan![arch]!.allowed.map((a) => a.finding.id), [ADVISORY.id]);
+      }
+      // A real client pulls the platform image by the record's digest.
+      const ref = `${registry.host}/${image}@${record.images!.platforms.amd64}`;
+      const stream = await docker.pull(ref);
+      await new Promise<void>((resolve, reject) => docker.modem.followProgress(stream, (err: Error | null) => (err ? reject(err) : resolve())));
+      assert.ok((await docker.getImage(ref).inspect()).RepoDigests.some((d) => d.endsWith(record.images!.platforms.amd64!)));
+      assert.deepEqual(await leftovers(), { containers: [], networks: [] });
+    } finally {
+      await hooks.close();
+    }
+  }, ciOpts());
+});
+
+test('a vulnerable package fails the scan naming package, version and advisory; an expired allowlist entry fails it again', async () => {
+  const noAllow = repo.commit({ 'tagship.yml': configWith({ minimum: 50, platforms: ['amd64'], integration: null, allow: [] }) }, 'no allowlist');
+  const expired = repo.commit({ 'tagship.yml': configWith({ minimum: 50, platforms: ['amd64'], integration: null, allow: [{ id: ADVISORY.id, until: '2020-01-01', reason: 'was accepted once' }] }) }, 'expired allowlist');
+  await withWorker(async ({ client, taskQueue, stateDir }) => {
+    const a = await runCi(client, taskQueue, noAllow);
+    assert.ok(a.failure, 'CI passed with a HIGH finding');
+    assert.match(a.failure.message, /scan: amd64: 1 finding\(s\) at or above high: python3-paho-mqtt 1\.6\.[0-9.-]+: CVE-2099-0001 \(high, fixed in 99\.0\)/);
+    const rec = await storedRecord(stateDir, noAllow);
+    assert.equal(rec?.gates.scan?.passed, false);
+    assert.ok(rec?.images?.platforms.amd64, 'the failed record still holds the image digest');
+    const b = await runCi(client, taskQueue, expired);
+    assert.ok(b.failure, 'CI passed with an expired allowlist entry');
+    assert.match(b.failure.message, /CVE-2099-0001.*its allowlist entry expired/);
+  }, ciOpts());
+});
+
+test('a failing integration test fails CI with its output; no container or network is left', async () => {
+  const commit = repo.commit({ 'tagship.yml': configWith({ minimum: 50, platforms: ['amd64'], allow: [{ id: ADVISORY.id, until: '2099-12-31', reason: 'test' }], integration: 'echo boom-from-integration; exit 3' }) }, 'broken integration');
+  await withWorker(async ({ client, taskQueue, stateDir }) => {
+    const { failure } = await runCi(client, taskQueue, commit);
+    assert.ok(failure, 'CI passed with a failing integration command');
+    assert.match(failure.message, /integration: `echo boom-from-integration; exit 3` exited with 3/);
+    assert.match(failure.message, /boom-from-integration/);
+    assert.equal((await storedRecord(stateDir, commit))?.integration?.exitCode, 3);
+    assert.deepEqual(await leftovers(), { containers: [], networks: [] });
+  }, ciOpts());
+});

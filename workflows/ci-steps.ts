@@ -1,0 +1,163 @@
+// What CI does for a container app's commit, as a list of steps over the QA record it fills:
+// unit tests and coverage → image per platform and the multi-arch index → scan of each image →
+// integration tests. Each step says whether it applies and records its gates; a failed gate
+// ends the walk (nothing is built from a commit whose tests fail). Adding a step is one entry.
+// Workflow code: deterministic, side effects only through activities.
+import { ApplicationFailure, proxyActivities, workflowInfo } from '@temporalio/workflow';
+import type { createAppTestActivities } from '../activities/app-tests.ts';
+import type { createAppImageActivities, PlatformImage } from '../activities/app-image.ts';
+import type { createScanActivities } from '../activities/scan.ts';
+import type { createIntegrationActivities } from '../activities/integration.ts';
+import type { SourceRef } from '../activities/source.ts';
+import type { AppConfig } from '../core/config/app.ts';
+import { FailureType } from '../core/failures.ts';
+import { coverageVerdict, scanVerdict, testsVerdict } from '../core/qa/gates.ts';
+import type { GateName, GateOutcome, PlatformScan, QaRecord } from '../core/qa/record.ts';
+import { defaultImage } from '../core/plan.ts';
+import { shortHash } from '../core/names.ts';
+import { Profiles, longCommand } from './profiles.ts';
+import { workflowNowIso } from './clock.ts';
+
+type AppTestActivities = ReturnType<typeof createAppTestActivities>;
+type AppImageActivities = ReturnType<typeof createAppImageActivities>;
+type ScanActivities = ReturnType<typeof createScanActivities>;
+type IntegrationActivities = ReturnType<typeof createIntegrationActivities>;
+
+const { buildAppImage, pushImageIndex } = proxyActivities<AppImageActivities>({ ...Profiles.imageBuild, summary: 'build and push the image' });
+const { scanImage } = proxyActivities<ScanActivities>({ ...Profiles.scan, summary: 'scan the image' });
+
+export type CiStage = 'loading' | 'tests' | 'image' | 'scan' | 'integration' | 'recording' | 'passed' | 'failed' | 'cancelled';
+
+/** What the steps share: the commit's app config and source, and the record they fill. */
+export interface CiRun {
+  project: string;
+  commit: string;
+  app: AppConfig;
+  source: SourceRef;
+  repository: string;
+  record: QaRecord;
+  /** Filled by the image step, read by the scan and integration steps. */
+  images?: PlatformImage[];
+  enter: (stage: CiStage, details: string) => void;
+}
+
+export interface CiStep {
+  stage: CiStage;
+  gates: GateName[];
+  applies(r: CiRun): boolean;
+  run(r: CiRun): Promise<void>;
+}
+
+function gate(r: CiRun, name: GateName, outcome: GateOutcome): void {
+  r.record.gates[name] = outcome;
+}
+
+/** A failure that is the gate's verdict (a broken Dockerfile, a missing report, a scanner that
+ *  cannot scan) becomes the gate's outcome; anything else is not about the commit and is thrown. */
+async function asGate(r: CiRun, name: GateName, types: string[], fn: () => Promise<void>): Promise<void> {
+  try {
+    await fn();
+  } catch (err) {
+    const cause = err instanceof ApplicationFailure ? err : (err as { cause?: unknown }).cause;
+    if (cause instanceof ApplicationFailure && cause.type && types.includes(cause.type)) gate(r, name, { passed: false, message: cause.message });
+    else throw err;
+  }
+}
+
+const testImage = (app: AppConfig) => app.tests.image ?? defaultImage('amd64');
+
+export const CI_STEPS: CiStep[] = [
+  {
+    stage: 'tests',
+    gates: ['tests', 'coverage'],
+    applies: () => true,
+    async run(r) {
+      const { workflowId, runId } = workflowInfo();
+      const { runAppTests } = proxyActivities<AppTestActivities>({ ...longCommand(r.app.tests.timeoutMinutes), summary: 'unit tests and coverage' });
+      await asGate(r, 'tests', [FailureType.QaReportInvalid], async () => {
+        const t = await runAppTests({
+          machine: `tagship-ut-${shortHash(`${workflowId}/${runId}`)}`,
+          runId: workflowId,
+          image: testImage(r.app),
+          command: r.app.tests.command,
+          env: {},
+          source: r.source,
+          junit: r.app.tests.junit,
+          coverageReport: r.app.tests.coverage.report,
+        });
+        r.record.tests = t.tests;
+        r.record.coverage = { ...t.coverage, minimum: r.app.tests.coverage.minimum };
+        const tests = testsVerdict(t.tests);
+        gate(r, 'tests', t.run.exitCode !== 0 && tests.passed ? { passed: false, message: `the test command exited with ${t.run.exitCode} though its report shows no failure\n${t.run.outputTail}` } : tests);
+        gate(r, 'coverage', coverageVerdict(t.coverage, r.app.tests.coverage.minimum));
+      });
+    },
+  },
+  {
+    stage: 'image',
+    gates: ['image'],
+    applies: () => true,
+    async run(r) {
+      await asGate(r, 'image', [FailureType.ImageBuildFailed], async () => {
+        const createdAt = workflowNowIso();
+        const images = await Promise.all(
+          r.app.platforms.map((arch) =>
+            buildAppImage({ project: r.project, commit: r.commit, image: r.app.image, dockerfile: r.app.dockerfile, context: r.app.context, arch, network: r.app.network, source: r.source, repositoryUrl: r.repository, createdAt }),
+          ),
+        );
+        const index = await pushImageIndex({ image: r.app.image, commit: r.commit, platforms: images });
+        r.images = images;
+        r.record.images = { repository: index.repository, index: index.digest, platforms: Object.fromEntries(images.map((i) => [i.arch, i.digest])) };
+        gate(r, 'image', { passed: true, message: `${index.reference} (${index.digest}): ${images.map((i) => `${i.arch}${i.reused ? ' (built before)' : ''}`).join(', ')}` });
+      });
+    },
+  },
+  {
+    stage: 'scan',
+    gates: ['scan'],
+    applies: (r) => !!r.images,
+    async run(r) {
+      const today = workflowNowIso().slice(0, 10);
+      const { failOn, allow } = r.app.scan;
+      await asGate(r, 'scan', [FailureType.ScanFailed], async () => {
+        const scans = await Promise.all(r.images!.map((i) => scanImage({ project: r.project, commit: r.commit, arch: i.arch, repository: r.record.images!.repository, digest: i.digest })));
+        const per: Record<string, PlatformScan> = {};
+        const messages: string[] = [];
+        let passed = true;
+        for (const s of scans) {
+          const v = scanVerdict(s.findings, failOn, allow, today);
+          per[s.arch] = { failOn, findings: s.findings.length, failing: v.failing, allowed: v.allowed, sbom: { ...s.sbom, format: 'CycloneDX' }, packages: s.packages, databaseUpdatedAt: s.databaseUpdatedAt };
+          passed &&= v.passed;
+          messages.push(`${s.arch}: ${v.message}`);
+        }
+        r.record.scan = per;
+        gate(r, 'scan', { passed, message: messages.join('; ') });
+      });
+    },
+  },
+  {
+    stage: 'integration',
+    gates: ['integration'],
+    applies: (r) => !!r.app.integration && !!r.images,
+    async run(r) {
+      const it = r.app.integration!;
+      // The host runs amd64 natively; another platform's image runs under emulation.
+      const image = r.images!.find((i) => i.arch === 'amd64') ?? r.images![0]!;
+      const { runIntegration } = proxyActivities<IntegrationActivities>({ ...longCommand(it.timeoutMinutes), summary: 'integration tests' });
+      const result = await runIntegration({
+        runId: workflowInfo().workflowId,
+        appImage: `${r.record.images!.repository}@${image.digest}`,
+        services: it.services.map((s) => ({ name: s.name, image: s.image, ...(s.command ? { command: s.command } : {}), ...(s.env ? { env: s.env } : {}) })),
+        command: it.command,
+        runnerImage: testImage(r.app),
+        env: {},
+        source: r.source,
+      });
+      r.record.integration = { exitCode: result.run.exitCode, outputTail: result.run.outputTail };
+      const logs = Object.entries(result.serviceLogs ?? {}).map(([name, text]) => `--- ${name} ---\n${text}`).join('\n');
+      gate(r, 'integration', result.run.exitCode === 0
+        ? { passed: true, message: `\`${it.command}\` passed against ${['app', ...it.services.map((s) => s.name)].join(', ')}` }
+        : { passed: false, message: `\`${it.command}\` exited with ${result.run.exitCode}\n--- last lines of output ---\n${result.run.outputTail}${logs ? `\n${logs}` : ''}` });
+    },
+  },
+];
