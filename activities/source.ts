@@ -19,6 +19,7 @@ import { CI_REF, CommitNotFoundError, FileTooLargeError, TagNotFoundError, type 
 import { checkTagSignature } from '../providers/git/signatures.ts';
 import type { Projects } from '../providers/projects/file.ts';
 import { withHeartbeat } from './heartbeat.ts';
+import { invalidInput, requireName } from './inputs.ts';
 
 const run = promisify(execFile);
 
@@ -215,11 +216,13 @@ export interface LoadCommitResult {
 /** CI's source: the commit, fetched through the ref it was pushed to (and checked to be in its
  *  history), its tagship.yml read and checked, its tree packed. */
 async function fromCommit(deps: SourceDeps, input: LoadCommitInput, signal: AbortSignal): Promise<LoadCommitResult> {
+  // What goes into git's command line is checked first.
+  requireName('project', 'project', input.project);
+  requireName('commit', 'commit', input.commit);
+  if (typeof input.ref !== 'string' || !CI_REF.test(input.ref) || input.ref.includes('..')) throw invalidInput('ref', `${JSON.stringify(input.ref)} is not refs/heads/<branch>, refs/pull/<n>/head or refs/merge-requests/<n>/head`);
   const { projects, mirrors } = deps;
   const entry = projects?.get(input.project);
   if (!projects || !mirrors || !entry) throw nonRetryable(FailureType.ConfigInvalid, `project ${input.project} is not in ${projects?.origin ?? 'the projects file'}; add it with its repository URL (TAGSHIP_PROJECTS names the file)`);
-  if (!CI_REF.test(input.ref) || input.ref.includes('..')) throw nonRetryable(FailureType.InvalidInput, `ref: ${JSON.stringify(input.ref)} is not refs/heads/<branch>, refs/pull/<n>/head or refs/merge-requests/<n>/head`);
-  if (!/^[0-9a-f]{40}$/.test(input.commit)) throw nonRetryable(FailureType.InvalidInput, `commit: ${JSON.stringify(input.commit)} is not a 40-digit commit id`);
   const credentials = projects.credentialsOf(input.project);
   await mirrors.fetchCommit(input.project, entry.repository, input.ref, input.commit, { ...(credentials ? { credentials } : {}), signal }).catch((err: unknown) => {
     if (err instanceof CommitNotFoundError) throw nonRetryable(FailureType.CommitNotFound, `${entry.repository}: ${err.message}; push it, or name the branch it is on`);

@@ -1,5 +1,6 @@
 // `tagship` commands for operators beyond single releases: repositories, hooks, schedules, the
 // codec endpoint, the worker, machines.
+import { join } from 'node:path';
 import type { Command } from 'commander';
 import { MachineLabel } from '../core/names.ts';
 import { DEFAULT_RETENTION_DAYS } from '../core/retention.ts';
@@ -9,6 +10,8 @@ import { lsRemoteTag } from '../providers/git/mirror.ts';
 import { readProjectsFile, ProjectsFileError, type Projects } from '../providers/projects/file.ts';
 import { rollbackRepository } from './repo.ts';
 import { startHookServer } from './hooks/server.ts';
+import { ciStarterForHooks } from './ci.ts';
+import { GitMirrors } from '../providers/git/mirror.ts';
 import { applySchedules } from './schedules.ts';
 import { startRelease } from './release.ts';
 import { connectClient } from './connect.ts';
@@ -34,7 +37,7 @@ export function addOpsCommands(program: Command, ctx: CliContext): void {
 
   program
     .command('hooks')
-    .description('tag webhooks')
+    .description("tag webhooks, and branch pushes and merge/pull requests for CI")
     .command('serve')
     .description('serve GitLab and GitHub tag hooks for the projects in the projects file')
     .option('-f, --projects <file>', 'the projects file: each project\'s repository and the environment variable holding its hook secret (default: $TAGSHIP_PROJECTS)')
@@ -63,6 +66,8 @@ export function addOpsCommands(program: Command, ctx: CliContext): void {
           const { handle, existing } = await startRelease(client, { project, tag, taskQueue: settings.taskQueue, ...(commit ? { commit } : {}) });
           return { workflowId: handle.workflowId, existing };
         },
+        // Branch pushes and merge/pull requests of container apps start CI.
+        startCi: ciStarterForHooks({ client, taskQueue: settings.taskQueue, projects, mirrors: new GitMirrors(join(settings.stateDir, 'mirrors')) }),
       });
       print(`tagship hooks on ${server.url} for ${projects.names().join(', ')}`);
       await untilSignal();

@@ -21,13 +21,13 @@ import { deepestCause } from '../core/causes.ts';
 import { Exit, ExitError, type CliContext } from './cli-context.ts';
 import type { ReleaseProgress, ReleaseResult } from '../workflows/types.ts';
 
-interface SourceOpts {
+export interface SourceOpts {
   project?: string;
   fromDir?: string;
   projects?: string;
 }
 
-function projectsOf(s: Settings, o: SourceOpts): Projects | undefined {
+export function projectsOf(s: Settings, o: SourceOpts): Projects | undefined {
   const file = o.projects ?? s.projectsFile;
   if (!file) return undefined;
   try {
@@ -39,7 +39,7 @@ function projectsOf(s: Settings, o: SourceOpts): Projects | undefined {
 }
 
 /** -p, else the working tree's tagship.yml, else the projects file's only project. */
-function projectOf(s: Settings, o: SourceOpts): string {
+export function projectOf(s: Settings, o: SourceOpts): string {
   if (o.project) return o.project;
   if (o.fromDir) {
     const doc = parseYaml(readFileSync(resolve(o.fromDir, 'tagship.yml'), 'utf8')) as { project?: string } | null;

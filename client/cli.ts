@@ -7,6 +7,7 @@ import { InputError } from './release.ts';
 import { connectClient, TemporalUnreachableError } from './connect.ts';
 import { addReleaseCommands } from './cli-release.ts';
 import { addOpsCommands } from './cli-ops.ts';
+import { addCiCommands } from './cli-ci.ts';
 import { Exit, ExitError, type CliContext } from './cli-context.ts';
 
 export { Exit } from './cli-context.ts';
@@ -35,6 +36,7 @@ export function buildCli(print: (line: string) => void = console.log): Command {
   };
   addReleaseCommands(program, ctx);
   addOpsCommands(program, ctx);
+  addCiCommands(program, ctx);
   return program;
 }
 

@@ -76,3 +76,8 @@ export function qaRecordProblem(record: QaRecord | null, expected: { project: st
   if (!record.images) return `the QA record of ${expected.commit} holds no image digests; ${fix}`;
   return null;
 }
+
+/** The records whose retention has run out at `nowMs` (the daily purge removes them). */
+export function expiredQaRecords<T extends Pick<QaRecord, 'expiresAt'>>(records: T[], nowMs: number): T[] {
+  return records.filter((r) => !(Date.parse(r.expiresAt) > nowMs));
+}

@@ -8,6 +8,11 @@ import { mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { activityCounts, releaseFailure, uniqueSuffix, withWorker } from '../helpers/temporal.ts';
 import { digestTree } from '../helpers/files.ts';
+import { MockActivityEnvironment } from '@temporalio/testing';
+import type { AppImageInput, ImageIndexInput } from '../../activities/app-image.ts';
+import type { ScanInput } from '../../activities/scan.ts';
+import type { IntegrationInput } from '../../activities/integration.ts';
+import type { QaRecord } from '../../core/qa/record.ts';
 
 test('hostile workflow starts fail as InvalidInput, naming the field, and change nothing', async () => {
   await withWorker(async ({ client, taskQueue, stateDir }) => {
@@ -52,5 +57,44 @@ test('a genuine deploy of a staged tree still goes through', async () => {
     const result: unknown = await client.workflow.execute('deployRepositoryWorkflow', { taskQueue, workflowId: `deploy-ok-${uniqueSuffix()}`, args: [{ project: 'ok', staging, treeId: '1.0.0-abc' }] });
     assert.deepEqual(result, { live: 'trees/1.0.0-abc', previous: null });
     assert.deepEqual(Object.keys(digestTree(join(stateDir, 'repo-server', 'ok'))).sort(), ['trees/1.0.0-abc/.tagship-complete', 'trees/1.0.0-abc/index.html']);
+  });
+});
+
+test('hostile CI inputs — a ref that git would read as an option, a commit that is not one, names with "..", an image by tag where a digest is due — fail as InvalidInput and change nothing', async () => {
+  await withWorker(async ({ client, taskQueue, stateDir, orchestrator }) => {
+    const before = digestTree(stateDir, (p) => p.startsWith('control/'));
+    const a = orchestrator.activities;
+    const starts: { input: object; field: RegExp }[] = [
+      { input: { project: 'x', commit: 'a'.repeat(40), ref: '--upload-pack=touch /tmp/pwned' }, field: /^ref: / },
+      { input: { project: 'x', commit: 'a'.repeat(40), ref: 'refs/heads/../../config' }, field: /^ref: / },
+      { input: { project: 'x', commit: 'HEAD~1', ref: 'refs/heads/main' }, field: /^commit: / },
+      { input: { project: '../x', commit: 'a'.repeat(40), ref: 'refs/heads/main' }, field: /^project: / },
+    ];
+    for (const s of starts) {
+      const handle = await client.workflow.start('ci', { taskQueue, workflowId: `hostile-ci-${uniqueSuffix()}`, args: [s.input] });
+      const failure = await releaseFailure(handle.result());
+      assert.equal(failure.type, 'InvalidInput', `${JSON.stringify(s.input)}: ${failure.message}`);
+      assert.match(failure.message, s.field);
+    }
+    const env = new MockActivityEnvironment();
+    const image = { project: 'x', commit: 'a'.repeat(40), image: 'x', dockerfile: 'Dockerfile', context: '.', arch: 'amd64', network: false, source: { path: '/etc/passwd', sha256: '0'.repeat(64) }, createdAt: '2026-01-01T00:00:00Z' };
+    const scan = { project: 'x', commit: 'a'.repeat(40), arch: 'amd64', repository: '127.0.0.1:5000/x', digest: `sha256:${'0'.repeat(64)}` };
+    const calls: [string, () => Promise<unknown>, RegExp][] = [
+      ['image name', () => env.run((i: AppImageInput) => a.buildAppImage(i), { ...image, image: '../../etc' }), /^image: /],
+      ['image arch', () => env.run((i: AppImageInput) => a.buildAppImage(i), { ...image, arch: 'ppc64' }), /^arch: /],
+      ['index commit', () => env.run((i: ImageIndexInput) => a.pushImageIndex(i), { image: 'x', commit: 'main', platforms: [] }), /^commit: /],
+      ['scan digest', () => env.run((i: ScanInput) => a.scanImage(i), { ...scan, digest: 'latest' }), /^digest: /],
+      ['scan repository', () => env.run((i: ScanInput) => a.scanImage(i), { ...scan, repository: '--config=/etc/shadow' }), /^repository: /],
+      ['scan project', () => env.run((i: ScanInput) => a.scanImage(i), { ...scan, project: '../..' }), /^project: /],
+      ['integration image', () => env.run((i: IntegrationInput) => a.runIntegration(i), { runId: 'r', appImage: 'evil:latest', services: [], command: 'true', runnerImage: 'x', env: {}, source: image.source }), /^appImage: /],
+      ['record project', () => env.run((r: QaRecord) => a.storeQaRecord(r), { project: '../x', commit: 'a'.repeat(40) } as QaRecord), /^record\.project: /],
+      ['delete commit', () => env.run((k: { project: string; commit: string }) => a.deleteQaRecord(k), { project: 'x', commit: '../../..' }), /^commit: /],
+    ];
+    for (const [what, call, field] of calls) {
+      const err = await call().then(() => assert.fail(`${what}: accepted`), (e: unknown) => e as { type?: string; message: string });
+      assert.equal(err.type, 'InvalidInput', `${what}: ${err.message}`);
+      assert.match(err.message, field, what);
+    }
+    assert.deepEqual(digestTree(stateDir, (p) => p.startsWith('control/')), before, 'nothing in the state folder changed');
   });
 });
