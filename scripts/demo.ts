@@ -5,7 +5,8 @@
 // starts the release, which fetches the tag and releases exactly that commit.
 //   npm run demo                  release the example at the next free version from v1.4.0
 //   npm run demo -- --tag v2.0.0  release that tag
-//   npm run demo -- --stop        stop the demo's Temporal server
+//   npm run demo -- --example hello-vehicle-app   CI of a container app for a pushed commit
+//   npm run demo -- --stop        stop the demo's Temporal server, repo server and registry
 import { Command } from 'commander';
 import { WorkflowFailedError, type Client } from '@temporalio/client';
 import { connectClient } from '../client/connect.ts';
@@ -25,7 +26,9 @@ import { publishDemoRepo } from './lib/demo-git.ts';
 import { activityRunTime } from './lib/history-times.ts';
 import { runProvenanceVerifier } from './lib/provenance-verifier.ts';
 import { followProgress } from '../client/progress.ts';
-import { ensureDemoRepoServer, ensureDemoServer, stopDemoRepoServer, stopDemoServer } from './lib/demo-server.ts';
+import { ensureDemoRepoServer, ensureDemoServer, stopDemoRegistry, stopDemoRepoServer, stopDemoServer } from './lib/demo-server.ts';
+import { CI_PROJECT, runExampleCi } from './lib/demo-ci.ts';
+import { qaSummary } from '../core/qa/summary.ts';
 import { demoSigningKey } from './lib/demo-key.ts';
 import { randomBytes } from 'node:crypto';
 import { startPypiServer } from '../embedded/pypi.ts';
@@ -67,15 +70,19 @@ async function main(): Promise<void> {
     .option('--tag <tag>', 'the tag to release (default: the next free version from v1.4.0)')
     .option('--stop', 'stop the demo Temporal server and exit')
     .option('--provider <provider>', 'build machines: docker (containers) or digitalocean (droplets from the DigitalOcean API emulator)', 'docker')
+    .option('--example <name>', 'hello-veilid (a package release) or hello-vehicle-app (CI of a container app for a pushed commit)', PROJECT)
     .parse()
-    .opts<{ tag?: string; stop?: boolean; provider: string }>();
+    .opts<{ tag?: string; stop?: boolean; provider: string; example: string }>();
+  if (opts.example !== PROJECT && opts.example !== CI_PROJECT) throw new InputError('--example', `"${opts.example}" is not an example; use ${PROJECT} or ${CI_PROJECT}`);
   if (opts.provider !== 'docker' && opts.provider !== 'digitalocean') throw new InputError('--provider', `"${opts.provider}" is not a provider; use docker or digitalocean`);
   const settings = parseSettings(process.env, DEFAULT_STATE_DIR);
   if (opts.stop) {
     console.log(stopDemoServer(settings.stateDir));
     console.log(stopDemoRepoServer(settings.stateDir));
+    console.log(stopDemoRegistry(settings.stateDir));
     return;
   }
+  if (opts.example === CI_PROJECT) return ciDemo(settings);
 
   // The worker's own state changes are noise here; warnings and errors still show.
   Runtime.install({ logger: new DefaultLogger('WARN') });
@@ -207,6 +214,35 @@ async function main(): Promise<void> {
   }
   await workerConnection.close();
   await closeClient();
+}
+
+/** `--example hello-vehicle-app`: CI of a pushed commit, its QA record and image references. */
+async function ciDemo(settings: ReturnType<typeof parseSettings>): Promise<void> {
+  Runtime.install({ logger: new DefaultLogger('WARN') });
+  const server = await ensureDemoServer(settings.stateDir);
+  console.log(`Temporal dev server ${server.reused ? 'reused' : 'started'} at ${server.address} (pid ${server.pid}); Web UI ${server.uiUrl}`);
+  const { client, close } = await connectClient(settings, process.env, server.address);
+  try {
+    const run = await runExampleCi({ settings, temporalAddress: server.address, client, log: (l) => console.log(l) });
+    const runId = (await run.handle.describe()).runId;
+    if (run.record) {
+      const r = run.record;
+      console.log(`\nCI of ${CI_PROJECT} ${run.commit.slice(0, 12)} PASSED in ${Math.round(run.wallMs / 1000)} s wall time`);
+      for (const line of qaSummary(r, Date.now())) console.log(line);
+      console.log(`\nImages (immutable, under the commit):`);
+      console.log(`  ${r.images!.repository}:${r.commit}  →  ${r.images!.index} (multi-arch index)`);
+      for (const [arch, digest] of Object.entries(r.images!.platforms)) console.log(`  docker pull ${r.images!.repository}@${digest}   # ${arch}`);
+    } else {
+      console.log(`\nCI of ${CI_PROJECT} ${run.commit.slice(0, 12)} FAILED:\n${run.failure}`);
+      process.exitCode = 1;
+    }
+    console.log(`\nStages (wall time): ${Object.entries(run.stages).map(([k, v]) => `${k} ${v === null ? '-' : `${(v / 1000).toFixed(1)} s`}`).join(', ')}`);
+    console.log(`QA record: ${join(settings.stateDir, 'qa', CI_PROJECT, run.commit, 'record.json')}  (tagship qa show ${run.commit} -p ${CI_PROJECT})`);
+    console.log(`CI run in the Web UI: ${server.uiUrl}/namespaces/${settings.namespace}/workflows/${encodeURIComponent(run.handle.workflowId)}/${runId}/history  (find it by TagshipCommit="${run.commit}")`);
+    console.log('The Temporal server and the registry keep running for inspection; stop them with: npm run demo -- --stop');
+  } finally {
+    await close();
+  }
 }
 
 main().catch((err: unknown) => {

@@ -1,6 +1,6 @@
-// The demo's forge: a throwaway git repository of examples/hello-veilid (its committed files
-// only), served on loopback by git's own http-backend; the tag is signed with a maintainer key
-// and pushed over HTTP, as a maintainer would push it. Commit dates are fixed, so the same
+// The demo's forge: a throwaway git repository of an example (its committed files only), served
+// on loopback by git's own http-backend; a release's tag is signed with a maintainer key and
+// pushed over HTTP, as a maintainer would push it; CI's commit is pushed to main. Commit dates are fixed, so the same
 // example always makes the same commit (and a warm mirror fetches almost nothing).
 import { execFile, execFileSync } from 'node:child_process';
 import { promisify } from 'node:util';
@@ -31,7 +31,11 @@ const ENV = {
   GIT_COMMITTER_DATE: '1764028800 +0000',
 };
 
-export async function publishDemoRepo(stateDir: string, project: string, tag: string, maintainerKey: string): Promise<DemoRepo> {
+type Git = (cwd: string, args: string[], env?: Record<string, string>) => Promise<string>;
+
+/** The example's committed files as one commit in a fresh working clone, and a served bare
+ *  repository to push to. */
+async function exampleRepo(stateDir: string, project: string, date?: string): Promise<{ server: GitServer; url: string; work: string; root: string; git: Git }> {
   const root = join(stateDir, 'demo-git');
   rmSync(root, { recursive: true, force: true });
   const repos = join(root, 'repos');
@@ -39,7 +43,7 @@ export async function publishDemoRepo(stateDir: string, project: string, tag: st
   const bare = join(repos, `${project}.git`);
   mkdirSync(work, { recursive: true });
   // Asynchronous: the git server answering the push lives in this process.
-  const git = async (cwd: string, args: string[], env: Record<string, string> = {}) => (await run('git', args, { cwd, encoding: 'utf8', env: { ...process.env, ...ENV, ...env } })).stdout.trim();
+  const git: Git = async (cwd, args, env = {}) => (await run('git', args, { cwd, encoding: 'utf8', env: { ...process.env, ...ENV, ...env } })).stdout.trim();
 
   await git(root, ['init', '--quiet', '--bare', bare]);
   // Pushes over HTTP are the demo maintainer's; http-backend takes them when told to.
@@ -55,8 +59,20 @@ export async function publishDemoRepo(stateDir: string, project: string, tag: st
   }
   await git(work, ['init', '--quiet', '-b', 'main']);
   await git(work, ['add', '-A']);
-  await git(work, ['commit', '--quiet', '-m', `${project}: the example tagship releases`]);
+  await git(work, ['commit', '--quiet', '-m', `${project}: the example tagship releases`], date ? { GIT_AUTHOR_DATE: date, GIT_COMMITTER_DATE: date } : {});
+  return { server, url, work, root, git };
+}
 
+/** The example pushed to main, as a developer's push that starts CI. Committed at `date` (git's
+ *  "<seconds> +0000"): a new date is a new commit, so each demo run has a CI run of its own. */
+export async function pushExampleToMain(stateDir: string, project: string, date: string): Promise<Omit<DemoRepo, 'publicKey'>> {
+  const { server, url, work, git } = await exampleRepo(stateDir, project, date);
+  await git(work, ['push', '--quiet', url, 'main']);
+  return { server, url, commit: await git(work, ['rev-parse', 'HEAD']) };
+}
+
+export async function publishDemoRepo(stateDir: string, project: string, tag: string, maintainerKey: string): Promise<DemoRepo> {
+  const { server, url, work, root, git } = await exampleRepo(stateDir, project);
   const home = mkdtempSync(join(tmpdir(), 'tagship-demo-tag-'));
   try {
     execFileSync('gpg', ['--homedir', home, '--batch', '--import', maintainerKey], { stdio: 'ignore' });

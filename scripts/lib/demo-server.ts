@@ -5,6 +5,7 @@ import { spawn } from 'node:child_process';
 import { REPO_ROOT } from '../../workers/paths.ts';
 import { join } from 'node:path';
 import { ensureSearchAttributes, portAnswers, startDevServer } from './temporal-server.ts';
+import { startOciRegistry } from '../../embedded/oci-registry.ts';
 
 export const DEMO_PORT = 7233;
 export const DEMO_UI_PORT = 8233;
@@ -88,4 +89,32 @@ export function stopDemoRepoServer(stateDir: string): string {
   if (!alive(rec.pid)) return `demo repo server (pid ${rec.pid}) had already stopped`;
   process.kill(rec.pid, 'SIGTERM');
   return `stopped the demo repo server (pid ${rec.pid})`;
+}
+
+export const DEMO_REGISTRY_PORT = 5055;
+
+/** The demo's OCI registry (Debian's docker-registry), detached and kept like the servers above,
+ *  so the images CI pushed can be pulled after the demo; its data is in <state>/demo-registry. */
+export async function ensureDemoRegistry(stateDir: string): Promise<{ host: string; pid: number; reused: boolean }> {
+  const recordFile = join(stateDir, 'demo-registry.json');
+  const host = `127.0.0.1:${DEMO_REGISTRY_PORT}`;
+  if (existsSync(recordFile)) {
+    const rec = JSON.parse(readFileSync(recordFile, 'utf8')) as { pid: number };
+    if (alive(rec.pid) && (await portAnswers(DEMO_REGISTRY_PORT))) return { host, pid: rec.pid, reused: true };
+    rmSync(recordFile, { force: true });
+  }
+  if (await portAnswers(DEMO_REGISTRY_PORT)) throw new Error(`port ${DEMO_REGISTRY_PORT} is taken by a process tagship did not start; stop it and run the demo again`);
+  const registry = await startOciRegistry({ dir: join(stateDir, 'demo-registry'), port: DEMO_REGISTRY_PORT, detached: true });
+  writeFileSync(recordFile, JSON.stringify({ pid: registry.pid }));
+  return { host, pid: registry.pid, reused: false };
+}
+
+export function stopDemoRegistry(stateDir: string): string {
+  const recordFile = join(stateDir, 'demo-registry.json');
+  if (!existsSync(recordFile)) return 'no demo registry is recorded as running';
+  const rec = JSON.parse(readFileSync(recordFile, 'utf8')) as { pid: number };
+  rmSync(recordFile, { force: true });
+  if (!alive(rec.pid)) return `demo registry (pid ${rec.pid}) had already stopped`;
+  process.kill(rec.pid, 'SIGTERM');
+  return `stopped the demo registry (pid ${rec.pid}); its images stay in ${join(stateDir, 'demo-registry')}`;
 }

@@ -16,3 +16,27 @@ export async function activityRunTime(handle: WorkflowHandle, type: string): Pro
   const done = events.find((e) => Number(e.activityTaskCompletedEventAttributes?.scheduledEventId ?? -1) === id);
   return started && done ? ms(done.eventTime) - ms(started.eventTime) : null;
 }
+
+/** Per stage, milliseconds from the first start to the last completion of its activities
+ *  (parallel activities of one stage overlap, so this is the stage's wall time). */
+export async function stageTimes(handle: WorkflowHandle, stages: Record<string, string[]>): Promise<Record<string, number | null>> {
+  const events = (await handle.fetchHistory()).events ?? [];
+  const typeOf = new Map<number, string>();
+  for (const e of events) {
+    const name = e.activityTaskScheduledEventAttributes?.activityType?.name;
+    if (name) typeOf.set(Number(e.eventId), name);
+  }
+  const out: Record<string, number | null> = {};
+  for (const [stage, types] of Object.entries(stages)) {
+    let first = Infinity;
+    let last = -Infinity;
+    for (const e of events) {
+      const started = e.activityTaskStartedEventAttributes?.scheduledEventId;
+      const done = e.activityTaskCompletedEventAttributes?.scheduledEventId;
+      if (started != null && types.includes(typeOf.get(Number(started)) ?? '')) first = Math.min(first, ms(e.eventTime));
+      if (done != null && types.includes(typeOf.get(Number(done)) ?? '')) last = Math.max(last, ms(e.eventTime));
+    }
+    out[stage] = Number.isFinite(first) && Number.isFinite(last) ? last - first : null;
+  }
+  return out;
+}
