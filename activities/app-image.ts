@@ -9,7 +9,7 @@ import { FailureType, nonRetryable } from '../core/failures.ts';
 import { OutputTail } from '../core/output-tail.ts';
 import { MACHINE_ARCHES } from '../core/config/arches.ts';
 import { imageName } from '../core/config/app.ts';
-import { buildContext } from '../providers/docker/build-context.ts';
+import { BuildContextError, buildContext } from '../providers/docker/build-context.ts';
 import { ensureEgressNetwork } from '../providers/docker/machines.ts';
 import type { OciRegistryClient, PlatformManifest } from '../providers/oci/registry.ts';
 import type { SourceRef } from './source.ts';
@@ -121,7 +121,10 @@ export function createAppImageActivities(deps: AppImageDeps) {
 
       return withHeartbeat(async (hb) => {
         const tail = new OutputTail();
-        const { stream, dockerfile } = buildContext(input.source.path, input.context, input.dockerfile);
+        const context = await buildContext(input.source.path, input.context, input.dockerfile).catch((err: unknown) => {
+          throw err instanceof BuildContextError ? nonRetryable(FailureType.ImageBuildFailed, err.message) : err;
+        });
+        const { stream, dockerfile } = context;
         const labels = {
           'org.opencontainers.image.revision': input.commit,
           'org.opencontainers.image.created': input.createdAt,
@@ -142,6 +145,8 @@ export function createAppImageActivities(deps: AppImageDeps) {
             pull: false,
           } as Docker.ImageBuildOptions);
           await follow(docker, build, tail, hb);
+          const unread = context.failure();
+          if (unread) throw new Error(`the source tarball could not be read: ${unread.message}`);
         } catch (err) {
           if (hb.signal.aborted) throw err;
           throw nonRetryable(FailureType.ImageBuildFailed, `the ${input.arch} image of ${input.commit.slice(0, 12)} did not build from ${input.dockerfile}: ${(err as Error).message.split('\n')[0]}\n--- last lines of output ---\n${tail.tail()}`);

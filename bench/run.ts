@@ -4,6 +4,7 @@
 //   - a one-target release end to end on a real dev server and Docker: wall time per stage
 //   - a retry after one of four targets failed, against the failed run: what keeping saves
 //   - the source step from a git server: a cold mirror against a warm one
+//   - CI of the container-app example, cold then warm: wall time per stage
 import { performance } from 'node:perf_hooks';
 import { join } from 'node:path';
 import { readFileSync } from 'node:fs';
@@ -26,6 +27,10 @@ import { startGitServer } from '../embedded/git-http.ts';
 import { createSourceActivities, type LoadProjectInput, type LoadProjectResult } from '../activities/source.ts';
 import { GitMirrors } from '../providers/git/mirror.ts';
 import { projectsFrom } from '../providers/projects/file.ts';
+import { parseSettings } from '../core/settings.ts';
+import { startOciRegistry } from '../embedded/oci-registry.ts';
+import { connectClient } from '../client/connect.ts';
+import { runExampleCi } from '../scripts/lib/demo-ci.ts';
 
 function opsPerSecond(label: string, n: number, fn: (i: number) => void): void {
   for (let i = 0; i < Math.min(n, 1000); i++) fn(i); // warm-up
@@ -62,8 +67,30 @@ async function main(): Promise<void> {
       }
       await retryFigures(client, taskQueue);
     });
+    await ciFigures(server.address);
   } finally {
     await server.stop();
+  }
+}
+
+/** CI of examples/hello-vehicle-app (push hook → tests, two images, scans, integration test,
+ *  record), twice: the first run fills the scanner's and the engine's caches, the second is warm.
+ *  Wall time per stage, from the CI run's history. */
+async function ciFigures(temporalAddress: string): Promise<void> {
+  const stateDir = mkdtempSync(join(tmpdir(), 'tagship-bench-ci-'));
+  const settings = parseSettings({ TEMPORAL_ADDRESS: temporalAddress, TAGSHIP_STATE_DIR: stateDir, TAGSHIP_GATEWAY_PORT: '0', TAGSHIP_TASK_QUEUE: `bench-ci-${randomBytes(4).toString('hex')}` }, stateDir);
+  const registry = await startOciRegistry();
+  const { client, close } = await connectClient(settings);
+  try {
+    for (const run of ['cold', 'warm']) {
+      const r = await runExampleCi({ settings, temporalAddress, client, log: () => undefined, registry: registry.host });
+      if (!r.record) throw new Error(`bench CI failed: ${r.failure}`);
+      const stages = Object.entries(r.stages).map(([k, v]) => `${k} ${v === null ? '-' : (v / 1000).toFixed(1)}`).join(', ');
+      console.log(`CI hello-vehicle-app (${run}): ${(r.wallMs / 1000).toFixed(1)} s wall; stages (s): ${stages}`);
+    }
+  } finally {
+    await close();
+    await registry.close();
   }
 }
 

@@ -14,39 +14,54 @@ function clean(name: string): string {
   return name.replace(/^\.\//, '').replace(/\/$/, '');
 }
 
+/** Whether the tarball holds `path` as a regular file (one streamed pass, nothing kept). */
+async function holdsFile(sourceTar: string, path: string): Promise<boolean> {
+  let found = false;
+  const extract = tar.extract();
+  extract.on('entry', (header, body, next) => {
+    if (clean(header.name) === path && header.type === 'file') found = true;
+    body.on('end', next);
+    body.resume();
+  });
+  await pipeline(createReadStream(sourceTar), extract);
+  return found;
+}
+
+export class BuildContextError extends Error {}
+
 /** `context` and `dockerfile` are project paths (checked by the config schema). Returns the
- *  stream and the Dockerfile's name inside it; the stream fails when the Dockerfile is absent. */
-export function buildContext(sourceTar: string, context: string, dockerfile: string): { stream: Readable; dockerfile: string } {
+ *  context as a tar stream and the Dockerfile's name inside it; a missing Dockerfile is a
+ *  BuildContextError before any stream exists. A read error later ends the stream early
+ *  (the builder then fails on a truncated context) and is kept in `failure()`. */
+export async function buildContext(sourceTar: string, context: string, dockerfile: string): Promise<{ stream: Readable; dockerfile: string; failure: () => Error | undefined }> {
+  if (!(await holdsFile(sourceTar, clean(dockerfile)))) throw new BuildContextError(`the commit has no ${dockerfile}; app.dockerfile names the Dockerfile, relative to the project root`);
   const root = clean(context) === '.' ? '' : `${clean(context)}/`;
   const inside = clean(dockerfile).startsWith(root);
   const name = inside ? clean(dockerfile).slice(root.length) : OUTSIDE_DOCKERFILE;
   const out = tar.pack();
   const extract = tar.extract();
-  let found = false;
   extract.on('entry', (header, body, next) => {
     const path = clean(header.name);
     const rel = root === '' ? path : path.startsWith(root) ? path.slice(root.length) : null;
-    const isDockerfile = path === clean(dockerfile);
-    if (isDockerfile) found = true;
     const keep = rel !== null && rel !== '' && ['file', 'directory', 'symlink'].includes(header.type ?? '');
-    if (!keep && !(isDockerfile && !inside)) {
-      body.resume();
+    const outsideDockerfile = !inside && path === clean(dockerfile);
+    if (!keep && !outsideDockerfile) {
       body.on('end', next);
+      body.resume();
       return;
     }
     const entry = out.entry({ ...header, name: keep ? rel : OUTSIDE_DOCKERFILE }, (err) => next(err ?? undefined));
     body.pipe(entry);
   });
+  let failed: Error | undefined;
   const stream = new PassThrough();
-  pipeline(createReadStream(sourceTar), extract)
-    .then(() => {
-      if (!found) throw new Error(`the commit has no ${dockerfile}; app.dockerfile names the Dockerfile, relative to the project root`);
+  pipeline(createReadStream(sourceTar), extract).then(
+    () => out.finalize(),
+    (err: Error) => {
+      failed = err;
       out.finalize();
-    })
-    .catch((err: Error) => {
-      out.destroy(err);
-      stream.destroy(err);
-    });
+    },
+  );
   out.pipe(stream);
-  return { stream, dockerfile: name };
+  return { stream, dockerfile: name, failure: () => failed };
 }

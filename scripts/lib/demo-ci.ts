@@ -58,10 +58,11 @@ export function demoScannerCache(stateDir: string): { dir: string; made: boolean
   return { dir, made: true };
 }
 
-export async function runExampleCi(opts: { settings: Settings; temporalAddress: string; client: Client; log: (line: string) => void }): Promise<ExampleCi> {
+/** `registry`: a registry of the caller's (the bench's); the demo's own otherwise. */
+export async function runExampleCi(opts: { settings: Settings; temporalAddress: string; client: Client; log: (line: string) => void; registry?: string }): Promise<ExampleCi> {
   const { settings, client, log } = opts;
-  const registry = await ensureDemoRegistry(settings.stateDir);
-  log(`OCI registry (docker-registry) ${registry.reused ? 'reused' : 'started'} at ${registry.host} (pid ${registry.pid})`);
+  const registry = opts.registry ? { host: opts.registry } : await ensureDemoRegistry(settings.stateDir);
+  if ('pid' in registry) log(`OCI registry (docker-registry) ${registry.reused ? 'reused' : 'started'} at ${registry.host} (pid ${registry.pid})`);
   const scanner = demoScannerCache(settings.stateDir);
   log(`Vulnerability database: ${scanner.made ? 'a demo database (1 low advisory) written' : 'found'} in ${join(scanner.dir, 'db')}`);
   const repo = await pushExampleToMain(settings.stateDir, CI_PROJECT, `${Math.floor(Date.now() / 1000)} +0000`);
