@@ -2,13 +2,14 @@
 // pushed to → the steps of ci-steps.ts, each recording its gates → the QA record stored,
 // pass or fail → fail, naming every failed gate, or return the record. One run per commit: the
 // workflow id is ci-<project>-<commit>, so a redelivered hook finds it already there.
-import { CancellationScope, defineQuery, isCancellation, proxyActivities, setCurrentDetails, setHandler, upsertMemo, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
+import { CancellationScope, defineQuery, isCancellation, proxyActivities, setHandler, upsertMemo, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
 import type { createSourceActivities } from '../activities/source.ts';
 import type { createQaActivities } from '../activities/qa.ts';
 import { FailureType, nonRetryable } from '../core/failures.ts';
 import { qaExpiry, requiredGates, type QaRecord } from '../core/qa/record.ts';
 import { SA } from '../core/search-attributes.ts';
 import { CI_STEPS, type CiRun, type CiStage } from './ci-steps.ts';
+import { stageEntry } from './stages.ts';
 import { Profiles } from './profiles.ts';
 import { workflowNowIso } from './clock.ts';
 
@@ -37,11 +38,7 @@ const { storeQaRecord } = proxyActivities<QaActivities>({ ...Profiles.local, sum
 export async function ci(input: CiInput): Promise<QaRecord> {
   const progress: CiProgress = { stage: 'loading', gates: {} };
   setHandler(ciProgressQuery, () => progress);
-  const enter = (stage: CiStage, details: string) => {
-    progress.stage = stage;
-    setCurrentDetails(`**${stage}** — ${details}`);
-    upsertSearchAttributes([{ key: SA.stage, value: stage }]);
-  };
+  const enter = stageEntry(progress);
   upsertSearchAttributes([{ key: SA.project, value: input.project }, { key: SA.commit, value: input.commit }]);
   upsertMemo({ commit: input.commit, ref: input.ref, ...(input.trigger ? { trigger: input.trigger } : {}) });
 

@@ -15,11 +15,12 @@ import { shortHash } from '../core/names.ts';
 import { SA } from '../core/search-attributes.ts';
 import { gateStillPasses, reusableTargets, type PriorWork } from '../core/resume.ts';
 import type { TargetManifest } from '../ports/artifacts.ts';
+import { stageEntry } from './stages.ts';
 import { Profiles, longCommand } from './profiles.ts';
 import { buildTarget } from './build-target.ts';
 import { explain, outermostApplicationFailure } from './explain.ts';
 import type { LoadProjectResult, SourceRef } from '../activities/source.ts';
-import type { ReleaseInput, ReleaseProgress, ReleaseResult, ReleaseStage, ReleasedSource, TargetResult } from './types.ts';
+import type { ReleaseInput, ReleaseProgress, ReleaseResult, ReleasedSource, TargetResult } from './types.ts';
 
 type SourceActivities = ReturnType<typeof createSourceActivities>;
 type BuildActivities = ReturnType<typeof createBuildActivities>;
@@ -33,11 +34,7 @@ const { inspectPriorWork } = proxyActivities<ResumeActivities>({ ...Profiles.sto
 export async function release(input: ReleaseInput): Promise<ReleaseResult> {
   const progress: ReleaseProgress = { stage: 'validating', targets: {} };
   setHandler(progressQuery, () => progress);
-  const enter = (stage: ReleaseStage, details: string) => {
-    progress.stage = stage;
-    setCurrentDetails(`**${stage}** — ${details}`);
-    upsertSearchAttributes([{ key: SA.stage, value: stage }]);
-  };
+  const enter = stageEntry(progress);
 
   try {
     // 1. The tag goes into commands, paths and versions: check it before anything runs.

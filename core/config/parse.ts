@@ -3,7 +3,7 @@
 import { parse as parseYaml } from 'yaml';
 import type { z } from 'zod';
 import { configSchema, type TagshipConfig } from './schema.ts';
-import { rules } from './rules.ts';
+import { presenceProblems, rules } from './rules.ts';
 
 export interface ConfigError {
   /** Where in the file, e.g. `targets[1].build`; `(file)` for the whole document. */
@@ -33,9 +33,13 @@ export function fromIssue(issue: z.core.$ZodIssue): ConfigError {
 }
 
 export function parseConfigObject(input: unknown): ConfigResult {
+  const presence = input && typeof input === 'object' && !Array.isArray(input) ? presenceProblems(input as Record<string, unknown>) : [];
   const result = configSchema.safeParse(input);
-  if (!result.success) return { ok: false, errors: result.error.issues.map(fromIssue) };
-  const errors = rules.flatMap((rule) => rule(result.data));
+  if (!result.success) {
+    const errors = result.error.issues.map(fromIssue);
+    return { ok: false, errors: [...errors, ...presence.filter((p) => !errors.some((e) => e.path === p.path))] };
+  }
+  const errors = [...presence, ...rules.flatMap((rule) => rule(result.data))];
   return errors.length ? { ok: false, errors } : { ok: true, config: result.data };
 }
 

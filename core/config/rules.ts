@@ -41,13 +41,18 @@ const repositoriesHaveTargets: Rule = (c) =>
     .filter((kind) => c.repositories?.[kind] && !c.targets.some((t) => t.os === kind))
     .map((kind) => ({ path: `repositories.${kind}`, message: `is configured but no target has os: ${kind}; add such a target or remove repositories.${kind}` }));
 
-/** A project releases packages (targets and their test gate), a container app, or both. */
-const somethingToDo: Rule = (c) => {
-  if (c.app) return c.targets.length && !c.testGate ? [{ path: 'testGate', message: 'is required when targets are declared: the tests that must pass before any machine is created' }] : [];
-  return [
-    ...(c.testGate ? [] : [{ path: 'testGate', message: 'is required: the tests that must pass before any machine is created, e.g. testGate: { command: "make test" }' }]),
-    ...(c.targets.length ? [] : [{ path: 'targets', message: 'needs at least one target (or an app section for a container app)' }]),
-  ];
-};
+export const rules: Rule[] = [uniqueTargetNames, signingKeyGiven, suitesDiffer, repositoriesHaveTargets, (c) => appProblems(c.app)];
 
-export const rules: Rule[] = [somethingToDo, uniqueTargetNames, signingKeyGiven, suitesDiffer, repositoriesHaveTargets, (c) => appProblems(c.app)];
+/** What a project must declare, checked on the document as written so that it is reported with
+ *  every other error at once (the schema cannot: which parts are required depends on `app`).
+ *  A project releases packages (targets and their test gate), a container app, or both. */
+export function presenceProblems(doc: Record<string, unknown>): ConfigError[] {
+  const hasApp = doc.app !== undefined && doc.app !== null;
+  const hasTargets = Array.isArray(doc.targets) && doc.targets.length > 0;
+  const errors: ConfigError[] = [];
+  if (!hasApp && !hasTargets) errors.push({ path: 'targets', message: 'needs at least one target (or an app section for a container app)' });
+  if ((doc.testGate === undefined || doc.testGate === null) && (!hasApp || hasTargets)) {
+    errors.push({ path: 'testGate', message: hasApp ? 'is required when targets are declared: the tests that must pass before any machine is created' : 'is required: the tests that must pass before any machine is created, e.g. testGate: { command: "make test" }' });
+  }
+  return errors;
+}

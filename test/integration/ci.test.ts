@@ -4,7 +4,8 @@
 // the integration service. Every gate is shown failing when it should, and passing at its edge.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
@@ -54,12 +55,13 @@ after(async () => {
 });
 
 /** The example's tagship.yml with `change` applied to its app section. */
-function configWith(change: { minimum?: number; allow?: unknown[]; platforms?: string[]; integration?: string | null }): string {
+function configWith(change: { minimum?: number; allow?: unknown[]; platforms?: string[]; integration?: string | null; network?: boolean }): string {
   const c = structuredClone(baseConfig);
   c.project = project;
   if (change.minimum !== undefined) c.app.tests.coverage.minimum = change.minimum;
   if (change.allow) c.app.scan.allow = change.allow;
   if (change.platforms) c.app.platforms = change.platforms;
+  if (change.network !== undefined) c.app.network = change.network;
   if (change.integration === null) delete c.app.integration;
   else if (change.integration) c.app.integration!.command = change.integration;
   return stringify(c);
@@ -201,5 +203,42 @@ test('a failing integration test fails CI with its output; no container or netwo
     assert.match(failure.message, /boom-from-integration/);
     assert.equal((await storedRecord(stateDir, commit))?.integration?.exitCode, 3);
     assert.deepEqual(await leftovers(), { containers: [], networks: [] });
+  }, ciOpts());
+});
+
+test('a Dockerfile\'s RUN lines reach neither Temporal, the registry nor the git server — with network off, and on the egress bridge when the app asks for network', async () => {
+  const targets = [process.env.TEMPORAL_ADDRESS!, registry.host, git.url.replace('http://', '')];
+  const probe = [
+    'import socket, sys',
+    'reached = []',
+    'for target in sys.argv[1:]:',
+    '    host, port = target.rsplit(":", 1)',
+    '    try:',
+    '        socket.create_connection((host, int(port)), timeout=3).close()',
+    '        reached.append(target)',
+    '    except OSError as err:',
+    '        print(f"{target}: {err}")',
+    'if reached:',
+    '    print("REACHED " + " ".join(reached))',
+    '    sys.exit(1)',
+    '',
+  ].join('\n');
+  const dockerfile = ['ARG TARGETARCH=amd64', 'FROM tagship/python:bookworm-${TARGETARCH}', 'COPY probe.py /probe.py', `RUN python3 /probe.py ${targets.join(' ')}`, ''].join('\n');
+  // The positive control: the same probe, run on the host, reaches all three.
+  const onHost = join(mkdtempSync(join(tmpdir(), 'tagship-probe-')), 'probe.py');
+  writeFileSync(onHost, probe);
+  const control = spawnSync('python3', [onHost, ...targets], { encoding: 'utf8' });
+  assert.equal(control.status, 1, control.stdout + control.stderr);
+  assert.match(control.stdout, /REACHED/);
+
+  const config = (network: boolean) => configWith({ minimum: 50, platforms: ['amd64'], integration: null, network, allow: [{ id: ADVISORY.id, until: '2099-12-31', reason: 'test' }] });
+  const sealed = repo.commit({ 'probe.py': probe, 'Dockerfile': dockerfile, 'tagship.yml': config(false) }, 'probe, no network');
+  const egress = repo.commit({ 'tagship.yml': config(true) }, 'probe, egress network');
+  await withWorker(async ({ client, taskQueue }) => {
+    for (const commit of [sealed, egress]) {
+      const { record, failure } = await runCi(client, taskQueue, commit);
+      assert.equal(failure, null, failure?.message);
+      assert.equal(record?.gates.image?.passed, true);
+    }
   }, ciOpts());
 });
