@@ -12,7 +12,7 @@ import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
 import { gzipSync } from 'node:zlib';
 import type { Channel } from '../core/tag.ts';
-import { nextSuiteState, poolFiles, poolPath, suiteFor, type PackageFile, type SuiteState } from '../core/repo-plan.ts';
+import { nextSuiteState, requireServed, poolFiles, poolPath, suiteFor, type PackageFile, type SuiteState } from '../core/repo-plan.ts';
 import { withSigner, type SigningKeyRef } from './signing.ts';
 
 const run = promisify(execFile);
@@ -68,6 +68,7 @@ export async function buildDebRepository(input: DebRepoInput): Promise<DebRepoRe
   const previous: SuiteState = input.liveDir && existsSync(join(input.liveDir, STATE_FILE)) ? (JSON.parse(await readFile(join(input.liveDir, STATE_FILE), 'utf8')) as SuiteState) : {};
   const added = await Promise.all(input.packages.map(describeDeb));
   const state = nextSuiteState(previous, suite, added, config.keepVersions);
+  requireServed(state, suite, added);
 
   await rm(outDir, { recursive: true, force: true });
   await mkdir(outDir, { recursive: true });

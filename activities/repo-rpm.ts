@@ -11,7 +11,7 @@ import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
 import type Docker from 'dockerode';
 import type { Channel } from '../core/tag.ts';
-import { nextSuiteState, suiteFor, type PackageFile, type SuiteState } from '../core/repo-plan.ts';
+import { nextSuiteState, requireServed, suiteFor, type PackageFile, type SuiteState } from '../core/repo-plan.ts';
 import { MachineLabel } from '../core/names.ts';
 import { FailureType, nonRetryable, tailLines } from '../core/failures.ts';
 import type { SigningKeyRef } from './signing.ts';
@@ -86,6 +86,7 @@ export async function buildRpmRepository(docker: Docker, input: RpmRepoInput, ke
   const previous: SuiteState = input.liveDir && existsSync(join(input.liveDir, STATE_FILE)) ? (JSON.parse(await readFile(join(input.liveDir, STATE_FILE), 'utf8')) as SuiteState) : {};
   const added = await Promise.all(input.packages.map(describeRpm));
   const state = nextSuiteState(previous, suite, added, input.config.keepVersions);
+  requireServed(state, suite, added);
   const newByFile = new Map(input.packages.map((p) => [p.split('/').pop()!, p]));
 
   await rm(input.outDir, { recursive: true, force: true });

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { compareDebVersions } from '../../core/debversion.ts';
-import { nextSuiteState, poolFiles, poolPath, suiteFor, type PackageFile } from '../../core/repo-plan.ts';
+import { nextSuiteState, poolFiles, poolPath, releaseLine, suiteFor, unservedFiles, type PackageFile } from '../../core/repo-plan.ts';
 
 const pairs: [string, string][] = [
   ['1.4.0', '1.4.0'], ['1.4.0~rc.1', '1.4.0'], ['1.4.0', '1.4.1'], ['1.10.0', '1.9.0'], ['1.4.0~rc.2', '1.4.0~rc.10'],
@@ -21,12 +21,37 @@ test('Debian version order agrees with dpkg --compare-versions', () => {
 
 const pkg = (name: string, version: string, arch = 'amd64'): PackageFile => ({ file: `${name}_${version}_${arch}.deb`, name, version, arch });
 
-test('a suite keeps the newest N versions per package and arch, and other suites are untouched', () => {
+test('a suite keeps the newest N versions per package, arch and release line, and other suites are untouched', () => {
   let state = { testing: [pkg('x', '0.9.0~rc.1')] } as Record<string, PackageFile[]>;
-  for (const v of ['1.0.0', '1.1.0', '1.2.0']) state = nextSuiteState(state, 'stable', [pkg('x', v), pkg('x', v, 'arm64')], 2);
-  assert.deepEqual(state.stable!.map((f) => f.file), ['x_1.1.0_amd64.deb', 'x_1.1.0_arm64.deb', 'x_1.2.0_amd64.deb', 'x_1.2.0_arm64.deb']);
+  for (const v of ['1.2.0', '1.2.1', '1.2.2']) state = nextSuiteState(state, 'stable', [pkg('x', v), pkg('x', v, 'arm64')], 2);
+  assert.deepEqual(state.stable!.map((f) => f.file), ['x_1.2.1_amd64.deb', 'x_1.2.1_arm64.deb', 'x_1.2.2_amd64.deb', 'x_1.2.2_arm64.deb']);
   assert.deepEqual(state.testing!.map((f) => f.file), ['x_0.9.0~rc.1_amd64.deb']);
   assert.equal(poolFiles(state).length, 5);
+});
+
+test('a hotfix of an older line is served beside the newer line, and stays when the newer line moves on', () => {
+  let state: Record<string, PackageFile[]> = {};
+  for (const v of ['1.4.1', '1.4.2', '1.4.3']) state = nextSuiteState(state, 'stable', [pkg('x', v)], 3);
+  state = nextSuiteState(state, 'stable', [pkg('x', '1.3.9')], 3);
+  assert.deepEqual(state.stable!.map((f) => f.version), ['1.3.9', '1.4.1', '1.4.2', '1.4.3']);
+  assert.deepEqual(unservedFiles(state, 'stable', [pkg('x', '1.3.9')]), []);
+  state = nextSuiteState(state, 'stable', [pkg('x', '1.4.4')], 3);
+  assert.deepEqual(state.stable!.map((f) => f.version), ['1.3.9', '1.4.2', '1.4.3', '1.4.4']);
+});
+
+test('the version being released is never pruned, even when it is older than the kept ones of its line', () => {
+  let state: Record<string, PackageFile[]> = {};
+  for (const v of ['2.0.5', '2.0.6']) state = nextSuiteState(state, 'stable', [pkg('x', v)], 2);
+  state = nextSuiteState(state, 'stable', [pkg('x', '2.0.4')], 2);
+  assert.deepEqual(state.stable!.map((f) => f.version), ['2.0.4', '2.0.5', '2.0.6']);
+  assert.deepEqual(unservedFiles({ stable: [pkg('x', '2.0.5')] }, 'stable', [pkg('x', '2.0.4')]), ['x_2.0.4_amd64.deb']);
+});
+
+test('release lines: major.minor, without epoch or packaging revision', () => {
+  assert.equal(releaseLine('1.4.3'), '1.4');
+  assert.equal(releaseLine('1:1.4.3-2'), '1.4');
+  assert.equal(releaseLine('1.5.0~rc.1'), '1.5');
+  assert.equal(releaseLine('2-1'), '2.0');
 });
 
 test('releasing the same version again changes nothing', () => {
