@@ -1,5 +1,6 @@
 // The committed files of an example project, to put into a throwaway git repository.
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { cpSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { REPO_ROOT } from '../../workers/paths.ts';
 
@@ -17,4 +18,14 @@ export function exampleFiles(name: string, skip: RegExp = /(^|\/)(out|__pycache_
   };
   walk(root);
   return files;
+}
+
+/** A working copy of examples/hello-veilid whose rpm repository URL (baseUrl, written into the
+ *  .repo file) points at a repo server on `port`. */
+export function helloVeilidCopy(port: number): string {
+  const dir = mkdtempSync(join(tmpdir(), 'tagship-hv-'));
+  cpSync(join(REPO_ROOT, 'examples', 'hello-veilid'), dir, { recursive: true, filter: (src) => !src.includes('/out') });
+  const yml = join(dir, 'tagship.yml');
+  writeFileSync(yml, readFileSync(yml, 'utf8').replace('http://127.0.0.1:8480/', `http://127.0.0.1:${port}/`));
+  return dir;
 }

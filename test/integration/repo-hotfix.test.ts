@@ -3,7 +3,7 @@
 // install it when pinned to it, and still get 8.4.3 by default.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { cpSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
 import { withWorker } from '../helpers/temporal.ts';
@@ -13,7 +13,7 @@ import { aptScript, inContainer } from '../helpers/clients.ts';
 import { freePort } from '../../scripts/lib/temporal-server.ts';
 import { startRepoServer } from '../../providers/reposerver/server.ts';
 import { startRelease } from '../../client/release.ts';
-import { REPO_ROOT } from '../../workers/paths.ts';
+import { helloVeilidCopy } from '../helpers/example-files.ts';
 
 function dnfInstall(repoUrl: string, spec: string): string {
   return [
@@ -29,12 +29,8 @@ test('a hotfix of an older line is served beside the newer one: apt-get and dnf 
   const key = generateTestKey();
   process.env.HELLO_VEILID_SIGNING_KEY = key.keyFile;
   const port = await freePort();
-  const dir = mkdtempSync(join(tmpdir(), 'tagship-hv-'));
-  cpSync(join(REPO_ROOT, 'examples', 'hello-veilid'), dir, { recursive: true, filter: (src) => !src.includes('/out') });
-  const yml = join(dir, 'tagship.yml');
-  const text = readFileSync(yml, 'utf8');
-  assert.match(text, /keepVersions: 3/, 'the example keeps 3 versions');
-  writeFileSync(yml, text.replace('http://127.0.0.1:8480/', `http://127.0.0.1:${port}/`));
+  const dir = helloVeilidCopy(port);
+  assert.match(readFileSync(join(dir, 'tagship.yml'), 'utf8'), /keepVersions: 3/, 'the example keeps 3 versions');
   await withRegistries(async () => withWorker(async ({ client, taskQueue, stateDir }) => {
     const server = await startRepoServer({ root: join(stateDir, 'repo-server'), port });
     try {

@@ -2,7 +2,7 @@
 // gpgcheck=1 and repo_gpgcheck=1.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { cpSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
 import { execFileSync } from 'node:child_process';
@@ -13,7 +13,7 @@ import { inContainer } from '../helpers/clients.ts';
 import { startRepoServer } from '../../providers/reposerver/server.ts';
 import { freePort } from '../../scripts/lib/temporal-server.ts';
 import { startRelease } from '../../client/release.ts';
-import { REPO_ROOT } from '../../workers/paths.ts';
+import { helloVeilidCopy } from '../helpers/example-files.ts';
 
 function dnfScript(repoUrl: string, gpgkeyOverride?: string): string {
   return [
@@ -31,10 +31,7 @@ test('dnf installs the released rpm from the signed repository, and refuses anot
   const key = generateTestKey();
   process.env.HELLO_VEILID_SIGNING_KEY = key.keyFile;
   const port = await freePort();
-  const dir = mkdtempSync(join(tmpdir(), 'tagship-hv-'));
-  cpSync(join(REPO_ROOT, 'examples', 'hello-veilid'), dir, { recursive: true, filter: (src) => !src.includes('/out') });
-  const yml = join(dir, 'tagship.yml');
-  writeFileSync(yml, readFileSync(yml, 'utf8').replace('http://127.0.0.1:8480/', `http://127.0.0.1:${port}/`));
+  const dir = helloVeilidCopy(port);
   await withRegistries(async () => withWorker(async ({ client, taskQueue, stateDir }) => {
     const server = await startRepoServer({ root: join(stateDir, 'repo-server'), port });
     try {
