@@ -35,6 +35,10 @@ export const FailureType = {
   QaGateFailed: 'QaGateFailed',
   /** The vulnerability scanner could not scan (no database, a broken image). */
   ScanFailed: 'ScanFailed',
+  /** A version tag already points at another image: version tags are never moved. */
+  VersionTagConflict: 'VersionTagConflict',
+  /** A container app's release found no usable QA record for its commit. */
+  QaRecordRefused: 'QaRecordRefused',
   /** An activity or workflow input names something outside tagship's folders or rules. */
   InvalidInput: 'InvalidInput',
 } as const;

@@ -26,6 +26,7 @@ import { createAppImageActivities } from '../activities/app-image.ts';
 import { createScanActivities } from '../activities/scan.ts';
 import { createIntegrationActivities } from '../activities/integration.ts';
 import { createQaActivities } from '../activities/qa.ts';
+import { createAppReleaseActivities } from '../activities/app-release.ts';
 import { FsQaStore } from '../providers/qa-fs/store.ts';
 import { OciRegistryClient } from '../providers/oci/registry.ts';
 import { provenanceKey } from '../providers/signing/provenance-key.ts';
@@ -148,8 +149,10 @@ function buildActivities(deps: OrchestratorDeps, docker: Docker, gate: DockerMac
 /** CI of container apps: images, scans, integration tests and QA records. */
 function containerAppActivities(deps: OrchestratorDeps, docker: Docker, gate: DockerMachines) {
   const qa = new FsQaStore(join(deps.stateDir, 'qa'));
+  const registry = deps.registry ? { registry: new OciRegistryClient(deps.registry) } : {};
   return {
-    ...createAppImageActivities({ docker, ...(deps.registry ? { registry: new OciRegistryClient(deps.registry) } : {}) }),
+    ...createAppImageActivities({ docker, ...registry }),
+    ...createAppReleaseActivities({ qa, ...registry }),
     ...createScanActivities({ scanner: { binary: TRIVY_BINARY, cacheDir: deps.scannerCache ?? join(deps.stateDir, 'trivy') }, qa }),
     ...createIntegrationActivities({ docker, shell: gate }),
     ...createQaActivities({ qa }),

@@ -1,6 +1,8 @@
-// The release workflow: validate the tag → fetch the tag and pack its commit → test gate → one buildTarget
-// child workflow per target, in parallel → the steps after the builds (release-steps.ts:
-// provenance → publish → signed repositories → atomic deploy).
+// The release workflow: validate the tag → fetch the tag and pack its commit → for a container
+// app, the commit's QA record and images (app-release.ts) → for packages, the test gate, one
+// buildTarget child workflow per target in parallel, and the steps after the builds
+// (release-steps.ts: provenance → publish → signed repositories → atomic deploy) → for a
+// container app, the version tag by digest.
 // Orchestration only; every side effect is an activity. A retry (input.resume) first asks the
 // store what earlier runs finished and skips what still stands (core/resume.ts).
 import { ApplicationFailure, CancellationScope, defineQuery, executeChild, isCancellation, patched, proxyActivities, setHandler, setCurrentDetails, upsertMemo, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
@@ -20,7 +22,10 @@ import { Profiles, longCommand } from './profiles.ts';
 import { buildTarget } from './build-target.ts';
 import { explain, outermostApplicationFailure } from './explain.ts';
 import type { LoadProjectResult, SourceRef } from '../activities/source.ts';
-import type { ReleaseInput, ReleaseProgress, ReleaseResult, ReleasedSource, TargetResult } from './types.ts';
+import type { AppReleased, ReleaseInput, ReleaseProgress, ReleaseResult, ReleaseStage, ReleasedSource, TargetResult } from './types.ts';
+import { checkAppRelease, tagAppRelease } from './app-release.ts';
+import type { QaRecord } from '../core/qa/record.ts';
+import type { ParsedTag } from '../core/tag.ts';
 
 type SourceActivities = ReturnType<typeof createSourceActivities>;
 type BuildActivities = ReturnType<typeof createBuildActivities>;
@@ -54,51 +59,23 @@ export async function release(input: ReleaseInput): Promise<ReleaseResult> {
       upsertMemo({ ...(released.commit ? { commit: released.commit } : {}), ...(released.configDigest ? { configDigest: released.configDigest } : {}), reproducible: released.reproducible });
     }
     const nothing = packageReleaseProblem(config);
-    if (nothing) throw nonRetryable(FailureType.ConfigInvalid, nothing);
-    const unknown = unknownTargetsProblem(config, input.targets ?? []);
-    if (unknown) throw nonRetryable(FailureType.ConfigInvalid, unknown);
-    const plan = planRelease(config, tag.value, input.targets);
-
-    // A retry keeps what earlier runs finished and the store still holds (only retries ask, so
-    // a first run's history is what it always was).
-    const prior: PriorWork | undefined = input.resume ? await inspectPriorWork({ project: plan.project, version: plan.version, targets: plan.targets.map((t) => t.name) }) : undefined;
-    const kept: string[] = [];
-
-    // 2. The test gate: nothing is provisioned until the project's own tests pass.
-    enter('test-gate', `\`${plan.testGate.command}\``);
-    if (prior && gateStillPasses(prior.gate, { sourceSha256: source.sha256, command: plan.testGate.command, image: plan.testGate.image })) {
-      kept.push('test gate');
-      setCurrentDetails('**test-gate** — passed on this source in an earlier run; not run again');
-    } else {
-      await testGate(plan, source);
+    if (nothing && !config.app) throw nonRetryable(FailureType.ConfigInvalid, nothing);
+    // A container app ships only a commit its CI passed: checked before anything runs.
+    let appRecord: QaRecord | undefined;
+    if (config.app) {
+      enter('qa-check', `the QA record of ${released.commit ?? 'a working tree'}`);
+      appRecord = await checkAppRelease({ project: config.project, commit: released.commit, app: config.app });
+    }
+    const packages = nothing ? undefined : await releasePackages({ input, config, tag: tag.value, source, released, progress, enter });
+    let app: AppReleased | undefined;
+    if (config.app && appRecord) {
+      enter('tagging', `${config.app.image}:${tag.value.version}`);
+      app = await tagAppRelease({ app: config.app, version: tag.value.version, record: appRecord });
     }
 
-    // 3. Every target on its own machine, in parallel.
-    const reuse = prior ? reusableTargets(prior, source.sha256, plan.targets.map((t) => t.name)) : {};
-    kept.push(...Object.keys(reuse).map((t) => `target ${t}`));
-    enter('building', plan.targets.map((t) => (reuse[t.name] ? `${t.name} (kept)` : t.name)).join(', '));
-    const targets = await buildAll(plan, source, progress, reuse, released.commit);
-    const machineSeconds = targets.reduce((sum, t) => sum + t.machineSeconds, 0);
-    const priced = targets.filter((t) => t.estimatedCost !== undefined);
-    const estimatedCost = plan.currency && priced.length ? { amount: Math.round(priced.reduce((s, t) => s + t.estimatedCost!, 0) * 10_000) / 10_000, currency: plan.currency } : undefined;
-    upsertSearchAttributes([{ key: SA.machineSeconds, value: machineSeconds }]);
-
-    // 4. Everything after the builds — provenance, publish, signed repositories and their
-    //    deploy — is a list of steps (release-steps.ts), walked in order.
-    const built: Built = { input, config, plan, released, targets, prior, kept, enter, result: {} };
-    for (const step of AFTER_BUILD) if (step.applies(built)) await step.run(built);
-    const { published, repositories, provenance } = built.result;
-
-    enter('done', `${targets.length} target(s), ${targets.reduce((n, t) => n + t.manifest.artifacts.length, 0)} artifact(s)`);
-    return {
-      project: plan.project, tag: plan.tag, version: plan.version, channel: plan.channel, targets, machineSeconds,
-      ...(estimatedCost ? { estimatedCost } : {}),
-      ...(published ? { published } : {}),
-      ...(repositories ? { repositories } : {}),
-      ...(input.resume ? { resumed: { previousRunId: input.resume.previousRunId, kept } } : {}),
-      source: released,
-      ...(provenance ? { provenance } : {}),
-    };
+    const targets = packages?.targets ?? [];
+    enter('done', `${targets.length} target(s), ${targets.reduce((n, t) => n + t.manifest.artifacts.length, 0)} artifact(s)${app ? `; ${app.reference}` : ''}`);
+    return { project: config.project, tag: tag.value.tag, version: tag.value.version, channel: tag.value.channel, targets: [], machineSeconds: 0, ...packages, source: released, ...(app ? { app } : {}) };
   } catch (err) {
     if (isCancellation(err)) {
       enter('cancelled', 'cancelled; every machine was deleted');
@@ -109,6 +86,60 @@ export async function release(input: ReleaseInput): Promise<ReleaseResult> {
     enter('failed', explained instanceof Error ? explained.message.split('\n')[0]! : String(explained));
     throw explained;
   }
+}
+
+/** Everything a package release does after loading: test gate → builds → the steps after the
+ *  builds (provenance, publish, repositories and their deploy). A retry keeps what earlier
+ *  runs finished and the store still holds (only retries ask, so a first run's history is what
+ *  it always was). */
+async function releasePackages(r: {
+  input: ReleaseInput;
+  config: LoadProjectResult['config'];
+  tag: ParsedTag;
+  source: SourceRef;
+  released: ReleasedSource;
+  progress: ReleaseProgress;
+  enter: (stage: ReleaseStage, details: string) => void;
+}): Promise<Omit<ReleaseResult, 'project' | 'tag' | 'version' | 'channel' | 'source' | 'app'>> {
+  const { input, config, source, released, progress, enter } = r;
+  const unknown = unknownTargetsProblem(config, input.targets ?? []);
+  if (unknown) throw nonRetryable(FailureType.ConfigInvalid, unknown);
+  const plan = planRelease(config, r.tag, input.targets);
+  const prior: PriorWork | undefined = input.resume ? await inspectPriorWork({ project: plan.project, version: plan.version, targets: plan.targets.map((t) => t.name) }) : undefined;
+  const kept: string[] = [];
+
+  // The test gate: nothing is provisioned until the project's own tests pass.
+  enter('test-gate', `\`${plan.testGate.command}\``);
+  if (prior && gateStillPasses(prior.gate, { sourceSha256: source.sha256, command: plan.testGate.command, image: plan.testGate.image })) {
+    kept.push('test gate');
+    setCurrentDetails('**test-gate** — passed on this source in an earlier run; not run again');
+  } else {
+    await testGate(plan, source);
+  }
+
+  // Every target on its own machine, in parallel.
+  const reuse = prior ? reusableTargets(prior, source.sha256, plan.targets.map((t) => t.name)) : {};
+  kept.push(...Object.keys(reuse).map((t) => `target ${t}`));
+  enter('building', plan.targets.map((t) => (reuse[t.name] ? `${t.name} (kept)` : t.name)).join(', '));
+  const targets = await buildAll(plan, source, progress, reuse, released.commit);
+  const machineSeconds = targets.reduce((sum, t) => sum + t.machineSeconds, 0);
+  const priced = targets.filter((t) => t.estimatedCost !== undefined);
+  const estimatedCost = plan.currency && priced.length ? { amount: Math.round(priced.reduce((s, t) => s + t.estimatedCost!, 0) * 10_000) / 10_000, currency: plan.currency } : undefined;
+  upsertSearchAttributes([{ key: SA.machineSeconds, value: machineSeconds }]);
+
+  // Everything after the builds — provenance, publish, signed repositories and their deploy —
+  // is a list of steps (release-steps.ts), walked in order.
+  const built: Built = { input, config, plan, released, targets, prior, kept, enter, result: {} };
+  for (const step of AFTER_BUILD) if (step.applies(built)) await step.run(built);
+  const { published, repositories, provenance } = built.result;
+  return {
+    targets, machineSeconds,
+    ...(estimatedCost ? { estimatedCost } : {}),
+    ...(published ? { published } : {}),
+    ...(repositories ? { repositories } : {}),
+    ...(input.resume ? { resumed: { previousRunId: input.resume.previousRunId, kept } } : {}),
+    ...(provenance ? { provenance } : {}),
+  };
 }
 
 function releasedSource(l: LoadProjectResult): ReleasedSource {

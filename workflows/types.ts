@@ -55,6 +55,21 @@ export interface ReleaseResult {
   source?: ReleasedSource;
   /** The signed in-toto/SLSA provenance of the artifacts (a DSSE envelope in the store). */
   provenance?: { path: string; sha256: string; keyid: string; subjects: number };
+  /** A container app's release: the version tag written by digest (issue 13). */
+  app?: AppReleased;
+}
+
+export interface AppReleased {
+  /** <registry>/<image>:<version> */
+  reference: string;
+  /** The multi-arch index it points at: the QA record's. */
+  digest: string;
+  platforms: Record<string, string>;
+  versionTag: 'created' | 'unchanged';
+  latest: 'moved' | 'kept';
+  latestReason: string;
+  /** The QA record the release shipped on. */
+  qa: { commit: string; run: { workflowId: string; runId: string }; expiresAt: string };
 }
 
 export interface ReleasedSource {
@@ -70,7 +85,7 @@ export interface ReleasedSource {
   reproducible: boolean;
 }
 
-export type ReleaseStage = 'validating' | 'loading' | 'test-gate' | 'building' | 'publishing' | 'repositories' | 'deploying' | 'done' | 'failed' | 'cancelled';
+export type ReleaseStage = 'validating' | 'loading' | 'qa-check' | 'test-gate' | 'building' | 'publishing' | 'repositories' | 'deploying' | 'tagging' | 'done' | 'failed' | 'cancelled';
 export type TargetStage = 'pending' | 'creating-machine' | 'enrolling' | 'building' | 'uploading' | 'deleting-machine' | 'done' | 'failed' | 'cancelled';
 
 export interface ReleaseProgress {

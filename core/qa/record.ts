@@ -69,10 +69,11 @@ export function qaRecordProblem(record: QaRecord | null, expected: { project: st
     return `the QA record found is for ${record.project} ${record.commit}, not ${expected.project} ${expected.commit}; ${fix}`;
   }
   if (Date.parse(record.expiresAt) <= nowMs) return `the QA record of ${expected.commit} expired on ${record.expiresAt}; ${fix}`;
+  // A failed gate is the story; the gates after it never ran.
   const missing = expected.gates.filter((g) => !record.gates[g]);
-  if (missing.length) return `the QA record of ${expected.commit} has no result for ${missing.join(', ')}; ${fix}`;
   const failed = expected.gates.filter((g) => record.gates[g] && !record.gates[g].passed);
-  if (failed.length) return `the QA record of ${expected.commit} shows failed gates: ${failed.map((g) => `${g} (${record.gates[g]!.message})`).join('; ')}; fix them on a new commit`;
+  if (failed.length) return `the QA record of ${expected.commit} shows failed gates: ${failed.map((g) => `${g} (${record.gates[g]!.message.split('\n')[0]})`).join('; ')}${missing.length ? ` (${missing.join(', ')} did not run)` : ''}; fix them on a new commit`;
+  if (missing.length) return `the QA record of ${expected.commit} has no result for ${missing.join(', ')}; ${fix}`;
   if (!record.images) return `the QA record of ${expected.commit} holds no image digests; ${fix}`;
   return null;
 }

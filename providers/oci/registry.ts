@@ -70,10 +70,26 @@ export class OciRegistryClient {
     return { digest, mediaType: body.mediaType ?? res.headers.get('content-type') ?? '', size: bytes.length, body };
   }
 
+  /** A manifest's exact bytes and media type (to tag it elsewhere without changing its digest). */
+  async manifestBytes(repository: string, ref: string): Promise<{ bytes: Buffer; mediaType: string; digest: string } | null> {
+    const res = await fetch(this.url(repository, `manifests/${reference(ref)}`), { headers: this.headers({ accept: ACCEPT }) });
+    if (res.status === 404) return null;
+    if (!res.ok) throw new RegistryError(`GET ${repository}:${ref} answered ${res.status}`, res.status);
+    const bytes = Buffer.from(await res.arrayBuffer());
+    const digest = `sha256:${createHash('sha256').update(bytes).digest('hex')}`;
+    if (DIGEST.test(ref) && ref !== digest) throw new RegistryError(`${repository}@${ref}: the registry returned other bytes (${digest})`);
+    const mediaType = (JSON.parse(bytes.toString('utf8')) as { mediaType?: string }).mediaType ?? res.headers.get('content-type') ?? '';
+    return { bytes, mediaType, digest };
+  }
+
   /** Writes a manifest (an index) under a tag; returns its digest. */
   async putManifest(repository: string, tag: string, mediaType: string, body: unknown): Promise<ManifestRef> {
-    const bytes = Buffer.from(JSON.stringify(body));
-    const res = await fetch(this.url(repository, `manifests/${reference(tag)}`), { method: 'PUT', headers: this.headers({ 'content-type': mediaType }), body: bytes });
+    return this.putManifestBytes(repository, tag, mediaType, Buffer.from(JSON.stringify(body)));
+  }
+
+  /** Writes these exact manifest bytes under a tag. */
+  async putManifestBytes(repository: string, tag: string, mediaType: string, bytes: Buffer): Promise<ManifestRef> {
+    const res = await fetch(this.url(repository, `manifests/${reference(tag)}`), { method: 'PUT', headers: this.headers({ 'content-type': mediaType }), body: new Uint8Array(bytes) });
     if (!res.ok) throw new RegistryError(`PUT ${repository}:${tag} answered ${res.status}: ${(await res.text()).slice(0, 300)}`, res.status);
     return { digest: `sha256:${createHash('sha256').update(bytes).digest('hex')}`, mediaType, size: bytes.length };
   }

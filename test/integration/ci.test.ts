@@ -9,77 +9,40 @@ import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
-import { parse, stringify } from 'yaml';
 import type { Client } from '@temporalio/client';
-import { makeRepo, type TestRepo } from '../helpers/git-repos.ts';
-import { exampleFiles } from '../helpers/example-files.ts';
-import { scannerCacheWith } from '../helpers/scanner.ts';
+import type { TestRepo } from '../helpers/git-repos.ts';
+import { ADVISORY, INSTALLED, HOOK_SECRET, appProject, type AppProject, type ConfigChange } from '../helpers/app-project.ts';
 import { docker } from '../helpers/projects.ts';
-import { releaseFailure, uniqueSuffix, withWorker } from '../helpers/temporal.ts';
-import { startGitServer, type GitServer } from '../../embedded/git-http.ts';
-import { startOciRegistry, type OciRegistry } from '../../embedded/oci-registry.ts';
+import { withWorker } from '../helpers/temporal.ts';
+import type { GitServer } from '../../embedded/git-http.ts';
+import type { OciRegistry } from '../../embedded/oci-registry.ts';
 import { OciRegistryClient } from '../../providers/oci/registry.ts';
-import { projectsFrom, type Projects } from '../../providers/projects/file.ts';
+import type { Projects } from '../../providers/projects/file.ts';
 import { GitMirrors } from '../../providers/git/mirror.ts';
 import { startHookServer } from '../../client/hooks/server.ts';
-import { ciStarterForHooks, startCi } from '../../client/ci.ts';
-import { FsQaStore } from '../../providers/qa-fs/store.ts';
+import { ciStarterForHooks } from '../../client/ci.ts';
 import type { QaRecord } from '../../core/qa/record.ts';
 
-// Debian advisories name the source package (trivy-db's layout); findings name the installed one.
-const ADVISORY = { id: 'CVE-2099-0001', bucket: 'debian 12', package: 'python-paho-mqtt', fixedVersion: '99.0', severity: 'HIGH', title: 'tagship test advisory' } as const;
-const INSTALLED = 'python3-paho-mqtt';
-
+let a: AppProject;
 let git: GitServer;
 let registry: OciRegistry;
-let scannerCache: string;
 let repo: TestRepo;
 let project: string;
 let projects: Projects;
-const base = exampleFiles('hello-vehicle-app');
-const baseConfig = parse(base["tagship.yml"]!) as { project?: string; app: Record<string, unknown> & { tests: { coverage: { minimum: number } }; scan: { allow: unknown[] }; platforms: string[]; integration?: { command: string } } };
 
 before(async () => {
-  project = `hva-${uniqueSuffix()}`;
-  const root = mkdtempSync(join(tmpdir(), 'tagship-ci-git-'));
-  repo = makeRepo(root, project, { ...base, 'tagship.yml': configWith({}) });
-  git = await startGitServer({ root });
-  registry = await startOciRegistry();
-  scannerCache = scannerCacheWith([ADVISORY]);
-  projects = projectsFrom(`projects:\n  ${project}:\n    repository: ${git.url}/${project}.git\n    secretEnv: HOOK_SECRET\n`, 'projects.yml', { HOOK_SECRET: 'ci-hook-secret' }, { secret: true });
+  a = await appProject('hva');
+  ({ git, registry, repo, project, projects } = a);
 });
 
 after(async () => {
-  await registry?.close();
-  await git?.close();
+  await a?.close();
 });
 
-/** The example's tagship.yml with `change` applied to its app section. */
-function configWith(change: { minimum?: number; allow?: unknown[]; platforms?: string[]; integration?: string | null; network?: boolean }): string {
-  const c = structuredClone(baseConfig);
-  c.project = project;
-  if (change.minimum !== undefined) c.app.tests.coverage.minimum = change.minimum;
-  if (change.allow) c.app.scan.allow = change.allow;
-  if (change.platforms) c.app.platforms = change.platforms;
-  if (change.network !== undefined) c.app.network = change.network;
-  if (change.integration === null) delete c.app.integration;
-  else if (change.integration) c.app.integration!.command = change.integration;
-  return stringify(c);
-}
-
-function ciOpts() {
-  return { projects, registry: registry.host, scannerCache };
-}
-
-async function runCi(client: Client, taskQueue: string, commit: string): Promise<{ record: QaRecord | null; failure: { type?: string; message: string } | null }> {
-  const { handle } = await startCi(client, { project, commit, ref: 'refs/heads/main', taskQueue, trigger: 'test' });
-  const passed = await handle.result().then(() => true, () => false);
-  return passed ? { record: await handle.result(), failure: null } : { record: null, failure: await releaseFailure(handle.result()) };
-}
-
-function storedRecord(stateDir: string, commit: string): Promise<QaRecord | null> {
-  return new FsQaStore(join(stateDir, 'qa')).readRecord(project, commit);
-}
+const configWith = (change: ConfigChange) => a.configWith(change);
+const ciOpts = () => a.workerOpts();
+const runCi = (client: Client, taskQueue: string, commit: string) => a.runCi(client, taskQueue, commit);
+const storedRecord = (stateDir: string, commit: string) => a.storedRecord(stateDir, commit);
 
 async function leftovers(): Promise<{ containers: string[]; networks: string[] }> {
   const containers = (await docker.listContainers({ all: true, filters: { name: ['tagship-it-'] } })).map((c) => c.Names[0]!);
@@ -104,7 +67,7 @@ test('coverage below the floor fails CI naming both numbers, before any image is
     assert.equal(record.gates.tests?.passed, true, record.gates.tests?.message);
     assert.equal(record.tests?.tests, 5);
     assert.equal(record.gates.image, undefined, 'an image was built though the tests gate failed');
-    assert.deepEqual(await new OciRegistryClient(registry.host).tags(baseConfig.app.image as string), []);
+    assert.deepEqual(await new OciRegistryClient(registry.host).tags(a.image), []);
   }, ciOpts());
 });
 
@@ -114,14 +77,14 @@ test('a passing CI: both platforms pushed under the commit with an index, scanne
   const commit = repo.commit({ 'tagship.yml': configWith({ minimum: measuredCoverage, allow: [{ id: ADVISORY.id, package: INSTALLED, until: '2099-12-31', reason: 'test: accepted' }] }) }, 'ready');
   await withWorker(async ({ client, taskQueue, stateDir }) => {
     const hooks = await startHookServer({
-      projects: { [project]: { secret: 'ci-hook-secret' } },
+      projects: { [project]: { secret: HOOK_SECRET } },
       startRelease: () => Promise.reject(new Error('no releases here')),
       startCi: ciStarterForHooks({ client, taskQueue, projects, mirrors: new GitMirrors(join(stateDir, 'hook-mirrors')) }),
     });
     const push = (uuid: string, branch = 'main') =>
       fetch(`${hooks.url}/hooks/gitlab/${project}`, {
         method: 'POST',
-        headers: { 'content-type': 'application/json', 'x-gitlab-event': 'Push Hook', 'x-gitlab-token': 'ci-hook-secret', 'x-gitlab-event-uuid': uuid },
+        headers: { 'content-type': 'application/json', 'x-gitlab-event': 'Push Hook', 'x-gitlab-token': HOOK_SECRET, 'x-gitlab-event-uuid': uuid },
         body: JSON.stringify({ object_kind: 'push', ref: `refs/heads/${branch}`, before: '0'.repeat(40), after: commit, checkout_sha: commit }),
       });
     try {
@@ -143,7 +106,7 @@ test('a passing CI: both platforms pushed under the commit with an index, scanne
 
       // The registry's own answers.
       const reg = new OciRegistryClient(registry.host);
-      const image = baseConfig.app.image as string;
+      const image = a.image;
       const index = await reg.manifest(image, commit);
       assert.ok(index, 'no index under the commit');
       assert.equal(index.digest, record.images!.index);

@@ -1,0 +1,128 @@
+// Release of a container app by tag (issue 13): the QA record of exactly the tagged commit must
+// exist, be unexpired and show every gate passed, and the registry must still hold its images —
+// otherwise nothing is pushed. A release writes `<image>:<version>` by the record's index digest
+// (immutable) and moves `latest` only to the highest stable version. Real Temporal, registry,
+// Docker (the images come from real CI runs of the example).
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { MockActivityEnvironment } from '@temporalio/testing';
+import type { Client } from '@temporalio/client';
+import { appProject, ADVISORY, type AppProject } from '../helpers/app-project.ts';
+import { docker } from '../helpers/projects.ts';
+import { releaseFailure, withWorker } from '../helpers/temporal.ts';
+import { OciRegistryClient } from '../../providers/oci/registry.ts';
+import { startRelease } from '../../client/release.ts';
+import type { ReleaseResult } from '../../workflows/types.ts';
+import type { TagAppInput, TagAppResult } from '../../activities/app-release.ts';
+
+let a: AppProject;
+before(async () => {
+  a = await appProject('hvr');
+});
+after(async () => {
+  await a?.close();
+});
+
+/** A quick passing config: amd64 only, no integration tests, the advisory allowlisted. */
+const quick = (extra: { minimum?: number } = {}) => a.configWith({ minimum: extra.minimum ?? 50, platforms: ['amd64'], integration: null, allow: [{ id: ADVISORY.id, until: '2099-12-31', reason: 'test' }] });
+
+async function release(client: Client, taskQueue: string, tag: string, commit: string): Promise<ReleaseResult> {
+  a.repo.tag(tag, { at: commit, annotated: true });
+  return (await startRelease(client, { project: a.project, tag, commit, taskQueue })).handle.result();
+}
+
+async function refused(client: Client, taskQueue: string, tag: string, commit: string): Promise<{ type?: string; message: string }> {
+  a.repo.tag(tag, { at: commit, annotated: true });
+  return releaseFailure((await startRelease(client, { project: a.project, tag, commit, taskQueue })).handle.result());
+}
+
+test('a commit without a passing, unexpired QA record of its own is refused before anything is pushed', async () => {
+  const registry = new OciRegistryClient(a.registry.host);
+  await withWorker(async ({ client, taskQueue, stateDir }) => {
+    const noCi = a.repo.commit({ 'tagship.yml': quick(), 'NOTES': 'never built\n' }, 'no CI');
+    const failing = a.repo.commit({ 'tagship.yml': quick({ minimum: 100 }) }, 'coverage 100');
+    assert.ok((await a.runCi(client, taskQueue, failing)).failure, 'CI with a 100% floor passed');
+    const passing = a.repo.commit({ 'tagship.yml': quick() }, 'passing');
+    const good = await a.runCi(client, taskQueue, passing);
+    assert.ok(good.record, good.failure?.message);
+    const tagsBefore = (await registry.tags(a.image)).sort();
+
+    const none = await refused(client, taskQueue, 'v0.1.0', noCi);
+    assert.equal(none.type, 'QaRecordRefused');
+    assert.match(none.message, new RegExp(`commit ${noCi} has no QA record; run \`tagship ci run ${noCi} -p ${a.project}\``));
+
+    const failed = await refused(client, taskQueue, 'v0.2.0', failing);
+    assert.equal(failed.type, 'QaRecordRefused');
+    assert.match(failed.message, /shows failed gates: coverage \(line coverage [0-9.]+% is below the required 100%/);
+
+    // A record that says it is another commit's (copied under this commit's name).
+    const copied = a.repo.commit({ 'tagship.yml': quick(), 'NOTES': 'copied\n' }, 'copied record');
+    const store = join(stateDir, 'qa', a.project);
+    writeFileSync(join(store, passing, 'record.json'), JSON.stringify(good.record));
+    mkdirSync(join(store, copied), { recursive: true });
+    writeFileSync(join(store, copied, 'record.json'), JSON.stringify(good.record));
+    const other = await refused(client, taskQueue, 'v0.3.0', copied);
+    assert.match(other.message, new RegExp(`the QA record found is for ${a.project} ${passing}, not ${a.project} ${copied}`));
+
+    // The passing record, expired.
+    writeFileSync(join(store, passing, 'record.json'), JSON.stringify({ ...good.record, expiresAt: '2020-01-01T00:00:00.000Z' }));
+    const expired = await refused(client, taskQueue, 'v0.4.0', passing);
+    assert.match(expired.message, new RegExp(`the QA record of ${passing} expired on 2020-01-01`));
+
+    assert.deepEqual((await registry.tags(a.image)).sort(), tagsBefore, 'a refused release pushed a tag');
+    assert.ok(!tagsBefore.some((t) => /^0\./.test(t)));
+  }, a.workerOpts());
+});
+
+test('releases tag the record\'s index by digest; pulls get the record\'s images; latest moves only to the highest stable version; version tags never move', async () => {
+  const registry = new OciRegistryClient(a.registry.host);
+  await withWorker(async ({ client, taskQueue, orchestrator }) => {
+    const ci = async (note: string, platforms?: string[]) => {
+      const commit = a.repo.commit({ 'tagship.yml': platforms ? a.configWith({ minimum: 50, platforms, integration: null, allow: [{ id: ADVISORY.id, until: '2099-12-31', reason: 'test' }] }) : quick(), 'NOTES': `${note}\n` }, note);
+      const r = await a.runCi(client, taskQueue, commit);
+      assert.ok(r.record, r.failure?.message);
+      return { commit, record: r.record };
+    };
+    const v100 = await ci('1.0.0', ['amd64', 'arm64']);
+    const r100 = await release(client, taskQueue, 'v1.0.0', v100.commit);
+    assert.equal(r100.app?.digest, v100.record.images!.index);
+    assert.equal(r100.app?.latest, 'moved');
+    assert.deepEqual(r100.targets, []);
+    const tagged = await registry.manifest(a.image, '1.0.0');
+    assert.equal(tagged?.digest, v100.record.images!.index);
+    // A real client, per platform: the image pulled by the version tag is the record's.
+    for (const [arch, digest] of Object.entries(v100.record.images!.platforms)) {
+      const ref = `${a.registry.host}/${a.image}:1.0.0`;
+      const stream = await docker.pull(ref, { platform: `linux/${arch}` });
+      await new Promise<void>((resolve, reject) => docker.modem.followProgress(stream, (err: Error | null) => (err ? reject(err) : resolve())));
+      const pulled = await docker.getImage(ref).inspect();
+      assert.equal(pulled.Architecture, arch);
+      const platformManifest = await registry.manifest(a.image, digest);
+      assert.equal(platformManifest?.body.config?.digest, pulled.Id, `${arch}: the pulled image is not the record's`);
+    }
+
+    const v110 = await ci('1.1.0');
+    assert.equal((await release(client, taskQueue, 'v1.1.0', v110.commit)).app?.latest, 'moved');
+    const hotfix = await ci('1.0.1');
+    const rHot = await release(client, taskQueue, 'v1.0.1', hotfix.commit);
+    assert.equal(rHot.app?.latest, 'kept');
+    assert.match(rHot.app.latestReason, /1\.1\.0 is higher than 1\.0\.1/);
+    const rc = await ci('1.2.0-rc.1');
+    const rRc = await release(client, taskQueue, 'v1.2.0-rc.1', rc.commit);
+    assert.equal(rRc.app?.latest, 'kept');
+    assert.equal((await registry.manifest(a.image, 'latest'))?.digest, v110.record.images!.index, 'latest is not on 1.1.0');
+    assert.equal((await registry.manifest(a.image, '1.2.0-rc.1'))?.digest, rc.record.images!.index);
+
+    // Version tags are immutable: the same digest again is a no-op, another digest is refused.
+    const env = new MockActivityEnvironment();
+    const tag = (i: TagAppInput): Promise<TagAppResult> => env.run((x: TagAppInput): Promise<TagAppResult> => orchestrator.activities.tagAppVersion(x), i);
+    const again: TagAppResult = await tag({ image: a.image, version: '1.0.0', index: v100.record.images!.index });
+    assert.equal(again.version, 'unchanged');
+    const conflict = await tag({ image: a.image, version: '1.0.0', index: v110.record.images!.index }).then(() => null, (e: { type?: string; message: string }) => e);
+    assert.equal(conflict?.type, 'VersionTagConflict');
+    assert.match(conflict.message, /already points at sha256:[0-9a-f]{64}, not sha256:/);
+    assert.equal((await registry.manifest(a.image, '1.0.0'))?.digest, v100.record.images!.index, 'a refused tag moved');
+  }, a.workerOpts());
+});

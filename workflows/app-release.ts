@@ -1,0 +1,47 @@
+// A container app's part of a release (issue 13), in two steps the release workflow runs: before
+// anything else, the QA record of exactly the tagged commit must exist, be unexpired and show
+// every gate passed, and the registry must still hold its images; at the end, the version tag
+// (and `latest`, when the version is the highest stable one) is written by digest. Nothing is
+// rebuilt. Workflow code: deterministic, side effects only through activities.
+import { proxyActivities } from '@temporalio/workflow';
+import type { createAppReleaseActivities } from '../activities/app-release.ts';
+import type { AppConfig } from '../core/config/app.ts';
+import { FailureType, nonRetryable } from '../core/failures.ts';
+import { qaRecordProblem, requiredGates, type QaRecord } from '../core/qa/record.ts';
+import { Profiles } from './profiles.ts';
+import { workflowNow } from './clock.ts';
+import type { AppReleased } from './types.ts';
+
+type AppReleaseActivities = ReturnType<typeof createAppReleaseActivities>;
+
+const { readQaRecord, missingImages } = proxyActivities<AppReleaseActivities>({ ...Profiles.inventory, summary: 'check the commit\'s QA record and images' });
+const { tagAppVersion } = proxyActivities<AppReleaseActivities>({ ...Profiles.publish, summary: 'tag the image with the version' });
+
+/** The QA record this release may ship, or a refusal naming what is missing and the fix. */
+export async function checkAppRelease(r: { project: string; commit: string | undefined; app: AppConfig }): Promise<QaRecord> {
+  if (!r.commit) throw nonRetryable(FailureType.QaRecordRefused, 'a working-tree release has no commit, and a container app releases only a commit its CI passed; push a tag instead');
+  const record = await readQaRecord({ project: r.project, commit: r.commit });
+  const problem = qaRecordProblem(record, { project: r.project, commit: r.commit, gates: requiredGates(r.app) }, workflowNow());
+  if (problem) throw nonRetryable(FailureType.QaRecordRefused, `nothing was pushed: ${problem}`);
+  const images = record!.images!;
+  if (!images.repository.endsWith(`/${r.app.image}`)) {
+    throw nonRetryable(FailureType.QaRecordRefused, `the QA record of ${r.commit} holds ${images.repository}, but tagship.yml names the image ${r.app.image}; run \`tagship ci run ${r.commit} -p ${r.project} --again\``);
+  }
+  const missing = await missingImages({ image: r.app.image, digests: [images.index, ...Object.values(images.platforms)] });
+  if (missing.length) throw nonRetryable(FailureType.ImageMissing, `nothing was pushed: the registry no longer has ${missing.join(', ')} of ${images.repository} (commit ${r.commit}); run \`tagship ci run ${r.commit} -p ${r.project} --again\``);
+  return record!;
+}
+
+export async function tagAppRelease(r: { app: AppConfig; version: string; record: QaRecord }): Promise<AppReleased> {
+  const images = r.record.images!;
+  const tagged = await tagAppVersion({ image: r.app.image, version: r.version, index: images.index });
+  return {
+    reference: tagged.reference,
+    digest: tagged.digest,
+    platforms: images.platforms,
+    versionTag: tagged.version,
+    latest: tagged.latest,
+    latestReason: tagged.latestReason,
+    qa: { commit: r.record.commit, run: r.record.run, expiresAt: r.record.expiresAt },
+  };
+}
