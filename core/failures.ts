@@ -37,6 +37,8 @@ export const FailureType = {
   ScanFailed: 'ScanFailed',
   /** A version tag already points at another image: version tags are never moved. */
   VersionTagConflict: 'VersionTagConflict',
+  /** A container app's chart is missing, not a chart, or fails helm lint. */
+  ChartInvalid: 'ChartInvalid',
   /** A container app's release found no usable QA record for its commit. */
   QaRecordRefused: 'QaRecordRefused',
   /** An activity or workflow input names something outside tagship's folders or rules. */

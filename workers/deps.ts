@@ -27,6 +27,7 @@ import { createScanActivities } from '../activities/scan.ts';
 import { createIntegrationActivities } from '../activities/integration.ts';
 import { createQaActivities } from '../activities/qa.ts';
 import { createAppReleaseActivities } from '../activities/app-release.ts';
+import { createChartActivities } from '../activities/app-chart.ts';
 import { FsQaStore } from '../providers/qa-fs/store.ts';
 import { OciRegistryClient } from '../providers/oci/registry.ts';
 import { provenanceKey } from '../providers/signing/provenance-key.ts';
@@ -67,8 +68,9 @@ export interface OrchestratorDeps {
   scannerCache?: string;
 }
 
-/** Where the bootstrap builds the scanner. */
+/** Where the bootstrap builds the scanner and helm. */
 export const TRIVY_BINARY = join(REPO_ROOT, '.tagship', 'tools', 'trivy', 'bin', 'trivy');
+export const HELM_BINARY = join(REPO_ROOT, '.tagship', 'tools', 'helm', 'bin', 'helm');
 
 /** What a machine provider is handed to start agents: where the gateway is, and the
  *  credentials of a machine being created — its token, or a one-time enrolment secret. */
@@ -153,6 +155,7 @@ function containerAppActivities(deps: OrchestratorDeps, docker: Docker, gate: Do
   return {
     ...createAppImageActivities({ docker, ...registry }),
     ...createAppReleaseActivities({ qa, ...registry }),
+    ...createChartActivities({ helm: HELM_BINARY, ...(deps.registry ? { registryHost: deps.registry } : {}) }),
     ...createScanActivities({ scanner: { binary: TRIVY_BINARY, cacheDir: deps.scannerCache ?? join(deps.stateDir, 'trivy') }, qa }),
     ...createIntegrationActivities({ docker, shell: gate }),
     ...createQaActivities({ qa }),

@@ -5,6 +5,8 @@
 // rebuilt. Workflow code: deterministic, side effects only through activities.
 import { proxyActivities } from '@temporalio/workflow';
 import type { createAppReleaseActivities } from '../activities/app-release.ts';
+import type { createChartActivities } from '../activities/app-chart.ts';
+import type { SourceRef } from '../activities/source.ts';
 import type { AppConfig } from '../core/config/app.ts';
 import { FailureType, nonRetryable } from '../core/failures.ts';
 import { qaRecordProblem, requiredGates, type QaRecord } from '../core/qa/record.ts';
@@ -13,9 +15,11 @@ import { workflowNow } from './clock.ts';
 import type { AppReleased } from './types.ts';
 
 type AppReleaseActivities = ReturnType<typeof createAppReleaseActivities>;
+type ChartActivities = ReturnType<typeof createChartActivities>;
 
 const { readQaRecord, missingImages } = proxyActivities<AppReleaseActivities>({ ...Profiles.inventory, summary: 'check the commit\'s QA record and images' });
 const { tagAppVersion } = proxyActivities<AppReleaseActivities>({ ...Profiles.publish, summary: 'tag the image with the version' });
+const { releaseChart } = proxyActivities<ChartActivities>({ ...Profiles.publish, summary: 'lint, package and push the Helm chart' });
 
 /** The QA record this release may ship, or a refusal naming what is missing and the fix. */
 export async function checkAppRelease(r: { project: string; commit: string | undefined; app: AppConfig }): Promise<QaRecord> {
@@ -32,10 +36,13 @@ export async function checkAppRelease(r: { project: string; commit: string | und
   return record!;
 }
 
-export async function tagAppRelease(r: { app: AppConfig; version: string; record: QaRecord }): Promise<AppReleased> {
+/** The version tag by digest, then the chart (when the app has one) pinned to the same digest. */
+export async function tagAppRelease(r: { app: AppConfig; version: string; record: QaRecord; source: SourceRef }): Promise<AppReleased> {
   const images = r.record.images!;
   const tagged = await tagAppVersion({ image: r.app.image, version: r.version, index: images.index });
+  const chart = r.app.chart ? await releaseChart({ source: r.source, path: r.app.chart.path, version: r.version, repository: images.repository, digest: images.index }) : undefined;
   return {
+    ...(chart ? { chart: { reference: chart.reference, version: chart.version, outcome: chart.outcome, ...(chart.digest ? { digest: chart.digest } : {}) } } : {}),
     reference: tagged.reference,
     digest: tagged.digest,
     platforms: images.platforms,

@@ -3,7 +3,7 @@
 import type { ActivityOptions } from '@temporalio/workflow';
 
 /** Errors no retry can fix; activities also raise them as non-retryable, this is the backstop. */
-const NON_RETRYABLE = ['InvalidTag', 'ConfigInvalid', 'TestGateFailed', 'BuildFailed', 'ArtifactMissing', 'ChecksumMismatch', 'ImageMissing', 'PublishConflict', 'TagNotFound', 'TagMoved', 'TagSignatureInvalid', 'BadArtifact', 'InvalidInput', 'ArtifactSealed', 'QaReportInvalid', 'CommitNotFound', 'ImageBuildFailed', 'QaGateFailed', 'ScanFailed', 'VersionTagConflict', 'QaRecordRefused'];
+const NON_RETRYABLE = ['InvalidTag', 'ConfigInvalid', 'TestGateFailed', 'BuildFailed', 'ArtifactMissing', 'ChecksumMismatch', 'ImageMissing', 'PublishConflict', 'TagNotFound', 'TagMoved', 'TagSignatureInvalid', 'BadArtifact', 'InvalidInput', 'ArtifactSealed', 'QaReportInvalid', 'CommitNotFound', 'ImageBuildFailed', 'QaGateFailed', 'ScanFailed', 'VersionTagConflict', 'QaRecordRefused', 'ChartInvalid'];
 
 export const Profiles = {
   /** Reading a config and packing a source tree: seconds of local work; a few retries cover a busy disk. */

@@ -70,7 +70,7 @@ export async function release(input: ReleaseInput): Promise<ReleaseResult> {
     let app: AppReleased | undefined;
     if (config.app && appRecord) {
       enter('tagging', `${config.app.image}:${tag.value.version}`);
-      app = await tagAppRelease({ app: config.app, version: tag.value.version, record: appRecord });
+      app = await tagAppRelease({ app: config.app, version: tag.value.version, record: appRecord, source });
     }
 
     const targets = packages?.targets ?? [];

@@ -85,6 +85,8 @@ export const appSchema = z.strictObject({
       timeoutMinutes: z.number().int().positive().max(24 * 60).default(30),
     })
     .optional(),
+  /** The app's Helm chart, released with each version (version, appVersion and the image digest set). */
+  chart: z.strictObject({ path: projectFile.default('chart') }).optional(),
   qa: z.strictObject({ retentionDays: z.number().int().positive().default(DEFAULT_RETENTION_DAYS) }).default({ retentionDays: DEFAULT_RETENTION_DAYS }),
 });
 

@@ -5,7 +5,9 @@
 // Docker (the images come from real CI runs of the example).
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import type { Client } from '@temporalio/client';
@@ -16,6 +18,8 @@ import { OciRegistryClient } from '../../providers/oci/registry.ts';
 import { startRelease } from '../../client/release.ts';
 import type { ReleaseResult } from '../../workflows/types.ts';
 import type { TagAppInput, TagAppResult } from '../../activities/app-release.ts';
+import type { ChartInput, ChartResult } from '../../activities/app-chart.ts';
+import { HELM_BINARY } from '../../workers/deps.ts';
 
 let a: AppProject;
 before(async () => {
@@ -78,7 +82,7 @@ test('a commit without a passing, unexpired QA record of its own is refused befo
 
 test('releases tag the record\'s index by digest; pulls get the record\'s images; latest moves only to the highest stable version; version tags never move', async () => {
   const registry = new OciRegistryClient(a.registry.host);
-  await withWorker(async ({ client, taskQueue, orchestrator }) => {
+  await withWorker(async ({ client, taskQueue, orchestrator, stateDir }) => {
     const ci = async (note: string, platforms?: string[]) => {
       const commit = a.repo.commit({ 'tagship.yml': platforms ? a.configWith({ minimum: 50, platforms, integration: null, allow: [{ id: ADVISORY.id, until: '2099-12-31', reason: 'test' }] }) : quick(), 'NOTES': `${note}\n` }, note);
       const r = await a.runCi(client, taskQueue, commit);
@@ -103,6 +107,18 @@ test('releases tag the record\'s index by digest; pulls get the record\'s images
       assert.equal(platformManifest?.body.config?.digest, pulled.Id, `${arch}: the pulled image is not the record's`);
     }
 
+    // The chart, pulled back and rendered by a real helm: version, appVersion and the digest.
+    assert.equal(r100.app?.chart?.reference, `oci://${a.registry.host}/charts/hello-vehicle-app`);
+    assert.equal(r100.app?.chart?.outcome, 'pushed');
+    const helmHome = mkdtempSync(join(tmpdir(), 'tagship-helm-'));
+    const helmEnv = { ...process.env, HOME: helmHome, HELM_CACHE_HOME: join(helmHome, 'c'), HELM_CONFIG_HOME: join(helmHome, 'f'), HELM_DATA_HOME: join(helmHome, 'd') };
+    execFileSync(HELM_BINARY, ['pull', r100.app.chart.reference, '--version', '1.0.0', '--plain-http', '--destination', helmHome], { env: helmEnv });
+    const rendered = execFileSync(HELM_BINARY, ['template', 'demo', join(helmHome, 'hello-vehicle-app-1.0.0.tgz')], { env: helmEnv, encoding: 'utf8' });
+    assert.ok(rendered.includes(`image: "${v100.record.images!.repository}@${v100.record.images!.index}"`), rendered);
+    assert.match(rendered, /app\.kubernetes\.io\/version: "1\.0\.0"/);
+    const shown = execFileSync(HELM_BINARY, ['show', 'chart', join(helmHome, 'hello-vehicle-app-1.0.0.tgz')], { env: helmEnv, encoding: 'utf8' });
+    assert.match(shown, /^version: 1\.0\.0$/m);
+
     const v110 = await ci('1.1.0');
     assert.equal((await release(client, taskQueue, 'v1.1.0', v110.commit)).app?.latest, 'moved');
     const hotfix = await ci('1.0.1');
@@ -124,5 +140,11 @@ test('releases tag the record\'s index by digest; pulls get the record\'s images
     assert.equal(conflict?.type, 'VersionTagConflict');
     assert.match(conflict.message, /already points at sha256:[0-9a-f]{64}, not sha256:/);
     assert.equal((await registry.manifest(a.image, '1.0.0'))?.digest, v100.record.images!.index, 'a refused tag moved');
+    // Chart versions too: the same digest again is left as it is, another is refused.
+    const chart = (i: ChartInput): Promise<ChartResult> => env.run((x: ChartInput): Promise<ChartResult> => orchestrator.activities.releaseChart(x), i);
+    const chartInput = { source: { path: join(stateDir, 'sources', `${r100.source!.sha256}.tar`), sha256: r100.source!.sha256 }, path: 'chart', version: '1.0.0', repository: v100.record.images!.repository, digest: v100.record.images!.index };
+    assert.equal((await chart(chartInput)).outcome, 'unchanged');
+    const chartConflict = await chart({ ...chartInput, digest: v110.record.images!.index }).then(() => null, (e: { type?: string; message: string }) => e);
+    assert.equal(chartConflict?.type, 'VersionTagConflict');
   }, a.workerOpts());
 });
