@@ -62,9 +62,12 @@ async function filesOf(store: ArtifactStore, input: BuildRepositoriesInput, os: 
   return files.filter((f) => f.name.endsWith(`.${os}`)).map((f) => f.path);
 }
 
+/** Folders of the live tree that package releases never rebuild: container apps' QA reports. */
+export const KEPT_FROM_LIVE = ['qa'];
+
 /** A release that built none of this kind's targets (a partial release) leaves that part of
  *  the live tree exactly as it is. */
-async function carryOver(live: string, staging: string, kind: 'deb' | 'rpm'): Promise<void> {
+async function carryOver(live: string, staging: string, kind: string): Promise<void> {
   await rm(join(staging, kind), { recursive: true, force: true });
   if (existsSync(join(live, kind))) await cp(join(live, kind), join(staging, kind), { recursive: true, preserveTimestamps: true });
 }
@@ -99,6 +102,8 @@ export function createRepositoryActivities(deps: RepositoryDeps) {
         else result.rpm = await rpmRepository(input, rpm, packages, live, staging);
       }
       if (input.provenance) await stageProvenance(input, live, staging);
+      // What other steps deploy into the tree (a container app's QA reports) stays as it is.
+      for (const kept of KEPT_FROM_LIVE) await carryOver(live, staging, kept);
       return result;
     },
   };

@@ -28,6 +28,7 @@ import { createIntegrationActivities } from '../activities/integration.ts';
 import { createQaActivities } from '../activities/qa.ts';
 import { createAppReleaseActivities } from '../activities/app-release.ts';
 import { createChartActivities } from '../activities/app-chart.ts';
+import { createQaReportActivities } from '../activities/qa-report.ts';
 import { FsQaStore } from '../providers/qa-fs/store.ts';
 import { OciRegistryClient } from '../providers/oci/registry.ts';
 import { provenanceKey } from '../providers/signing/provenance-key.ts';
@@ -155,6 +156,7 @@ function containerAppActivities(deps: OrchestratorDeps, docker: Docker, gate: Do
   return {
     ...createAppImageActivities({ docker, ...registry }),
     ...createAppReleaseActivities({ qa, ...registry }),
+    ...createQaReportActivities({ stateDir: deps.stateDir, repoRoot: deps.repoRoot ?? join(deps.stateDir, 'repo-server'), qa }),
     ...createChartActivities({ helm: HELM_BINARY, ...(deps.registry ? { registryHost: deps.registry } : {}) }),
     ...createScanActivities({ scanner: { binary: TRIVY_BINARY, cacheDir: deps.scannerCache ?? join(deps.stateDir, 'trivy') }, qa }),
     ...createIntegrationActivities({ docker, shell: gate }),

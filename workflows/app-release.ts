@@ -3,23 +3,28 @@
 // every gate passed, and the registry must still hold its images; at the end, the version tag
 // (and `latest`, when the version is the highest stable one) is written by digest. Nothing is
 // rebuilt. Workflow code: deterministic, side effects only through activities.
-import { proxyActivities } from '@temporalio/workflow';
+import { proxyActivities, workflowInfo } from '@temporalio/workflow';
 import type { createAppReleaseActivities } from '../activities/app-release.ts';
 import type { createChartActivities } from '../activities/app-chart.ts';
 import type { SourceRef } from '../activities/source.ts';
+import type { createQaReportActivities } from '../activities/qa-report.ts';
+import { shortHash } from '../core/names.ts';
+import { deployRepositorySerially } from './deploy.ts';
 import type { AppConfig } from '../core/config/app.ts';
 import { FailureType, nonRetryable } from '../core/failures.ts';
 import { qaRecordProblem, requiredGates, type QaRecord } from '../core/qa/record.ts';
 import { Profiles } from './profiles.ts';
 import { workflowNow } from './clock.ts';
-import type { AppReleased } from './types.ts';
+import type { AppReleased, ReleaseStage } from './types.ts';
 
 type AppReleaseActivities = ReturnType<typeof createAppReleaseActivities>;
 type ChartActivities = ReturnType<typeof createChartActivities>;
+type QaReportActivities = ReturnType<typeof createQaReportActivities>;
 
 const { readQaRecord, missingImages } = proxyActivities<AppReleaseActivities>({ ...Profiles.inventory, summary: 'check the commit\'s QA record and images' });
 const { tagAppVersion } = proxyActivities<AppReleaseActivities>({ ...Profiles.publish, summary: 'tag the image with the version' });
 const { releaseChart } = proxyActivities<ChartActivities>({ ...Profiles.publish, summary: 'lint, package and push the Helm chart' });
+const { stageQaReport } = proxyActivities<QaReportActivities>({ ...Profiles.repositories, summary: 'stage the QA report beside the repositories' });
 
 /** The QA record this release may ship, or a refusal naming what is missing and the fix. */
 export async function checkAppRelease(r: { project: string; commit: string | undefined; app: AppConfig }): Promise<QaRecord> {
@@ -36,12 +41,27 @@ export async function checkAppRelease(r: { project: string; commit: string | und
   return record!;
 }
 
-/** The version tag by digest, then the chart (when the app has one) pinned to the same digest. */
-export async function tagAppRelease(r: { app: AppConfig; version: string; record: QaRecord; source: SourceRef }): Promise<AppReleased> {
+/** The version tag by digest, then the chart (when the app has one) pinned to the same digest,
+ *  then the QA report deployed beside the package repositories. */
+export async function tagAppRelease(r: { project: string; tag: string; app: AppConfig; version: string; record: QaRecord; source: SourceRef; repository?: string; enter: (stage: ReleaseStage, details: string) => void }): Promise<AppReleased> {
   const images = r.record.images!;
+  r.enter('tagging', `${r.app.image}:${r.version}`);
   const tagged = await tagAppVersion({ image: r.app.image, version: r.version, index: images.index });
   const chart = r.app.chart ? await releaseChart({ source: r.source, path: r.app.chart.path, version: r.version, repository: images.repository, digest: images.index }) : undefined;
+  r.enter('deploying', `the QA report of ${r.version}`);
+  const { workflowId, runId } = workflowInfo();
+  const staged = await stageQaReport({
+    stagingId: `${r.version}-qa-${shortHash(`${workflowId}/${runId}`)}`,
+    report: {
+      project: r.project, version: r.version, tag: r.tag, record: r.record,
+      image: { reference: tagged.reference, digest: tagged.digest, platforms: images.platforms },
+      ...(chart ? { chart: { reference: chart.reference, version: chart.version } } : {}),
+      ...(r.repository ? { repository: r.repository } : {}),
+    },
+  });
+  const deployed = await deployRepositorySerially({ project: r.project, staging: staged.staging, treeId: staged.staging.split('/').pop()! });
   return {
+    report: { path: staged.path, live: deployed.live },
     ...(chart ? { chart: { reference: chart.reference, version: chart.version, outcome: chart.outcome, ...(chart.digest ? { digest: chart.digest } : {}) } } : {}),
     reference: tagged.reference,
     digest: tagged.digest,

@@ -69,8 +69,7 @@ export async function release(input: ReleaseInput): Promise<ReleaseResult> {
     const packages = nothing ? undefined : await releasePackages({ input, config, tag: tag.value, source, released, progress, enter });
     let app: AppReleased | undefined;
     if (config.app && appRecord) {
-      enter('tagging', `${config.app.image}:${tag.value.version}`);
-      app = await tagAppRelease({ app: config.app, version: tag.value.version, record: appRecord, source });
+      app = await tagAppRelease({ project: config.project, tag: tag.value.tag, app: config.app, version: tag.value.version, record: appRecord, source, ...(released.repository ? { repository: released.repository } : {}), enter });
     }
 
     const targets = packages?.targets ?? [];

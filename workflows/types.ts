@@ -70,6 +70,8 @@ export interface AppReleased {
   latestReason: string;
   /** The QA record the release shipped on. */
   qa: { commit: string; run: { workflowId: string; runId: string }; expiresAt: string };
+  /** The QA report, live beside the repositories at <repo server>/<project>/<path>. */
+  report: { path: string; live: string };
   /** The Helm chart, pinned to `digest`: oci://<registry>/charts/<name>, this version. */
   chart?: { reference: string; version: string; digest?: string; outcome: 'pushed' | 'unchanged' };
 }

@@ -10,7 +10,7 @@ import { listen, type Listening } from '../http/listen.ts';
 
 export type RepoServer = Listening;
 
-const TYPES: Record<string, string> = { '.asc': 'text/plain', '.repo': 'text/plain', '.xml': 'text/xml', '.json': 'application/json' };
+const TYPES: Record<string, string> = { '.asc': 'text/plain', '.repo': 'text/plain', '.xml': 'text/xml', '.json': 'application/json', '.html': 'text/html; charset=utf-8', '.md': 'text/markdown; charset=utf-8' };
 
 export async function startRepoServer(opts: { root: string; port?: number; host?: string }): Promise<RepoServer> {
   const server: Server = createServer((req, res) => {
@@ -26,12 +26,18 @@ export async function startRepoServer(opts: { root: string; port?: number; host?
       } catch {
         return void res.writeHead(404).end('no repository deployed');
       }
-      const file = normalize(join(tree, ...rest));
+      let file = normalize(join(tree, ...rest));
       if (!file.startsWith(tree + sep)) return void res.writeHead(404).end();
-      const st = await stat(file).catch(() => null);
+      let st = await stat(file).catch(() => null);
+      // A folder's page (a release's QA report: /<project>/qa/<version>/).
+      if (st?.isDirectory() && url.endsWith('/')) {
+        file = join(file, 'index.html');
+        st = await stat(file).catch(() => null);
+      }
       if (!st?.isFile()) return void res.writeHead(404).end();
       const ext = file.slice(file.lastIndexOf('.'));
-      res.writeHead(200, { 'content-length': st.size, 'content-type': TYPES[ext] ?? 'application/octet-stream', 'last-modified': st.mtime.toUTCString() });
+      // Pages (QA reports) run no script and load nothing: whatever a record carries stays text.
+      res.writeHead(200, { 'content-length': st.size, 'content-type': TYPES[ext] ?? 'application/octet-stream', 'last-modified': st.mtime.toUTCString(), 'x-content-type-options': 'nosniff', 'content-security-policy': "default-src 'none'; style-src 'unsafe-inline'" });
       if (req.method === 'HEAD') return void res.end();
       createReadStream(file).on('error', () => res.destroy()).pipe(res);
     })().catch(() => res.destroy());

@@ -7,6 +7,8 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { startRepoServer } from '../../providers/reposerver/server.ts';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { MockActivityEnvironment } from '@temporalio/testing';
@@ -30,7 +32,8 @@ after(async () => {
 });
 
 /** A quick passing config: amd64 only, no integration tests, the advisory allowlisted. */
-const quick = (extra: { minimum?: number } = {}) => a.configWith({ minimum: extra.minimum ?? 50, platforms: ['amd64'], integration: null, allow: [{ id: ADVISORY.id, until: '2099-12-31', reason: 'test' }] });
+const ALLOW = [{ id: ADVISORY.id, until: '2099-12-31', reason: 'test <script>alert(1)</script>' }];
+const quick = (extra: { minimum?: number } = {}) => a.configWith({ minimum: extra.minimum ?? 50, platforms: ['amd64'], integration: null, allow: ALLOW });
 
 async function release(client: Client, taskQueue: string, tag: string, commit: string): Promise<ReleaseResult> {
   a.repo.tag(tag, { at: commit, annotated: true });
@@ -84,12 +87,14 @@ test('releases tag the record\'s index by digest; pulls get the record\'s images
   const registry = new OciRegistryClient(a.registry.host);
   await withWorker(async ({ client, taskQueue, orchestrator, stateDir }) => {
     const ci = async (note: string, platforms?: string[]) => {
-      const commit = a.repo.commit({ 'tagship.yml': platforms ? a.configWith({ minimum: 50, platforms, integration: null, allow: [{ id: ADVISORY.id, until: '2099-12-31', reason: 'test' }] }) : quick(), 'NOTES': `${note}\n` }, note);
+      const commit = a.repo.commit({ 'tagship.yml': platforms ? a.configWith({ minimum: 50, platforms, integration: null, allow: ALLOW }) : quick(), 'NOTES': `${note}\n` }, note);
       const r = await a.runCi(client, taskQueue, commit);
       assert.ok(r.record, r.failure?.message);
       return { commit, record: r.record };
     };
     const v100 = await ci('1.0.0', ['amd64', 'arm64']);
+    const server = await startRepoServer({ root: join(stateDir, 'repo-server') });
+    after(() => server.close());
     const r100 = await release(client, taskQueue, 'v1.0.0', v100.commit);
     assert.equal(r100.app?.digest, v100.record.images!.index);
     assert.equal(r100.app?.latest, 'moved');
@@ -119,6 +124,19 @@ test('releases tag the record\'s index by digest; pulls get the record\'s images
     const shown = execFileSync(HELM_BINARY, ['show', 'chart', join(helmHome, 'hello-vehicle-app-1.0.0.tgz')], { env: helmEnv, encoding: 'utf8' });
     assert.match(shown, /^version: 1\.0\.0$/m);
 
+    // The QA report, live beside the repositories at a stable URL per version.
+    assert.equal(r100.app?.report.path, 'qa/1.0.0/');
+    const page = await (await fetch(`${server.url}/${a.project}/qa/1.0.0/`)).text();
+    for (const fact of [v100.commit, v100.record.images!.index, ...Object.values(v100.record.images!.platforms), `${r100.app.chart.reference} 1.0.0`, v100.record.run.workflowId]) assert.ok(page.includes(fact), `the report lacks ${fact}`);
+    assert.match(page, /CVE-2099-0001<\/td><td>high<\/td><td>allowed until 2099-12-31: test &lt;script&gt;alert\(1\)&lt;\/script&gt;/);
+    assert.ok(!page.includes('<script>'), 'the report carries markup from the repository unescaped');
+    const markdown = await (await fetch(`${server.url}/${a.project}/qa/1.0.0/report.md`)).text();
+    assert.match(markdown, new RegExp(`\\| Line coverage \\| ${v100.record.coverage!.linePercent}% \\(`));
+    for (const [arch, s] of Object.entries(v100.record.scan!)) {
+      const sbom = Buffer.from(await (await fetch(`${server.url}/${a.project}/qa/1.0.0/${s.sbom.name}`)).arrayBuffer());
+      assert.equal(createHash('sha256').update(sbom).digest('hex'), s.sbom.sha256, `${arch} SBOM served is not the record's`);
+    }
+
     const v110 = await ci('1.1.0');
     assert.equal((await release(client, taskQueue, 'v1.1.0', v110.commit)).app?.latest, 'moved');
     const hotfix = await ci('1.0.1');
@@ -129,6 +147,7 @@ test('releases tag the record\'s index by digest; pulls get the record\'s images
     const rRc = await release(client, taskQueue, 'v1.2.0-rc.1', rc.commit);
     assert.equal(rRc.app?.latest, 'kept');
     assert.equal((await registry.manifest(a.image, 'latest'))?.digest, v110.record.images!.index, 'latest is not on 1.1.0');
+    for (const v of ['1.0.0', '1.1.0', '1.0.1', '1.2.0-rc.1']) assert.equal((await fetch(`${server.url}/${a.project}/qa/${v}/index.html`)).status, 200, `the report of ${v} is not served`);
     assert.equal((await registry.manifest(a.image, '1.2.0-rc.1'))?.digest, rc.record.images!.index);
 
     // Version tags are immutable: the same digest again is a no-op, another digest is refused.

@@ -1,0 +1,44 @@
+// A container app's release documentation (issue 13): the QA report of the released commit as
+// qa/<version>/index.html and report.md, with the SBOMs beside them, staged on top of a copy of
+// the live repository tree so that the same atomic deploy as the package repositories makes it
+// live (every earlier version's report, and the packages, stay as they are).
+import { existsSync } from 'node:fs';
+import { copyFile, cp, mkdir, realpath, rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { qaReportHtml, qaReportMarkdown, type ReportInput } from '../core/qa/report.ts';
+import type { QaStore } from '../ports/qa.ts';
+import { invalidInput, requireName, requireTreeId } from './inputs.ts';
+
+export interface StageReportInput {
+  stagingId: string;
+  report: ReportInput;
+}
+
+export function createQaReportActivities(deps: { stateDir: string; repoRoot: string; qa: QaStore }) {
+  return {
+    async stageQaReport(input: StageReportInput): Promise<{ staging: string; path: string }> {
+      const { report } = input;
+      requireName('report.project', 'project', report.project);
+      requireName('report.version', 'version', report.version);
+      requireName('report.record.commit', 'commit', report.record.commit);
+      requireTreeId('stagingId', input.stagingId);
+      if (report.record.project !== report.project) throw invalidInput('report.record.project', `the record is ${report.record.project}'s, not ${report.project}'s`);
+      const staging = join(deps.stateDir, 'repos', report.project, input.stagingId);
+      const live = join(deps.repoRoot, report.project, 'current');
+      // A retry rebuilds the same folder from the live tree.
+      await rm(staging, { recursive: true, force: true });
+      await mkdir(staging, { recursive: true });
+      // `current` is a symlink to the live tree: copy the tree it names.
+      if (existsSync(live)) await cp(await realpath(live), staging, { recursive: true, preserveTimestamps: true });
+      const dir = join(staging, 'qa', report.version);
+      await rm(dir, { recursive: true, force: true });
+      await mkdir(dir, { recursive: true });
+      await writeFile(join(dir, 'report.md'), qaReportMarkdown(report));
+      await writeFile(join(dir, 'index.html'), qaReportHtml(report));
+      for (const s of Object.values(report.record.scan ?? {})) {
+        await copyFile(deps.qa.pathOf(report.project, report.record.commit, s.sbom.name), join(dir, s.sbom.name));
+      }
+      return { staging, path: `qa/${report.version}/` };
+    },
+  };
+}
