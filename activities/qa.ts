@@ -8,6 +8,10 @@ export interface StoredQaRecord {
   project: string;
   commit: string;
   expiresAt: string;
+  /** For image retention: the branch (ref) CI ran for, when, and the images it pushed. */
+  ref?: string;
+  finishedAt?: string;
+  images?: QaRecord['images'];
 }
 
 export function createQaActivities(deps: { qa: QaStore }) {
@@ -19,7 +23,7 @@ export function createQaActivities(deps: { qa: QaStore }) {
     },
 
     async listQaRecords(): Promise<StoredQaRecord[]> {
-      return (await deps.qa.list()).map((r) => ({ project: r.project, commit: r.commit, expiresAt: r.expiresAt }));
+      return (await deps.qa.list()).map((r) => ({ project: r.project, commit: r.commit, expiresAt: r.expiresAt, ref: r.ref, finishedAt: r.finishedAt, ...(r.images ? { images: r.images } : {}) }));
     },
 
     async deleteQaRecord(key: { project: string; commit: string }): Promise<void> {

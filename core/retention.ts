@@ -59,7 +59,7 @@ export function selectStaleSources(sources: StoredSource[], nowMs: number, maxAg
 
 /** Why a purge input cannot be run, or null: every number of days is a whole number of at
  *  least 1, so no start can purge what was stored today. */
-export function purgeInputProblem(input: { defaultDays?: unknown; perProject?: unknown; sourceDays?: unknown }): string | null {
+export function purgeInputProblem(input: { defaultDays?: unknown; perProject?: unknown; sourceDays?: unknown; imagesPerBranch?: unknown }): string | null {
   const days = (field: string, v: unknown) =>
     v === undefined || (typeof v === 'number' && Number.isInteger(v) && v >= 1) ? null : `${field}: ${JSON.stringify(v)} is not allowed; give whole days, at least 1`;
   const per = input.perProject;
@@ -67,6 +67,7 @@ export function purgeInputProblem(input: { defaultDays?: unknown; perProject?: u
   return (
     days('defaultDays', input.defaultDays) ??
     days('sourceDays', input.sourceDays) ??
+    (input.imagesPerBranch === undefined || (typeof input.imagesPerBranch === 'number' && Number.isInteger(input.imagesPerBranch) && input.imagesPerBranch >= 1) ? null : `imagesPerBranch: ${JSON.stringify(input.imagesPerBranch)} is not allowed; give a whole number, at least 1`) ??
     Object.entries((per ?? {}) as Record<string, unknown>).map(([p, v]) => days(`perProject.${p}`, v)).find((x) => x) ??
     null
   );

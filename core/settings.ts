@@ -29,6 +29,8 @@ const schema = z.object({
   TAGSHIP_REGISTRY: z.string().regex(/^[a-z0-9.-]+(?::[0-9]{1,5})?$|^\[[0-9a-f:]+\](?::[0-9]{1,5})?$/, 'must be host[:port] without a scheme, e.g. 127.0.0.1:5000').optional(),
   /** Trivy's cache folder: its db/ holds the vulnerability database (trivy.db, metadata.json). */
   TAGSHIP_TRIVY_CACHE: z.string().min(1).optional(),
+  /** The registry's config file (Debian's docker-registry): image retention then collects garbage. */
+  TAGSHIP_REGISTRY_CONFIG: z.string().min(1).optional(),
 });
 
 export interface Settings {
@@ -48,6 +50,8 @@ export interface Settings {
   registry?: string;
   /** Trivy's cache folder (the vulnerability database). */
   scannerCache?: string;
+  /** The registry's config file, for garbage collection. */
+  registryConfig?: string;
   /** For provider digitalocean. The token is a secret, like agentToken. */
   digitalocean?: { token: string; apiUrl?: string; region: string; image: string };
   /** Apply the schedules at worker start, the purge defaulting to retentionDays. */
@@ -75,6 +79,7 @@ export function parseSettings(env: Record<string, string | undefined>, defaultSt
     provider: r.data.TAGSHIP_PROVIDER,
     ...(r.data.TAGSHIP_REGISTRY ? { registry: r.data.TAGSHIP_REGISTRY } : {}),
     ...(r.data.TAGSHIP_TRIVY_CACHE ? { scannerCache: r.data.TAGSHIP_TRIVY_CACHE } : {}),
+    ...(r.data.TAGSHIP_REGISTRY_CONFIG ? { registryConfig: r.data.TAGSHIP_REGISTRY_CONFIG } : {}),
     schedules: { apply: r.data.TAGSHIP_SCHEDULES === 'apply', retentionDays: r.data.TAGSHIP_RETENTION_DAYS },
     ...(r.data.TAGSHIP_DO_TOKEN
       ? { digitalocean: { token: r.data.TAGSHIP_DO_TOKEN, ...(r.data.TAGSHIP_DO_API_URL ? { apiUrl: r.data.TAGSHIP_DO_API_URL } : {}), region: r.data.TAGSHIP_DO_REGION, image: r.data.TAGSHIP_DO_IMAGE } }

@@ -26,6 +26,7 @@ import { createAppImageActivities } from '../activities/app-image.ts';
 import { createScanActivities } from '../activities/scan.ts';
 import { createIntegrationActivities } from '../activities/integration.ts';
 import { createQaActivities } from '../activities/qa.ts';
+import { createImageRetentionActivities } from '../activities/image-retention.ts';
 import { createAppReleaseActivities } from '../activities/app-release.ts';
 import { createChartActivities } from '../activities/app-chart.ts';
 import { createQaReportActivities } from '../activities/qa-report.ts';
@@ -67,6 +68,8 @@ export interface OrchestratorDeps {
   registry?: string;
   /** Trivy's cache folder, whose db/ holds the vulnerability database; <stateDir>/trivy by default. */
   scannerCache?: string;
+  /** The registry's config file, for garbage collection after image retention deletes. */
+  registryConfig?: string;
 }
 
 /** Where the bootstrap builds the scanner and helm. */
@@ -161,6 +164,7 @@ function containerAppActivities(deps: OrchestratorDeps, docker: Docker, gate: Do
     ...createScanActivities({ scanner: { binary: TRIVY_BINARY, cacheDir: deps.scannerCache ?? join(deps.stateDir, 'trivy') }, qa }),
     ...createIntegrationActivities({ docker, shell: gate }),
     ...createQaActivities({ qa }),
+    ...createImageRetentionActivities({ ...registry, ...(deps.registryConfig ? { registryConfig: deps.registryConfig } : {}) }),
   };
 }
 

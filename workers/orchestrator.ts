@@ -75,6 +75,7 @@ export async function runOrchestratorWorker(): Promise<void> {
     ...(settings.agentToken ? { agentToken: settings.agentToken } : {}),
     ...(settings.registry ? { registry: settings.registry } : {}),
     ...(settings.scannerCache ? { scannerCache: settings.scannerCache } : {}),
+    ...(settings.registryConfig ? { registryConfig: settings.registryConfig } : {}),
     ...(settings.projectsFile ? { projects: readProjectsFile(settings.projectsFile, process.env, { credentials: true }) } : {}),
     ...(settings.provider === 'digitalocean' && settings.digitalocean
       ? { provider: digitalOceanProvider(settings.digitalocean, { address: settings.temporalAddress, namespace: settings.namespace }) }

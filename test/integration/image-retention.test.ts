@@ -1,0 +1,108 @@
+// Image retention (issue 13) against Debian's docker-registry on loopback: multi-arch commit
+// images of two branches, one of them version-tagged, one orphan without a QA record. The purge
+// keeps version-tagged images with their platform manifests, the newest N commit images per
+// branch and those within their QA retention; it deletes exactly the rest by digest, and the
+// dry run deletes nothing. Checked against the registry's own answers.
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { createHash, randomBytes } from 'node:crypto';
+import { join } from 'node:path';
+import { withWorker, uniqueSuffix } from '../helpers/temporal.ts';
+import { startOciRegistry, type OciRegistry } from '../../embedded/oci-registry.ts';
+import { MediaType, OciRegistryClient, type PlatformManifest } from '../../providers/oci/registry.ts';
+import { FsQaStore } from '../../providers/qa-fs/store.ts';
+import type { QaRecord } from '../../core/qa/record.ts';
+import type { PurgeResult } from '../../workflows/purge.ts';
+
+let registry: OciRegistry;
+before(async () => {
+  registry = await startOciRegistry();
+});
+after(async () => {
+  await registry?.close();
+});
+
+const sha = (b: Buffer) => `sha256:${createHash('sha256').update(b).digest('hex')}`;
+
+async function blob(image: string, bytes: Buffer): Promise<{ digest: string; size: number }> {
+  const start = await fetch(`${registry.url}/v2/${image}/blobs/uploads/`, { method: 'POST' });
+  assert.equal(start.status, 202);
+  const location = new URL(start.headers.get('location')!, registry.url);
+  location.searchParams.set('digest', sha(bytes));
+  const put = await fetch(location, { method: 'PUT', headers: { 'content-type': 'application/octet-stream' }, body: new Uint8Array(bytes) });
+  assert.equal(put.status, 201, await put.text());
+  return { digest: sha(bytes), size: bytes.length };
+}
+
+/** A small multi-arch image of `commit`, pushed as CI pushes one: <commit>-<arch> and the index <commit>. */
+async function commitImage(client: OciRegistryClient, image: string, commit: string): Promise<{ index: string; platforms: Record<string, string> }> {
+  const platforms: PlatformManifest[] = [];
+  for (const arch of ['amd64', 'arm64']) {
+    const layer = await blob(image, randomBytes(64));
+    const config = await blob(image, Buffer.from(JSON.stringify({ architecture: arch, os: 'linux', rootfs: { type: 'layers', diff_ids: [layer.digest] }, config: { Labels: { 'org.opencontainers.image.revision': commit } } })));
+    const m = await client.putManifest(image, `${commit}-${arch}`, MediaType.dockerManifest, {
+      schemaVersion: 2,
+      mediaType: MediaType.dockerManifest,
+      config: { mediaType: 'application/vnd.docker.container.image.v1+json', ...config },
+      layers: [{ mediaType: 'application/vnd.docker.image.rootfs.diff.tar.gzip', ...layer }],
+    });
+    platforms.push({ ...m, platform: { architecture: arch, os: 'linux' } });
+  }
+  const index = await client.putIndex(image, commit, platforms);
+  return { index: index.digest, platforms: Object.fromEntries(platforms.map((p) => [p.platform.architecture, p.digest])) };
+}
+
+test('image retention deletes by digest exactly what no rule keeps; the dry run deletes nothing', async () => {
+  const client = new OciRegistryClient(registry.host);
+  const image = `app-${uniqueSuffix()}`;
+  const day = 86_400_000;
+  const now = Date.now();
+  const commits = Array.from({ length: 6 }, (_, i) => String(i + 1).repeat(40));
+  const [c1, c2, c3, c4, c5, c6] = commits as [string, string, string, string, string, string];
+  const pushed: Record<string, { index: string; platforms: Record<string, string> }> = {};
+  for (const c of commits) pushed[c] = await commitImage(client, image, c);
+  // c1 was released: 1.0.0 and latest point at its index.
+  const c1Index = (await client.manifestBytes(image, pushed[c1]!.index))!;
+  for (const t of ['1.0.0', 'latest']) await client.putManifestBytes(image, t, c1Index.mediaType, c1Index.bytes);
+
+  await withWorker(async ({ client: temporal, taskQueue, stateDir }) => {
+    const qa = new FsQaStore(join(stateDir, 'qa'));
+    const record = (commit: string, ref: string, daysAgo: number, expired: boolean): QaRecord => ({
+      project: 'app', commit, ref, startedAt: new Date(now - daysAgo * day).toISOString(), finishedAt: new Date(now - daysAgo * day).toISOString(),
+      expiresAt: new Date(now + (expired ? -1 : 30) * day).toISOString(), run: { workflowId: 'w', runId: 'r' }, gates: {},
+      images: { repository: `${registry.host}/${image}`, ...pushed[commit]! },
+    });
+    // main: c1 (oldest, released) … c4 (newest); only c4 within its QA retention. feature/x: c5. c6: no record.
+    await qa.writeRecord(record(c1, 'refs/heads/main', 200, true));
+    await qa.writeRecord(record(c2, 'refs/heads/main', 150, true));
+    await qa.writeRecord(record(c3, 'refs/heads/main', 120, true));
+    await qa.writeRecord(record(c4, 'refs/heads/main', 1, false));
+    await qa.writeRecord(record(c5, 'refs/heads/feature/x', 130, true));
+    const digestsOf = (c: string) => [pushed[c]!.index, ...Object.values(pushed[c]!.platforms)];
+    const expectedGone = [...digestsOf(c2), ...digestsOf(c6)].sort();
+    const present = async (d: string) => (await client.manifest(image, d)) !== null;
+
+    const purge = (dryRun: boolean) => temporal.workflow.execute('purgeArtifacts', { taskQueue, workflowId: `purge-${uniqueSuffix()}`, args: [{ dryRun, imagesPerBranch: 2 }] }) as Promise<PurgeResult>;
+    const dry = await purge(true);
+    const dryRepo = dry.images!.repositories.find((r) => r.image === image)!;
+    assert.deepEqual(dryRepo.deleted.map((d) => d.digest).sort(), expectedGone);
+    for (const d of expectedGone) assert.ok(await present(d), 'the dry run deleted something');
+    const why = Object.fromEntries(dryRepo.kept.map((k) => [k.digest, k.reason]));
+    assert.match(why[pushed[c1]!.index]!, /tagged 1\.0\.0, latest/);
+    assert.match(why[pushed[c1]!.platforms.arm64!]!, /platform image of an index kept/);
+    assert.match(why[pushed[c3]!.index]!, /2 newest commit images of main/);
+    assert.match(why[pushed[c4]!.index]!, /2 newest commit images of main|QA record/);
+    assert.match(why[pushed[c5]!.index]!, /newest commit images of feature\/x/);
+    assert.match(dryRepo.deleted.find((d) => d.digest === pushed[c6]!.index)!.reason, /neither tagged with a version/);
+
+    const real = await purge(false);
+    assert.match(real.images!.collected, /^garbage collection: [1-9][0-9]* blob\(s\) freed$/);
+    for (const d of expectedGone) assert.equal(await present(d), false, `${d} is still in the registry`);
+    for (const c of [c1, c3, c4, c5]) for (const d of digestsOf(c)) assert.ok(await present(d), `${c.slice(0, 4)}: ${d} was deleted`);
+    const tags = await client.tags(image);
+    assert.ok(!tags.some((t) => t.startsWith(c2) || t.startsWith(c6)), tags.join(' '));
+    assert.ok(tags.includes('1.0.0') && tags.includes('latest'));
+    // The released image still pulls whole: its index and every platform manifest answer.
+    assert.equal((await client.manifest(image, '1.0.0'))?.digest, pushed[c1]!.index);
+  }, { registry: registry.host, registryConfig: join(registry.dataDir, 'config.yml') });
+});
