@@ -5,7 +5,8 @@
 // starts the release, which fetches the tag and releases exactly that commit.
 //   npm run demo                  release the example at the next free version from v1.4.0
 //   npm run demo -- --tag v2.0.0  release that tag
-//   npm run demo -- --example hello-vehicle-app   CI of a container app for a pushed commit
+//   npm run demo -- --example hello-vehicle-app   CI of a container app's pushed commit, then the
+//                                                 release of a tag of it (image, chart, QA report)
 //   npm run demo -- --stop        stop the demo's Temporal server, repo server and registry
 import { Command } from 'commander';
 import { WorkflowFailedError, type Client } from '@temporalio/client';
@@ -51,13 +52,13 @@ function startDemoEmulator() {
 }
 
 /** The first tag from `from` on whose release has not completed yet. */
-async function nextFreeTag(client: Client, from: string): Promise<string> {
+async function nextFreeTag(client: Client, from: string, project = PROJECT): Promise<string> {
   const t = parseTag(from);
   if (!t.ok) throw new InputError('--tag', t.reason);
   for (let patch = t.value.patch; ; patch++) {
     const tag = `v${t.value.major}.${t.value.minor}.${patch}`;
     try {
-      const d = await client.workflow.getHandle(releaseWorkflowId(PROJECT, tag)).describe();
+      const d = await client.workflow.getHandle(releaseWorkflowId(project, tag)).describe();
       if (d.status.name !== 'COMPLETED') return tag;
     } catch {
       return tag;
@@ -82,7 +83,7 @@ async function main(): Promise<void> {
     console.log(stopDemoRegistry(settings.stateDir));
     return;
   }
-  if (opts.example === CI_PROJECT) return ciDemo(settings);
+  if (opts.example === CI_PROJECT) return ciDemo(settings, opts);
 
   // The worker's own state changes are noise here; warnings and errors still show.
   Runtime.install({ logger: new DefaultLogger('WARN') });
@@ -217,13 +218,16 @@ async function main(): Promise<void> {
 }
 
 /** `--example hello-vehicle-app`: CI of a pushed commit, its QA record and image references. */
-async function ciDemo(settings: ReturnType<typeof parseSettings>): Promise<void> {
+async function ciDemo(settings: ReturnType<typeof parseSettings>, opts: { tag?: string }): Promise<void> {
   Runtime.install({ logger: new DefaultLogger('WARN') });
   const server = await ensureDemoServer(settings.stateDir);
   console.log(`Temporal dev server ${server.reused ? 'reused' : 'started'} at ${server.address} (pid ${server.pid}); Web UI ${server.uiUrl}`);
+  const repoServer = await ensureDemoRepoServer(settings.stateDir, join(settings.stateDir, 'repo-server'));
+  console.log(`Repo server ${repoServer.reused ? 'reused' : 'started'} at ${repoServer.url} (pid ${repoServer.pid})`);
   const { client, close } = await connectClient(settings, process.env, server.address);
   try {
-    const run = await runExampleCi({ settings, temporalAddress: server.address, client, log: (l) => console.log(l) });
+    const tag = opts.tag ?? (await nextFreeTag(client, 'v1.0.0', CI_PROJECT));
+    const run = await runExampleCi({ settings, temporalAddress: server.address, client, log: (l) => console.log(l), release: tag });
     const runId = (await run.handle.describe()).runId;
     if (run.record) {
       const r = run.record;
@@ -237,9 +241,21 @@ async function ciDemo(settings: ReturnType<typeof parseSettings>): Promise<void>
       process.exitCode = 1;
     }
     console.log(`\nStages (wall time): ${Object.entries(run.stages).map(([k, v]) => `${k} ${v === null ? '-' : `${(v / 1000).toFixed(1)} s`}`).join(', ')}`);
+    const rel = run.release;
+    if (rel?.result?.app) {
+      const app = rel.result.app;
+      console.log(`\nReleased ${CI_PROJECT} ${rel.tag} in ${(rel.wallMs / 1000).toFixed(1)} s wall time (nothing rebuilt: the commit's QA record passed, its images are tagged by digest)`);
+      console.log(`  image  ${app.reference}  →  ${app.digest} (${app.versionTag}; latest ${app.latest}: ${app.latestReason})`);
+      console.log(`         docker pull ${app.reference}`);
+      if (app.chart) console.log(`  chart  ${app.chart.reference} --version ${app.chart.version}  (helm pull ${app.chart.reference} --version ${app.chart.version} --plain-http)`);
+      console.log(`  QA report  ${repoServer.url}/${CI_PROJECT}/${app.report.path}  (and report.md beside it)`);
+    } else if (rel) {
+      console.log(`\nRelease ${rel.tag} FAILED:\n${rel.failure}`);
+      process.exitCode = 1;
+    }
     console.log(`QA record: ${join(settings.stateDir, 'qa', CI_PROJECT, run.commit, 'record.json')}  (tagship qa show ${run.commit} -p ${CI_PROJECT})`);
     console.log(`CI run in the Web UI: ${server.uiUrl}/namespaces/${settings.namespace}/workflows/${encodeURIComponent(run.handle.workflowId)}/${runId}/history  (find it by TagshipCommit="${run.commit}")`);
-    console.log('The Temporal server and the registry keep running for inspection; stop them with: npm run demo -- --stop');
+    console.log('The Temporal server, the repo server and the registry keep running for inspection; stop them with: npm run demo -- --stop');
   } finally {
     await close();
   }

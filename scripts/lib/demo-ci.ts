@@ -2,7 +2,9 @@
 // pushed to main on a git server on loopback, a GitLab push hook delivered to the hook server,
 // one CI run for the commit (tests and coverage, amd64 and arm64 images into the demo's OCI
 // registry, a Trivy scan of each, the integration test against Mosquitto), the QA record kept.
-// Shared by `npm run demo -- --example hello-vehicle-app` and `npm run bench`.
+// Then, for the demo, a tag of that commit is pushed and released: the version tag by digest, the
+// Helm chart and the QA report. Shared by `npm run demo -- --example hello-vehicle-app` and
+// `npm run bench`.
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
@@ -16,7 +18,9 @@ import { createOrchestratorWorker } from '../../workers/orchestrator.ts';
 import { REPO_ROOT } from '../../workers/paths.ts';
 import { startHookServer } from '../../client/hooks/server.ts';
 import { ciStarterForHooks } from '../../client/ci.ts';
-import { GitMirrors } from '../../providers/git/mirror.ts';
+import { GitMirrors, lsRemoteTag } from '../../providers/git/mirror.ts';
+import { startRelease } from '../../client/release.ts';
+import type { ReleaseResult } from '../../workflows/types.ts';
 import { projectsFrom } from '../../providers/projects/file.ts';
 import type { CiProgress } from '../../workflows/ci.ts';
 import { pushExampleToMain } from './demo-git.ts';
@@ -35,7 +39,18 @@ export const CI_STAGES: Record<string, string[]> = {
   'QA record': ['storeQaRecord'],
 };
 
+export interface ExampleRelease {
+  handle: WorkflowHandle;
+  tag: string;
+  result: ReleaseResult | null;
+  failure: string | null;
+  wallMs: number;
+  hookStatus: number;
+}
+
 export interface ExampleCi {
+  /** With `release`: the release of a tag of the commit, after CI passed. */
+  release?: ExampleRelease;
   handle: WorkflowHandle;
   commit: string;
   registry: string;
@@ -58,8 +73,9 @@ export function demoScannerCache(stateDir: string): { dir: string; made: boolean
   return { dir, made: true };
 }
 
-/** `registry`: a registry of the caller's (the bench's); the demo's own otherwise. */
-export async function runExampleCi(opts: { settings: Settings; temporalAddress: string; client: Client; log: (line: string) => void; registry?: string }): Promise<ExampleCi> {
+/** `registry`: a registry of the caller's (the bench's); the demo's own otherwise. `release`:
+ *  once CI passed, tag the commit with this tag and release it through a tag-push hook. */
+export async function runExampleCi(opts: { settings: Settings; temporalAddress: string; client: Client; log: (line: string) => void; registry?: string; release?: string }): Promise<ExampleCi> {
   const { settings, client, log } = opts;
   const registry = opts.registry ? { host: opts.registry } : await ensureDemoRegistry(settings.stateDir);
   if ('pid' in registry) log(`OCI registry (docker-registry) ${registry.reused ? 'reused' : 'started'} at ${registry.host} (pid ${registry.pid})`);
@@ -87,16 +103,22 @@ export async function runExampleCi(opts: { settings: Settings; temporalAddress: 
     return await worker.runUntil(async () => {
       const hooks = await startHookServer({
         projects: { [CI_PROJECT]: { secret } },
-        startRelease: () => Promise.reject(new Error('the CI demo releases nothing')),
+        resolveTag: (p, t) => lsRemoteTag(projects.get(p)!.repository, t),
+        startRelease: async (p, t, commit) => {
+          const { handle, existing } = await startRelease(client, { project: p, tag: t, taskQueue: settings.taskQueue, ...(commit ? { commit } : {}) });
+          return { workflowId: handle.workflowId, existing };
+        },
         startCi: ciStarterForHooks({ client, taskQueue: settings.taskQueue, projects, mirrors: new GitMirrors(join(settings.stateDir, 'mirrors')) }),
       });
-      const res = await fetch(`${hooks.url}/hooks/gitlab/${CI_PROJECT}`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', 'x-gitlab-event': 'Push Hook', 'x-gitlab-token': secret, 'x-gitlab-event-uuid': randomBytes(8).toString('hex') },
-        body: JSON.stringify({ object_kind: 'push', ref: 'refs/heads/main', before: '0'.repeat(40), after: repo.commit, checkout_sha: repo.commit }),
-      });
-      const answer = (await res.json()) as { workflowId?: string; error?: string };
-      await hooks.close();
+      const deliver = async (event: string, body: Record<string, unknown>) => {
+        const res = await fetch(`${hooks.url}/hooks/gitlab/${CI_PROJECT}`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', 'x-gitlab-event': event, 'x-gitlab-token': secret, 'x-gitlab-event-uuid': randomBytes(8).toString('hex') },
+          body: JSON.stringify(body),
+        });
+        return { res, answer: (await res.json()) as { workflowId?: string; error?: string } };
+      };
+      const { res, answer } = await deliver('Push Hook', { object_kind: 'push', ref: 'refs/heads/main', before: '0'.repeat(40), after: repo.commit, checkout_sha: repo.commit });
       if (!answer.workflowId) throw new Error(`the hook server answered ${res.status}: ${answer.error ?? ''}`);
       log(`Delivered a GitLab push hook for main to ${hooks.url}: ${res.status}, CI ${answer.workflowId}`);
       const handle = client.workflow.getHandle(answer.workflowId);
@@ -117,7 +139,27 @@ export async function runExampleCi(opts: { settings: Settings; temporalAddress: 
         clearInterval(poll);
       }
       const wallMs = Date.now() - began;
-      return { handle, commit: repo.commit, registry: registry.host, record, failure, wallMs, stages: await stageTimes(handle, CI_STAGES), hookStatus: res.status };
+      const ci: ExampleCi = { handle, commit: repo.commit, registry: registry.host, record, failure, wallMs, stages: await stageTimes(handle, CI_STAGES), hookStatus: res.status };
+      if (record && opts.release) {
+        // A maintainer tags the commit CI passed; the tag-push hook starts its release.
+        await repo.tag(opts.release);
+        const releaseBegan = Date.now();
+        const hook = await deliver('Tag Push Hook', { object_kind: 'tag_push', ref: `refs/tags/${opts.release}`, before: '0'.repeat(40), after: repo.commit, checkout_sha: repo.commit });
+        if (!hook.answer.workflowId) throw new Error(`the hook server answered ${hook.res.status}: ${hook.answer.error ?? ''}`);
+        log(`Tagged ${opts.release} and delivered a GitLab tag-push hook: ${hook.res.status}, release ${hook.answer.workflowId}`);
+        const rh = client.workflow.getHandle(hook.answer.workflowId);
+        let result: ReleaseResult | null = null;
+        let why: string | null = null;
+        try {
+          result = (await rh.result()) as ReleaseResult;
+        } catch (err) {
+          if (!(err instanceof WorkflowFailedError)) throw err;
+          why = deepestCause(err).message;
+        }
+        ci.release = { handle: rh, tag: opts.release, result, failure: why, wallMs: Date.now() - releaseBegan, hookStatus: hook.res.status };
+      }
+      await hooks.close();
+      return ci;
     });
   } finally {
     await connection.close();

@@ -65,10 +65,19 @@ async function exampleRepo(stateDir: string, project: string, date?: string): Pr
 
 /** The example pushed to main, as a developer's push that starts CI. Committed at `date` (git's
  *  "<seconds> +0000"): a new date is a new commit, so each demo run has a CI run of its own. */
-export async function pushExampleToMain(stateDir: string, project: string, date: string): Promise<Omit<DemoRepo, 'publicKey'>> {
+export async function pushExampleToMain(stateDir: string, project: string, date: string): Promise<Omit<DemoRepo, 'publicKey'> & { tag(name: string): Promise<void> }> {
   const { server, url, work, git } = await exampleRepo(stateDir, project, date);
   await git(work, ['push', '--quiet', url, 'main']);
-  return { server, url, commit: await git(work, ['rev-parse', 'HEAD']) };
+  return {
+    server,
+    url,
+    commit: await git(work, ['rev-parse', 'HEAD']),
+    /** Tags the pushed commit (annotated) and pushes the tag, as a maintainer releasing it would. */
+    async tag(name: string) {
+      await git(work, ['tag', '-a', '-m', `${project} ${name}`, name]);
+      await git(work, ['push', '--quiet', url, `refs/tags/${name}`]);
+    },
+  };
 }
 
 export async function publishDemoRepo(stateDir: string, project: string, tag: string, maintainerKey: string): Promise<DemoRepo> {
