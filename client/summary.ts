@@ -1,6 +1,7 @@
 // What `tagship release status` prints for a finished release: what an operator asks first —
 // which version, which commit, how long, which machines for how long, what was published and
-// where the repositories are. Pure.
+// where the repositories are; for a container app, the image and chart by digest and the QA
+// record it shipped on. Pure.
 import type { ReleaseResult } from '../workflows/types.ts';
 
 export interface RunTimes {
@@ -36,6 +37,11 @@ export function renderSummary(workflowId: string, r: ReleaseResult, t: RunTimes)
   if (r.repositories) {
     const suites = [r.repositories.debSuite ? `deb suite ${r.repositories.debSuite}` : '', r.repositories.rpmSuite ? `rpm ${r.repositories.rpmSuite}` : ''].filter(Boolean).join(', ');
     lines.push(`  repositories  ${r.repositories.live}${suites ? ` (${suites})` : ''}`);
+  }
+  if (r.app) {
+    lines.push(`  image         ${r.app.reference} = ${r.app.digest} (${r.app.versionTag}; latest ${r.app.latest}: ${r.app.latestReason})`);
+    if (r.app.chart) lines.push(`  chart         ${r.app.chart.reference} ${r.app.chart.version} (${r.app.chart.outcome})`);
+    lines.push(`  QA            record of ${r.app.qa.commit} from ${r.app.qa.run.workflowId}, kept until ${r.app.qa.expiresAt}; report at ${r.app.report.path}`);
   }
   if (r.resumed) lines.push(`  resumed       after run ${r.resumed.previousRunId}; kept ${r.resumed.kept.join(', ') || 'nothing'}`);
   return lines;

@@ -34,3 +34,21 @@ test('a working-tree release says it is unreproducible', () => {
   assert.match(lines.join('\n'), /commit +working tree, UNREPRODUCIBLE/);
   assert.equal(lines[0], 'release:p:v1.2.0: completed');
 });
+
+test('a container app release: the image and chart by digest, latest and why, the QA record it shipped on', () => {
+  const app: ReleaseResult = {
+    ...result, targets: [], machineSeconds: 0, published: undefined, repositories: undefined,
+    app: {
+      reference: 'r.example:5000/app:1.0.1', digest: `sha256:${'1'.repeat(64)}`, platforms: { amd64: `sha256:${'2'.repeat(64)}` },
+      versionTag: 'created', latest: 'kept', latestReason: '1.1.0 is higher than 1.0.1: latest stays on 1.1.0',
+      qa: { commit: 'c'.repeat(40), run: { workflowId: `ci-app-${'c'.repeat(40)}`, runId: 'r' }, expiresAt: '2027-01-01T00:00:00.000Z' },
+      report: { path: 'qa/1.0.1/', live: 'trees/1.0.1-qa-x' },
+      chart: { reference: 'oci://r.example:5000/charts/app', version: '1.0.1', outcome: 'pushed' },
+    },
+  };
+  const text = renderSummary('release:app:v1.0.1', app, { startTime: new Date(0) }).join('\n');
+  assert.match(text, new RegExp(`image +r\\.example:5000/app:1\\.0\\.1 = sha256:1{64} \\(created; latest kept: 1\\.1\\.0 is higher than 1\\.0\\.1`));
+  assert.match(text, /chart +oci:\/\/r\.example:5000\/charts\/app 1\.0\.1 \(pushed\)/);
+  assert.match(text, new RegExp(`QA +record of c{40} from ci-app-c{40}, kept until 2027-01-01T00:00:00\\.000Z; report at qa/1\\.0\\.1/`));
+  assert.doesNotMatch(text, /crates|repositories/);
+});
