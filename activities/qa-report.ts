@@ -14,7 +14,7 @@ export interface StageReportInput {
   report: ReportInput;
 }
 
-export function createQaReportActivities(deps: { stateDir: string; repoRoot: string; qa: QaStore }) {
+export function createQaReportActivities(deps: { stateDir: string; repoRoot: string; qa: QaStore; runLink?: (run: { workflowId: string; runId: string }) => string }) {
   return {
     async stageQaReport(input: StageReportInput): Promise<{ staging: string; path: string }> {
       const { report } = input;
@@ -33,8 +33,9 @@ export function createQaReportActivities(deps: { stateDir: string; repoRoot: str
       const dir = join(staging, 'qa', report.version);
       await rm(dir, { recursive: true, force: true });
       await mkdir(dir, { recursive: true });
-      await writeFile(join(dir, 'report.md'), qaReportMarkdown(report));
-      await writeFile(join(dir, 'index.html'), qaReportHtml(report));
+      const linked = deps.runLink ? { ...report, runLink: deps.runLink(report.record.run) } : report;
+      await writeFile(join(dir, 'report.md'), qaReportMarkdown(linked));
+      await writeFile(join(dir, 'index.html'), qaReportHtml(linked));
       for (const s of Object.values(report.record.scan ?? {})) {
         await copyFile(deps.qa.pathOf(report.project, report.record.commit, s.sbom.name), join(dir, s.sbom.name));
       }

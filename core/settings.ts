@@ -29,6 +29,8 @@ const schema = z.object({
   TAGSHIP_REGISTRY: z.string().regex(/^[a-z0-9.-]+(?::[0-9]{1,5})?$|^\[[0-9a-f:]+\](?::[0-9]{1,5})?$/, 'must be host[:port] without a scheme, e.g. 127.0.0.1:5000').optional(),
   /** Trivy's cache folder: its db/ holds the vulnerability database (trivy.db, metadata.json). */
   TAGSHIP_TRIVY_CACHE: z.string().min(1).optional(),
+  /** The Temporal Web UI's address, for links to CI runs in release documentation. */
+  TAGSHIP_UI_URL: z.string().url().optional(),
   /** The registry's config file (Debian's docker-registry): image retention then collects garbage. */
   TAGSHIP_REGISTRY_CONFIG: z.string().min(1).optional(),
 });
@@ -52,6 +54,8 @@ export interface Settings {
   scannerCache?: string;
   /** The registry's config file, for garbage collection. */
   registryConfig?: string;
+  /** The Temporal Web UI, for links in release documentation. */
+  uiUrl?: string;
   /** For provider digitalocean. The token is a secret, like agentToken. */
   digitalocean?: { token: string; apiUrl?: string; region: string; image: string };
   /** Apply the schedules at worker start, the purge defaulting to retentionDays. */
@@ -80,6 +84,7 @@ export function parseSettings(env: Record<string, string | undefined>, defaultSt
     ...(r.data.TAGSHIP_REGISTRY ? { registry: r.data.TAGSHIP_REGISTRY } : {}),
     ...(r.data.TAGSHIP_TRIVY_CACHE ? { scannerCache: r.data.TAGSHIP_TRIVY_CACHE } : {}),
     ...(r.data.TAGSHIP_REGISTRY_CONFIG ? { registryConfig: r.data.TAGSHIP_REGISTRY_CONFIG } : {}),
+    ...(r.data.TAGSHIP_UI_URL ? { uiUrl: r.data.TAGSHIP_UI_URL } : {}),
     schedules: { apply: r.data.TAGSHIP_SCHEDULES === 'apply', retentionDays: r.data.TAGSHIP_RETENTION_DAYS },
     ...(r.data.TAGSHIP_DO_TOKEN
       ? { digitalocean: { token: r.data.TAGSHIP_DO_TOKEN, ...(r.data.TAGSHIP_DO_API_URL ? { apiUrl: r.data.TAGSHIP_DO_API_URL } : {}), region: r.data.TAGSHIP_DO_REGION, image: r.data.TAGSHIP_DO_IMAGE } }

@@ -227,7 +227,7 @@ async function ciDemo(settings: ReturnType<typeof parseSettings>, opts: { tag?: 
   const { client, close } = await connectClient(settings, process.env, server.address);
   try {
     const tag = opts.tag ?? (await nextFreeTag(client, 'v1.0.0', CI_PROJECT));
-    const run = await runExampleCi({ settings, temporalAddress: server.address, client, log: (l) => console.log(l), release: tag });
+    const run = await runExampleCi({ settings, temporalAddress: server.address, client, log: (l) => console.log(l), release: tag, ...(server.uiUrl ? { uiUrl: server.uiUrl } : {}) });
     const runId = (await run.handle.describe()).runId;
     if (run.record) {
       const r = run.record;

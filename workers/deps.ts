@@ -70,6 +70,8 @@ export interface OrchestratorDeps {
   scannerCache?: string;
   /** The registry's config file, for garbage collection after image retention deletes. */
   registryConfig?: string;
+  /** The Temporal Web UI's address: release documentation links the CI run there. */
+  uiUrl?: string;
 }
 
 /** Where the bootstrap builds the scanner and helm. */
@@ -159,7 +161,7 @@ function containerAppActivities(deps: OrchestratorDeps, docker: Docker, gate: Do
   return {
     ...createAppImageActivities({ docker, ...registry }),
     ...createAppReleaseActivities({ qa, ...registry }),
-    ...createQaReportActivities({ stateDir: deps.stateDir, repoRoot: deps.repoRoot ?? join(deps.stateDir, 'repo-server'), qa }),
+    ...createQaReportActivities({ stateDir: deps.stateDir, repoRoot: deps.repoRoot ?? join(deps.stateDir, 'repo-server'), qa, ...(deps.uiUrl ? { runLink: (run) => `${deps.uiUrl!.replace(/\/$/, '')}/namespaces/${encodeURIComponent(deps.namespace ?? 'default')}/workflows/${encodeURIComponent(run.workflowId)}/${encodeURIComponent(run.runId)}/history` } : {}) }),
     ...createChartActivities({ helm: HELM_BINARY, ...(deps.registry ? { registryHost: deps.registry } : {}) }),
     ...createScanActivities({ scanner: { binary: TRIVY_BINARY, cacheDir: deps.scannerCache ?? join(deps.stateDir, 'trivy') }, qa }),
     ...createIntegrationActivities({ docker, shell: gate }),

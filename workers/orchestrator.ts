@@ -76,6 +76,7 @@ export async function runOrchestratorWorker(): Promise<void> {
     ...(settings.registry ? { registry: settings.registry } : {}),
     ...(settings.scannerCache ? { scannerCache: settings.scannerCache } : {}),
     ...(settings.registryConfig ? { registryConfig: settings.registryConfig } : {}),
+    ...(settings.uiUrl ? { uiUrl: settings.uiUrl } : {}),
     ...(settings.projectsFile ? { projects: readProjectsFile(settings.projectsFile, process.env, { credentials: true }) } : {}),
     ...(settings.provider === 'digitalocean' && settings.digitalocean
       ? { provider: digitalOceanProvider(settings.digitalocean, { address: settings.temporalAddress, namespace: settings.namespace }) }

@@ -14,6 +14,8 @@ export interface ReportInput {
   chart?: { reference: string; version: string };
   /** The repository the commit came from. */
   repository?: string;
+  /** The CI run in the Temporal Web UI, when the worker knows where that is. */
+  runLink?: string;
 }
 
 const GATES = ['tests', 'coverage', 'image', 'scan', 'integration'] as const;
@@ -43,7 +45,8 @@ function rows(r: ReportInput): { title: string; facts: [string, string][]; gates
   return { title: `${r.project} ${r.version} — QA report`, facts, gates, findings, sboms };
 }
 
-const md = (s: string) => s.replace(/\|/g, '\\|').replace(/\n/g, ' ');
+// Markdown renderers pass HTML through: angle brackets from the record are escaped too.
+const md = (s: string) => s.replace(/\|/g, '\\|').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/\n/g, ' ');
 
 export function qaReportMarkdown(r: ReportInput): string {
   const t = rows(r);
@@ -52,6 +55,7 @@ export function qaReportMarkdown(r: ReportInput): string {
     `# ${t.title}`,
     '',
     table(['', ''], t.facts),
+    ...(r.runLink ? ['', `The CI run in the Web UI: <${r.runLink}>`] : []),
     '',
     '## Gates',
     '',
@@ -75,6 +79,8 @@ export function qaReportHtml(r: ReportInput): string {
   const table = (head: string[], body: string[][]) =>
     `<table><thead><tr>${head.map((h) => `<th>${html(h)}</th>`).join('')}</tr></thead><tbody>${body.map((row) => `<tr>${row.map((c) => `<td>${html(c)}</td>`).join('')}</tr>`).join('')}</tbody></table>`;
   const sboms = t.sboms.map(([arch, file, about]) => [arch, `<a href="${html(file)}">${html(file)}</a>`, html(about)]);
+  // Only an http(s) link becomes one: the address is the operator's setting, still escaped.
+  const run = r.runLink && /^https?:\/\//.test(r.runLink) ? `<p>The CI run in the Web UI: <a href="${html(r.runLink)}">${html(r.record.run.workflowId)}</a></p>` : '';
   return [
     '<!doctype html>',
     '<html lang="en"><head><meta charset="utf-8">',
@@ -83,6 +89,7 @@ export function qaReportHtml(r: ReportInput): string {
     '</head><body>',
     `<h1>${html(t.title)}</h1>`,
     table(['', ''], t.facts),
+    run,
     '<h2>Gates</h2>',
     table(['gate', 'verdict', 'measured'], t.gates),
     '<h2>Vulnerabilities at or above the threshold</h2>',

@@ -75,7 +75,7 @@ export function demoScannerCache(stateDir: string): { dir: string; made: boolean
 
 /** `registry`: a registry of the caller's (the bench's); the demo's own otherwise. `release`:
  *  once CI passed, tag the commit with this tag and release it through a tag-push hook. */
-export async function runExampleCi(opts: { settings: Settings; temporalAddress: string; client: Client; log: (line: string) => void; registry?: string; release?: string }): Promise<ExampleCi> {
+export async function runExampleCi(opts: { settings: Settings; temporalAddress: string; client: Client; log: (line: string) => void; registry?: string; release?: string; uiUrl?: string }): Promise<ExampleCi> {
   const { settings, client, log } = opts;
   const registry = opts.registry ? { host: opts.registry } : await ensureDemoRegistry(settings.stateDir);
   if ('pid' in registry) log(`OCI registry (docker-registry) ${registry.reused ? 'reused' : 'started'} at ${registry.host} (pid ${registry.pid})`);
@@ -98,6 +98,7 @@ export async function runExampleCi(opts: { settings: Settings; temporalAddress: 
       projects,
       registry: registry.host,
       scannerCache: scanner.dir,
+      ...(opts.uiUrl ? { uiUrl: opts.uiUrl } : {}),
     });
     const began = Date.now();
     return await worker.runUntil(async () => {
