@@ -5,6 +5,7 @@
 //   - a retry after one of four targets failed, against the failed run: what keeping saves
 //   - the source step from a git server: a cold mirror against a warm one
 //   - CI of the container-app example, cold then warm: wall time per stage
+//   - image retention over 40 multi-arch commit images: wall time, kept, deleted, freed
 import { performance } from 'node:perf_hooks';
 import { join } from 'node:path';
 import { readFileSync } from 'node:fs';
@@ -18,7 +19,7 @@ import { retryRelease, startRelease } from '../client/release.ts';
 import { AWAIT_VERDICT, verdicts as verdictsFor } from '../test/helpers/retry.ts';
 import type { ReleaseProgress } from '../workflows/types.ts';
 import { startHookServer } from '../client/hooks/server.ts';
-import { createHmac, randomBytes } from 'node:crypto';
+import { createHash, createHmac, randomBytes } from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { MockActivityEnvironment } from '@temporalio/testing';
@@ -31,6 +32,10 @@ import { parseSettings } from '../core/settings.ts';
 import { startOciRegistry } from '../embedded/oci-registry.ts';
 import { connectClient } from '../client/connect.ts';
 import { runExampleCi } from '../scripts/lib/demo-ci.ts';
+import { OciRegistryClient } from '../providers/oci/registry.ts';
+import { FsQaStore } from '../providers/qa-fs/store.ts';
+import { commitImage } from '../test/helpers/oci-images.ts';
+import type { PurgeResult } from '../workflows/purge.ts';
 
 function opsPerSecond(label: string, n: number, fn: (i: number) => void): void {
   for (let i = 0; i < Math.min(n, 1000); i++) fn(i); // warm-up
@@ -68,6 +73,7 @@ async function main(): Promise<void> {
       await retryFigures(client, taskQueue);
     });
     await ciFigures(server.address);
+    await retentionFigures();
   } finally {
     await server.stop();
   }
@@ -90,6 +96,38 @@ async function ciFigures(temporalAddress: string): Promise<void> {
     }
   } finally {
     await close();
+    await registry.close();
+  }
+}
+
+/** Image retention over a registry holding 40 multi-arch commit images of two branches (120
+ *  manifests), 3 of them released: the purge's wall time, what it kept and deleted, and what
+ *  garbage collection freed. */
+async function retentionFigures(): Promise<void> {
+  const registry = await startOciRegistry();
+  const client = new OciRegistryClient(registry.host);
+  const image = 'bench-app';
+  const day = 86_400_000;
+  const now = Date.now();
+  try {
+    await withWorker(async ({ client: temporal, taskQueue, stateDir }) => {
+      const qa = new FsQaStore(join(stateDir, 'qa'));
+      for (let i = 0; i < 40; i++) {
+        const commit = createHash('sha1').update(`bench ${i}`).digest('hex');
+        const pushed = await commitImage(registry.url, client, image, commit);
+        if (i % 15 === 0) {
+          const index = (await client.manifestBytes(image, pushed.index))!;
+          await client.putManifestBytes(image, `1.${i}.0`, index.mediaType, index.bytes);
+        }
+        const at = new Date(now - (200 - i) * day).toISOString();
+        await qa.writeRecord({ project: 'bench-app', commit, ref: i % 2 ? 'refs/heads/main' : 'refs/heads/develop', startedAt: at, finishedAt: at, expiresAt: new Date(now + (i >= 36 ? day : -day)).toISOString(), run: { workflowId: 'w', runId: 'r' }, gates: {}, images: { repository: `${registry.host}/${image}`, ...pushed } });
+      }
+      const t0 = performance.now();
+      const r = (await temporal.workflow.execute('purgeArtifacts', { taskQueue, workflowId: `bench-purge-${randomBytes(4).toString('hex')}`, args: [{ imagesPerBranch: 5 }] })) as PurgeResult;
+      const repo = r.images!.repositories[0]!;
+      console.log(`image retention, 40 commit images (120 manifests): ${((performance.now() - t0) / 1000).toFixed(2)} s wall; kept ${repo.kept.length} manifests, deleted ${repo.deleted.length}; ${r.images!.collected}`);
+    }, { registry: registry.host, registryConfig: join(registry.dataDir, 'config.yml') });
+  } finally {
     await registry.close();
   }
 }

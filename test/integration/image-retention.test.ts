@@ -5,11 +5,11 @@
 // dry run deletes nothing. Checked against the registry's own answers.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createHash, randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { withWorker, uniqueSuffix } from '../helpers/temporal.ts';
 import { startOciRegistry, type OciRegistry } from '../../embedded/oci-registry.ts';
-import { MediaType, OciRegistryClient, type PlatformManifest } from '../../providers/oci/registry.ts';
+import { OciRegistryClient } from '../../providers/oci/registry.ts';
+import { commitImage } from '../helpers/oci-images.ts';
 import { FsQaStore } from '../../providers/qa-fs/store.ts';
 import type { QaRecord } from '../../core/qa/record.ts';
 import type { PurgeResult } from '../../workflows/purge.ts';
@@ -22,36 +22,6 @@ after(async () => {
   await registry?.close();
 });
 
-const sha = (b: Buffer) => `sha256:${createHash('sha256').update(b).digest('hex')}`;
-
-async function blob(image: string, bytes: Buffer): Promise<{ digest: string; size: number }> {
-  const start = await fetch(`${registry.url}/v2/${image}/blobs/uploads/`, { method: 'POST' });
-  assert.equal(start.status, 202);
-  const location = new URL(start.headers.get('location')!, registry.url);
-  location.searchParams.set('digest', sha(bytes));
-  const put = await fetch(location, { method: 'PUT', headers: { 'content-type': 'application/octet-stream' }, body: new Uint8Array(bytes) });
-  assert.equal(put.status, 201, await put.text());
-  return { digest: sha(bytes), size: bytes.length };
-}
-
-/** A small multi-arch image of `commit`, pushed as CI pushes one: <commit>-<arch> and the index <commit>. */
-async function commitImage(client: OciRegistryClient, image: string, commit: string): Promise<{ index: string; platforms: Record<string, string> }> {
-  const platforms: PlatformManifest[] = [];
-  for (const arch of ['amd64', 'arm64']) {
-    const layer = await blob(image, randomBytes(64));
-    const config = await blob(image, Buffer.from(JSON.stringify({ architecture: arch, os: 'linux', rootfs: { type: 'layers', diff_ids: [layer.digest] }, config: { Labels: { 'org.opencontainers.image.revision': commit } } })));
-    const m = await client.putManifest(image, `${commit}-${arch}`, MediaType.dockerManifest, {
-      schemaVersion: 2,
-      mediaType: MediaType.dockerManifest,
-      config: { mediaType: 'application/vnd.docker.container.image.v1+json', ...config },
-      layers: [{ mediaType: 'application/vnd.docker.image.rootfs.diff.tar.gzip', ...layer }],
-    });
-    platforms.push({ ...m, platform: { architecture: arch, os: 'linux' } });
-  }
-  const index = await client.putIndex(image, commit, platforms);
-  return { index: index.digest, platforms: Object.fromEntries(platforms.map((p) => [p.platform.architecture, p.digest])) };
-}
-
 test('image retention deletes by digest exactly what no rule keeps; the dry run deletes nothing', async () => {
   const client = new OciRegistryClient(registry.host);
   const image = `app-${uniqueSuffix()}`;
@@ -60,7 +30,7 @@ test('image retention deletes by digest exactly what no rule keeps; the dry run 
   const commits = Array.from({ length: 6 }, (_, i) => String(i + 1).repeat(40));
   const [c1, c2, c3, c4, c5, c6] = commits as [string, string, string, string, string, string];
   const pushed: Record<string, { index: string; platforms: Record<string, string> }> = {};
-  for (const c of commits) pushed[c] = await commitImage(client, image, c);
+  for (const c of commits) pushed[c] = await commitImage(registry.url, client, image, c);
   // c1 was released: 1.0.0 and latest point at its index.
   const c1Index = (await client.manifestBytes(image, pushed[c1]!.index))!;
   for (const t of ['1.0.0', 'latest']) await client.putManifestBytes(image, t, c1Index.mediaType, c1Index.bytes);
