@@ -84,7 +84,8 @@ export function createChartActivities(deps: { helm: string; registryHost?: strin
       const plainHttp = /^(127\.|localhost[:/]|\[::1\])/.test(deps.registryHost) ? ['--plain-http'] : [];
       const helm = async (args: string[], what: string) => {
         try {
-          return (await run(deps.helm, args, { env, maxBuffer: 8 << 20 })).stdout;
+          // helm prints some results (a push's digest) on stderr.
+          return await run(deps.helm, args, { env, maxBuffer: 8 << 20 });
         } catch (err) {
           const e = err as { stdout?: string; stderr?: string; message: string };
           throw Object.assign(new Error(`${what} failed: ${`${e.stdout ?? ''}${e.stderr ?? ''}`.trim() || e.message}`), { helmOutput: `${e.stdout ?? ''}${e.stderr ?? ''}` });
@@ -108,7 +109,7 @@ export function createChartActivities(deps: { helm: string; registryHost?: strin
 
           const reference = `oci://${deps.registryHost}/charts/${name}`;
           // Written once: a chart of this version already pushed stands if it pins this digest.
-          const existing = await helm(['show', 'values', reference, '--version', input.version, ...plainHttp], 'helm show values').catch(() => null);
+          const existing = await helm(['show', 'values', reference, '--version', input.version, ...plainHttp], 'helm show values').then((o) => o.stdout, () => null);
           if (existing !== null) {
             const pinned = ((parse(existing) ?? {}) as { image?: { digest?: string } }).image?.digest;
             if (pinned !== input.digest) throw nonRetryable(FailureType.VersionTagConflict, `${reference} ${input.version} already pins ${pinned ?? 'no digest'}, not ${input.digest}: chart versions are never replaced`);
@@ -117,11 +118,10 @@ export function createChartActivities(deps: { helm: string; registryHost?: strin
           await helm(['lint', dir], 'helm lint').catch((err: Error) => {
             throw nonRetryable(FailureType.ChartInvalid, err.message);
           });
-          const packaged = await helm(['package', dir, '--destination', work], 'helm package');
+          const packaged = (await helm(['package', dir, '--destination', work], 'helm package')).stdout;
           const tgz = /saved it to: (.+\.tgz)/.exec(packaged)?.[1]?.trim() ?? join(work, `${name}-${input.version}.tgz`);
           const pushed = await helm(['push', tgz, `oci://${deps.registryHost}/charts`, ...plainHttp], 'helm push');
-          // helm prints its progress on stderr and the digest in its summary.
-          const digest = /Digest:\s*(sha256:[0-9a-f]{64})/.exec(pushed)?.[1] ?? '';
+          const digest = /Digest:\s*(sha256:[0-9a-f]{64})/.exec(`${pushed.stdout}${pushed.stderr}`)?.[1] ?? '';
           return { reference, name, version: input.version, digest, outcome: 'pushed' as const };
         });
       } finally {

@@ -55,7 +55,7 @@ export async function tagAppRelease(r: { project: string; tag: string; app: AppC
     report: {
       project: r.project, version: r.version, tag: r.tag, record: r.record,
       image: { reference: tagged.reference, digest: tagged.digest, platforms: images.platforms },
-      ...(chart ? { chart: { reference: chart.reference, version: chart.version } } : {}),
+      ...(chart ? { chart: { reference: chart.reference, version: chart.version, ...(chart.digest ? { digest: chart.digest } : {}) } } : {}),
       ...(r.repository ? { repository: r.repository } : {}),
     },
   });

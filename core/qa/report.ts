@@ -11,7 +11,7 @@ export interface ReportInput {
   record: QaRecord;
   /** The version tag by digest, and the chart when there is one. */
   image: { reference: string; digest: string; platforms: Record<string, string> };
-  chart?: { reference: string; version: string };
+  chart?: { reference: string; version: string; digest?: string };
   /** The repository the commit came from. */
   repository?: string;
   /** The CI run in the Temporal Web UI, when the worker knows where that is. */
@@ -29,7 +29,7 @@ function rows(r: ReportInput): { title: string; facts: [string, string][]; gates
     ['CI run', `${q.run.workflowId} (run ${q.run.runId}), ${q.startedAt} → ${q.finishedAt}`],
     ['Image', `${r.image.reference} = ${r.image.digest}`],
     ...Object.entries(r.image.platforms).map(([arch, d]) => [`  ${arch}`, d] as [string, string]),
-    ...(r.chart ? ([['Helm chart', `${r.chart.reference} ${r.chart.version} (pins ${r.image.digest})`]] as [string, string][]) : []),
+    ...(r.chart ? ([['Helm chart', `${r.chart.reference} ${r.chart.version}${r.chart.digest ? ` = ${r.chart.digest}` : ''} (pins ${r.image.digest})`]] as [string, string][]) : []),
     ['QA record kept until', q.expiresAt],
   ];
   if (q.tests) facts.push(['Tests', `${q.tests.tests} run, ${q.tests.failures} failed, ${q.tests.errors} errors, ${q.tests.skipped} skipped`]);

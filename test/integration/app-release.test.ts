@@ -115,6 +115,7 @@ test('releases tag the record\'s index by digest; pulls get the record\'s images
     // The chart, pulled back and rendered by a real helm: version, appVersion and the digest.
     assert.equal(r100.app?.chart?.reference, `oci://${a.registry.host}/charts/hello-vehicle-app`);
     assert.equal(r100.app?.chart?.outcome, 'pushed');
+    assert.equal(r100.app?.chart?.digest, (await registry.manifest('charts/hello-vehicle-app', '1.0.0'))?.digest, 'the chart digest is not the registry\'s');
     const helmHome = mkdtempSync(join(tmpdir(), 'tagship-helm-'));
     const helmEnv = { ...process.env, HOME: helmHome, HELM_CACHE_HOME: join(helmHome, 'c'), HELM_CONFIG_HOME: join(helmHome, 'f'), HELM_DATA_HOME: join(helmHome, 'd') };
     execFileSync(HELM_BINARY, ['pull', r100.app.chart.reference, '--version', '1.0.0', '--plain-http', '--destination', helmHome], { env: helmEnv });

@@ -16,12 +16,12 @@ const input: ReportInput = {
     scan: { amd64: { failOn: 'high', findings: 3, failing: [], allowed: [{ finding, entry: { id: 'CVE-1', until: '2099-01-01', reason: '"><img src=x onerror=alert(1)>' } }], sbom: { name: 'sbom-amd64.cdx.json', sha256: 'a'.repeat(64), size: 10, format: 'CycloneDX' }, packages: 127, databaseUpdatedAt: 'today' } },
   },
   image: { reference: 'r:5000/app:1.0.0', digest: `sha256:${'1'.repeat(64)}`, platforms: { amd64: `sha256:${'2'.repeat(64)}` } },
-  chart: { reference: 'oci://r:5000/charts/app', version: '1.0.0' },
+  chart: { reference: 'oci://r:5000/charts/app', version: '1.0.0', digest: `sha256:${'3'.repeat(64)}` },
 };
 
 test('the HTML report holds every fact and escapes what the record carries', () => {
   const page = qaReportHtml({ ...input, runLink: 'http://ui:8233/namespaces/default/workflows/ci-app-c/r1/history' });
-  for (const fact of ['c'.repeat(40), `sha256:${'1'.repeat(64)}`, `sha256:${'2'.repeat(64)}`, 'oci://r:5000/charts/app 1.0.0', '95.83% (23 of 24 lines; required 80%)', '5 tests passed']) assert.ok(page.includes(fact), fact);
+  for (const fact of ['c'.repeat(40), `sha256:${'1'.repeat(64)}`, `sha256:${'2'.repeat(64)}`, `oci://r:5000/charts/app 1.0.0 = sha256:${'3'.repeat(64)}`, '95.83% (23 of 24 lines; required 80%)', '5 tests passed']) assert.ok(page.includes(fact), fact);
   assert.ok(page.includes('allowed until 2099-01-01: &quot;&gt;&lt;img src=x onerror=alert(1)&gt;'));
   assert.ok(page.includes('pkg&lt;b&gt; 1|2'));
   assert.ok(!page.includes('<img') && !page.includes('<b>'));
