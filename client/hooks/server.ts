@@ -1,22 +1,28 @@
 // The hook server: GitLab and GitHub tag webhooks start releases; branch pushes and merge/pull
 // requests start CI of container apps (when the server is given startCi). One URL per project
 // (/hooks/gitlab/<project>, /hooks/github/<project>), each with its own secret:
-//   GitLab: X-Gitlab-Token must equal the secret; GitHub: X-Hub-Signature-256 must be the
-//   HMAC-SHA256 of the raw body. Both compared in constant time, before the body is parsed.
+//   GitLab: X-Gitlab-Token must equal the secret, checked before the body is read;
+//   GitHub: X-Hub-Signature-256 must be the HMAC-SHA256 of the raw body (at most 1 MiB).
+// Both compared in constant time, before the body is parsed. An unknown project is answered
+// exactly like a wrong signature, so an unsigned caller learns nothing about which exist.
 // Answers: 201 started, 200 already running/done (a redelivered hook), 202 ignored (tag
-// deletions, branches not in ci.branches), 400 malformed, 401 bad or missing signature, 404 unknown project,
-// 413 body over 1 MiB, 422 invalid tag (with the reason), 409 when the repository's tag does
-// not name the commit the hook did (or no longer exists), 503 when a release cannot be started.
-// Before a release starts, the tag is looked up in the project's repository (ls-remote: refs
-// only, quick): a hook naming a commit the tag does not point at starts nothing.
+// deletions, branches not in ci.branches), 400 malformed, 401 bad or missing signature (or
+// unknown project), 413 body over 1 MiB, 422 invalid tag (with the reason), 409 when the
+// repository's tag does not name the commit the hook did (or no longer exists), 503 when a
+// release cannot be started. Before a release starts, the tag is looked up in the project's
+// repository (ls-remote: refs only, quick): a hook naming a commit the tag does not point at
+// starts nothing.
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import { createHmac, timingSafeEqual } from 'node:crypto';
+import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import { parseTag } from '../../core/tag.ts';
 import { listen, type Listening } from '../../providers/http/listen.ts';
 import { gitlabDecision, githubDecision, type HookDecision } from './events.ts';
 import { gitlabCiDecision, githubCiDecision, type CiDecision } from './ci-events.ts';
 
 export const MAX_BODY = 1 << 20;
+
+/** Random per process, never a project's: what an unknown project's hooks are checked against. */
+const UNKNOWN_PROJECT_SECRET = randomBytes(32).toString('hex');
 
 export interface HookProject {
   /** The shared secret (GitLab token, GitHub webhook secret); from the environment. */
@@ -87,19 +93,23 @@ async function handle(opts: HookServerOptions, req: IncomingMessage, res: Server
   if (!m) return reply(res, 404, { error: 'no such hook; use /hooks/gitlab/<project> or /hooks/github/<project>' });
   if (req.method !== 'POST') return reply(res, 405, { error: 'hooks are POSTed' });
   const [, forge, project] = m as unknown as [string, 'gitlab' | 'github', string];
-  const p = opts.projects[project];
-  if (!p) return reply(res, 404, { error: `unknown project ${project}` });
+  // An unknown project is checked against a secret nobody has, so an unsigned caller gets the
+  // same answer, in about the same time, whether or not the project exists.
+  const secret = opts.projects[project]?.secret ?? UNKNOWN_PROJECT_SECRET;
+  const unsigned = () => {
+    // The body was not (all) read: the connection cannot carry another request.
+    res.setHeader('connection', 'close');
+    reply(res, 401, { error: forge === 'gitlab' ? 'X-Gitlab-Token is missing or wrong' : 'X-Hub-Signature-256 is missing or does not match the body' });
+  };
+  // GitLab's token is a header: checked before a byte of the body is read.
+  if (forge === 'gitlab' && !sameSecret(req.headers['x-gitlab-token'] as string | undefined, secret)) return unsigned();
 
   const raw = await readBody(req);
   if (raw === 'too-large') {
     res.setHeader('connection', 'close');
     return reply(res, 413, { error: `the body is larger than ${MAX_BODY} bytes` });
   }
-  const signed =
-    forge === 'gitlab'
-      ? sameSecret(req.headers['x-gitlab-token'] as string | undefined, p.secret)
-      : sameSecret(req.headers['x-hub-signature-256'] as string | undefined, `sha256=${createHmac('sha256', p.secret).update(raw).digest('hex')}`);
-  if (!signed) return reply(res, 401, { error: forge === 'gitlab' ? 'X-Gitlab-Token is missing or wrong' : 'X-Hub-Signature-256 is missing or does not match the body' });
+  if (forge === 'github' && !sameSecret(req.headers['x-hub-signature-256'] as string | undefined, `sha256=${createHmac('sha256', secret).update(raw).digest('hex')}`)) return unsigned();
 
   let body: unknown;
   try {

@@ -2,6 +2,7 @@
 // task queue no worker polls, so nothing is built). Secrets and signatures as GitLab and
 // GitHub send them.
 import { test } from 'node:test';
+import { request } from 'node:http';
 import assert from 'node:assert/strict';
 import { createHmac } from 'node:crypto';
 import { Client, Connection } from '@temporalio/client';
@@ -68,11 +69,44 @@ test('hooks start one release per tag and answer every bad request with the righ
     const bad = await gitlab({ ...tagPush, ref: 'refs/tags/v1.0.0;id' });
     assert.equal(bad.status, 422);
     assert.match(((await bad.json()) as { error: string }).error, /shell metacharacter ";"/);
-    assert.equal((await gitlab(tagPush).then(() => post('/hooks/gitlab/nope', tagPush, { 'x-gitlab-token': secret }))).status, 404);
+    // An unknown project is answered exactly like a wrong signature: nothing tells it apart.
+    const unknown = await post('/hooks/gitlab/nope', tagPush, { 'x-gitlab-token': secret });
+    const wrong = await gitlab(tagPush, 'wrong');
+    assert.deepEqual([unknown.status, await unknown.text()], [wrong.status, await wrong.text()]);
+    const unknownGh = await post('/hooks/github/nope', { ref: 'refs/tags/v9.0.0' }, { 'x-github-event': 'push', 'x-hub-signature-256': `sha256=${createHmac('sha256', secret).update('{}').digest('hex')}` });
+    const wrongGh = await github('push', { ref: 'refs/tags/v9.0.0' }, 'wrong');
+    assert.deepEqual([unknownGh.status, await unknownGh.text()], [wrongGh.status, await wrongGh.text()]);
     assert.equal((await fetch(`${server.url}/healthz`)).status, 200);
   } finally {
     for (const tag of ['v1.0.0', 'v1.1.0', 'v1.2.0']) await client.workflow.getHandle(`release:${project}:${tag}`).terminate('test over').catch(() => undefined);
     await server.close();
     await connection.close();
+  }
+});
+
+test('a GitLab hook with a wrong token is refused before its body is read', async () => {
+  let started = 0;
+  const server = await startHookServer({ projects: { known: { secret: 'the-secret' } }, startRelease: () => Promise.resolve({ workflowId: `w${++started}`, existing: false }) });
+  try {
+    // A body that never ends: a server that read it before checking the token would never answer.
+    const answer = await new Promise<{ status: number; body: string }>((resolve, reject) => {
+      const req = request(`${server.url}/hooks/gitlab/known`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-gitlab-event': 'Tag Push Hook', 'x-gitlab-token': 'wrong', 'transfer-encoding': 'chunked' } }, (res) => {
+        let body = '';
+        res.on('data', (c: Buffer) => (body += c.toString('utf8')));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+      });
+      req.on('error', reject);
+      req.write('x'.repeat(64 * 1024));
+      // This request is never ended; a server that waits for the body never answers it.
+      setTimeout(() => {
+        req.destroy();
+        reject(new Error('no answer in 20 s: the server waits for the body before checking the token'));
+      }, 20_000).unref();
+    });
+    assert.equal(answer.status, 401);
+    assert.match(answer.body, /X-Gitlab-Token is missing or wrong/);
+    assert.equal(started, 0);
+  } finally {
+    await server.close();
   }
 });
