@@ -1,6 +1,7 @@
 // `tagship` commands for operators beyond single releases: repositories, hooks, schedules, the
 // codec endpoint, the worker, machines.
 import { join } from 'node:path';
+import { randomBytes } from 'node:crypto';
 import type { Command } from 'commander';
 import { MachineLabel } from '../core/names.ts';
 import { DEFAULT_RETENTION_DAYS } from '../core/retention.ts';
@@ -100,8 +101,12 @@ export function addOpsCommands(program: Command, ctx: CliContext): void {
     .action(async (o: { port: string; uiOrigin: string }) => {
       const keys = parseCodecKeys(process.env);
       if (!keys) throw new ExitError(Exit.badInput, 'TAGSHIP_CODEC_KEYS is not set; the codec endpoint needs the same keys as the workers');
-      const server = await startCodecServer({ codec: new AesGcmCodec(keys), uiOrigin: o.uiOrigin, port: Number(o.port) });
-      print(`codec endpoint ${server.url} for ${o.uiOrigin}; start the dev server with --ui-codec-endpoint ${server.url}`);
+      const token = process.env.TAGSHIP_CODEC_TOKEN ?? randomBytes(24).toString('base64url');
+      if (token.length < 24) throw new ExitError(Exit.badInput, 'TAGSHIP_CODEC_TOKEN must be at least 24 characters');
+      const server = await startCodecServer({ codec: new AesGcmCodec(keys), uiOrigin: o.uiOrigin, port: Number(o.port), token });
+      // The token is the endpoint's only guard: printed for the operator who started it, never logged elsewhere.
+      print(`codec endpoint for ${o.uiOrigin}; start the dev server with --ui-codec-endpoint ${server.url}/${token}`);
+      if (!process.env.TAGSHIP_CODEC_TOKEN) print('(a new token for this run; set TAGSHIP_CODEC_TOKEN to keep one)');
       await untilSignal();
       await server.close();
     });

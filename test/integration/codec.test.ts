@@ -8,7 +8,7 @@ import { historyText, uniqueSuffix, withWorker } from '../helpers/temporal.ts';
 import { makeProject } from '../helpers/projects.ts';
 import { startRelease } from '../../client/release.ts';
 import { AesGcmCodec, parseCodecKeys } from '../../providers/codec/aes-gcm.ts';
-import { startCodecServer } from '../../providers/codec/server.ts';
+import { MAX_CODEC_BODY, startCodecServer } from '../../providers/codec/server.ts';
 
 const k1 = randomBytes(32).toString('base64');
 const k2 = randomBytes(32).toString('base64');
@@ -55,18 +55,29 @@ test('a release with the codec leaves none of its secret strings in the history;
   });
 });
 
-test('the codec endpoint decodes for the Web UI, with CORS for its origin', async () => {
+test('the codec endpoint decodes for the Web UI, with CORS for its origin, only for a caller with its token, and caps bodies', async () => {
   const codec = new AesGcmCodec(parseCodecKeys(env1)!);
-  const server = await startCodecServer({ codec, uiOrigin: 'http://localhost:8233' });
+  const token = 'codec-token-0123456789abcdef';
+  const server = await startCodecServer({ codec, uiOrigin: 'http://localhost:8233', token });
   try {
     const [sealed] = await codec.encode([{ metadata: { encoding: Buffer.from('json/plain') }, data: Buffer.from('"visible to operators"') }]);
-    const body = { payloads: [{ metadata: Object.fromEntries(Object.entries(sealed!.metadata!).map(([k, v]) => [k, Buffer.from(v).toString('base64')])), data: Buffer.from(sealed!.data!).toString('base64') }] };
-    const res = await fetch(`${server.url}/decode`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
-    assert.equal(res.status, 200);
-    assert.equal(res.headers.get('access-control-allow-origin'), 'http://localhost:8233');
-    const out = (await res.json()) as { payloads: { data: string }[] };
-    assert.equal(Buffer.from(out.payloads[0]!.data, 'base64').toString(), '"visible to operators"');
-    assert.equal((await fetch(`${server.url}/decode`, { method: 'OPTIONS' })).status, 204);
+    const body = JSON.stringify({ payloads: [{ metadata: Object.fromEntries(Object.entries(sealed!.metadata!).map(([k, v]) => [k, Buffer.from(v).toString('base64')])), data: Buffer.from(sealed!.data!).toString('base64') }] });
+    const post = (path: string, headers: Record<string, string> = {}, b: string = body) => fetch(`${server.url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: b });
+    const decoded = async (res: Response) => Buffer.from(((await res.json()) as { payloads: { data: string }[] }).payloads[0]!.data, 'base64').toString();
+    // Without the token, or with another, nothing is decoded.
+    for (const res of [await post('/decode'), await post('/decode', { authorization: 'Bearer wrong-token-0123456789abcdef' }), await post('/wrong-token-0123456789abcdef/decode')]) {
+      assert.equal(res.status, 401);
+      assert.doesNotMatch(await res.text(), /visible to operators/);
+    }
+    // As the Web UI sends it (the token in the endpoint's path) and as a bearer token.
+    const viaPath = await post(`/${token}/decode`);
+    assert.equal(viaPath.status, 200);
+    assert.equal(viaPath.headers.get('access-control-allow-origin'), 'http://localhost:8233');
+    assert.equal(await decoded(viaPath), '"visible to operators"');
+    assert.equal(await decoded(await post('/decode', { authorization: `Bearer ${token}` })), '"visible to operators"');
+    assert.equal((await fetch(`${server.url}/${token}/decode`, { method: 'OPTIONS' })).status, 204);
+    const big = await post(`/${token}/decode`, {}, `{"payloads":[{"data":"${'A'.repeat(MAX_CODEC_BODY)}"}]}`).catch((err: Error) => err);
+    assert.ok(big instanceof Error || big.status === 413, 'a body over the cap is refused');
   } finally {
     await server.close();
   }
