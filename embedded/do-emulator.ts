@@ -17,14 +17,15 @@ export interface Faults {
   serverError?: { routes: Route[]; count: number; status: number };
   /** The next N requests to these routes are answered after a delay (the work is done first). */
   slow?: { routes: Route[]; count: number; delayMs: number };
-  /** Deleted droplets stay visible (status `off`) this long after the 204. */
+  /** Deleted droplets stay visible (status `archive`, as the API shows a droplet being destroyed) this long after the 204. */
   lingerMs?: number;
 }
 
 export interface EmulatedDroplet {
   id: number;
   name: string;
-  status: 'new' | 'active' | 'off';
+  /** `off` is powered off — still a droplet, still billed; `archive`, being destroyed. */
+  status: 'new' | 'active' | 'off' | 'archive';
   region: { slug: string };
   size_slug: string;
   image: { id: number | null; slug: string | null };
@@ -43,6 +44,8 @@ export interface DoEmulator {
   /** Create requests that made a droplet, by droplet name. */
   creates: Map<string, number>;
   dropletLimit: number;
+  /** What a build that runs `poweroff` does: the droplet stays, powered off (status `off`). */
+  powerOff(name: string): void;
   close(): Promise<void>;
 }
 
@@ -88,7 +91,7 @@ function take(f: { routes: Route[]; count: number } | undefined, route: Route): 
 export async function startDoEmulator(opts: EmulatorOptions): Promise<DoEmulator> {
   const droplets = new Map<number, EmulatedDroplet>();
   const creates = new Map<string, number>();
-  const state: DoEmulator = { url: '', apiUrl: '', faults: {}, droplets, creates, dropletLimit: opts.dropletLimit ?? 25, close: async () => {} };
+  const state: DoEmulator = { url: '', apiUrl: '', faults: {}, droplets, creates, dropletLimit: opts.dropletLimit ?? 25, powerOff: () => undefined, close: async () => {} };
   const sizes = new Set(opts.sizes ?? DEFAULT_SIZES);
   const images = new Set((opts.images ?? ['debian-12-x64', 'tagship-agent-snapshot']).map(String));
   let nextId = 3100000 + Math.floor(Math.random() * 1000);
@@ -117,7 +120,7 @@ export async function startDoEmulator(opts: EmulatorOptions): Promise<DoEmulator
   }
 
   function destroy(d: EmulatedDroplet): void {
-    d.status = 'off';
+    d.status = 'archive';
     const gone = () => {
       droplets.delete(d.id);
       void removeBackend(d);
@@ -192,11 +195,11 @@ export async function startDoEmulator(opts: EmulatorOptions): Promise<DoEmulator
       // delete by id, or by tag
       const tag = url.searchParams.get('tag_name');
       if (!parts[2] && tag) {
-        for (const d of [...droplets.values()].filter((x) => x.tags.includes(tag) && x.status !== 'off')) destroy(d);
+        for (const d of [...droplets.values()].filter((x) => x.tags.includes(tag) && x.status !== 'archive')) destroy(d);
         return answer(204);
       }
       const d = droplets.get(Number(parts[2]));
-      if (!d || d.status === 'off') return answer(404, { id: 'not_found', message: 'The resource you were accessing could not be found.' });
+      if (!d || d.status === 'archive') return answer(404, { id: 'not_found', message: 'The resource you were accessing could not be found.' });
       destroy(d);
       return answer(204);
     })().catch((err: unknown) => send(res, 500, { id: 'server_error', message: String(err) }));
@@ -204,6 +207,9 @@ export async function startDoEmulator(opts: EmulatorOptions): Promise<DoEmulator
   const l = await listen(server);
   state.url = l.url;
   state.apiUrl = `${l.url}/v2/`;
+  state.powerOff = (name: string) => {
+    for (const d of droplets.values()) if (d.name === name && d.status !== 'archive') d.status = 'off';
+  };
   state.close = async () => {
     await l.close();
     for (const d of droplets.values()) await removeBackend(d);

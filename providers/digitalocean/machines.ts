@@ -124,7 +124,9 @@ export class DigitalOceanMachines implements MachineProvider {
   async delete(name: string): Promise<DeleteOutcome> {
     const d = await this.find(name);
     if (!d) return 'already-gone';
-    if (d.status !== 'off') await callDo(`deleting droplet ${name}`, () => this.client.droplets.deleteByTag(machineTag(name)).then(() => 'ok' as const), this.policy);
+    // `archive`: already being destroyed. Anything else is deleted — `off` included: a
+    // powered-off droplet is still a droplet, and still billed.
+    if (d.status !== 'archive') await callDo(`deleting droplet ${name}`, () => this.client.droplets.deleteByTag(machineTag(name)).then(() => 'ok' as const), this.policy);
     return 'deleted';
   }
 

@@ -119,6 +119,29 @@ test('a terminated release leaves droplets; the reaper lists them by tag and del
   }
 });
 
+test('a droplet its build powered off is still deleted (off is billed), and a lingering delete shows as archive until it is gone', async () => {
+  const em = await startEmulator();
+  em.faults.lingerMs = 1500;
+  const name = `dooff-${uniqueSuffix()}`;
+  try {
+    await withWorker(async ({ client, taskQueue }) => {
+      const { handle } = await startRelease(client, { project: name, tag: 'v1.0.0', projectDir: project(name, { build: 'sleep 120' }), taskQueue });
+      await waitForProgress<TargetProgress>(client, `${handle.workflowId}/target/t0`, (p) => p.stage === 'building');
+      // The build runs `poweroff`; then the release is killed from outside, leaving the droplet.
+      em.powerOff([...em.droplets.values()][0]!.name);
+      await handle.terminate('test: killed from outside');
+      assert.deepEqual([...em.droplets.values()].map((d) => d.status), ['off']);
+      const report = await client.workflow.execute<(i: object) => Promise<ReaperResult>>('reaper', { taskQueue, workflowId: `reaper-${uniqueSuffix()}`, args: [{}] });
+      assert.equal(report.deleted.length, 1);
+      // Deleted, not skipped: it lingers as the API shows a droplet being destroyed, then goes.
+      assert.deepEqual([...em.droplets.values()].map((d) => d.status), ['archive']);
+    }, { provider: emulatorProvider(em) });
+    await noDroplets(em);
+  } finally {
+    await em.close();
+  }
+});
+
 test('SIGKILL of the orchestrator between "create accepted" and "active": one droplet, release completes, none left', async () => {
   const em = await startEmulator({ bootDelayMs: 8000 });
   const name = `dokill-${uniqueSuffix()}`;
