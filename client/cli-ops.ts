@@ -12,6 +12,7 @@ import { readProjectsFile, ProjectsFileError, type Projects } from '../providers
 import { rollbackRepository } from './repo.ts';
 import { startHookServer } from './hooks/server.ts';
 import { ciStarterForHooks } from './ci.ts';
+import { DeliveryLedger } from './hooks/deliveries.ts';
 import { GitMirrors } from '../providers/git/mirror.ts';
 import { applySchedules } from './schedules.ts';
 import { startRelease } from './release.ts';
@@ -64,10 +65,11 @@ export function addOpsCommands(program: Command, ctx: CliContext): void {
         port,
         resolveTag: (project, tag) => lsRemoteTag(projects.get(project)!.repository, tag, projects.credentialsOf(project)),
         startRelease: async (project, tag, commit) => {
-          const { handle, existing } = await startRelease(client, { project, tag, taskQueue: settings.taskQueue, ...(commit ? { commit } : {}) });
-          return { workflowId: handle.workflowId, existing };
+          const { handle, existing, status } = await startRelease(client, { project, tag, taskQueue: settings.taskQueue, fromHook: true, ...(commit ? { commit } : {}) });
+          return { workflowId: handle.workflowId, existing, ...(status ? { status } : {}) };
         },
         // Branch pushes and merge/pull requests of container apps start CI.
+        deliveries: new DeliveryLedger(join(settings.stateDir, 'hook-deliveries')),
         startCi: ciStarterForHooks({ client, taskQueue: settings.taskQueue, projects, mirrors: new GitMirrors(join(settings.stateDir, 'mirrors')) }),
       });
       print(`tagship hooks on ${server.url} for ${projects.names().join(', ')}`);

@@ -24,13 +24,19 @@ export class InputError extends Error {
 
 export interface StartReleaseOptions extends ReleaseInput {
   taskQueue: string;
+  /** Started by a webhook: a release of this tag that ever ran — even one an operator cancelled
+   *  or terminated, or one that failed — is never started again; only an operator restarts it
+   *  (`release retry`, `release start`). */
+  fromHook?: boolean;
 }
 
 export interface StartedRelease {
   handle: WorkflowHandle<typeof release>;
   /** True when this tag's release was already running or done (a redelivered hook, a second
-   *  start); a failed or cancelled one is started again. */
+   *  start); a failed or cancelled one is started again, except from a hook. */
   existing: boolean;
+  /** For an existing release: how it stands (RUNNING, COMPLETED, FAILED, CANCELED, TERMINATED…). */
+  status?: string;
 }
 
 function checkedTag(given: string) {
@@ -69,8 +75,8 @@ export async function startRelease(client: Client, opts: StartReleaseOptions): P
   // A running or completed release of this tag is the answer (a redelivered hook, a second
   // start); USE_EXISTING below still covers a start racing this look.
   const current = await client.workflow.getHandle<typeof release>(workflowId).describe().catch(() => null);
-  if (current && (current.status.name === 'RUNNING' || current.status.name === 'COMPLETED')) {
-    return { handle: client.workflow.getHandle<typeof release>(workflowId), existing: true };
+  if (current && (opts.fromHook || current.status.name === 'RUNNING' || current.status.name === 'COMPLETED')) {
+    return { handle: client.workflow.getHandle<typeof release>(workflowId), existing: true, status: current.status.name };
   }
   const input: ReleaseInput = {
     project: opts.project,
@@ -88,7 +94,8 @@ export async function startRelease(client: Client, opts: StartReleaseOptions): P
       // A running release is returned as it is; a failed or cancelled one may run again; a
       // completed one may not (its packages are published).
       workflowIdConflictPolicy: 'USE_EXISTING',
-      workflowIdReusePolicy: 'ALLOW_DUPLICATE_FAILED_ONLY',
+      // A hook never restarts a closed release, even one racing this start.
+      workflowIdReusePolicy: opts.fromHook ? 'REJECT_DUPLICATE' : 'ALLOW_DUPLICATE_FAILED_ONLY',
       staticSummary: `release ${opts.project} ${opts.tag}${opts.projectDir !== undefined ? ' (working tree, unreproducible)' : ''}`,
       // Payloads, so the codec encrypts them when configured.
       memo: await startMemo(opts),

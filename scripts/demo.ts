@@ -51,18 +51,15 @@ function startDemoEmulator() {
   });
 }
 
-/** The first tag from `from` on whose release has not completed yet. */
+/** The first tag from `from` on that was never released (hooks never restart a release that
+ *  ran, whatever became of it). */
 async function nextFreeTag(client: Client, from: string, project = PROJECT): Promise<string> {
   const t = parseTag(from);
   if (!t.ok) throw new InputError('--tag', t.reason);
   for (let patch = t.value.patch; ; patch++) {
     const tag = `v${t.value.major}.${t.value.minor}.${patch}`;
-    try {
-      const d = await client.workflow.getHandle(releaseWorkflowId(project, tag)).describe();
-      if (d.status.name !== 'COMPLETED') return tag;
-    } catch {
-      return tag;
-    }
+    const ran = await client.workflow.getHandle(releaseWorkflowId(project, tag)).describe().then(() => true, () => false);
+    if (!ran) return tag;
   }
 }
 
@@ -149,7 +146,7 @@ async function main(): Promise<void> {
       projects: { [PROJECT]: { secret: hookSecret } },
       resolveTag: (p, t) => lsRemoteTag(projects.get(p)!.repository, t),
       startRelease: async (p, t, commit) => {
-        const { handle, existing } = await startRelease(client, { project: p, tag: t, taskQueue: settings.taskQueue, ...(commit ? { commit } : {}), ...(targets ? { targets } : {}) });
+        const { handle, existing } = await startRelease(client, { project: p, tag: t, taskQueue: settings.taskQueue, fromHook: true, ...(commit ? { commit } : {}), ...(targets ? { targets } : {}) });
         return { workflowId: handle.workflowId, existing };
       },
     });

@@ -18,6 +18,7 @@ import { parseTag } from '../../core/tag.ts';
 import { listen, type Listening } from '../../providers/http/listen.ts';
 import { gitlabDecision, githubDecision, type HookDecision } from './events.ts';
 import { gitlabCiDecision, githubCiDecision, type CiDecision } from './ci-events.ts';
+import type { DeliveryLedger } from './deliveries.ts';
 
 export const MAX_BODY = 1 << 20;
 
@@ -33,7 +34,9 @@ export interface HookServerOptions {
   projects: Record<string, HookProject>;
   /** Starts (or finds) the project's release for the tag at `commit` (what the tag was seen to
    *  name); `existing` for a redelivery. */
-  startRelease(project: string, tag: string, commit: string | undefined): Promise<{ workflowId: string; existing: boolean }>;
+  startRelease(project: string, tag: string, commit: string | undefined): Promise<{ workflowId: string; existing: boolean; status?: string }>;
+  /** The deliveries acted on: one replayed is answered, and nothing is started again. */
+  deliveries?: DeliveryLedger;
   /** What the tag names in the project's repository now; null when it has no such tag. */
   resolveTag?(project: string, tag: string): Promise<{ commit: string; tagObject?: string } | null>;
   /** Starts (or finds) CI of a container app's commit (branch pushes, merge and pull requests),
@@ -121,6 +124,13 @@ async function handle(opts: HookServerOptions, req: IncomingMessage, res: Server
   const decision: HookDecision =
     forge === 'gitlab' ? gitlabDecision(req.headers['x-gitlab-event'] as string | undefined, body as Record<string, unknown>) : githubDecision(req.headers['x-github-event'] as string | undefined, body as Record<string, unknown>);
   if (decision.kind === 'pong') return reply(res, 200, { ok: true, pong: true });
+  const delivery = (req.headers['x-github-delivery'] ?? req.headers['x-gitlab-event-uuid']) as string | undefined;
+  if (delivery && opts.deliveries?.has(delivery)) return reply(res, 200, { replayed: true, delivery, note: 'this delivery was acted on before; nothing was started again' });
+  // A delivery is remembered once it got a final answer (a 503 is for the forge to retry).
+  const done = (status: number, body: Record<string, unknown>) => {
+    if (delivery && status < 300) opts.deliveries?.record(delivery);
+    return reply(res, status, body);
+  };
   if (decision.kind === 'bad') return reply(res, 400, { error: decision.reason });
   if (decision.kind === 'ignore') {
     if (!opts.startCi) return reply(res, 202, { ignored: decision.reason });
@@ -128,10 +138,9 @@ async function handle(opts: HookServerOptions, req: IncomingMessage, res: Server
     if (ci.kind === 'bad') return reply(res, 400, { error: ci.reason });
     if (ci.kind === 'ignore') return reply(res, 202, { ignored: `${decision.reason}; ${ci.reason}` });
     try {
-      const delivery = (req.headers['x-github-delivery'] ?? req.headers['x-gitlab-event-uuid']) as string | undefined;
       const started = await opts.startCi(project, { commit: ci.commit, branch: ci.branch, ref: ciRef(ci), push: !ci.change, ...(delivery ? { delivery: delivery.slice(0, 100) } : {}) });
-      if ('skipped' in started) return reply(res, 202, { ignored: started.skipped });
-      return reply(res, started.existing ? 200 : 201, { workflowId: started.workflowId, existing: started.existing, commit: ci.commit });
+      if ('skipped' in started) return done(202, { ignored: started.skipped });
+      return done(started.existing ? 200 : 201, { workflowId: started.workflowId, existing: started.existing, commit: ci.commit });
     } catch (err) {
       return reply(res, 503, { error: `CI could not be started: ${err instanceof Error ? err.message : String(err)}` });
     }
@@ -154,7 +163,14 @@ async function handle(opts: HookServerOptions, req: IncomingMessage, res: Server
   }
   try {
     const started = await opts.startRelease(project, decision.tag, commit);
-    return reply(res, started.existing ? 200 : 201, { workflowId: started.workflowId, existing: started.existing, ...(commit ? { commit } : {}) });
+    const closed = started.existing && started.status && started.status !== 'RUNNING' && started.status !== 'COMPLETED';
+    return done(started.existing ? 200 : 201, {
+      workflowId: started.workflowId,
+      existing: started.existing,
+      ...(started.status ? { status: started.status } : {}),
+      ...(closed ? { note: `the release is ${started.status}; a hook never restarts a closed release — an operator does, with \`tagship release retry ${decision.tag} -p ${project}\`` } : {}),
+      ...(commit ? { commit } : {}),
+    });
   } catch (err) {
     return reply(res, 503, { error: `the release could not be started: ${err instanceof Error ? err.message : String(err)}` });
   }

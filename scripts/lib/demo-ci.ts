@@ -106,7 +106,7 @@ export async function runExampleCi(opts: { settings: Settings; temporalAddress: 
         projects: { [CI_PROJECT]: { secret } },
         resolveTag: (p, t) => lsRemoteTag(projects.get(p)!.repository, t),
         startRelease: async (p, t, commit) => {
-          const { handle, existing } = await startRelease(client, { project: p, tag: t, taskQueue: settings.taskQueue, ...(commit ? { commit } : {}) });
+          const { handle, existing } = await startRelease(client, { project: p, tag: t, taskQueue: settings.taskQueue, fromHook: true, ...(commit ? { commit } : {}) });
           return { workflowId: handle.workflowId, existing };
         },
         startCi: ciStarterForHooks({ client, taskQueue: settings.taskQueue, projects, mirrors: new GitMirrors(join(settings.stateDir, 'mirrors')) }),

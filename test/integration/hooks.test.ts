@@ -6,9 +6,13 @@ import { request } from 'node:http';
 import assert from 'node:assert/strict';
 import { createHmac } from 'node:crypto';
 import { Client, Connection } from '@temporalio/client';
-import { temporalAddress, uniqueSuffix } from '../helpers/temporal.ts';
+import { temporalAddress, uniqueSuffix, waitForProgress, withWorker } from '../helpers/temporal.ts';
 import { makeProject } from '../helpers/projects.ts';
 import { startHookServer, MAX_BODY } from '../../client/hooks/server.ts';
+import { DeliveryLedger } from '../../client/hooks/deliveries.ts';
+import { mkdtempSync } from 'node:fs';
+import { join } from 'node:path';
+import { tmpdir } from 'node:os';
 import { startRelease } from '../../client/release.ts';
 
 test('hooks start one release per tag and answer every bad request with the right status', async () => {
@@ -109,4 +113,59 @@ test('a GitLab hook with a wrong token is refused before its body is read', asyn
   } finally {
     await server.close();
   }
+});
+
+test('a hook never restarts a release that was cancelled or terminated; a replayed delivery is answered without acting', async () => {
+  const project = `hookclosed-${uniqueSuffix()}`;
+  // A gate that takes a while: the releases are running when the operator stops them.
+  const dir = makeProject(`project: ${project}\ntestGate: { command: "sleep 60" }\ntargets:\n  - { name: t, arch: amd64, os: generic, build: ["true"], artifacts: [x] }\n`);
+  const ledger = join(mkdtempSync(join(tmpdir(), 'tagship-deliveries-')), 'hook-deliveries');
+  await withWorker(async ({ client, taskQueue }) => {
+    const options = {
+      projects: { [project]: { secret: 'closed-secret' } },
+      deliveries: new DeliveryLedger(ledger),
+      startRelease: async (p: string, tag: string) => {
+        const { handle, existing, status } = await startRelease(client, { project: p, tag, projectDir: dir, taskQueue, fromHook: true });
+        return { workflowId: handle.workflowId, existing, ...(status ? { status } : {}) };
+      },
+    };
+    let server = await startHookServer(options);
+    const push = (tag: string, delivery: string) =>
+      fetch(`${server.url}/hooks/gitlab/${project}`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-gitlab-event': 'Tag Push Hook', 'x-gitlab-token': 'closed-secret', 'x-gitlab-event-uuid': delivery }, body: JSON.stringify({ object_kind: 'tag_push', ref: `refs/tags/${tag}`, after: 'b'.repeat(40) }) });
+    const runs = async (workflowId: string) => {
+      const ids: string[] = [];
+      for await (const w of client.workflow.list({ query: `WorkflowId = '${workflowId}'` })) ids.push(w.runId);
+      return ids.length;
+    };
+    try {
+      for (const [tag, end] of [['v1.0.0', 'cancel'], ['v2.0.0', 'terminate']] as const) {
+        const first = await push(tag, `d-${tag}-1`);
+        assert.equal(first.status, 201);
+        const { workflowId } = (await first.json()) as { workflowId: string };
+        const handle = client.workflow.getHandle(workflowId);
+        await waitForProgress<{ stage: string }>(client, workflowId, (p) => p.stage === 'test-gate');
+        if (end === 'cancel') await handle.cancel();
+        else await handle.terminate('operator stopped it');
+        await handle.result().catch(() => undefined);
+        // A new delivery for the same tag: the release stays as the operator left it.
+        const again = await push(tag, `d-${tag}-2`);
+        assert.equal(again.status, 200);
+        const body = (await again.json()) as { existing: boolean; status: string; note: string };
+        assert.equal(body.existing, true);
+        assert.match(body.status, end === 'cancel' ? /CANCELLED/ : /TERMINATED/);
+        assert.match(body.note, /a hook never restarts a closed release .*tagship release retry/);
+        assert.equal((await handle.describe()).status.name, end === 'cancel' ? 'CANCELLED' : 'TERMINATED');
+        for (let i = 0; i < 10 && (await runs(workflowId)) < 1; i++) await new Promise((r) => setTimeout(r, 250));
+        assert.equal(await runs(workflowId), 1, `${tag}: the hook started the release again`);
+      }
+      // The first delivery replayed, after a restart of the hook server: answered, nothing acted on.
+      await server.close();
+      server = await startHookServer({ ...options, deliveries: new DeliveryLedger(ledger) });
+      const replayed = await push('v1.0.0', 'd-v1.0.0-1');
+      assert.equal(replayed.status, 200);
+      assert.equal(((await replayed.json()) as { replayed: boolean }).replayed, true);
+    } finally {
+      await server.close();
+    }
+  });
 });
