@@ -4,7 +4,7 @@
 // Anything else is replaced by a hash, so the tag still identifies it.
 import { MachineLabel, shortHash } from './names.ts';
 
-const PREFIX = { release: 'tagship-release:', target: 'tagship-target:', machine: 'tagship-machine:' } as const;
+const PREFIX = { release: 'tagship-release:', target: 'tagship-target:', machine: 'tagship-machine:', deadline: 'tagship-deadline:' } as const;
 export const MANAGED_TAG = 'tagship';
 
 export function encodeTagValue(value: string): string {
@@ -19,11 +19,13 @@ export function decodeTagValue(tag: string): string {
 export function machineTags(labels: Record<string, string>, machine: string): string[] {
   const release = labels[MachineLabel.release];
   const target = labels[MachineLabel.target];
+  const deadline = labels[MachineLabel.deadline];
   return [
     MANAGED_TAG,
     `${PREFIX.machine}${encodeTagValue(machine)}`,
     ...(release ? [`${PREFIX.release}${encodeTagValue(release)}`] : []),
     ...(target ? [`${PREFIX.target}${encodeTagValue(target)}`] : []),
+    ...(deadline && /^[0-9]{1,12}$/.test(deadline) ? [`${PREFIX.deadline}${deadline}`] : []),
   ];
 }
 
@@ -38,6 +40,7 @@ export function labelsFromTags(tags: string[]): Record<string, string> {
     if (t === MANAGED_TAG) labels[MachineLabel.managed] = 'true';
     else if (t.startsWith(PREFIX.release)) labels[MachineLabel.release] = decodeTagValue(t.slice(PREFIX.release.length));
     else if (t.startsWith(PREFIX.target)) labels[MachineLabel.target] = decodeTagValue(t.slice(PREFIX.target.length));
+    else if (t.startsWith(PREFIX.deadline)) labels[MachineLabel.deadline] = t.slice(PREFIX.deadline.length);
   }
   return labels;
 }

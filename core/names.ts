@@ -42,6 +42,8 @@ export const MachineLabel = {
   run: 'tagship.run',
   target: 'tagship.target',
   role: 'tagship.role',
+  /** When the machine's own work must be over (epoch minutes): its target's timeout plus slack. */
+  deadline: 'tagship.deadline',
 } as const;
 
 /** The task queue a machine's build agent polls: one per machine, so work goes to that machine. */

@@ -8,6 +8,7 @@ import type { createMachineActivities } from '../activities/machines.ts';
 import type { createAgentActivities } from '../activities/agent.ts';
 import { MachineLabel, agentTaskQueue, machineName } from '../core/names.ts';
 import { estimateCost } from '../core/cost.ts';
+import { machineDeadline } from '../core/reaper.ts';
 import { MAX_MACHINE_ATTEMPTS, Profiles, agentBuild } from './profiles.ts';
 import { Compensations } from './saga.ts';
 import { explain } from './explain.ts';
@@ -55,7 +56,7 @@ export async function buildTarget(input: BuildTargetInput): Promise<TargetResult
           arch: target.machine.arch,
           image: target.machine.image,
           size: target.machine.size,
-          labels: { [MachineLabel.release]: input.releaseId, [MachineLabel.run]: runId, [MachineLabel.target]: target.name, [MachineLabel.role]: 'build' },
+          labels: { [MachineLabel.release]: input.releaseId, [MachineLabel.run]: runId, [MachineLabel.target]: target.name, [MachineLabel.role]: 'build', [MachineLabel.deadline]: machineDeadline(workflowNow(), target.timeoutMinutes) },
           scope: { project: input.project, version: input.version, target: target.name },
           ...(target.network ? { network: true } : {}),
         },
