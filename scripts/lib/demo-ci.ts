@@ -73,6 +73,16 @@ export function demoScannerCache(stateDir: string): { dir: string; made: boolean
   return { dir, made: true };
 }
 
+/** How a workflow ended: its result, or why it failed (the deepest cause's message). */
+async function outcome<T>(handle: WorkflowHandle): Promise<{ result: T | null; failure: string | null }> {
+  try {
+    return { result: (await handle.result()) as T, failure: null };
+  } catch (err) {
+    if (!(err instanceof WorkflowFailedError)) throw err;
+    return { result: null, failure: deepestCause(err).message };
+  }
+}
+
 /** `registry`: a registry of the caller's (the bench's); the demo's own otherwise. `release`:
  *  once CI passed, tag the commit with this tag and release it through a tag-push hook. */
 export async function runExampleCi(opts: { settings: Settings; temporalAddress: string; client: Client; log: (line: string) => void; registry?: string; release?: string; uiUrl?: string }): Promise<ExampleCi> {
@@ -129,16 +139,7 @@ export async function runExampleCi(opts: { settings: Settings; temporalAddress: 
           if (p.stage !== last) log(`  … ${(last = p.stage)} (${Math.round((Date.now() - began) / 1000)} s)`);
         }, () => undefined);
       }, 500);
-      let record: QaRecord | null = null;
-      let failure: string | null = null;
-      try {
-        record = (await handle.result()) as QaRecord;
-      } catch (err) {
-        if (!(err instanceof WorkflowFailedError)) throw err;
-        failure = deepestCause(err).message;
-      } finally {
-        clearInterval(poll);
-      }
+      const { result: record, failure } = await outcome<QaRecord>(handle).finally(() => clearInterval(poll));
       const wallMs = Date.now() - began;
       const ci: ExampleCi = { handle, commit: repo.commit, registry: registry.host, record, failure, wallMs, stages: await stageTimes(handle, CI_STAGES), hookStatus: res.status };
       if (record && opts.release) {
@@ -149,14 +150,7 @@ export async function runExampleCi(opts: { settings: Settings; temporalAddress: 
         if (!hook.answer.workflowId) throw new Error(`the hook server answered ${hook.res.status}: ${hook.answer.error ?? ''}`);
         log(`Tagged ${opts.release} and delivered a GitLab tag-push hook: ${hook.res.status}, release ${hook.answer.workflowId}`);
         const rh = client.workflow.getHandle(hook.answer.workflowId);
-        let result: ReleaseResult | null = null;
-        let why: string | null = null;
-        try {
-          result = (await rh.result()) as ReleaseResult;
-        } catch (err) {
-          if (!(err instanceof WorkflowFailedError)) throw err;
-          why = deepestCause(err).message;
-        }
+        const { result, failure: why } = await outcome<ReleaseResult>(rh);
         ci.release = { handle: rh, tag: opts.release, result, failure: why, wallMs: Date.now() - releaseBegan, hookStatus: hook.res.status };
       }
       await hooks.close();
