@@ -60,7 +60,8 @@ async function extractChart(sourceTar: string, path: string, into: string): Prom
     const chunks: Buffer[] = [];
     body.on('data', (c: unknown) => {
       bytes += (c as Buffer).length;
-      chunks.push(c as Buffer);
+      // Past the cap nothing more is kept: an oversized file is refused without being held in memory.
+      if (bytes <= MAX_CHART_BYTES) chunks.push(c as Buffer);
     });
     body.on('end', () => {
       if (bytes > MAX_CHART_BYTES) return next(new Error(`the chart folder ${path} holds more than ${MAX_CHART_BYTES} bytes`));
