@@ -134,7 +134,7 @@ export function createAgentActivities(deps: AgentDeps) {
         const last = await runCommandSteps(input.commands, hb, (command, onOutput) => runShell(command, srcDir, env, hb.signal, onOutput, deps.buildUser), { redact });
         if (last.exitCode !== 0) throw commandFailure(FailureType.BuildFailed, `The build of ${input.target}`, { ...last, target: input.target, step: 'build' });
         return last;
-      }, 3_000);
+      });
     },
 
     /** Hashes each artifact here, uploads it, and checks the gateway stored the same hash. */

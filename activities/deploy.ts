@@ -19,6 +19,10 @@ export interface DeployInput {
   staging: string;
   /** Deterministic per release run: a retried deploy finds its own copy. */
   treeId: string;
+  /** The live tree the staged one was built on (`trees/<id>`, or null for none). When given,
+   *  the deploy refuses (RepositoryMoved) if another deploy made a different tree live since:
+   *  switching would drop what that deploy added. Left out, the tree is deployed as it is. */
+  base?: string | null;
 }
 
 export interface DeployResult {
@@ -34,6 +38,14 @@ export interface DeployDeps {
 
 async function linkTarget(path: string): Promise<string | null> {
   return readlink(path).catch(() => null);
+}
+
+/** The project's live tree, resolved once: `base` is what `current` names (null when nothing
+ *  is live), `dir` the folder to read it from. Builds read `dir`, not `current`, so a switch in
+ *  the middle of a build cannot mix two trees, and they hand `base` to the deploy to re-check. */
+export async function liveTree(repoRoot: string, project: string): Promise<{ base: string | null; dir: string | null }> {
+  const base = await linkTarget(join(repoRoot, project, 'current'));
+  return { base, dir: base ? join(repoRoot, project, base) : null };
 }
 
 /** Points `name` at `target` atomically: a new symlink, renamed over the old one. */
@@ -53,6 +65,11 @@ export function createDeployActivities(deps: DeployDeps) {
       const root = join(deps.repoRoot, input.project);
       const trees = join(root, 'trees');
       const final = join(trees, input.treeId);
+      const target = join('trees', input.treeId);
+      const live = await linkTarget(join(root, 'current'));
+      if (input.base !== undefined && live !== target && live !== input.base) {
+        throw nonRetryable(FailureType.RepositoryMoved, `the ${input.project} repository tree was built on ${input.base ?? 'an empty repository'}, but ${live ?? 'nothing'} is live now: another release deployed meanwhile, so this tree lacks its packages; build again on the live tree`);
+      }
       await mkdir(trees, { recursive: true });
       if (!existsSync(join(final, COMPLETE))) {
         const partial = join(trees, `.${input.treeId}.partial`);
@@ -62,8 +79,6 @@ export function createDeployActivities(deps: DeployDeps) {
         await rm(final, { recursive: true, force: true });
         await rename(partial, final);
       }
-      const live = await linkTarget(join(root, 'current'));
-      const target = join('trees', input.treeId);
       if (live !== target) {
         if (live) await swapLink(root, 'previous', live);
         await swapLink(root, 'current', target);

@@ -7,10 +7,10 @@ import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { promisify } from 'node:util';
 import { parse as parseToml } from 'smol-toml';
-import { Context } from '@temporalio/activity';
 import { FailureType, nonRetryable } from '../core/failures.ts';
 import type { PublishOutcome } from '../core/publish-files.ts';
 import type { RegistryEndpoint } from './registries.ts';
+import { reportProgress } from './heartbeat.ts';
 
 const run = promisify(execFile);
 
@@ -95,7 +95,7 @@ export async function publishCrates(registry: RegistryEndpoint, version: string,
   const config = (await (await fetch(`${registry.url.replace(/^sparse\+/, '').replace(/\/?$/, '/')}config.json`)).json()) as { api: string };
   const outcomes: Record<string, PublishOutcome> = {};
   for (const [i, crate] of crates.entries()) {
-    Context.current().heartbeat({ crate: crate.name });
+    reportProgress({ crate: crate.name });
     const bytes = await readFile(crate.path);
     const cksum = createHash('sha256').update(bytes).digest('hex');
     const known = (await indexEntries(registry.url, crate.name)).find((e) => e.vers === version);

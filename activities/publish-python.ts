@@ -4,10 +4,10 @@
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { basename } from 'node:path';
-import { Context } from '@temporalio/activity';
 import { FailureType, nonRetryable } from '../core/failures.ts';
 import { normalizeName, type PublishOutcome } from '../core/publish-files.ts';
 import type { RegistryEndpoint } from './registries.ts';
+import { reportProgress } from './heartbeat.ts';
 
 async function listed(registry: RegistryEndpoint, pkg: string): Promise<Map<string, string>> {
   const res = await fetch(`${registry.url.replace(/\/$/, '')}/simple/${normalizeName(pkg)}/`, { headers: auth(registry) });
@@ -27,7 +27,7 @@ export async function publishPython(registry: RegistryEndpoint, pkg: string, ver
   let known = await listed(registry, pkg);
   for (const path of files) {
     const name = basename(path);
-    Context.current().heartbeat({ file: name });
+    reportProgress({ file: name });
     const bytes = await readFile(path);
     const sha256 = createHash('sha256').update(bytes).digest('hex');
     const existing = known.get(name);

@@ -3,10 +3,11 @@
 // the live repository tree so that the same atomic deploy as the package repositories makes it
 // live (every earlier version's report, and the packages, stay as they are).
 import { existsSync } from 'node:fs';
-import { copyFile, cp, mkdir, realpath, rm, writeFile } from 'node:fs/promises';
+import { copyFile, cp, mkdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { qaReportHtml, qaReportMarkdown, type ReportInput } from '../core/qa/report.ts';
 import type { QaStore } from '../ports/qa.ts';
+import { liveTree } from './deploy.ts';
 import { invalidInput, requireName, requireTreeId } from './inputs.ts';
 
 export interface StageReportInput {
@@ -16,7 +17,7 @@ export interface StageReportInput {
 
 export function createQaReportActivities(deps: { stateDir: string; repoRoot: string; qa: QaStore; runLink?: (run: { workflowId: string; runId: string }) => string }) {
   return {
-    async stageQaReport(input: StageReportInput): Promise<{ staging: string; path: string }> {
+    async stageQaReport(input: StageReportInput): Promise<{ staging: string; path: string; base: string | null }> {
       const { report } = input;
       requireName('report.project', 'project', report.project);
       requireName('report.version', 'version', report.version);
@@ -24,12 +25,11 @@ export function createQaReportActivities(deps: { stateDir: string; repoRoot: str
       requireTreeId('stagingId', input.stagingId);
       if (report.record.project !== report.project) throw invalidInput('report.record.project', `the record is ${report.record.project}'s, not ${report.project}'s`);
       const staging = join(deps.stateDir, 'repos', report.project, input.stagingId);
-      const live = join(deps.repoRoot, report.project, 'current');
+      const { base, dir: live } = await liveTree(deps.repoRoot, report.project);
       // A retry rebuilds the same folder from the live tree.
       await rm(staging, { recursive: true, force: true });
       await mkdir(staging, { recursive: true });
-      // `current` is a symlink to the live tree: copy the tree it names.
-      if (existsSync(live)) await cp(await realpath(live), staging, { recursive: true, preserveTimestamps: true });
+      if (live && existsSync(live)) await cp(live, staging, { recursive: true, preserveTimestamps: true });
       const dir = join(staging, 'qa', report.version);
       await rm(dir, { recursive: true, force: true });
       await mkdir(dir, { recursive: true });
@@ -39,7 +39,7 @@ export function createQaReportActivities(deps: { stateDir: string; repoRoot: str
       for (const s of Object.values(report.record.scan ?? {})) {
         await copyFile(deps.qa.pathOf(report.project, report.record.commit, s.sbom.name), join(dir, s.sbom.name));
       }
-      return { staging, path: `qa/${report.version}/` };
+      return { staging, path: `qa/${report.version}/`, base };
     },
   };
 }

@@ -13,6 +13,7 @@ import type Docker from 'dockerode';
 import type { Channel } from '../core/tag.ts';
 import { nextSuiteState, requireServed, suiteFor, type PackageFile, type SuiteState } from '../core/repo-plan.ts';
 import { MachineLabel } from '../core/names.ts';
+import { machineDeadline } from '../core/reaper.ts';
 import { FailureType, nonRetryable, tailLines } from '../core/failures.ts';
 import type { SigningKeyRef } from './signing.ts';
 
@@ -43,6 +44,9 @@ export interface RpmRepoInput {
   image: string;
   /** For the container's name: a retry replaces the container of an earlier attempt. */
   jobId: string;
+  /** The release workflow it works for: labelled on the container, so the reaper removes one
+   *  a crashed worker left behind once that release has closed. */
+  owner?: string;
 }
 
 export interface RpmRepoResult {
@@ -112,7 +116,13 @@ export async function buildRpmRepository(docker: Docker, input: RpmRepoInput, ke
     name,
     Image: input.image,
     Cmd: ['sh', '-c', containerScript(input.project, Object.keys(state), input.config.signingKey.fingerprint)],
-    Labels: { [MachineLabel.managed]: 'true', [MachineLabel.role]: 'rpm-repository' },
+    Labels: {
+      [MachineLabel.managed]: 'true',
+      [MachineLabel.role]: 'rpm-repository',
+      // Signing is minutes at most: past this deadline the reaper removes it whatever the release.
+      [MachineLabel.deadline]: machineDeadline(Date.now(), 20),
+      ...(input.owner ? { [MachineLabel.release]: input.owner } : {}),
+    },
     // A TTY makes the logs plain text (no stream multiplexing) for the failure message.
     Tty: true,
     HostConfig: { NetworkMode: 'none', Binds: [`${input.outDir}:/out`, `${keyFile}:/key/signing-key:ro`] },

@@ -1,6 +1,7 @@
 // Assembles a release's repository tree (deb/ and rpm/) in a staging folder from the artifacts
 // its targets stored; deploy.ts then makes it live. The signing key is named in tagship.yml by
 // a path on the worker, or `env:NAME` for a path in the worker's environment — never the key.
+import { Context } from '@temporalio/activity';
 import { existsSync } from 'node:fs';
 import { copyFile, cp, mkdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -13,6 +14,7 @@ import type { SigningKeyRef } from './signing.ts';
 import { buildRpmRepository, type RpmRepoResult } from './repo-rpm.ts';
 import type Docker from 'dockerode';
 import { requireName, requireTreeId } from './inputs.ts';
+import { liveTree } from './deploy.ts';
 import { verifiedArtifacts, type RecordedArtifacts } from './verified-artifacts.ts';
 
 export interface BuildRepositoriesInput {
@@ -31,6 +33,8 @@ export interface BuildRepositoriesInput {
 
 export interface BuildRepositoriesResult {
   staging: string;
+  /** The live tree this one was built on, for the deploy to re-check. */
+  base: string | null;
   deb?: DebRepoResult;
   rpm?: RpmRepoResult;
 }
@@ -72,6 +76,12 @@ async function carryOver(live: string, staging: string, kind: string): Promise<v
   if (existsSync(join(live, kind))) await cp(join(live, kind), join(staging, kind), { recursive: true, preserveTimestamps: true });
 }
 
+/** The workflow an activity works for, to label what it starts. */
+function releaseOf(ctx: Context): { owner?: string } {
+  const id = ctx.info.workflowExecution?.workflowId;
+  return id ? { owner: id } : {};
+}
+
 export function createRepositoryActivities(deps: RepositoryDeps) {
   const env = deps.env ?? process.env;
   return {
@@ -80,8 +90,10 @@ export function createRepositoryActivities(deps: RepositoryDeps) {
       requireName('version', 'version', input.version);
       requireTreeId('stagingId', input.stagingId);
       const staging = join(deps.stateDir, 'repos', input.project, input.stagingId);
-      const live = join(deps.repoRoot, input.project, 'current');
-      const result: BuildRepositoriesResult = { staging };
+      const { base, dir } = await liveTree(deps.repoRoot, input.project);
+      // With nothing live, a path that does not exist: every part starts empty.
+      const live = dir ?? join(deps.repoRoot, input.project, 'current');
+      const result: BuildRepositoriesResult = { staging, base };
       const deb = input.repositories.deb;
       if (deb) {
         const packages = await filesOf(deps.artifacts, input, 'deb');
@@ -122,6 +134,7 @@ export function createRepositoryActivities(deps: RepositoryDeps) {
             outDir: join(staging, 'rpm'),
             image: deps.rpmImage,
             jobId: input.stagingId.replace(/[^a-zA-Z0-9_.-]/g, '-'),
+            ...releaseOf(Context.current()),
           },
           key.keyFile,
         );

@@ -15,6 +15,7 @@ export const FailureType = {
   PublishConflict: 'PublishConflict',
   RepositoryFailed: 'RepositoryFailed',
   NothingToRollBack: 'NothingToRollBack',
+  RepositoryMoved: 'RepositoryMoved',
   /** A build produced something that cannot be an artifact (a symlink, a bad name). */
   BadArtifact: 'BadArtifact',
   /** The repository has no such tag. */

@@ -12,6 +12,7 @@ import { CONTROL_SOCKETS } from '../providers/docker/control-sockets.ts';
 import { agentTaskQueue } from '../core/names.ts';
 import { agentSecrets } from '../core/build-env.ts';
 import { dataConverterFromEnv } from '../providers/codec/aes-gcm.ts';
+import { LIVENESS_OPTIONS } from '../activities/heartbeat.ts';
 
 const env = z
   .object({
@@ -81,6 +82,7 @@ async function main(): Promise<void> {
     }),
     // One build at a time: the machine is sized for one.
     maxConcurrentActivityTaskExecutions: 2,
+    ...LIVENESS_OPTIONS,
   });
   console.log(`tagship agent ${s.TAGSHIP_MACHINE} (${process.arch}, node ${process.version}) polling ${agentTaskQueue(s.TAGSHIP_MACHINE)}`);
   await worker.run();

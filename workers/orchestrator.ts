@@ -11,6 +11,7 @@ import { DigitalOceanMachines } from '../providers/digitalocean/machines.ts';
 import { codecEnvFor, dataConverterFromEnv } from '../providers/codec/aes-gcm.ts';
 import { applySchedules } from '../client/schedules.ts';
 import { readProjectsFile } from '../providers/projects/file.ts';
+import { LIVENESS_OPTIONS } from '../activities/heartbeat.ts';
 
 export interface OrchestratorWorkerOptions extends OrchestratorDeps {
   connection: NativeConnection;
@@ -39,6 +40,7 @@ export async function createOrchestratorWorker(opts: OrchestratorWorkerOptions):
       activities: orchestrator.activities,
       ...(opts.dataConverter ? { dataConverter: opts.dataConverter } : {}),
       shutdownGraceTime: '10 seconds',
+      ...LIVENESS_OPTIONS,
     });
     return {
       worker,

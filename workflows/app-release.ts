@@ -9,7 +9,7 @@ import type { createChartActivities } from '../activities/app-chart.ts';
 import type { SourceRef } from '../activities/source.ts';
 import type { createQaReportActivities } from '../activities/qa-report.ts';
 import { shortHash } from '../core/names.ts';
-import { deployRepositorySerially } from './deploy.ts';
+import { buildThenDeploy } from './deploy.ts';
 import type { AppConfig } from '../core/config/app.ts';
 import { FailureType, nonRetryable } from '../core/failures.ts';
 import { qaRecordProblem, requiredGates, type QaRecord } from '../core/qa/record.ts';
@@ -48,18 +48,21 @@ export async function tagAppRelease(r: { project: string; tag: string; app: AppC
   r.enter('tagging', `${r.app.image}:${r.version}`);
   const tagged = await tagAppVersion({ image: r.app.image, version: r.version, index: images.index });
   const chart = r.app.chart ? await releaseChart({ source: r.source, path: r.app.chart.path, version: r.version, repository: images.repository, digest: images.index }) : undefined;
-  r.enter('deploying', `the QA report of ${r.version}`);
   const { workflowId, runId } = workflowInfo();
-  const staged = await stageQaReport({
-    stagingId: `${r.version}-qa-${shortHash(`${workflowId}/${runId}`)}`,
-    report: {
-      project: r.project, version: r.version, tag: r.tag, record: r.record,
-      image: { reference: tagged.reference, digest: tagged.digest, platforms: images.platforms },
-      ...(chart ? { chart: { reference: chart.reference, version: chart.version, ...(chart.digest ? { digest: chart.digest } : {}) } } : {}),
-      ...(r.repository ? { repository: r.repository } : {}),
-    },
-  });
-  const deployed = await deployRepositorySerially({ project: r.project, staging: staged.staging, treeId: staged.staging.split('/').pop()! });
+  const { built: staged, deployed } = await buildThenDeploy(
+    r.project,
+    () =>
+      stageQaReport({
+        stagingId: `${r.version}-qa-${shortHash(`${workflowId}/${runId}`)}`,
+        report: {
+          project: r.project, version: r.version, tag: r.tag, record: r.record,
+          image: { reference: tagged.reference, digest: tagged.digest, platforms: images.platforms },
+          ...(chart ? { chart: { reference: chart.reference, version: chart.version, ...(chart.digest ? { digest: chart.digest } : {}) } } : {}),
+          ...(r.repository ? { repository: r.repository } : {}),
+        },
+      }),
+    { building: (again) => r.enter('deploying', again ? `another release deployed first: the QA report of ${r.version} again on its tree` : `the QA report of ${r.version}`) },
+  );
   return {
     report: { path: staged.path, live: deployed.live },
     ...(chart ? { chart: { reference: chart.reference, version: chart.version, outcome: chart.outcome, ...(chart.digest ? { digest: chart.digest } : {}) } } : {}),

@@ -1,10 +1,12 @@
 // Deploys one project's repository tree. Its workflow id is one per repository
 // (`repo-deploy:<project>`), so two deploys of the same repository never run at once: a second
 // release waits for the first (see deployRepositorySerially).
-import { proxyActivities, sleep, startChild } from '@temporalio/workflow';
+import { ApplicationFailure, proxyActivities, sleep, startChild } from '@temporalio/workflow';
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import type { createDeployActivities, DeployInput, DeployResult } from '../activities/deploy.ts';
 import { Profiles } from './profiles.ts';
+import { causeChain } from '../core/causes.ts';
+import { FailureType } from '../core/failures.ts';
 
 type DeployActivities = ReturnType<typeof createDeployActivities>;
 
@@ -38,6 +40,35 @@ export async function deployRepositorySerially(input: DeployInput): Promise<Depl
     } catch (err) {
       if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
       await sleep('5 seconds');
+    }
+  }
+}
+
+/** How many times one release builds its tree again while other releases keep deploying first. */
+const MAX_REBUILDS = 5;
+
+function movedUnder(err: unknown): boolean {
+  return [...causeChain(err)].some((e) => e instanceof ApplicationFailure && e.type === FailureType.RepositoryMoved);
+}
+
+/** Builds a tree on top of the live one, then deploys it serially. Building runs outside the
+ *  serialized deploy (it can take minutes), so two releases may both build on the same live
+ *  tree; the deploy re-checks that tree under the lock, and when another release made its own
+ *  live in between, this one builds again on that — never dropping the other's packages. */
+export async function buildThenDeploy<T extends { staging: string; base: string | null }>(
+  project: string,
+  build: () => Promise<T>,
+  progress: { building: (again: boolean) => void; deploying?: () => void },
+): Promise<{ built: T; deployed: DeployResult }> {
+  for (let attempt = 1; ; attempt++) {
+    progress.building(attempt > 1);
+    const built = await build();
+    progress.deploying?.();
+    try {
+      const deployed = await deployRepositorySerially({ project, staging: built.staging, treeId: built.staging.split('/').pop()!, base: built.base });
+      return { built, deployed };
+    } catch (err) {
+      if (attempt >= MAX_REBUILDS || !movedUnder(err)) throw err;
     }
   }
 }

@@ -15,7 +15,7 @@ import { shortHash } from '../core/names.ts';
 import type { TargetManifest } from '../ports/artifacts.ts';
 import type { RecordedArtifacts } from '../activities/verified-artifacts.ts';
 import { workflowNowIso } from './clock.ts';
-import { deployRepositorySerially } from './deploy.ts';
+import { buildThenDeploy } from './deploy.ts';
 import { Profiles } from './profiles.ts';
 import type { ReleaseInput, ReleaseResult, ReleaseStage, ReleasedSource, TargetResult } from './types.ts';
 
@@ -123,20 +123,25 @@ export const AFTER_BUILD: ReleaseStep[] = [
     name: 'repositories',
     applies: (b) => !!(b.config.repositories && (b.config.repositories.deb || b.config.repositories.rpm)),
     run: async (b) => {
-      b.enter('repositories', 'indexing and signing');
       const { workflowId, runId } = workflowInfo();
-      const built = await buildRepositories({
-        project: b.plan.project,
-        version: b.plan.version,
-        channel: b.plan.channel,
-        repositories: b.config.repositories!,
-        targets: b.plan.targets.map((t) => ({ name: t.name, os: t.os })),
-        stagingId: `${b.plan.version}-${shortHash(`${workflowId}/${runId}`)}`,
-        expected: recordedArtifacts(b.targets),
-        ...(b.result.provenance ? { provenance: true } : {}),
-      });
-      b.enter('deploying', 'copying beside the live tree, then switching');
-      const deployed = await deployRepositorySerially({ project: b.plan.project, staging: built.staging, treeId: built.staging.split('/').pop()! });
+      const { built, deployed } = await buildThenDeploy(
+        b.plan.project,
+        () =>
+          buildRepositories({
+            project: b.plan.project,
+            version: b.plan.version,
+            channel: b.plan.channel,
+            repositories: b.config.repositories!,
+            targets: b.plan.targets.map((t) => ({ name: t.name, os: t.os })),
+            stagingId: `${b.plan.version}-${shortHash(`${workflowId}/${runId}`)}`,
+            expected: recordedArtifacts(b.targets),
+            ...(b.result.provenance ? { provenance: true } : {}),
+          }),
+        {
+          building: (again) => b.enter('repositories', again ? 'another release deployed first: indexing and signing again on its tree' : 'indexing and signing'),
+          deploying: () => b.enter('deploying', 'copying beside the live tree, then switching'),
+        },
+      );
       b.result.repositories = { live: deployed.live, ...(built.deb ? { debSuite: built.deb.suite } : {}), ...(built.rpm ? { rpmSuite: built.rpm.suite } : {}) };
     },
   },
