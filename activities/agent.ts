@@ -168,28 +168,37 @@ export function createAgentActivities(deps: AgentDeps) {
       const { project, version, target } = input.key;
       const base = `${deps.gatewayUrl}/artifacts/${project}/${version}/${target}`;
       const artifacts: ArtifactEntry[] = [];
-      for (const [name, path] of [...files].sort(([a], [b]) => a.localeCompare(b))) {
-        const full = join(srcDir, path);
-        const sha256 = await sha256File(full);
-        const size = (await stat(full)).size;
-        const res = await fetch(`${base}/${encodeURIComponent(name)}`, {
-          method: 'PUT',
-          headers: { ...auth, 'x-tagship-sha256': sha256, 'x-tagship-created-at': input.createdAt, 'content-length': String(size) },
-          body: Readable.toWeb(createReadStream(full)) as ReadableStream,
-          duplex: 'half',
-        } as RequestInit);
-        const body = (await res.json()) as ArtifactEntry & { error?: string; message?: string };
-        if (res.status === 422 && body.error === 'ChecksumMismatch') {
-          throw nonRetryable(FailureType.ChecksumMismatch, `target ${target}: ${body.message}`);
+      const sorted = [...files].sort(([a], [b]) => a.localeCompare(b));
+      // Progress goes out with the heartbeats (a large artifact over a slow link is minutes),
+      // and a cancelled or timed-out attempt stops sending at once: it never races its retry.
+      await withHeartbeat(async (hb) => {
+        for (const [i, [name, path]] of sorted.entries()) {
+          const full = join(srcDir, path);
+          const sha256 = await sha256File(full);
+          const size = (await stat(full)).size;
+          let sent = 0;
+          hb.update({ file: name, of: `${i + 1}/${sorted.length}`, sent, size });
+          const counted = createReadStream(full).on('data', (chunk) => hb.update({ file: name, of: `${i + 1}/${sorted.length}`, sent: (sent += chunk.length), size }));
+          const res = await fetch(`${base}/${encodeURIComponent(name)}`, {
+            method: 'PUT',
+            headers: { ...auth, 'x-tagship-sha256': sha256, 'x-tagship-created-at': input.createdAt, 'content-length': String(size) },
+            body: Readable.toWeb(counted) as ReadableStream,
+            duplex: 'half',
+            signal: hb.signal,
+          } as RequestInit);
+          const body = (await res.json()) as ArtifactEntry & { error?: string; message?: string };
+          if (res.status === 422 && body.error === 'ChecksumMismatch') {
+            throw nonRetryable(FailureType.ChecksumMismatch, `target ${target}: ${body.message}`);
+          }
+          // A name the store does not take: no retry can change it.
+          if (res.status === 400) throw nonRetryable(FailureType.BadArtifact, `target ${target}: ${body.message ?? body.error}`);
+          if (!res.ok) throw new Error(`uploading ${name} failed: HTTP ${res.status} ${body.error ?? ''}`);
+          if (body.sha256 !== sha256 || body.size !== size) {
+            throw nonRetryable(FailureType.ChecksumMismatch, `target ${target}: the store recorded ${name} as ${body.sha256} (${body.size} bytes), the machine has ${sha256} (${size} bytes)`);
+          }
+          artifacts.push(body);
         }
-        // A name the store does not take: no retry can change it.
-        if (res.status === 400) throw nonRetryable(FailureType.BadArtifact, `target ${target}: ${body.message ?? body.error}`);
-        if (!res.ok) throw new Error(`uploading ${name} failed: HTTP ${res.status} ${body.error ?? ''}`);
-        if (body.sha256 !== sha256 || body.size !== size) {
-          throw nonRetryable(FailureType.ChecksumMismatch, `target ${target}: the store recorded ${name} as ${body.sha256} (${body.size} bytes), the machine has ${sha256} (${size} bytes)`);
-        }
-        artifacts.push(body);
-      }
+      });
       const manifest: TargetManifest = {
         project, version, target, artifacts,
         ...(input.sourceSha256 ? { sourceSha256: input.sourceSha256 } : {}),
