@@ -35,6 +35,8 @@ export interface CratesRegistry {
   indexUrl: string;
   /** Uploads received per crate, successful or not: the tests' measure of "no second upload". */
   uploads: Map<string, number>;
+  /** The same per `name@version`. */
+  uploadsOf: Map<string, number>;
   /** Test hook: this many next publishes of the crate answer 500 (storing nothing). */
   failPublishes: Map<string, number>;
   close(): Promise<void>;
@@ -68,6 +70,7 @@ export async function startCratesRegistry(opts: { token: string; port?: number }
   const index = new Map<string, IndexEntry[]>();
   const files = new Map<string, Buffer>();
   const uploads = new Map<string, number>();
+  const uploadsOf = new Map<string, number>();
   const failPublishes = new Map<string, number>();
   let base = '';
 
@@ -105,6 +108,7 @@ export async function startCratesRegistry(opts: { token: string; port?: number }
         const crate = raw.subarray(8 + jsonLen, 8 + jsonLen + crateLen);
         const name = meta.name.toLowerCase();
         uploads.set(name, (uploads.get(name) ?? 0) + 1);
+        uploadsOf.set(`${name}@${meta.vers}`, (uploadsOf.get(`${name}@${meta.vers}`) ?? 0) + 1);
         const failures = failPublishes.get(name) ?? 0;
         if (failures > 0) {
           failPublishes.set(name, failures - 1);
@@ -144,6 +148,7 @@ export async function startCratesRegistry(opts: { token: string; port?: number }
     url: base,
     indexUrl: `sparse+${base}/index/`,
     uploads,
+    uploadsOf,
     failPublishes,
     close: () => listening.close(),
   };

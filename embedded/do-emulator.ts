@@ -19,7 +19,13 @@ export interface Faults {
   slow?: { routes: Route[]; count: number; delayMs: number };
   /** Deleted droplets stay visible (status `archive`, as the API shows a droplet being destroyed) this long after the 204. */
   lingerMs?: number;
+  /** Each request, with probability `rate`, gets one fault drawn at random: 429 with
+   *  Retry-After, a 5xx, or an answer held past the client's timeout (the work done first). */
+  random?: { rate: number; retryAfterSeconds: number; slowMs: number; rng?: () => number };
 }
+
+/** Faults the random mode injected, by kind. */
+export type InjectedFaults = Record<'rate-limit' | 'server-error' | 'timeout', number>;
 
 export interface EmulatedDroplet {
   id: number;
@@ -40,6 +46,7 @@ export interface DoEmulator {
   /** The base URL do-wrapper is pointed at (…/v2/). */
   apiUrl: string;
   faults: Faults;
+  injected: InjectedFaults;
   droplets: Map<number, EmulatedDroplet>;
   /** Create requests that made a droplet, by droplet name. */
   creates: Map<string, number>;
@@ -91,7 +98,7 @@ function take(f: { routes: Route[]; count: number } | undefined, route: Route): 
 export async function startDoEmulator(opts: EmulatorOptions): Promise<DoEmulator> {
   const droplets = new Map<number, EmulatedDroplet>();
   const creates = new Map<string, number>();
-  const state: DoEmulator = { url: '', apiUrl: '', faults: {}, droplets, creates, dropletLimit: opts.dropletLimit ?? 25, powerOff: () => undefined, close: async () => {} };
+  const state: DoEmulator = { url: '', apiUrl: '', faults: {}, injected: { 'rate-limit': 0, 'server-error': 0, timeout: 0 }, droplets, creates, dropletLimit: opts.dropletLimit ?? 25, powerOff: () => undefined, close: async () => {} };
   const sizes = new Set(opts.sizes ?? DEFAULT_SIZES);
   const images = new Set((opts.images ?? ['debian-12-x64', 'tagship-agent-snapshot']).map(String));
   let nextId = 3100000 + Math.floor(Math.random() * 1000);
@@ -145,12 +152,16 @@ export async function startDoEmulator(opts: EmulatorOptions): Promise<DoEmulator
       if (parts[0] !== 'v2' || !route) return send(res, 404, { id: 'not_found', message: 'The resource you were accessing could not be found.' });
       const limits = { 'ratelimit-limit': '5000', 'ratelimit-remaining': '4999', 'ratelimit-reset': String(Math.floor(Date.now() / 1000) + 60) };
       if (req.headers.authorization !== `Bearer ${opts.token}`) return send(res, 401, { id: 'unauthorized', message: 'Unable to authenticate you' }, limits);
-      if (take(state.faults.rateLimit, route)) {
-        const after = state.faults.rateLimit!.retryAfterSeconds;
+      const random = state.faults.random;
+      const drawn = random && (random.rng ?? Math.random)() < random.rate ? (['rate-limit', 'server-error', 'timeout'] as const)[Math.floor((random.rng ?? Math.random)() * 3)]! : null;
+      if (drawn) state.injected[drawn]++;
+      if (drawn === 'rate-limit' || take(state.faults.rateLimit, route)) {
+        const after = drawn ? random!.retryAfterSeconds : state.faults.rateLimit!.retryAfterSeconds;
         return send(res, 429, { id: 'too_many_requests', message: 'API Rate limit exceeded.' }, { ...limits, 'ratelimit-remaining': '0', 'retry-after': String(after), 'ratelimit-reset': String(Math.floor(Date.now() / 1000) + after) });
       }
+      if (drawn === 'server-error') return send(res, 503, { id: 'service_unavailable', message: 'Service Unavailable' }, limits);
       if (take(state.faults.serverError, route)) return send(res, state.faults.serverError!.status, { id: 'server_error', message: 'Server Error' }, limits);
-      const delay = take(state.faults.slow, route) ? state.faults.slow!.delayMs : 0;
+      const delay = drawn === 'timeout' ? random!.slowMs : take(state.faults.slow, route) ? state.faults.slow!.delayMs : 0;
       const answer = (status: number, body?: unknown) => setTimeout(() => send(res, status, body, limits), delay);
 
       if (route === 'account') return answer(200, { account: { droplet_limit: state.dropletLimit, email: 'ci@example.invalid', uuid: 'emulated', status: 'active' } });

@@ -57,6 +57,9 @@ export const Profiles = {
   agentEnrolment: {
     scheduleToStartTimeout: '3 minutes',
     startToCloseTimeout: '30 seconds',
+    // A machine that dies holding the hello is lost, not slow: a heartbeat timeout says so
+    // (isMachineLoss), where a start-to-close timeout would fail the target.
+    heartbeatTimeout: LIVENESS,
     retry: { maximumAttempts: 1 },
   },
   /** Uploading artifacts from the agent: retried, since the gateway may be restarting with the
