@@ -2,7 +2,7 @@
 // checked before anything connects: a bad tag, projects file, tag signature or tagship.yml is
 // exit 2 with nothing started.
 import type { Command } from 'commander';
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { WorkflowFailedError, WorkflowNotFoundError, type Client } from '@temporalio/client';
@@ -17,6 +17,7 @@ import { readProjectConfig } from '../activities/source.ts';
 import { unknownTargetsProblem } from '../core/plan.ts';
 import { renderProgress } from './progress.ts';
 import { renderSummary } from './summary.ts';
+import { releaseTimelineSvg } from './timeline.ts';
 import { deepestCause } from '../core/causes.ts';
 import { Exit, ExitError, type CliContext } from './cli-context.ts';
 import type { ReleaseProgress, ReleaseResult } from '../workflows/types.ts';
@@ -170,6 +171,22 @@ export function addReleaseCommands(program: Command, ctx: CliContext): void {
       if (!ok) throw new ExitError(Exit.failed, '');
     }),
   );
+
+  withSource(release.command('timeline <tag>').description('write a picture of where the release\'s time went: a row per step and per machine (SVG)'))
+    .option('-o, --out <file>', 'where to write it (default: <project>-<tag>-timeline.svg here)')
+    .action(
+      async (tag: string, o: SourceOpts & { out?: string }) => {
+        const s = ctx.settings();
+        checkedTag(tag);
+        const project = projectOf(s, o);
+        await ctx.withClient(async (client) => {
+          const { handle } = await describeRelease(client, project, tag);
+          const file = resolve(o.out ?? `${project}-${tag}-timeline.svg`);
+          writeFileSync(file, await releaseTimelineSvg(client, handle.workflowId));
+          print(`timeline of ${handle.workflowId}: ${file}`);
+        });
+      },
+    );
 
   withSource(release.command('cancel <tag>').description('cancel a running release; its machines are deleted')).action(
     onRelease(async (_client, { handle, description }) => {

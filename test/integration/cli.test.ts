@@ -6,7 +6,7 @@ import { uniqueSuffix, waitForProgress, withWorker } from '../helpers/temporal.t
 import { makeProject } from '../helpers/projects.ts';
 import { runCli, Exit } from '../../client/cli.ts';
 import type { TargetProgress } from '../../workflows/types.ts';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
 import { WorkflowNotFoundError } from '@temporalio/client';
@@ -92,6 +92,13 @@ test('a completed release reports status 0', async () => {
       const watched = await cli('release', 'watch', 'v2.0.0', '--project', project);
       assert.equal(watched.code, Exit.ok);
       assert.match(watched.out, /release completed$/);
+      // The timeline: a row per step and the target's machine, drawn from the histories.
+      const svgFile = join(mkdtempSync(join(tmpdir(), 'tagship-timeline-')), 't.svg');
+      const timeline = await cli('release', 'timeline', 'v2.0.0', '--project', project, '--out', svgFile);
+      assert.equal(timeline.code, Exit.ok, timeline.err);
+      const svg = readFileSync(svgFile, 'utf8');
+      for (const row of ['release: loadProject', 'target t: createMachine', 'target t: agentBuild', 'target t: agentUpload', 'target t: machine']) assert.ok(svg.includes(`>${row}</text>`), `row ${row}`);
+      assert.match(svg, /^<svg [^>]*>/);
       const again = await cli('release', 'retry', 'v2.0.0', '--project', project, '--from-dir', quick);
       assert.equal(again.code, Exit.ok);
       assert.equal(again.out, `release:${project}:v2.0.0 completed; nothing to retry`);
