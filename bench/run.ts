@@ -6,6 +6,8 @@
 //   - the source step from a git server: a cold mirror against a warm one
 //   - CI of the container-app example, cold then warm: wall time per stage
 //   - image retention over 40 multi-arch commit images: wall time, kept, deleted, freed
+//   - the example's shape side by side: tagship on simulated machines against the seed
+//     pipeline's shape (bench/side-by-side.ts), with a timeline picture of each
 import { performance } from 'node:perf_hooks';
 import { join } from 'node:path';
 import { readFileSync } from 'node:fs';
@@ -36,6 +38,7 @@ import { OciRegistryClient } from '../providers/oci/registry.ts';
 import { FsQaStore } from '../providers/qa-fs/store.ts';
 import { commitImage } from '../test/helpers/oci-images.ts';
 import type { PurgeResult } from '../workflows/purge.ts';
+import { sideBySide } from './side-by-side.ts';
 
 function opsPerSecond(label: string, n: number, fn: (i: number) => void): void {
   for (let i = 0; i < Math.min(n, 1000); i++) fn(i); // warm-up
@@ -72,6 +75,7 @@ async function main(): Promise<void> {
       }
       await retryFigures(client, taskQueue);
     });
+    await sideBySide();
     await ciFigures(server.address);
     await retentionFigures();
   } finally {

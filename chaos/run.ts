@@ -1,7 +1,7 @@
 // `npm run chaos`: releases of the example under faults, on loopback only, stopping by itself,
 // with a table of what happened beside the goals (0 machines left, 0 double publishes, 0 failed
 // client reads, every release completed or failed with a reason).
-//   npm run chaos                          the full run (about an hour on 2 cores)
+//   npm run chaos                          the full run (about two hours on 2 cores)
 //   npm run chaos -- --scale 0.2           a fifth of every suite's releases (at least one)
 //   npm run chaos -- --suites kill,server  some suites only (kill, stages, server, machines, do)
 //   npm run chaos -- --seed 42             the same random moments again
@@ -80,6 +80,13 @@ async function main(): Promise<void> {
   let version = 0;
   const nextTag = (major: number) => `v${major}.0.${++version}`;
   const record = (r: ReleaseRecord) => (records.push(r), console.log(line(r)));
+  // Ctrl-C ends the run after the release in flight, with everything stopped and the table.
+  let stopping = false;
+  process.once('SIGINT', () => {
+    stopping = true;
+    console.log('\nstopping after the release in flight…');
+  });
+  const count = (full: number) => (stopping ? 0 : n(full));
   const began = Date.now();
   try {
     await world.startOrchestrator();
@@ -97,24 +104,24 @@ async function main(): Promise<void> {
 
     if (suites.includes('kill')) {
       console.log(`\nkill: ${n(50)} releases, orchestrator SIGKILLed at a uniform moment, restarted after 0–5 s`);
-      for (let i = 0; i < n(50); i++) record(await run({ suite: 'kill', tag: nextTag(2), baselineMs: W, disruption: killAt(world, between(0, W), between(0, 5_000)) }));
+      for (let i = 0; i < count(50) && !stopping; i++) record(await run({ suite: 'kill', tag: nextTag(2), baselineMs: W, disruption: killAt(world, between(0, W), between(0, 5_000)) }));
     }
     if (suites.includes('stages')) {
       console.log(`\nstages: orchestrator SIGKILLed on entering ${LATE_STAGES.join(', ')}`);
-      for (let i = 0; i < n(20); i++) {
+      for (let i = 0; i < count(20) && !stopping; i++) {
         const stage = LATE_STAGES[i % LATE_STAGES.length]!;
         record(await run({ suite: 'stages', tag: nextTag(3), baselineMs: W, disruption: killOnStage(world, stage, between(0, 5_000)) }));
       }
     }
     if (suites.includes('machines')) {
       console.log(`\nmachines: ${n(10)} releases, a build machine killed at a random moment of its build`);
-      for (let i = 0; i < n(10); i++) record(await run({ suite: 'machines', tag: nextTag(4), baselineMs: W, disruption: machineKill(between(0, 4_000), rng) }));
+      for (let i = 0; i < count(10) && !stopping; i++) record(await run({ suite: 'machines', tag: nextTag(4), baselineMs: W, disruption: machineKill(between(0, 4_000), rng) }));
     }
     if (suites.includes('server')) {
       console.log(`\nserver: ${n(10)} releases, the Temporal server SIGKILLed and restarted on its database`);
-      for (let i = 0; i < n(10); i++) record(await run({ suite: 'server', tag: nextTag(5), baselineMs: W, disruption: serverKillAt(world, between(0, W), between(0, 5_000)) }));
+      for (let i = 0; i < count(10) && !stopping; i++) record(await run({ suite: 'server', tag: nextTag(5), baselineMs: W, disruption: serverKillAt(world, between(0, W), between(0, 5_000)) }));
     }
-    if (suites.includes('do')) {
+    if (suites.includes('do') && !stopping) {
       const em = await startEmulator({ bootDelayMs: 500, dropletLimit: 25 });
       try {
         await world.killOrchestrator();
@@ -124,7 +131,7 @@ async function main(): Promise<void> {
         em.faults.random = { rate: 0.1, retryAfterSeconds: 1, slowMs: 35_000, rng };
         em.faults.lingerMs = 3_000;
         const loop = aptLoop(world);
-        for (let i = 0; i < n(20); i++) record(await run({ suite: 'do', tag: nextTag(6), baselineMs: doBaseline.wallMs, emulator: em }));
+        for (let i = 0; i < count(20) && !stopping; i++) record(await run({ suite: 'do', tag: nextTag(6), baselineMs: doBaseline.wallMs, emulator: em }));
         extraReads.do = await loop.stop();
         console.log(`  faults injected: ${JSON.stringify(em.injected)}; apt loop: ${extraReads.do.reads} installs, ${extraReads.do.failures} failed`);
         delete em.faults.random;
