@@ -8,6 +8,10 @@
 //   - image retention over 40 multi-arch commit images: wall time, kept, deleted, freed
 //   - the example's shape side by side: tagship on simulated machines against the seed
 //     pipeline's shape (bench/side-by-side.ts), with a timeline picture of each
+//   - hook → workflow started at 50 requests/s: p50/p99 (bench/hook-latency.ts)
+//   - 200 concurrent releases on one worker, simulated machines (bench/concurrency.ts;
+//     BENCH_CONCURRENT=N for another count)
+//   - indexing and signing 1,000 .deb and 1,000 .rpm packages (bench/repo-scale.ts)
 import { performance } from 'node:perf_hooks';
 import { join } from 'node:path';
 import { readFileSync } from 'node:fs';
@@ -39,6 +43,9 @@ import { FsQaStore } from '../providers/qa-fs/store.ts';
 import { commitImage } from '../test/helpers/oci-images.ts';
 import type { PurgeResult } from '../workflows/purge.ts';
 import { sideBySide } from './side-by-side.ts';
+import { hookStartLatency } from './hook-latency.ts';
+import { concurrentReleases } from './concurrency.ts';
+import { repositoryScale } from './repo-scale.ts';
 
 function opsPerSecond(label: string, n: number, fn: (i: number) => void): void {
   for (let i = 0; i < Math.min(n, 1000); i++) fn(i); // warm-up
@@ -74,10 +81,13 @@ async function main(): Promise<void> {
         console.log(`release, 1 target, 1 MiB artifact, run ${run}:        ${(wall / 1000).toFixed(2)} s wall, target child ${(childSpan / 1000).toFixed(2)} s, ${result.machineSeconds} machine-s`);
       }
       await retryFigures(client, taskQueue);
+      await hookStartLatency(client);
     });
     await sideBySide();
+    await concurrentReleases(Number(process.env.BENCH_CONCURRENT ?? 200));
     await ciFigures(server.address);
     await retentionFigures();
+    await repositoryScale(1000);
   } finally {
     await server.stop();
   }
