@@ -83,18 +83,33 @@ function runShell(command: string, cwd: string, env: Record<string, string>, sig
 /** The gateway lives in the orchestrator, which may be restarting: connection failures and
  *  5xx are retried with backoff for up to ~2 minutes (a build is one attempt, so it must
  *  ride this out itself); 4xx answers are final. */
-export async function fetchWhileGatewayRestarts(url: string, init: RequestInit, signal: AbortSignal, budgetMs = 120_000): Promise<Response> {
-  const deadline = Date.now() + budgetMs;
+/** Tries `attempt` with growing pauses until it succeeds, `retry` says an answer is final, or
+ *  `budgetMs` is spent: the orchestrator (and with it the gateway and the machine's control
+ *  sockets) may be restarting, which takes seconds. */
+export async function whileOrchestratorRestarts<T>(attempt: () => Promise<T>, opts: { budgetMs?: number; signal?: AbortSignal; final?: (value: T) => boolean } = {}): Promise<T> {
+  const deadline = Date.now() + (opts.budgetMs ?? 120_000);
   for (let delay = 500; ; delay = Math.min(delay * 2, 10_000)) {
     try {
-      const res = await fetch(url, { ...init, signal });
-      if (res.status < 500 || Date.now() + delay > deadline) return res;
-      await res.arrayBuffer();
+      const value = await attempt();
+      if (!opts.final || Date.now() + delay > deadline || opts.final(value)) return value;
     } catch (err) {
-      if (signal.aborted || Date.now() + delay > deadline) throw err;
+      if (opts.signal?.aborted || Date.now() + delay > deadline) throw err;
     }
     await new Promise((r) => setTimeout(r, delay));
   }
+}
+
+/** A gateway request, retried while the gateway answers 5xx or not at all. */
+export async function fetchWhileGatewayRestarts(url: string, init: RequestInit, signal: AbortSignal, budgetMs = 120_000): Promise<Response> {
+  return whileOrchestratorRestarts(() => fetch(url, { ...init, signal }), {
+    budgetMs,
+    signal,
+    final: (res) => {
+      if (res.status < 500) return true;
+      void res.arrayBuffer().catch(() => undefined);
+      return false;
+    },
+  });
 }
 
 export function createAgentActivities(deps: AgentDeps) {

@@ -5,7 +5,7 @@
 import { NativeConnection, Worker, Runtime, DefaultLogger } from '@temporalio/worker';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { createAgentActivities, fetchWhileGatewayRestarts } from '../activities/agent.ts';
+import { createAgentActivities, fetchWhileGatewayRestarts, whileOrchestratorRestarts } from '../activities/agent.ts';
 import { z } from 'zod';
 import { sameUserOnly, startRelay } from '../providers/net/relay.ts';
 import { CONTROL_SOCKETS } from '../providers/docker/control-sockets.ts';
@@ -70,7 +70,9 @@ async function main(): Promise<void> {
   Runtime.install({ logger: new DefaultLogger('WARN') });
   const control = await controlPlane(s);
   const token = await machineToken(s, control.gateway);
-  const connection = await NativeConnection.connect({ address: control.temporal });
+  // The control sockets go with the orchestrator: one restarting as this machine boots is
+  // waited for, not mistaken for a dead control plane.
+  const connection = await whileOrchestratorRestarts(() => NativeConnection.connect({ address: control.temporal }));
   const worker = await Worker.create({
     connection,
     namespace: s.TEMPORAL_NAMESPACE,

@@ -94,3 +94,30 @@ test('SIGKILL while the rpm repository is signed: the step is retried after its 
     await connection.close();
   }
 });
+
+test('SIGKILL while the machines\' agents start: they wait for the orchestrator to come back instead of dying, so no machine is replaced', async () => {
+  const name = `crash-enrol-${uniqueSuffix()}`;
+  const dir = makeProject(`project: ${name}\ntestGate: { command: "true" }\ntargets:\n  - { name: one, arch: amd64, os: generic, build: ["mkdir -p out && echo ok > out/r.txt"], artifacts: [out/*] }\n`);
+  const env = await orchestratorEnv('crash-enrol');
+  const connection = await Connection.connect({ address: env.TEMPORAL_ADDRESS });
+  const client = new Client({ connection });
+  let orchestrator = await startOrchestrator(env);
+  try {
+    const { handle } = await startRelease(client, { project: name, tag: 'v1.0.0', projectDir: dir, taskQueue: env.TAGSHIP_TASK_QUEUE });
+    // The machine exists and its agent is booting: the control plane goes away for 5 s.
+    await waitForProgress<TargetProgress>(client, `${handle.workflowId}/target/one`, (p) => p.stage === 'enrolling');
+    const exited = new Promise((r) => orchestrator.once('exit', r));
+    orchestrator.kill('SIGKILL');
+    await exited;
+    await new Promise((r) => setTimeout(r, 5_000));
+    orchestrator = await startOrchestrator(env);
+
+    await handle.result();
+    const counts = await activityCounts(client, `${handle.workflowId}/target/one`);
+    assert.equal(counts.createMachine, 1, 'the first machine\'s agent enrolled once the orchestrator was back: no second machine');
+    assert.deepEqual(await containersOf(handle.workflowId), []);
+  } finally {
+    orchestrator.kill('SIGKILL');
+    await connection.close();
+  }
+});
