@@ -104,7 +104,7 @@ async function main(): Promise<void> {
 
     if (suites.includes('kill')) {
       console.log(`\nkill: ${n(50)} releases, orchestrator SIGKILLed at a uniform moment, restarted after 0–5 s`);
-      for (let i = 0; i < count(50) && !stopping; i++) record(await run({ suite: 'kill', tag: nextTag(2), baselineMs: W, disruption: killAt(world, between(0, 0.9 * W), between(0, 5_000)) }));
+      for (let i = 0; i < count(50) && !stopping; i++) record(await run({ suite: 'kill', tag: nextTag(2), baselineMs: W, disruption: killAt(world, between(0, 0.75 * W), between(0, 5_000)) }));
     }
     if (suites.includes('stages')) {
       console.log(`\nstages: orchestrator SIGKILLed on entering ${LATE_STAGES.join(', ')}`);
@@ -119,7 +119,7 @@ async function main(): Promise<void> {
     }
     if (suites.includes('server')) {
       console.log(`\nserver: ${n(10)} releases, the Temporal server SIGKILLed and restarted on its database`);
-      for (let i = 0; i < count(10) && !stopping; i++) record(await run({ suite: 'server', tag: nextTag(5), baselineMs: W, disruption: serverKillAt(world, between(0, 0.9 * W), between(0, 5_000)) }));
+      for (let i = 0; i < count(10) && !stopping; i++) record(await run({ suite: 'server', tag: nextTag(5), baselineMs: W, disruption: serverKillAt(world, between(0, 0.75 * W), between(0, 5_000)) }));
     }
     if (suites.includes('do') && !stopping) {
       const em = await startEmulator({ bootDelayMs: 500, dropletLimit: 25 });
