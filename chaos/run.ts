@@ -48,7 +48,11 @@ function aptLoop(world: World): { stop: () => Promise<{ reads: number; failures:
       reads++;
       if (r.code !== 0) {
         failures++;
-        console.log(`    apt loop read failed: ${r.output.slice(-300)}`);
+        // apt's own words on what failed (the fetch, the hashes expected and received), and
+        // the whole output beside the report.
+        const file = join(world.dir, `apt-loop-failure-${failures}.txt`);
+        writeFileSync(file, r.output);
+        console.log(`    apt loop read failed (${file}):\n${r.output.split('\n').filter((l) => /^(E:|W:|Err:)|mismatch|unexpected size|Hashes of|Filesize|SHA256|created at|Last modification/.test(l)).join('\n')}`);
       }
     }
   })();
