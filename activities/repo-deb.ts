@@ -58,8 +58,11 @@ async function describeDeb(path: string): Promise<PackageFile> {
   return { file: path.split('/').pop()!, name: f.Package!, version: f.Version!, arch: f.Architecture! };
 }
 
-function sha256(b: Buffer): string {
-  return createHash('sha256').update(b).digest('hex');
+/** The by-hash folders served: each algorithm the Release lists that apt may pick. */
+const BY_HASH = ['SHA256', 'SHA512'] as const;
+
+function digest(algo: (typeof BY_HASH)[number], b: Buffer): string {
+  return createHash(algo.toLowerCase()).update(b).digest('hex');
 }
 
 export async function buildDebRepository(input: DebRepoInput): Promise<DebRepoResult> {
@@ -116,19 +119,23 @@ export async function buildDebRepository(input: DebRepoInput): Promise<DebRepoRe
     ], { cwd: suiteDir });
     await writeFile(join(suiteDir, 'Release'), release);
     // by-hash copies, this generation's and the live tree's, so a client that read the old
-    // InRelease just before the switch still finds the indexes it names.
+    // InRelease just before the switch still finds the indexes it names. apt asks for the
+    // strongest hash the Release lists (SHA512), so every listed algorithm gets its folder.
     for (const arch of ARCHES) {
       const rel = join(config.component, `binary-${arch}`);
-      const byHash = join(suiteDir, rel, 'by-hash', 'SHA256');
-      await mkdir(byHash, { recursive: true });
-      for (const idx of ['Packages', 'Packages.gz']) {
-        const content = await readFile(join(suiteDir, rel, idx));
-        await writeFile(join(byHash, sha256(content)), content);
-      }
-      const liveByHash = input.liveDir ? join(input.liveDir, 'dists', name, rel, 'by-hash', 'SHA256') : null;
-      if (liveByHash && existsSync(liveByHash)) {
-        const liveIndexes = await Promise.all(['Packages', 'Packages.gz'].map((i) => readFile(join(input.liveDir!, 'dists', name, rel, i)).then(sha256).catch(() => '')));
-        for (const h of await readdir(liveByHash)) if (liveIndexes.includes(h)) await placeFile(join(liveByHash, h), join(byHash, h));
+      const liveIndexes = input.liveDir ? await Promise.all(['Packages', 'Packages.gz'].map((i) => readFile(join(input.liveDir!, 'dists', name, rel, i)).catch(() => null))) : [];
+      for (const algo of BY_HASH) {
+        const byHash = join(suiteDir, rel, 'by-hash', algo);
+        await mkdir(byHash, { recursive: true });
+        for (const idx of ['Packages', 'Packages.gz']) {
+          const content = await readFile(join(suiteDir, rel, idx));
+          await writeFile(join(byHash, digest(algo, content)), content);
+        }
+        const liveByHash = input.liveDir ? join(input.liveDir, 'dists', name, rel, 'by-hash', algo) : null;
+        if (liveByHash && existsSync(liveByHash)) {
+          const wanted = liveIndexes.flatMap((c) => (c ? [digest(algo, c)] : []));
+          for (const h of await readdir(liveByHash)) if (wanted.includes(h)) await placeFile(join(liveByHash, h), join(byHash, h));
+        }
       }
     }
   }

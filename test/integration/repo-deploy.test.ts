@@ -86,12 +86,15 @@ test('readers see only consistent repositories while deploys switch trees', asyn
     while (deploying && reads < 2000) {
       reads++;
       const inRelease = await (await fetch(`${base}/dists/stable/InRelease`)).text();
-      const m = /^ ([0-9a-f]{64}) +\d+ main\/binary-amd64\/Packages$/m.exec(inRelease);
-      const packagesRes = m ? await fetch(`${base}/dists/stable/main/binary-amd64/by-hash/SHA256/${m[1]}`) : null;
+      // As apt does: the index by the strongest hash the Release lists (SHA512 where listed).
+      const m512 = /^ ([0-9a-f]{128}) +\d+ main\/binary-amd64\/Packages$/m.exec(inRelease);
+      const m = m512 ?? /^ ([0-9a-f]{64}) +\d+ main\/binary-amd64\/Packages$/m.exec(inRelease);
+      const algo = m512 ? 'SHA512' : 'SHA256';
+      const packagesRes = m ? await fetch(`${base}/dists/stable/main/binary-amd64/by-hash/${algo}/${m[1]}`) : null;
       const packages = packagesRes?.ok ? Buffer.from(await packagesRes.arrayBuffer()) : null;
-      if (!m || !packages || sha256(packages) !== m[1]) {
+      if (!m || !packages || createHash(algo.toLowerCase()).update(packages).digest('hex') !== m[1]) {
         inconsistent++;
-        problems.push(!m ? `InRelease without a Packages hash: ${inRelease.slice(0, 80)}` : `by-hash ${m[1]} -> ${packagesRes?.status}`);
+        problems.push(!m ? `InRelease without a Packages hash: ${inRelease.slice(0, 80)}` : `by-hash/${algo}/${m[1]!.slice(0, 16)}… -> ${packagesRes?.status}`);
         continue;
       }
       const entry = /Version: (\S+)\n[\s\S]*?Filename: (\S+)\n[\s\S]*?SHA256: ([0-9a-f]{64})/.exec(packages.toString());
@@ -114,6 +117,7 @@ test('readers see only consistent repositories while deploys switch trees', asyn
   assert.equal(inconsistent, 0, problems.join('\n'));
   assert.ok(reads > 20, `enough reads to mean something (${reads})`);
   assert.ok(versionsSeen.size >= 2, 'the reader saw the switch happen');
+  assert.ok(readFileSync(join(repoRoot, 'x', 'current', 'deb', 'dists', 'stable', 'Release'), 'utf8').includes('SHA512:'), 'the Release lists SHA512, so apt asks by-hash/SHA512');
 });
 
 test('a deploy that fails midway leaves the previous tree served byte for byte; rollback restores the previous tree', async () => {
