@@ -5,21 +5,19 @@
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { DEFAULT_STATE_DIR } from '../workers/paths.ts';
-import { withWorker } from '../test/helpers/temporal.ts';
 import { makeProject } from '../test/helpers/projects.ts';
 import { startRelease } from '../client/release.ts';
-import { SimulatedMachines } from '../providers/simulated/machines.ts';
+import { withSimulatedWorker } from './simulated.ts';
 
 const quantile = (xs: number[], q: number) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(q * xs.length))] ?? 0;
 
 export async function concurrentReleases(count: number, opts: { provisionMs?: number; buildSeconds?: number } = {}): Promise<void> {
   const name = `many-${Date.now().toString(36)}`;
   const dir = makeProject(`project: ${name}\ntestGate: { command: "true" }\ntargets:\n  - { name: t, arch: amd64, os: generic, build: ["sleep ${opts.buildSeconds ?? 2} && mkdir -p out && echo x > out/x"], artifacts: [out/x] }\n`);
-  let simulated: SimulatedMachines | undefined;
   let peakRss = 0;
   const sampler = setInterval(() => (peakRss = Math.max(peakRss, process.memoryUsage().rss)), 250);
   try {
-    await withWorker(
+    await withSimulatedWorker(
       async ({ client, taskQueue }) => {
         const t0 = performance.now();
         const outcomes = await Promise.all(
@@ -41,20 +39,9 @@ export async function concurrentReleases(count: number, opts: { provisionMs?: nu
         console.log(`  history events: release workflow ${Math.min(...events)}–${Math.max(...events)}, target child ${Math.min(...childEvents)}–${Math.max(...childEvents)}`);
         console.log(`  peak RSS of the worker process ${(peakRss / 2 ** 20).toFixed(0)} MiB (it also hosts the ${count} simulated machines' agents)`);
       },
-      {
-        provider: (ctx) =>
-          (simulated = new SimulatedMachines({
-            temporalAddress: process.env.TEMPORAL_ADDRESS!,
-            namespace: 'default',
-            gatewayUrl: ctx.gatewayUrl,
-            tokenFor: ctx.tokenFor,
-            workRoot: join(DEFAULT_STATE_DIR, 'bench', 'many-machines'),
-            provisionMs: () => opts.provisionMs ?? 1000,
-          })),
-      },
+      { workRoot: join(DEFAULT_STATE_DIR, 'bench', 'many-machines'), provisionMs: () => opts.provisionMs ?? 1000 },
     );
   } finally {
     clearInterval(sampler);
-    await simulated?.close();
   }
 }

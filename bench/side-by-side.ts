@@ -7,14 +7,13 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { DEFAULT_STATE_DIR } from '../workers/paths.ts';
-import { withWorker } from '../test/helpers/temporal.ts';
 import { makeProject } from '../test/helpers/projects.ts';
 import { generateTestKey } from '../test/helpers/gpg.ts';
 import { startRelease } from '../client/release.ts';
 import { releaseTimeline } from '../client/timeline.ts';
 import { renderTimelineSvg, timelineSpans, type Span } from '../core/timeline.ts';
 import { MachineLabel } from '../core/names.ts';
-import { SimulatedMachines } from '../providers/simulated/machines.ts';
+import { withSimulatedWorker } from './simulated.ts';
 import { runSeedShape, type Shape } from './seed-shape.ts';
 
 /** The example's four targets (hello-veilid's), with provisioning like a droplet's and builds of
@@ -63,8 +62,7 @@ export async function sideBySide(): Promise<void> {
   const name = `shape-${Date.now().toString(36)}`;
   const dir = makeProject(projectYml(name, key.keyFile, SHAPE));
   const sumPB = SHAPE.targets.reduce((n, t) => n + t.provisionMs + t.buildMs, 0) / 1000;
-  let simulated: SimulatedMachines | undefined;
-  const tagship = await withWorker(
+  const tagship = await withSimulatedWorker(
     async ({ client, taskQueue }) => {
       const t0 = performance.now();
       const { handle } = await startRelease(client, { project: name, tag: 'v1.0.0', projectDir: dir, taskQueue });
@@ -78,19 +76,8 @@ export async function sideBySide(): Promise<void> {
       const deleteMs = stepMs(spans.filter((s) => s.row.startsWith('target amd64-deb')), ': deleteMachine');
       return { wallMs, machineSeconds: result.targets.reduce((n, t) => n + t.machineSeconds, 0), repositoriesMs, deployMs, deleteMs, timeline };
     },
-    {
-      provider: (ctx) =>
-        (simulated = new SimulatedMachines({
-          temporalAddress: process.env.TEMPORAL_ADDRESS!,
-          namespace: 'default',
-          gatewayUrl: ctx.gatewayUrl,
-          tokenFor: ctx.tokenFor,
-          workRoot: join(out, 'machines'),
-          provisionMs: (spec) => SHAPE.targets.find((t) => t.name === spec.labels[MachineLabel.target])?.provisionMs ?? 0,
-        })),
-    },
+    { workRoot: join(out, 'machines'), provisionMs: (spec) => SHAPE.targets.find((t) => t.name === spec.labels[MachineLabel.target])?.provisionMs ?? 0 },
   );
-  await simulated?.close();
 
   // The seed's shape with the same durations; its repository, deploy and delete steps take
   // what tagship's took, so only the shape differs.

@@ -7,7 +7,7 @@ import { deepestCause } from '../core/causes.ts';
 import { MachineLabel } from '../core/names.ts';
 import type { release } from '../workflows/release.ts';
 import type { ReleaseProgress } from '../workflows/types.ts';
-import { aptScript, inContainer } from '../test/helpers/clients.ts';
+import { aptScript, dnfScript, inContainer } from '../test/helpers/clients.ts';
 import { docker } from '../test/helpers/projects.ts';
 import type { DoEmulator } from '../embedded/do-emulator.ts';
 import { fetchKeyring, type World } from './world.ts';
@@ -64,16 +64,6 @@ function doublePublishes(world: World, version: string): number {
 
 export function aptLine(world: World, suite = 'stable'): string {
   return `deb [signed-by=/usr/share/keyrings/tagship-test.gpg] ${world.repo.url}/${PROJECT}/deb ${suite} main`;
-}
-
-function dnfScript(repoUrl: string, spec: string): string {
-  return [
-    'set -e',
-    'mkdir -p /etc/yum.repos.d',
-    `python3 -c "import urllib.request;open('/etc/yum.repos.d/t.repo','wb').write(urllib.request.urlopen('${repoUrl}').read())"`,
-    `dnf -y --installroot=/tmp/root --releasever=12 --setopt=reposdir=/etc/yum.repos.d --setopt=cachedir=/tmp/c install ${spec} >/dev/null 2>&1`,
-    '/tmp/root/usr/bin/hello-veilid-cli --version',
-  ].join('\n');
 }
 
 /** apt-get and dnf, each in a clean container, install exactly this version. */

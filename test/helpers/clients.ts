@@ -29,3 +29,15 @@ export function aptScript(repoLine: string, then: string): string {
     then,
   ].join('\n');
 }
+
+/** dnf against one repository (its .repo file from `repoUrl`), installing `spec` into a
+ *  separate root, then the installed tool's version. */
+export function dnfScript(repoUrl: string, spec: string): string {
+  return [
+    'set -e',
+    'mkdir -p /etc/yum.repos.d',
+    `python3 -c "import urllib.request;open('/etc/yum.repos.d/t.repo','wb').write(urllib.request.urlopen('${repoUrl}').read())"`,
+    `dnf -y --installroot=/tmp/root --releasever=12 --setopt=reposdir=/etc/yum.repos.d --setopt=cachedir=/tmp/c install ${spec} >/dev/null 2>&1`,
+    '/tmp/root/usr/bin/hello-veilid-cli --version',
+  ].join('\n');
+}

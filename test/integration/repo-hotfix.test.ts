@@ -9,21 +9,11 @@ import { tmpdir } from 'node:os';
 import { withWorker } from '../helpers/temporal.ts';
 import { withRegistries } from '../helpers/registries.ts';
 import { generateTestKey } from '../helpers/gpg.ts';
-import { aptScript, inContainer } from '../helpers/clients.ts';
+import { aptScript, dnfScript, inContainer } from '../helpers/clients.ts';
 import { freePort } from '../../scripts/lib/temporal-server.ts';
 import { startRepoServer } from '../../providers/reposerver/server.ts';
 import { startRelease } from '../../client/release.ts';
 import { helloVeilidCopy } from '../helpers/example-files.ts';
-
-function dnfInstall(repoUrl: string, spec: string): string {
-  return [
-    'set -e',
-    'mkdir -p /etc/yum.repos.d',
-    `python3 -c "import urllib.request;open('/etc/yum.repos.d/t.repo','wb').write(urllib.request.urlopen('${repoUrl}').read())"`,
-    `dnf -y --installroot=/tmp/root --releasever=12 --setopt=reposdir=/etc/yum.repos.d --setopt=cachedir=/tmp/c install ${spec} >/dev/null 2>&1`,
-    '/tmp/root/usr/bin/hello-veilid-cli --version',
-  ].join('\n');
-}
 
 test('a hotfix of an older line is served beside the newer one: apt-get and dnf install it when pinned, and the newest by default', async () => {
   const key = generateTestKey();
@@ -51,10 +41,10 @@ test('a hotfix of an older line is served beside the newer one: apt-get and dnf 
       assert.match(apt.output, /hello-veilid-cli 8\.3\.9\n(?:.*\n)*hello-veilid-cli 8\.4\.3\n/);
 
       const repoUrl = `${server.url}/hello-veilid/rpm/stable/hello-veilid.repo`;
-      const pinned = await inContainer(dnfInstall(repoUrl, 'hello-veilid-cli-8.3.9'));
+      const pinned = await inContainer(dnfScript(repoUrl, 'hello-veilid-cli-8.3.9'));
       assert.equal(pinned.code, 0, pinned.output);
       assert.match(pinned.output, /hello-veilid-cli 8\.3\.9\n/);
-      const latest = await inContainer(dnfInstall(repoUrl, 'hello-veilid-cli'));
+      const latest = await inContainer(dnfScript(repoUrl, 'hello-veilid-cli'));
       assert.equal(latest.code, 0, latest.output);
       assert.match(latest.output, /hello-veilid-cli 8\.4\.3\n/);
     } finally {
