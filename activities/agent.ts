@@ -2,20 +2,24 @@
 // The orchestrator sends them to the machine's task queue; nothing connects in to the machine.
 import { spawn } from 'node:child_process';
 import { createReadStream, createWriteStream } from 'node:fs';
-import { chown, lstat, mkdir, rm, stat } from 'node:fs/promises';
+import { chown, mkdir, rm } from 'node:fs/promises';
 import { arch, hostname } from 'node:os';
-import { basename, join } from 'node:path';
+import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { Readable } from 'node:stream';
 import type { ReadableStream as WebReadableStream } from 'node:stream/web';
 import { commandFailure, FailureType, nonRetryable } from '../core/failures.ts';
-import { storeNameProblem } from '../core/store-names.ts';
 import { buildEnvironment, redactor } from '../core/build-env.ts';
 import type { ArtifactEntry, ArtifactKey, TargetManifest } from '../ports/artifacts.ts';
 import { withHeartbeat } from './heartbeat.ts';
 import { runCommandSteps } from './command-steps.ts';
 import { sha256File } from '../providers/files/sha256.ts';
+import { spawnSandboxed, type SandboxSpec } from '../providers/sandbox/build-sandbox.ts';
+import { expandGlobs, stageArtifacts, type ArtifactLimits, type RunAsBuild } from './agent-artifacts.ts';
 import type { CommandResult } from './build.ts';
+
+/** For uploads asked for before tagship.yml had limits (their inputs are in running histories). */
+export const DEFAULT_ARTIFACT_LIMITS: ArtifactLimits = { bytes: 4096 * 2 ** 20, files: 1000 };
 
 export interface AgentDeps {
   machine: string;
@@ -26,7 +30,8 @@ export interface AgentDeps {
   /** Values no output may carry (the token, codec keys): redacted from every tail. */
   secrets?: string[];
   /** The unprivileged user build commands run as (when the agent runs as root): it owns the
-   *  source tree and the build's HOME, and cannot read the agent's environment or files. */
+   *  source tree and the build's HOME, and cannot read the agent's environment or files. Every
+   *  command then runs sandboxed (providers/sandbox/build-sandbox.ts). */
   buildUser?: { uid: number; gid: number };
 }
 
@@ -42,6 +47,8 @@ export interface AgentBuildInput {
   source: { sha256: string };
   commands: string[];
   env: Record<string, string>;
+  /** Outbound network for the build's commands (tagship.yml `network: true`). */
+  network?: boolean;
 }
 
 export interface AgentUploadInput {
@@ -54,13 +61,18 @@ export interface AgentUploadInput {
   commit?: string;
   /** Recorded in the manifest for the artifact purge (tagship.yml's retention.days). */
   retentionDays?: number;
+  /** tagship.yml's limits for one target's artifacts. */
+  limits?: ArtifactLimits;
 }
 
 /** Runs `sh -c command` in its own process group so a cancellation stops all of it, with
- *  exactly the environment given (never the agent's own, which holds its secrets). */
-function runShell(command: string, cwd: string, env: Record<string, string>, signal: AbortSignal, onOutput: (s: string) => void, as?: { uid: number; gid: number }): Promise<number> {
+ *  exactly the environment given (never the agent's own, which holds its secrets). With a
+ *  sandbox (an agent running as root), in namespaces of its own as the build user. */
+function runShell(command: string, cwd: string, env: Record<string, string>, signal: AbortSignal, onOutput: (s: string) => void, sandbox?: SandboxSpec): Promise<number> {
   return new Promise((resolve, reject) => {
-    const child = spawn('sh', ['-c', command], { cwd, env, detached: true, stdio: ['ignore', 'pipe', 'pipe'], ...(as ? { uid: as.uid, gid: as.gid } : {}) });
+    const { child, ready } = sandbox
+      ? spawnSandboxed(command, sandbox, { cwd, env })
+      : { child: spawn('sh', ['-c', command], { cwd, env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] }), ready: Promise.resolve() };
     const kill = () => {
       try {
         process.kill(-child.pid!, 'SIGKILL');
@@ -69,8 +81,12 @@ function runShell(command: string, cwd: string, env: Record<string, string>, sig
       }
     };
     signal.addEventListener('abort', kill, { once: true });
-    child.stdout.on('data', (b: Buffer) => onOutput(b.toString('utf8')));
-    child.stderr.on('data', (b: Buffer) => onOutput(b.toString('utf8')));
+    ready.catch((err: unknown) => {
+      onOutput(`tagship: ${err instanceof Error ? err.message : String(err)}\n`);
+      kill();
+    });
+    child.stdout!.on('data', (b: Buffer) => onOutput(b.toString('utf8')));
+    child.stderr!.on('data', (b: Buffer) => onOutput(b.toString('utf8')));
     child.on('error', reject);
     child.on('close', (code, sig) => {
       signal.removeEventListener('abort', kill);
@@ -80,9 +96,6 @@ function runShell(command: string, cwd: string, env: Record<string, string>, sig
   });
 }
 
-/** The gateway lives in the orchestrator, which may be restarting: connection failures and
- *  5xx are retried with backoff for up to ~2 minutes (a build is one attempt, so it must
- *  ride this out itself); 4xx answers are final. */
 /** Tries `attempt` with growing pauses until it succeeds, `retry` says an answer is final, or
  *  `budgetMs` is spent: the orchestrator (and with it the gateway and the machine's control
  *  sockets) may be restarting, which takes seconds. */
@@ -117,6 +130,9 @@ export function createAgentActivities(deps: AgentDeps) {
   const srcDir = join(deps.workdir, 'src');
   // The build's own HOME (caches of cargo, pip and the like), outside the source tree.
   const home = join(deps.workdir, 'home');
+  // The agent's copies of the artifacts, which no build process can reach.
+  const stagingDir = join(deps.workdir, 'staging');
+  const sandbox = (network: boolean): SandboxSpec | undefined => (deps.buildUser ? { user: deps.buildUser, network } : undefined);
   const redact = redactor([deps.token, ...(deps.secrets ?? [])]);
 
   return {
@@ -142,58 +158,37 @@ export function createAgentActivities(deps: AgentDeps) {
         await pipeline(Readable.fromWeb(res.body as WebReadableStream), createWriteStream(tarPath));
         if ((await sha256File(tarPath)) !== input.source.sha256) throw new Error('the source arrived with the wrong sha256; will retry');
         // Unpacked by the build user too: whatever the tarball holds lands with its rights.
-        const untar = await runShell(`tar -xf ${tarPath} -C ${srcDir}`, deps.workdir, buildEnvironment({}, home), hb.signal, () => {}, deps.buildUser);
+        const untar = await runShell(`tar -xf ${tarPath} -C ${srcDir}`, deps.workdir, buildEnvironment({}, home), hb.signal, () => {}, sandbox(false));
         if (untar !== 0) throw new Error('unpacking the source failed');
 
         const env = buildEnvironment(input.env, home);
-        const last = await runCommandSteps(input.commands, hb, (command, onOutput) => runShell(command, srcDir, env, hb.signal, onOutput, deps.buildUser), { redact });
+        const last = await runCommandSteps(input.commands, hb, (command, onOutput) => runShell(command, srcDir, env, hb.signal, onOutput, sandbox(input.network === true)), { redact });
         if (last.exitCode !== 0) throw commandFailure(FailureType.BuildFailed, `The build of ${input.target}`, { ...last, target: input.target, step: 'build' });
         return last;
       });
     },
 
-    /** Hashes each artifact here, uploads it, and checks the gateway stored the same hash. */
+    /** Takes the build's artifacts into the agent's own copies (checked, hashed: see
+     *  agent-artifacts.ts), uploads each, and checks the gateway stored the same hash. */
     async agentUpload(input: AgentUploadInput): Promise<TargetManifest> {
-      const files = new Map<string, string>();
-      for (const glob of input.globs) {
-        let listing = '';
-        // Globs are validated by the config schema (no quotes, spaces or metacharacters
-        // beyond * ? [ ]), so they are safe to expand unquoted here.
-        const code = await runShell(`for f in ${glob}; do [ -f "$f" ] && echo "$f"; done; true`, srcDir, buildEnvironment({}, home), new AbortController().signal, (s) => (listing += s));
-        const matched = listing.split('\n').filter(Boolean);
-        if (code !== 0 || matched.length === 0) {
-          throw nonRetryable(FailureType.ArtifactMissing, `target ${input.key.target}: artifact glob "${glob}" matched no file after the build; check the build commands and the artifacts list in tagship.yml`);
-        }
-        for (const path of matched) {
-          const name = basename(path);
-          // Only regular files of the build tree: a symlink (to /etc/shadow, to a mounted
-          // orchestrator file) or a name the store would refuse is the build's mistake.
-          const st = await lstat(join(srcDir, path));
-          if (!st.isFile()) throw nonRetryable(FailureType.BadArtifact, `target ${input.key.target}: artifact ${path} is ${st.isSymbolicLink() ? 'a symbolic link' : 'not a regular file'}; artifacts must be regular files the build wrote`);
-          const bad = storeNameProblem('artifact', name);
-          if (bad) throw nonRetryable(FailureType.BadArtifact, `target ${input.key.target}: artifact ${path}: ${bad}`);
-          const prior = files.get(name);
-          if (prior && prior !== path) {
-            throw nonRetryable(FailureType.ArtifactMissing, `target ${input.key.target}: two artifacts are both named ${name} (${prior}, ${path}); artifact names must be unique per target`);
-          }
-          files.set(name, path);
-        }
-      }
-
+      const asBuild: RunAsBuild = async (command) => {
+        let output = '';
+        const code = await runShell(command, srcDir, buildEnvironment({}, home), new AbortController().signal, (s) => (output += s), sandbox(false));
+        return { code, output };
+      };
       const { project, version, target } = input.key;
+      const paths = await expandGlobs(target, input.globs, asBuild);
+      const staged = await stageArtifacts({ target, srcDir, stagingDir, paths, limits: input.limits ?? DEFAULT_ARTIFACT_LIMITS, ...(deps.buildUser ? { owner: deps.buildUser.uid } : {}) });
+
       const base = `${deps.gatewayUrl}/artifacts/${project}/${version}/${target}`;
       const artifacts: ArtifactEntry[] = [];
-      const sorted = [...files].sort(([a], [b]) => a.localeCompare(b));
       // Progress goes out with the heartbeats (a large artifact over a slow link is minutes),
       // and a cancelled or timed-out attempt stops sending at once: it never races its retry.
       await withHeartbeat(async (hb) => {
-        for (const [i, [name, path]] of sorted.entries()) {
-          const full = join(srcDir, path);
-          const sha256 = await sha256File(full);
-          const size = (await stat(full)).size;
+        for (const [i, { name, staged: full, sha256, size }] of staged.entries()) {
           let sent = 0;
-          hb.update({ file: name, of: `${i + 1}/${sorted.length}`, sent, size });
-          const counted = createReadStream(full).on('data', (chunk) => hb.update({ file: name, of: `${i + 1}/${sorted.length}`, sent: (sent += chunk.length), size }));
+          hb.update({ file: name, of: `${i + 1}/${staged.length}`, sent, size });
+          const counted = createReadStream(full).on('data', (chunk) => hb.update({ file: name, of: `${i + 1}/${staged.length}`, sent: (sent += chunk.length), size }));
           const res = await fetch(`${base}/${encodeURIComponent(name)}`, {
             method: 'PUT',
             headers: { ...auth, 'x-tagship-sha256': sha256, 'x-tagship-created-at': input.createdAt, 'content-length': String(size) },

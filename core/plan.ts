@@ -3,6 +3,7 @@
 import type { ParsedTag } from './tag.ts';
 import type { MachineArch, TagshipConfig } from './config/schema.ts';
 import { DEFAULT_RETENTION_DAYS } from './retention.ts';
+import { DEFAULT_LIMITS, MIB } from './limits.ts';
 
 export interface PlannedTarget {
   name: string;
@@ -14,6 +15,8 @@ export interface PlannedTarget {
   timeoutMinutes: number;
   /** Outbound network for the build; absent = none at all. */
   network?: boolean;
+  /** What its artifacts may weigh and number (tagship.yml's limits). */
+  limits: { bytes: number; files: number };
   /** From tagship.yml's cost table, when it prices this machine size. */
   hourlyPrice?: number;
 }
@@ -30,6 +33,8 @@ export interface ReleasePlan {
   currency?: string;
   /** Days the artifacts are kept (tagship.yml's retention.days), recorded in each manifest. */
   retentionDays: number;
+  /** What all the release's artifacts together may weigh, in bytes. */
+  releaseBytes: number;
 }
 
 export function defaultImage(arch: MachineArch): string {
@@ -44,6 +49,8 @@ export function packageReleaseProblem(config: TagshipConfig): string | null {
 /** Plans a package release; `config` must pass packageReleaseProblem. */
 export function planRelease(config: TagshipConfig, tag: ParsedTag, only?: readonly string[]): ReleasePlan {
   const gate = config.testGate!;
+  // Configs loaded before limits existed (in recorded histories) have no block.
+  const limits = { ...DEFAULT_LIMITS, ...(config.limits as TagshipConfig['limits'] | undefined) };
   const targets = config.targets
     .filter((t) => !only || only.includes(t.name))
     .map((t) => ({
@@ -55,6 +62,7 @@ export function planRelease(config: TagshipConfig, tag: ParsedTag, only?: readon
       artifacts: t.artifacts,
       timeoutMinutes: t.timeoutMinutes,
       ...(t.network ? { network: true } : {}),
+      limits: { bytes: limits.targetMiB * MIB, files: limits.filesPerTarget },
       ...(config.cost?.hourly[t.machine.size] !== undefined ? { hourlyPrice: config.cost.hourly[t.machine.size] } : {}),
     }));
   return {
@@ -67,6 +75,7 @@ export function planRelease(config: TagshipConfig, tag: ParsedTag, only?: readon
     ...(config.cost ? { currency: config.cost.currency } : {}),
     // Configs loaded before retention.days existed (in recorded histories) have no block.
     retentionDays: (config.retention as TagshipConfig['retention'] | undefined)?.days ?? DEFAULT_RETENTION_DAYS,
+    releaseBytes: limits.releaseMiB * MIB,
     env: {
       TAGSHIP_PROJECT: config.project,
       TAGSHIP_TAG: tag.tag,

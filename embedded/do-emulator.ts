@@ -7,6 +7,7 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type Docker from 'dockerode';
 import { listen } from '../providers/http/listen.ts';
+import { SANDBOXING_AGENT } from '../providers/docker/machines.ts';
 
 export type Route = 'account' | 'create' | 'get' | 'list' | 'delete';
 
@@ -114,7 +115,8 @@ export async function startDoEmulator(opts: EmulatorOptions): Promise<DoEmulator
         Image: opts.backend.image,
         Cmd: ['sh', '-c', d.user_data ?? 'sleep infinity'],
         Labels: { 'tagship.emulated-droplet': String(d.id) },
-        HostConfig: { Init: true, NetworkMode: 'host', Binds: opts.backend.binds },
+        // A droplet's root holds every capability; the agent needs these to sandbox builds.
+        HostConfig: { Init: true, NetworkMode: 'host', Binds: opts.backend.binds, ...SANDBOXING_AGENT },
       });
       await c.start();
     }

@@ -7,7 +7,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { createAgentActivities, fetchWhileGatewayRestarts, whileOrchestratorRestarts } from '../activities/agent.ts';
 import { z } from 'zod';
-import { sameUserOnly, startRelay } from '../providers/net/relay.ts';
+import { startRelay } from '../providers/net/relay.ts';
 import { CONTROL_SOCKETS } from '../providers/docker/control-sockets.ts';
 import { agentTaskQueue } from '../core/names.ts';
 import { agentSecrets } from '../core/build-env.ts';
@@ -49,14 +49,12 @@ async function machineToken(s: { TAGSHIP_AGENT_TOKEN?: string | undefined; TAGSH
   return body.token;
 }
 
-/** Where Temporal and the gateway are. Through control sockets, each gets a loopback port
- *  that serves this process's user only: the build, another user on the same loopback, is
- *  refused before one byte is forwarded. */
+/** Where Temporal and the gateway are. Through control sockets, each gets a port on the
+ *  machine's loopback, which no build shares: builds run in network namespaces of their own. */
 async function controlPlane(s: { TAGSHIP_CONTROL_DIR?: string | undefined; TEMPORAL_ADDRESS?: string | undefined; TAGSHIP_GATEWAY_URL?: string | undefined }): Promise<{ temporal: string; gateway: string }> {
   if (!s.TAGSHIP_CONTROL_DIR) return { temporal: s.TEMPORAL_ADDRESS!, gateway: s.TAGSHIP_GATEWAY_URL! };
   const local = async (socket: string) => {
-    const relay = await startRelay({ listen: { host: '127.0.0.1', port: 0 }, to: { path: join(s.TAGSHIP_CONTROL_DIR!, socket) }, admit: sameUserOnly(),
-      onRefused: (c) => console.warn(`refused a connection to the control plane from port ${c.remotePort} (not the agent's user)`) });
+    const relay = await startRelay({ listen: { host: '127.0.0.1', port: 0 }, to: { path: join(s.TAGSHIP_CONTROL_DIR!, socket) } });
     return `127.0.0.1:${(relay.endpoint as { port: number }).port}`;
   };
   return { temporal: await local(CONTROL_SOCKETS.temporal), gateway: `http://${await local(CONTROL_SOCKETS.gateway)}` };

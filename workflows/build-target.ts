@@ -69,6 +69,7 @@ export async function buildTarget(input: BuildTargetInput): Promise<TargetResult
         source: { sha256: input.source.sha256 },
         commands: target.build,
         env: { ...input.env, TAGSHIP_TARGET: target.name, TAGSHIP_ARCH: target.arch },
+        ...(target.network ? { network: true } : {}),
       });
       enter('uploading');
       const manifest = await agent({ ...Profiles.agentUpload, summary: `upload artifacts of ${target.name}` }).agentUpload({
@@ -78,6 +79,8 @@ export async function buildTarget(input: BuildTargetInput): Promise<TargetResult
         sourceSha256: input.source.sha256,
         ...(input.commit ? { commit: input.commit } : {}),
         ...(input.retentionDays ? { retentionDays: input.retentionDays } : {}),
+        // Targets planned before limits existed (running histories) get the agent's defaults.
+        ...((target as Partial<typeof target>).limits ? { limits: target.limits } : {}),
       });
       await saga.runAll();
       enter('done');

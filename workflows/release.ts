@@ -20,6 +20,7 @@ import type { TargetManifest } from '../ports/artifacts.ts';
 import { stageEntry } from './stages.ts';
 import { Profiles, longCommand } from './profiles.ts';
 import { buildTarget } from './build-target.ts';
+import { releaseBytesProblem } from '../core/limits.ts';
 import { explain, outermostApplicationFailure } from './explain.ts';
 import type { LoadProjectResult, SourceRef } from '../activities/source.ts';
 import type { AppReleased, ReleaseInput, ReleaseProgress, ReleaseResult, ReleaseStage, ReleasedSource, TargetResult } from './types.ts';
@@ -121,6 +122,9 @@ async function releasePackages(r: {
   kept.push(...Object.keys(reuse).map((t) => `target ${t}`));
   enter('building', plan.targets.map((t) => (reuse[t.name] ? `${t.name} (kept)` : t.name)).join(', '));
   const targets = await buildAll(plan, source, progress, reuse, released.commit);
+  // Each machine kept to its target's limit; together they must keep to the release's.
+  const heavy = releaseBytesProblem(targets.map((t) => ({ target: t.target, bytes: t.manifest.artifacts.reduce((n, a) => n + a.size, 0) })), plan.releaseBytes);
+  if (heavy) throw nonRetryable(FailureType.BadArtifact, `${heavy}; nothing was published`);
   const machineSeconds = targets.reduce((sum, t) => sum + t.machineSeconds, 0);
   const priced = targets.filter((t) => t.estimatedCost !== undefined);
   const estimatedCost = plan.currency && priced.length ? { amount: Math.round(priced.reduce((s, t) => s + t.estimatedCost!, 0) * 10_000) / 10_000, currency: plan.currency } : undefined;

@@ -2,6 +2,7 @@
 // Shapes only; cross-field rules live in rules.ts, defaults are filled in by the schema.
 import { z } from 'zod';
 import { DEFAULT_RETENTION_DAYS } from '../retention.ts';
+import { DEFAULT_LIMITS } from '../limits.ts';
 
 import { MACHINE_ARCHES } from './arches.ts';
 import { appSchema, ciSchema } from './app.ts';
@@ -84,6 +85,15 @@ const repositories = z.strictObject({
     .optional(),
 });
 
+const limits = z.strictObject({
+  /** All artifacts of one target, by apparent size (a sparse file counts whole). */
+  targetMiB: z.number().int().positive().max(1 << 20).default(DEFAULT_LIMITS.targetMiB),
+  /** All artifacts of the release together. */
+  releaseMiB: z.number().int().positive().max(1 << 22).default(DEFAULT_LIMITS.releaseMiB),
+  /** Files one target's artifact globs may match. */
+  filesPerTarget: z.number().int().positive().max(100_000).default(DEFAULT_LIMITS.filesPerTarget),
+});
+
 export const configSchema = z.strictObject({
   project: slug,
   /** Required for package releases; a container app alone has its tests in app.tests. */
@@ -94,6 +104,7 @@ export const configSchema = z.strictObject({
   /** A container app: its image, tests, scan and QA record (CI per commit). */
   app: appSchema.optional(),
   ci: ciSchema.default({ branches: ['main'] }),
+  limits: limits.default(DEFAULT_LIMITS),
   retention: z.strictObject({ days: z.number().int().positive().default(DEFAULT_RETENTION_DAYS) }).default({ days: DEFAULT_RETENTION_DAYS }),
   /** Price per hour by machine size (e.g. DigitalOcean's), for the cost estimate in results. */
   cost: z.strictObject({ currency: z.string().regex(/^[A-Z]{3}$/, 'must be a 3-letter currency code, e.g. USD'), hourly: z.record(z.string().min(1), z.number().nonnegative()) }).optional(),

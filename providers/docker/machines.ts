@@ -60,6 +60,16 @@ export async function ensureEgressNetwork(docker: Docker): Promise<string> {
   return EGRESS_NETWORK;
 }
 
+/** What a machine's agent (root) needs to give each build namespaces of its own
+ *  (providers/sandbox/build-sandbox.ts): making network, pid and mount namespaces, bringing the
+ *  build's loopback up, and a tun device for slirp4netns when the build asked for network. The
+ *  build itself runs with an empty capability bounding set and no_new_privs, so it holds
+ *  none of these. */
+export const SANDBOXING_AGENT = {
+  CapAdd: ['SYS_ADMIN', 'NET_ADMIN'],
+  Devices: [{ PathOnHost: '/dev/net/tun', PathInContainer: '/dev/net/tun', CgroupPermissions: 'rwm' }],
+};
+
 function statusCode(err: unknown): number | undefined {
   return (err as { statusCode?: number }).statusCode;
 }
@@ -152,7 +162,7 @@ export class DockerMachines implements MachineProvider, MachineShell {
           Labels: { ...spec.labels, [MachineLabel.managed]: 'true' },
           // no-new-privileges: a build, which runs as another user, cannot regain root
           // through a setuid program of the image.
-          HostConfig: { Init: true, NetworkMode: await this.networkOf(spec), Binds, SecurityOpt: ['no-new-privileges'] },
+          HostConfig: { Init: true, NetworkMode: await this.networkOf(spec), Binds, SecurityOpt: ['no-new-privileges'], ...(this.agent ? SANDBOXING_AGENT : {}) },
         });
       } catch (err) {
         // 409: an earlier attempt of this same call created it meanwhile; that one is ours.

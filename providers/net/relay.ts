@@ -1,10 +1,10 @@
 // A byte relay between two stream endpoints (TCP or unix socket), used to give a build
 // machine's agent — and nothing else on the machine — a way to Temporal and the gateway:
 // the orchestrator serves each machine a unix socket in a folder only root can enter, and the
-// agent relays a loopback port to it, admitting only connections its own user opened.
+// agent relays a port on the machine's loopback to it. Builds never share that loopback: each
+// runs in a network namespace of its own (providers/sandbox/build-sandbox.ts), so the port is
+// out of their reach by construction, not by a check of who connected.
 import { connect, createServer, type Server, type Socket } from 'node:net';
-import { readFile } from 'node:fs/promises';
-import { socketOwner } from '../../core/proc-net.ts';
 
 export type Endpoint = { path: string } | { host: string; port: number };
 
@@ -17,10 +17,6 @@ export interface Relay {
 export interface RelayOptions {
   listen: Endpoint;
   to: Endpoint;
-  /** Decides per connection, before one byte is forwarded; refused ones are closed. */
-  admit?: (client: Socket) => Promise<boolean>;
-  /** Told of each refused connection. */
-  onRefused?: (client: Socket) => void;
 }
 
 /** "host:port" (the form Temporal addresses take) or an http URL, as an endpoint. */
@@ -35,24 +31,16 @@ export async function startRelay(opts: RelayOptions): Promise<Relay> {
     open.add(s);
     s.on('close', () => open.delete(s));
   };
-  const server: Server = createServer({ pauseOnConnect: true }, (client) => {
+  const server: Server = createServer((client) => {
     track(client);
     client.on('error', () => client.destroy());
-    void (async () => {
-      if (opts.admit && !(await opts.admit(client).catch(() => false))) {
-        opts.onRefused?.(client);
-        client.destroy();
-        return;
-      }
-      const upstream = connect(opts.to);
-      track(upstream);
-      upstream.on('error', () => client.destroy());
-      client.on('close', () => upstream.destroy());
-      upstream.on('close', () => client.destroy());
-      client.pipe(upstream);
-      upstream.pipe(client);
-      client.resume();
-    })();
+    const upstream = connect(opts.to);
+    track(upstream);
+    upstream.on('error', () => client.destroy());
+    client.on('close', () => upstream.destroy());
+    upstream.on('close', () => client.destroy());
+    client.pipe(upstream);
+    upstream.pipe(client);
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
@@ -70,15 +58,5 @@ export async function startRelay(opts: RelayOptions): Promise<Relay> {
         for (const s of open) s.destroy();
         server.close(() => resolve());
       }),
-  };
-}
-
-/** An admit rule for a loopback listener: only sockets owned by `uid` (this process's user,
- *  by default) get through — the kernel's socket tables say who opened each connection. */
-export function sameUserOnly(uid = process.getuid?.() ?? 0): (client: Socket) => Promise<boolean> {
-  return async (client) => {
-    if (client.remotePort === undefined || client.localPort === undefined) return false;
-    const tables = (await Promise.all(['/proc/net/tcp', '/proc/net/tcp6'].map((f) => readFile(f, 'utf8').catch(() => '')))).join('\n');
-    return socketOwner(tables, client.remotePort, client.localPort) === uid;
   };
 }

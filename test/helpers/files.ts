@@ -18,7 +18,7 @@ export function digestTree(dir: string, skip: (relPath: string) => boolean = () 
 
 /** Where a release writes in the state folder by design; everything else there (the gateway's
  *  secret, the provenance key, …) a build must leave as it was. */
-const RELEASE_WRITES = /^(artifacts|sources|control|repos|repo-server|mirrors)\//;
+const RELEASE_WRITES = /^((artifacts|sources|control|repos|repo-server|mirrors)\/|enrolments-used$)/;
 
 /** Fingerprints what no build may change — the state folder outside the places releases write,
  *  and every file of the repository's work tree that git tracks — and returns a check that

@@ -1,11 +1,12 @@
 // Builds that try to reach what is not theirs, on real Docker machines with real agents: a
 // symlink to a host file passed off as an artifact, a build hunting for the agent's secrets,
-// one writing over another release's artifact, and builds knocking on the control plane.
+// one writing over another release's artifact. Builds knocking on the control plane are in
+// hostile-reach.test.ts; the corpus of hostile builds on both providers in hostile-builds-corpus.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { historyText, releaseFailure, temporalAddress, uniqueSuffix, withWorker } from '../helpers/temporal.ts';
+import { historyText, releaseFailure, uniqueSuffix, withWorker } from '../helpers/temporal.ts';
 import { containersOf, makeProject } from '../helpers/projects.ts';
 import { untouched } from '../helpers/files.ts';
 import { retryRelease, startRelease } from '../../client/release.ts';
@@ -93,74 +94,6 @@ test('a build cannot store anything for another release, even with its agent\'s 
     // reach (401); were it not, the token is scoped to it (403).
     assert.match(answer, /^(unreachable|40[13]) /, answer);
     assert.equal(readFileSync(join(stateDir, 'artifacts', victim, '1.0.0', 't', 'victim.txt'), 'utf8'), 'genuine\n', 'the victim\'s artifact is as it was built');
-  });
-});
-
-// Knocks on a list of ports, and on every port listening on the machine's own loopback (where
-// the agent's relays are): each gets an HTTP/2 preface, which the gateway (HTTP) and Temporal
-// (gRPC) both answer. A port of its own, which answers, shows the probe can tell.
-const PROBE = String.raw`
-const net = require('node:net');
-const fs = require('node:fs');
-const knock = (host, port) => new Promise((resolve) => {
-  const s = net.connect({ host, port });
-  let got = 0;
-  const done = (verdict) => { s.destroy(); resolve(verdict); };
-  s.setTimeout(3000, () => done(got ? 'answered' : 'silent'));
-  s.on('connect', () => s.write('PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n\x00\x00\x00\x04\x00\x00\x00\x00\x00'));
-  s.on('data', (b) => { got += b.length; done('answered'); });
-  s.on('error', (e) => done(got ? 'answered' : e.code));
-  s.on('close', () => done(got ? 'answered' : 'closed'));
-});
-const hex = (a) => parseInt(a.split(':')[1], 16);
-const gateway = () => {
-  const row = fs.readFileSync('/proc/net/route', 'utf8').split('\n').map((l) => l.split(/\s+/)).find((f) => f[1] === '00000000');
-  return row ? Buffer.from(row[2], 'hex').reverse().join('.') : null;
-};
-(async () => {
-  const own = net.createServer((c) => c.end('hello')).listen(0, '127.0.0.1');
-  await new Promise((r) => own.on('listening', r));
-  const [host, ports] = [process.argv[2], JSON.parse(process.argv[3])];
-  const listening = fs.readFileSync('/proc/net/tcp', 'utf8').split('\n').slice(1).map((l) => l.trim().split(/\s+/)).filter((f) => f[3] === '0A' && f[1].startsWith('0100007F')).map((f) => hex(f[1]));
-  const result = { own: await knock('127.0.0.1', own.address().port), loopback: {}, host: {}, bridge: {} };
-  for (const p of listening) if (p !== own.address().port) result.loopback[p] = await knock('127.0.0.1', p);
-  for (const [name, p] of Object.entries(ports)) result.host[name] = await knock(host, p);
-  const gw = gateway();
-  if (gw) for (const [name, p] of Object.entries(ports)) result.bridge[name + '@' + gw] = await knock(gw, p);
-  fs.mkdirSync('out', { recursive: true });
-  fs.writeFileSync('out/probe-' + process.env.TAGSHIP_TARGET + '.json', JSON.stringify(result, null, 1));
-  own.close();
-})();
-`;
-
-test('a build cannot open a connection to Temporal, the gateway or the host, with or without network', async () => {
-  const name = `knock-${uniqueSuffix()}`;
-  await withWorker(async ({ client, taskQueue, stateDir, orchestrator }) => {
-    const ports = { temporal: Number(temporalAddress().split(':').pop()), gateway: Number(new URL(orchestrator.gateway.url).port) };
-    const run = `/opt/node/bin/node probe.js 127.0.0.1 '${JSON.stringify(ports)}'`;
-    const unchanged = untouched(stateDir);
-    const config = [
-      `project: ${name}`,
-      'testGate: { command: "true" }',
-      'targets:',
-      `  - { name: sealed, arch: amd64, os: generic, build: [${JSON.stringify(run)}], artifacts: [out/*] }`,
-      `  - { name: egress, arch: amd64, os: generic, network: true, build: [${JSON.stringify(run)}], artifacts: [out/*] }`,
-    ].join('\n');
-    const { handle } = await startRelease(client, { project: name, tag: 'v1.0.0', projectDir: makeProject(config, { 'probe.js': PROBE }), taskQueue });
-    await handle.result();
-    for (const target of ['sealed', 'egress']) {
-      const r = JSON.parse(readFileSync(join(stateDir, 'artifacts', name, '1.0.0', target, `probe-${target}.json`), 'utf8')) as { own: string; loopback: Record<string, string>; host: Record<string, string>; bridge: Record<string, string> };
-      if (process.env.TAGSHIP_TEST_VERBOSE) console.log(target, r);
-      assert.equal(r.own, 'answered', `${target}: the probe hears a server that answers`);
-      // The agent's two relays (Temporal, gateway) listen on the machine's loopback …
-      assert.ok(Object.keys(r.loopback).length >= 2, `${target}: ${JSON.stringify(r.loopback)}`);
-      // … and nothing that listens anywhere answers the build.
-      for (const [where, verdict] of Object.entries({ ...r.loopback, ...r.host, ...r.bridge })) {
-        assert.notEqual(verdict, 'answered', `${target}: ${where} answered the build`);
-      }
-      assert.equal(Object.keys(r.bridge).length, target === 'egress' ? 2 : 0, `${target}: a route out only with network: true (${JSON.stringify(r.bridge)})`);
-    }
-    unchanged();
   });
 });
 
