@@ -7,7 +7,7 @@ import { imageName } from '../core/config/app.ts';
 import type { QaRecord } from '../core/qa/record.ts';
 import { latestDecision } from '../core/qa/version-tags.ts';
 import type { OciRegistryClient } from '../providers/oci/registry.ts';
-import type { QaStore } from '../ports/qa.ts';
+import type { SignedQaRecords } from '../providers/signing/qa-records.ts';
 import { invalidInput, requireName } from './inputs.ts';
 
 const DIGEST = /^sha256:[0-9a-f]{64}$/;
@@ -29,7 +29,7 @@ export interface TagAppResult {
   latestReason: string;
 }
 
-export function createAppReleaseActivities(deps: { qa: QaStore; registry?: OciRegistryClient }) {
+export function createAppReleaseActivities(deps: { records: SignedQaRecords; registry?: OciRegistryClient }) {
   const registryOf = (): OciRegistryClient => {
     if (!deps.registry) throw nonRetryable(FailureType.ConfigInvalid, 'this worker has no OCI registry for app images; set TAGSHIP_REGISTRY (host:port) and restart it');
     return deps.registry;
@@ -42,7 +42,11 @@ export function createAppReleaseActivities(deps: { qa: QaStore; registry?: OciRe
     async readQaRecord(key: { project: string; commit: string }): Promise<QaRecord | null> {
       requireName('project', 'project', key.project);
       requireName('commit', 'commit', key.commit);
-      return deps.qa.readRecord(key.project, key.commit);
+      const read = await deps.records.read(key.project, key.commit);
+      if (read && 'problem' in read) {
+        throw nonRetryable(FailureType.QaRecordRefused, `nothing was pushed: ${read.problem}; run \`tagship ci run ${key.commit} -p ${key.project} --again\` to make and sign it anew`);
+      }
+      return read?.record ?? null;
     },
 
     /** The digests the registry no longer has (a purge, a manual delete). */

@@ -3,10 +3,11 @@
 // machines and commands produced them (core/provenance.ts), signs the statement as a DSSE
 // envelope with its Ed25519 key, and stores it beside the artifacts. The repository step
 // deploys it with the repositories.
-import { createHash, sign } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import type { ArtifactStore } from '../ports/artifacts.ts';
-import { dssePae, DSSE_PAYLOAD_TYPE, provenanceStatement, type ProvenanceInput } from '../core/provenance.ts';
+import { DSSE_PAYLOAD_TYPE, provenanceStatement, type ProvenanceInput } from '../core/provenance.ts';
 import type { ProvenanceKey } from '../providers/signing/provenance-key.ts';
+import { signEnvelope } from '../providers/signing/dsse.ts';
 import { verifiedArtifacts } from './verified-artifacts.ts';
 
 export type WriteProvenanceInput = ProvenanceInput;
@@ -19,11 +20,7 @@ export interface ProvenanceResult {
   subjects: number;
 }
 
-export interface DsseEnvelope {
-  payloadType: string;
-  payload: string;
-  signatures: { keyid: string; sig: string }[];
-}
+export type { DsseEnvelope } from '../providers/signing/dsse.ts';
 
 export function createProvenanceActivities(deps: { artifacts: ArtifactStore; key: ProvenanceKey }) {
   return {
@@ -31,9 +28,7 @@ export function createProvenanceActivities(deps: { artifacts: ArtifactStore; key
       // Attest only to what is in the store as it was built.
       await verifiedArtifacts(deps.artifacts, { project: input.project, version: input.version, targets: input.targets.map((t) => t.name), expected: Object.fromEntries(input.targets.map((t) => [t.name, t.artifacts])) });
       const statement = provenanceStatement(input);
-      const payload = Buffer.from(JSON.stringify(statement));
-      const sig = sign(null, dssePae(DSSE_PAYLOAD_TYPE, payload), deps.key.privateKey);
-      const envelope: DsseEnvelope = { payloadType: DSSE_PAYLOAD_TYPE, payload: payload.toString('base64'), signatures: [{ keyid: deps.key.keyid, sig: sig.toString('base64') }] };
+      const envelope = signEnvelope(deps.key, DSSE_PAYLOAD_TYPE, statement);
       const key = { project: input.project, version: input.version };
       await deps.artifacts.writeRecord(key, 'provenance', envelope);
       const path = deps.artifacts.recordPath(key, 'provenance');

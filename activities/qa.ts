@@ -1,7 +1,9 @@
 // QA records (issue 12): the CI workflow stores one per commit; the purge lists and removes the
 // expired ones (the decision is made in the workflow, with its clock).
+import { Context } from '@temporalio/activity';
 import type { QaRecord } from '../core/qa/record.ts';
 import type { QaStore } from '../ports/qa.ts';
+import type { SignedQaRecords } from '../providers/signing/qa-records.ts';
 import { requireName } from './inputs.ts';
 
 export interface StoredQaRecord {
@@ -14,16 +16,20 @@ export interface StoredQaRecord {
   images?: QaRecord['images'];
 }
 
-export function createQaActivities(deps: { qa: QaStore }) {
+export function createQaActivities(deps: { qa: QaStore; records: SignedQaRecords }) {
   return {
+    /** Signed here, where CI made it: only this orchestrator's key can vouch for a record. */
     async storeQaRecord(record: QaRecord): Promise<void> {
       requireName('record.project', 'project', record.project);
       requireName('record.commit', 'commit', record.commit);
-      await deps.qa.writeRecord(record);
+      await deps.records.write(record);
     },
 
+    /** The records whose signature holds; one that does not is left alone, and said. */
     async listQaRecords(): Promise<StoredQaRecord[]> {
-      return (await deps.qa.list()).map((r) => ({ project: r.project, commit: r.commit, expiresAt: r.expiresAt, ref: r.ref, finishedAt: r.finishedAt, ...(r.images ? { images: r.images } : {}) }));
+      const { records, refused } = await deps.records.list();
+      for (const r of refused) Context.current().log.warn(`ignored by the purge and image retention: ${r.problem}`);
+      return records.map((r) => ({ project: r.project, commit: r.commit, expiresAt: r.expiresAt, ref: r.ref, finishedAt: r.finishedAt, ...(r.images ? { images: r.images } : {}) }));
     },
 
     async deleteQaRecord(key: { project: string; commit: string }): Promise<void> {

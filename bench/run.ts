@@ -39,7 +39,7 @@ import { startOciRegistry } from '../embedded/oci-registry.ts';
 import { connectClient } from '../client/connect.ts';
 import { runExampleCi } from '../scripts/lib/demo-ci.ts';
 import { OciRegistryClient } from '../providers/oci/registry.ts';
-import { FsQaStore } from '../providers/qa-fs/store.ts';
+import { qaRecordsIn } from '../providers/signing/qa-records.ts';
 import { commitImage } from '../test/helpers/oci-images.ts';
 import type { PurgeResult } from '../workflows/purge.ts';
 import { sideBySide } from './side-by-side.ts';
@@ -125,7 +125,7 @@ async function retentionFigures(): Promise<void> {
   const now = Date.now();
   try {
     await withWorker(async ({ client: temporal, taskQueue, stateDir }) => {
-      const qa = new FsQaStore(join(stateDir, 'qa'));
+      const qa = qaRecordsIn(stateDir);
       for (let i = 0; i < 40; i++) {
         const commit = createHash('sha1').update(`bench ${i}`).digest('hex');
         const pushed = await commitImage(registry.url, client, image, commit);
@@ -134,7 +134,7 @@ async function retentionFigures(): Promise<void> {
           await client.putManifestBytes(image, `1.${i}.0`, index.mediaType, index.bytes);
         }
         const at = new Date(now - (200 - i) * day).toISOString();
-        await qa.writeRecord({ project: 'bench-app', commit, ref: i % 2 ? 'refs/heads/main' : 'refs/heads/develop', startedAt: at, finishedAt: at, expiresAt: new Date(now + (i >= 36 ? day : -day)).toISOString(), run: { workflowId: 'w', runId: 'r' }, gates: {}, images: { repository: `${registry.host}/${image}`, ...pushed } });
+        await qa.write({ project: 'bench-app', commit, ref: i % 2 ? 'refs/heads/main' : 'refs/heads/develop', startedAt: at, finishedAt: at, expiresAt: new Date(now + (i >= 36 ? day : -day)).toISOString(), run: { workflowId: 'w', runId: 'r' }, gates: {}, images: { repository: `${registry.host}/${image}`, ...pushed } });
       }
       const t0 = performance.now();
       const r = (await temporal.workflow.execute('purgeArtifacts', { taskQueue, workflowId: `bench-purge-${randomBytes(4).toString('hex')}`, args: [{ imagesPerBranch: 5 }] })) as PurgeResult;

@@ -1,10 +1,9 @@
 // `tagship ci` and `tagship qa`: run a container app's CI for a commit or branch by hand, and
 // show a commit's QA record. Inputs are checked before anything starts (exit 2).
 import type { Command } from 'commander';
-import { join } from 'node:path';
 import { WorkflowFailedError } from '@temporalio/client';
 import { lsRemoteBranch } from '../providers/git/mirror.ts';
-import { FsQaStore } from '../providers/qa-fs/store.ts';
+import { qaRecordsIn } from '../providers/signing/qa-records.ts';
 import { qaSummary } from '../core/qa/summary.ts';
 import { storeNameProblem } from '../core/store-names.ts';
 import { deepestCause } from '../core/causes.ts';
@@ -85,7 +84,9 @@ export function addCiCommands(program: Command, ctx: CliContext): void {
       const project = projectOf(s, o);
       const bad = storeNameProblem('project', project) ?? storeNameProblem('commit', commit);
       if (bad) throw new ExitError(Exit.badInput, bad);
-      const record = await new FsQaStore(join(s.stateDir, 'qa')).readRecord(project, commit);
+      const read = await qaRecordsIn(s.stateDir).read(project, commit);
+      if (read && 'problem' in read) throw new ExitError(Exit.badInput, `${read.problem}; run \`tagship ci run ${commit} -p ${project} --again\``);
+      const record = read?.record;
       if (!record) throw new ExitError(Exit.notFound, `no QA record of ${project} ${commit}; run \`tagship ci run ${commit} -p ${project}\``);
       if (o.json) print(JSON.stringify(record, null, 2));
       else for (const line of qaSummary(record, Date.now())) print(line);

@@ -1,7 +1,6 @@
 // Where QA records live (issue 12): one per project and commit, with the files it refers to
 // (each platform image's SBOM). Kept for the app's QA retention; the daily purge removes
 // expired ones. A release (issue 13) reads the record of exactly its commit.
-import type { QaRecord } from '../core/qa/record.ts';
 
 export interface QaFile {
   name: string;
@@ -12,13 +11,16 @@ export interface QaFile {
 export interface QaStore {
   /** Stores a file of a commit's record (written aside, then renamed into place). */
   putFile(project: string, commit: string, name: string, content: Buffer): Promise<QaFile>;
-  /** Replaces the commit's record whole. */
-  writeRecord(record: QaRecord): Promise<void>;
-  readRecord(project: string, commit: string): Promise<QaRecord | null>;
+  /** Replaces the commit's record whole: a signed envelope (providers/signing/qa-records.ts),
+   *  which the store keeps as it is and does not vouch for. */
+  writeRecord(project: string, commit: string, envelope: unknown): Promise<void>;
+  readRecord(project: string, commit: string): Promise<unknown>;
   /** Where a record's file can be read on this host. */
   pathOf(project: string, commit: string, name: string): string;
-  /** Every record, for the purge. */
-  list(): Promise<QaRecord[]>;
+  /** Where a commit's record is kept, for messages. */
+  describe(project: string, commit: string): string;
+  /** Every record as stored, for the purge. */
+  list(): Promise<{ project: string; commit: string; envelope: unknown }[]>;
   /** Removes a commit's record and its files; absent is fine. */
   remove(project: string, commit: string): Promise<void>;
 }

@@ -32,7 +32,8 @@ import { createChartActivities } from '../activities/app-chart.ts';
 import { createQaReportActivities } from '../activities/qa-report.ts';
 import { FsQaStore } from '../providers/qa-fs/store.ts';
 import { OciRegistryClient } from '../providers/oci/registry.ts';
-import { provenanceKey } from '../providers/signing/provenance-key.ts';
+import { provenanceKey, type ProvenanceKey } from '../providers/signing/provenance-key.ts';
+import { signedQaRecords } from '../providers/signing/qa-records.ts';
 import type { MachineProvider, MachineSpec } from '../ports/machines.ts';
 import type { ArtifactStore } from '../ports/artifacts.ts';
 import { ENROLMENT_HOURS, MACHINE_TOKEN_HOURS, mintEnrolment, mintMachineToken } from '../providers/gateway/tokens.ts';
@@ -150,22 +151,23 @@ function buildActivities(deps: OrchestratorDeps, docker: Docker, gate: DockerMac
     ...createRetentionActivities({ artifacts, sourcesDir: join(deps.stateDir, 'sources') }),
     ...createResumeActivities({ artifacts }),
     ...createDeployActivities({ repoRoot, stagingRoot: join(deps.stateDir, 'repos') }),
-    ...containerAppActivities(deps, docker, gate),
+    ...containerAppActivities(deps, docker, gate, key),
   };
 }
 
 /** CI of container apps: images, scans, integration tests and QA records. */
-function containerAppActivities(deps: OrchestratorDeps, docker: Docker, gate: DockerMachines) {
+function containerAppActivities(deps: OrchestratorDeps, docker: Docker, gate: DockerMachines, key: ProvenanceKey) {
   const qa = new FsQaStore(join(deps.stateDir, 'qa'));
+  const records = signedQaRecords(qa, key);
   const registry = deps.registry ? { registry: new OciRegistryClient(deps.registry) } : {};
   return {
     ...createAppImageActivities({ docker, ...registry }),
-    ...createAppReleaseActivities({ qa, ...registry }),
+    ...createAppReleaseActivities({ records, ...registry }),
     ...createQaReportActivities({ stateDir: deps.stateDir, repoRoot: deps.repoRoot ?? join(deps.stateDir, 'repo-server'), qa, ...(deps.uiUrl ? { runLink: (run) => `${deps.uiUrl!.replace(/\/$/, '')}/namespaces/${encodeURIComponent(deps.namespace ?? 'default')}/workflows/${encodeURIComponent(run.workflowId)}/${encodeURIComponent(run.runId)}/history` } : {}) }),
     ...createChartActivities({ helm: HELM_BINARY, ...(deps.registry ? { registryHost: deps.registry } : {}) }),
     ...createScanActivities({ scanner: { binary: TRIVY_BINARY, cacheDir: deps.scannerCache ?? join(deps.stateDir, 'trivy') }, qa }),
     ...createIntegrationActivities({ docker, shell: gate }),
-    ...createQaActivities({ qa }),
+    ...createQaActivities({ qa, records }),
     ...createImageRetentionActivities({ ...registry, ...(deps.registryConfig ? { registryConfig: deps.registryConfig } : {}) }),
   };
 }

@@ -3,8 +3,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdir, readFile, readdir, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { checkStoreNames } from '../../core/store-names.ts';
-import type { QaRecord } from '../../core/qa/record.ts';
+import { checkStoreNames, storeNameProblem } from '../../core/store-names.ts';
 import type { QaFile, QaStore } from '../../ports/qa.ts';
 
 const RECORD = 'record.json';
@@ -36,25 +35,35 @@ export class FsQaStore implements QaStore {
     return { name, sha256: createHash('sha256').update(content).digest('hex'), size: content.length };
   }
 
-  async writeRecord(record: QaRecord): Promise<void> {
-    await this.replace(this.dir(record.project, record.commit), RECORD, `${JSON.stringify(record, null, 2)}\n`);
+  async writeRecord(project: string, commit: string, envelope: unknown): Promise<void> {
+    await this.replace(this.dir(project, commit), RECORD, `${JSON.stringify(envelope, null, 2)}\n`);
   }
 
-  async readRecord(project: string, commit: string): Promise<QaRecord | null> {
+  describe(project: string, commit: string): string {
+    return join(this.dir(project, commit), RECORD);
+  }
+
+  async readRecord(project: string, commit: string): Promise<unknown> {
     const text = await readFile(join(this.dir(project, commit), RECORD), 'utf8').catch((err: NodeJS.ErrnoException) => {
       if (err.code === 'ENOENT') return null;
       throw err;
     });
-    return text === null ? null : (JSON.parse(text) as QaRecord);
+    if (text === null) return null;
+    try {
+      return JSON.parse(text) as unknown;
+    } catch {
+      return text; // not JSON: the signature check says so
+    }
   }
 
-  async list(): Promise<QaRecord[]> {
-    const out: QaRecord[] = [];
+  async list(): Promise<{ project: string; commit: string; envelope: unknown }[]> {
+    const out: { project: string; commit: string; envelope: unknown }[] = [];
     const names = (dir: string) => readdir(dir).catch(() => [] as string[]);
     for (const project of await names(this.root)) {
       for (const commit of await names(join(this.root, project))) {
-        const r = await this.readRecord(project, commit).catch(() => null);
-        if (r) out.push(r);
+        if (storeNameProblem('project', project) || storeNameProblem('commit', commit)) continue;
+        const envelope = await this.readRecord(project, commit).catch(() => null);
+        if (envelope !== null) out.push({ project, commit, envelope });
       }
     }
     return out;

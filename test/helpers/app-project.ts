@@ -13,7 +13,7 @@ import { releaseFailure, uniqueSuffix } from './temporal.ts';
 import { startGitServer, type GitServer } from '../../embedded/git-http.ts';
 import { startOciRegistry, type OciRegistry } from '../../embedded/oci-registry.ts';
 import { projectsFrom, type Projects } from '../../providers/projects/file.ts';
-import { FsQaStore } from '../../providers/qa-fs/store.ts';
+import { qaRecordsIn } from '../../providers/signing/qa-records.ts';
 import { startCi } from '../../client/ci.ts';
 import type { QaRecord } from '../../core/qa/record.ts';
 
@@ -82,7 +82,11 @@ export async function appProject(prefix: string): Promise<AppProject> {
       const passed = await handle.result().then(() => true, () => false);
       return passed ? { record: await handle.result(), failure: null } : { record: null, failure: await releaseFailure(handle.result()) };
     },
-    storedRecord: (stateDir, commit) => new FsQaStore(join(stateDir, 'qa')).readRecord(project, commit),
+    storedRecord: async (stateDir, commit) => {
+      const read = await qaRecordsIn(stateDir).read(project, commit);
+      if (read && 'problem' in read) throw new Error(read.problem);
+      return read?.record ?? null;
+    },
     async close() {
       await registry.close();
       await git.close();

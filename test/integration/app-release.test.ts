@@ -5,7 +5,7 @@
 // Docker (the images come from real CI runs of the example).
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { startRepoServer } from '../../providers/reposerver/server.ts';
@@ -22,6 +22,8 @@ import type { ReleaseResult } from '../../workflows/types.ts';
 import type { TagAppInput, TagAppResult } from '../../activities/app-release.ts';
 import type { ChartInput, ChartResult } from '../../activities/app-chart.ts';
 import { HELM_BINARY } from '../../workers/deps.ts';
+import { qaRecordsIn } from '../../providers/signing/qa-records.ts';
+import type { QaRecord } from '../../core/qa/record.ts';
 
 let a: AppProject;
 before(async () => {
@@ -64,17 +66,42 @@ test('a commit without a passing, unexpired QA record of its own is refused befo
     assert.equal(failed.type, 'QaRecordRefused');
     assert.match(failed.message, /shows failed gates: coverage \(line coverage [0-9.]+% is below the required 100%/);
 
-    // A record that says it is another commit's (copied under this commit's name).
+    // A signed record copied under another commit's name: its signature holds, its place does not.
     const copied = a.repo.commit({ 'tagship.yml': quick(), 'NOTES': 'copied\n' }, 'copied record');
     const store = join(stateDir, 'qa', a.project);
-    writeFileSync(join(store, passing, 'record.json'), JSON.stringify(good.record));
+    const signed = readFileSync(join(store, passing, 'record.json'), 'utf8');
     mkdirSync(join(store, copied), { recursive: true });
-    writeFileSync(join(store, copied, 'record.json'), JSON.stringify(good.record));
+    writeFileSync(join(store, copied, 'record.json'), signed);
     const other = await refused(client, taskQueue, 'v0.3.0', copied);
-    assert.match(other.message, new RegExp(`the QA record found is for ${a.project} ${passing}, not ${a.project} ${copied}`));
+    assert.equal(other.type, 'QaRecordRefused');
+    assert.match(other.message, new RegExp(`the stored QA record of ${a.project} ${copied} \\(.*/qa/${a.project}/${copied}/record\\.json\\) is the signed record of ${a.project} ${passing}, moved; run \`tagship ci run ${copied} -p ${a.project} --again\``));
 
-    // The passing record, expired.
-    writeFileSync(join(store, passing, 'record.json'), JSON.stringify({ ...good.record, expiresAt: '2020-01-01T00:00:00.000Z' }));
+    // The passing record, edited where it is kept: a gate flipped, a digest swapped, the
+    // expiry pushed out. Each keeps the signature and changes the bytes it signed.
+    const envelope = JSON.parse(signed) as { payload: string };
+    const statement = JSON.parse(Buffer.from(envelope.payload, 'base64').toString('utf8')) as { subject: { digest: { sha256: string } }[]; predicate: QaRecord };
+    const edits: Record<string, (st: typeof statement) => void> = {
+      'a failed gate marked passed': (st) => void (st.predicate.gates.coverage = { passed: true, message: 'line coverage 100%' }),
+      'another image digest': (st) => {
+        st.predicate.images!.index = `sha256:${'e'.repeat(64)}`;
+        st.subject[0]!.digest.sha256 = 'e'.repeat(64);
+      },
+      'a later expiry': (st) => void (st.predicate.expiresAt = '2099-01-01T00:00:00.000Z'),
+    };
+    for (const [i, [what, edit]] of Object.entries(edits).entries()) {
+      const st = structuredClone(statement);
+      edit(st);
+      writeFileSync(join(store, passing, 'record.json'), JSON.stringify({ ...envelope, payload: Buffer.from(JSON.stringify(st)).toString('base64') }));
+      const tampered = await refused(client, taskQueue, `v0.5.${i}`, passing);
+      assert.equal(tampered.type, 'QaRecordRefused', what);
+      assert.match(tampered.message, new RegExp(`nothing was pushed: the stored QA record of ${a.project} ${passing} \\(.*record\\.json\\) carries no valid signature by this orchestrator's key .*; run \`tagship ci run ${passing} -p ${a.project} --again\` to make and sign it anew`), what);
+    }
+    // Not even a signed envelope: a plain record someone wrote there.
+    writeFileSync(join(store, passing, 'record.json'), JSON.stringify(good.record));
+    assert.match((await refused(client, taskQueue, 'v0.6.0', passing)).message, /record\.json\) is not a signed envelope \(DSSE\)/);
+
+    // The passing record, expired — signed as CI would sign it.
+    await qaRecordsIn(stateDir).write({ ...good.record, expiresAt: '2020-01-01T00:00:00.000Z' });
     const expired = await refused(client, taskQueue, 'v0.4.0', passing);
     assert.match(expired.message, new RegExp(`the QA record of ${passing} expired on 2020-01-01`));
 

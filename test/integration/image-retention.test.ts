@@ -10,7 +10,7 @@ import { withWorker, uniqueSuffix } from '../helpers/temporal.ts';
 import { startOciRegistry, type OciRegistry } from '../../embedded/oci-registry.ts';
 import { OciRegistryClient } from '../../providers/oci/registry.ts';
 import { commitImage } from '../helpers/oci-images.ts';
-import { FsQaStore } from '../../providers/qa-fs/store.ts';
+import { qaRecordsIn } from '../../providers/signing/qa-records.ts';
 import type { QaRecord } from '../../core/qa/record.ts';
 import type { PurgeResult } from '../../workflows/purge.ts';
 
@@ -36,18 +36,18 @@ test('image retention deletes by digest exactly what no rule keeps; the dry run 
   for (const t of ['1.0.0', 'latest']) await client.putManifestBytes(image, t, c1Index.mediaType, c1Index.bytes);
 
   await withWorker(async ({ client: temporal, taskQueue, stateDir }) => {
-    const qa = new FsQaStore(join(stateDir, 'qa'));
+    const qa = qaRecordsIn(stateDir);
     const record = (commit: string, ref: string, daysAgo: number, expired: boolean): QaRecord => ({
       project: 'app', commit, ref, startedAt: new Date(now - daysAgo * day).toISOString(), finishedAt: new Date(now - daysAgo * day).toISOString(),
       expiresAt: new Date(now + (expired ? -1 : 30) * day).toISOString(), run: { workflowId: 'w', runId: 'r' }, gates: {},
       images: { repository: `${registry.host}/${image}`, ...pushed[commit]! },
     });
     // main: c1 (oldest, released) … c4 (newest); only c4 within its QA retention. feature/x: c5. c6: no record.
-    await qa.writeRecord(record(c1, 'refs/heads/main', 200, true));
-    await qa.writeRecord(record(c2, 'refs/heads/main', 150, true));
-    await qa.writeRecord(record(c3, 'refs/heads/main', 120, true));
-    await qa.writeRecord(record(c4, 'refs/heads/main', 1, false));
-    await qa.writeRecord(record(c5, 'refs/heads/feature/x', 130, true));
+    await qa.write(record(c1, 'refs/heads/main', 200, true));
+    await qa.write(record(c2, 'refs/heads/main', 150, true));
+    await qa.write(record(c3, 'refs/heads/main', 120, true));
+    await qa.write(record(c4, 'refs/heads/main', 1, false));
+    await qa.write(record(c5, 'refs/heads/feature/x', 130, true));
     const digestsOf = (c: string) => [pushed[c]!.index, ...Object.values(pushed[c]!.platforms)];
     const expectedGone = [...digestsOf(c2), ...digestsOf(c6)].sort();
     const present = async (d: string) => (await client.manifest(image, d)) !== null;

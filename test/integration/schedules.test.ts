@@ -13,7 +13,7 @@ import { orchestratorEnv, startOrchestrator } from '../helpers/orchestrator-proc
 import { FsArtifactStore } from '../../providers/artifacts-fs/store.ts';
 import { applySchedules, SCHEDULE_IDS } from '../../client/schedules.ts';
 import type { PurgeResult } from '../../workflows/purge.ts';
-import { FsQaStore } from '../../providers/qa-fs/store.ts';
+import { qaRecordsIn } from '../../providers/signing/qa-records.ts';
 import type { QaRecord } from '../../core/qa/record.ts';
 import type { ReaperResult } from '../../workflows/reaper.ts';
 
@@ -57,10 +57,10 @@ test('schedules apply idempotently; the triggered purge honours retention and dr
     utimesSync(staleSource, fiveDaysAgo, fiveDaysAgo);
     utimesSync(stranger, fiveDaysAgo, fiveDaysAgo);
     // QA records of container apps: one past its retention, one within it.
-    const qa = new FsQaStore(join(stateDir, 'qa'));
+    const qa = qaRecordsIn(stateDir);
     const qaRecord = (commit: string, expiresAt: string): QaRecord => ({ project: 'app', commit, ref: 'refs/heads/main', startedAt: expiresAt, finishedAt: expiresAt, expiresAt, run: { workflowId: 'w', runId: 'r' }, gates: {} });
-    await qa.writeRecord(qaRecord('a'.repeat(40), new Date(Date.now() - dayMs).toISOString()));
-    await qa.writeRecord(qaRecord('b'.repeat(40), new Date(Date.now() + 30 * dayMs).toISOString()));
+    await qa.write(qaRecord('a'.repeat(40), new Date(Date.now() - dayMs).toISOString()));
+    await qa.write(qaRecord('b'.repeat(40), new Date(Date.now() + 30 * dayMs).toISOString()));
     const old = store.pathOf({ project: 'p', version: '0.1.0', target: 't' }, 'a.bin');
     const recent = store.pathOf({ project: 'p', version: '0.2.0', target: 't' }, 'a.bin');
     try {
@@ -74,7 +74,7 @@ test('schedules apply idempotently; the triggered purge honours retention and dr
       assert.deepEqual(dry.deleted.map((d) => d.version), ['0.1.0', '0.3.0']);
       assert.deepEqual(dry.sources?.deleted.map((d) => d.sha256[0]), ['5']);
       assert.deepEqual(dry.qa?.deleted.map((d) => d.commit[0]), ['a']);
-      assert.ok(existsSync(old) && existsSync(staleSource) && (await qa.readRecord('app', 'a'.repeat(40))), 'a dry run deletes nothing');
+      assert.ok(existsSync(old) && existsSync(staleSource) && (await qa.read('app', 'a'.repeat(40))), 'a dry run deletes nothing');
 
       await applySchedules(client, { taskQueue, purge: { defaultDays: 90 } });
       const real = await runScheduled<PurgeResult>(client, SCHEDULE_IDS.purge);
@@ -86,8 +86,8 @@ test('schedules apply idempotently; the triggered purge honours retention and dr
       assert.equal(existsSync(staleSource), false, 'a source no release packed for 5 days: deleted');
       assert.ok(existsSync(freshSource) && existsSync(stranger), 'a fresh source and a file that is not a source: kept');
       assert.deepEqual([real.qa?.examined, real.qa?.deleted.map((d) => d.commit[0])], [2, ['a']]);
-      assert.equal(await qa.readRecord('app', 'a'.repeat(40)), null, 'an expired QA record: deleted');
-      assert.ok(await qa.readRecord('app', 'b'.repeat(40)), 'a QA record within its retention: kept');
+      assert.equal(await qa.read('app', 'a'.repeat(40)), null, 'an expired QA record: deleted');
+      assert.ok(await qa.read('app', 'b'.repeat(40)), 'a QA record within its retention: kept');
 
       const reaped = await runScheduled<ReaperResult>(client, SCHEDULE_IDS.reaper);
       assert.equal(reaped.dryRun, false);
