@@ -62,8 +62,9 @@ export class FsArtifactStore implements ArtifactStore {
     const dir = this.uploadDir(key, upload);
     const final = join(dir, name);
     await mkdir(dir, { recursive: true });
-    // A temporary name of its own: two uploads of one artifact never share a file.
-    const tmp = join(dir, `.${name}.${randomBytes(6).toString('hex')}.partial`);
+    // A temporary name of its own: two uploads of one artifact never share a file. It does not
+    // embed the artifact's name, which may already take the 255 bytes a name can have.
+    const tmp = join(dir, `.partial-${randomBytes(8).toString('hex')}`);
     const hash = createHash('sha256');
     let size = 0;
     const hasher = new Transform({

@@ -5,7 +5,7 @@
 // between two steps is refused rather than followed. The caller then checks, hashes and
 // copies from the one descriptor it got: what was checked is what is read.
 import { constants, type Stats } from 'node:fs';
-import { open, type FileHandle } from 'node:fs/promises';
+import { lstat, open, type FileHandle } from 'node:fs/promises';
 
 const { O_RDONLY, O_NOFOLLOW, O_DIRECTORY, O_NONBLOCK } = constants;
 const O_PATH_LIKE = O_RDONLY | O_NOFOLLOW | O_DIRECTORY;
@@ -55,11 +55,15 @@ export async function openConfined(root: string, path: string): Promise<{ file: 
       const last = i === parts.length - 1;
       const through = `/proc/self/fd/${dir.fd}/${part}`;
       // O_NONBLOCK: a named pipe opens at once (and is then refused) instead of waiting for a writer.
-      const next = await open(through, last ? O_RDONLY | O_NOFOLLOW | O_NONBLOCK : O_PATH_LIKE).catch((err: NodeJS.ErrnoException) => {
+      const next = await open(through, last ? O_RDONLY | O_NOFOLLOW | O_NONBLOCK : O_PATH_LIKE).catch(async (err: NodeJS.ErrnoException) => {
         const shown = parts.slice(0, i + 1).join('/');
-        // ELOOP: the component is a symbolic link; ENOTDIR: a link or a file where a folder should be.
-        if (err.code === 'ELOOP') throw new ConfinedPathError(path, last ? 'is a symbolic link' : `is reached through ${shown}, a symbolic link`);
-        if (err.code === 'ENOTDIR') throw new ConfinedPathError(path, `is reached through ${shown}, which is a symbolic link or not a folder`);
+        // ELOOP, or ENOTDIR for a folder's component: a link (or a file where a folder should
+        // be). Refused either way; the lstat only words the message.
+        if (err.code === 'ELOOP' || err.code === 'ENOTDIR') {
+          const link = await lstat(through).then((st) => st.isSymbolicLink(), () => false);
+          if (last) throw new ConfinedPathError(path, 'is a symbolic link');
+          throw new ConfinedPathError(path, `is reached through ${shown}, ${link ? 'a symbolic link' : 'which is not a folder'}`);
+        }
         if (err.code === 'ENOENT') throw new ConfinedPathError(path, 'does not exist');
         if (err.code === 'ENXIO') throw new ConfinedPathError(path, 'is a socket or a device');
         throw err;
