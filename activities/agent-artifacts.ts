@@ -79,7 +79,7 @@ export async function stageArtifacts(input: { target: string; srcDir: string; st
   let total = 0;
   for (const [name, path] of [...byName].sort(([a], [b]) => a.localeCompare(b))) {
     const opened = await openConfined(input.srcDir, path).catch((err: unknown) => {
-      if (err instanceof ConfinedPathError) throw bad(target, `artifact ${path} ${err.reason}; artifacts must be regular files the build wrote inside its source folder`);
+      if (err instanceof ConfinedPathError) throw bad(target, `artifact ${path} ${err.reason}; artifacts must be regular files the build wrote inside its source folder${/symbolic link/.test(err.reason) ? ' — name the file a link points to in the artifacts globs, or pack links into an archive (tar keeps them)' : ''}`);
       throw err;
     });
     const { file, stat } = opened;

@@ -5,7 +5,7 @@
 // between two steps is refused rather than followed. The caller then checks, hashes and
 // copies from the one descriptor it got: what was checked is what is read.
 import { constants, type Stats } from 'node:fs';
-import { lstat, open, type FileHandle } from 'node:fs/promises';
+import { lstat, open, readlink, type FileHandle } from 'node:fs/promises';
 
 const { O_RDONLY, O_NOFOLLOW, O_DIRECTORY, O_NONBLOCK } = constants;
 const O_PATH_LIKE = O_RDONLY | O_NOFOLLOW | O_DIRECTORY;
@@ -61,8 +61,10 @@ export async function openConfined(root: string, path: string): Promise<{ file: 
         // be). Refused either way; the lstat only words the message.
         if (err.code === 'ELOOP' || err.code === 'ENOTDIR') {
           const link = await lstat(through).then((st) => st.isSymbolicLink(), () => false);
-          if (last) throw new ConfinedPathError(path, 'is a symbolic link');
-          throw new ConfinedPathError(path, `is reached through ${shown}, ${link ? 'a symbolic link' : 'which is not a folder'}`);
+          // The link's own text (never followed) tells the user which file to name instead.
+          const to = link ? await readlink(through).then((t) => ` (to ${JSON.stringify(t).slice(1, -1).slice(0, 200)})`, () => '') : '';
+          if (last) throw new ConfinedPathError(path, `is a symbolic link${to}`);
+          throw new ConfinedPathError(path, `is reached through ${shown}, ${link ? `a symbolic link${to}` : 'which is not a folder'}`);
         }
         if (err.code === 'ENOENT') throw new ConfinedPathError(path, 'does not exist');
         if (err.code === 'ENXIO') throw new ConfinedPathError(path, 'is a socket or a device');
