@@ -20,6 +20,9 @@ import { checkTagSignature } from '../providers/git/signatures.ts';
 import type { Projects } from '../providers/projects/file.ts';
 import { withHeartbeat } from './heartbeat.ts';
 import { invalidInput, requireName } from './inputs.ts';
+import type { LoadProjectResult, SourceRef } from '../core/source.ts';
+
+export type { LoadProjectResult, SourceRef } from '../core/source.ts';
 
 const run = promisify(execFile);
 
@@ -32,29 +35,6 @@ export interface LoadProjectInput {
   expectedCommit?: string;
   /** A working tree on the orchestrator's host instead of the repository: unreproducible. */
   projectDir?: string;
-}
-
-export interface SourceRef {
-  /** A tar file on the orchestrator's host. */
-  path: string;
-  sha256: string;
-}
-
-export interface LoadProjectResult {
-  config: TagshipConfig;
-  source: SourceRef;
-  /** sha256 of tagship.yml as read. */
-  configDigest?: string;
-  /** The released commit (absent for a working tree). */
-  commit?: string;
-  /** The annotated tag's object id, when the tag is annotated. */
-  tagObject?: string;
-  /** Where it was fetched from (the projects file's URL, which never holds credentials). */
-  repository?: string;
-  /** The allowed key that signed the tag, when the project requires signed tags. */
-  signedBy?: string;
-  /** False for a working tree: nothing ties its content to a commit. */
-  reproducible?: boolean;
 }
 
 /** Directories of a working tree that are build output or tooling, never source. */

@@ -4,7 +4,7 @@
 // whether one worker carries a busy day.
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { DEFAULT_STATE_DIR } from '../workers/paths.ts';
+import { DEFAULT_STATE_DIR } from '../providers/paths.ts';
 import { makeProject } from '../test/helpers/projects.ts';
 import { startRelease } from '../client/release.ts';
 import { withSimulatedWorker } from './simulated.ts';

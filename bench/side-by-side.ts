@@ -6,7 +6,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { DEFAULT_STATE_DIR } from '../workers/paths.ts';
+import { DEFAULT_STATE_DIR } from '../providers/paths.ts';
 import { makeProject } from '../test/helpers/projects.ts';
 import { generateTestKey } from '../test/helpers/gpg.ts';
 import { startRelease } from '../client/release.ts';

@@ -1,7 +1,7 @@
 // A worker on simulated machines for the benches: the orchestrator as tests run it, its
 // machines in-process agents (providers/simulated), all of them stopped afterwards.
 import { withWorker, type TestContext } from '../test/helpers/temporal.ts';
-import { SimulatedMachines, type SimulatedOptions } from '../providers/simulated/machines.ts';
+import { SimulatedMachines, type SimulatedOptions } from '../workers/simulated-machines.ts';
 
 export async function withSimulatedWorker<T>(fn: (ctx: TestContext) => Promise<T>, machines: Pick<SimulatedOptions, 'workRoot' | 'provisionMs'>): Promise<T> {
   let simulated: SimulatedMachines | undefined;

@@ -8,7 +8,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Command } from 'commander';
-import { DEFAULT_STATE_DIR } from '../workers/paths.ts';
+import { DEFAULT_STATE_DIR } from '../providers/paths.ts';
 import { startEmulator, DO_TOKEN } from '../test/helpers/digitalocean.ts';
 import { aptScript, inContainer } from '../test/helpers/clients.ts';
 import type { ReleaseProgress } from '../workflows/types.ts';

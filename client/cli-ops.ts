@@ -14,9 +14,9 @@ import { startHookServer } from './hooks/server.ts';
 import { ciStarterForHooks } from './ci.ts';
 import { DeliveryLedger } from './hooks/deliveries.ts';
 import { GitMirrors } from '../providers/git/mirror.ts';
-import { applySchedules } from './schedules.ts';
+import { applySchedules } from '../workers/schedules.ts';
 import { startRelease } from './release.ts';
-import { connectClient } from './connect.ts';
+import { connectClient } from '../providers/temporal/connect.ts';
 import { Exit, ExitError, type CliContext } from './cli-context.ts';
 
 function untilSignal(): Promise<void> {

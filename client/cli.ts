@@ -2,9 +2,9 @@
 // (cli-ops.ts) over one context; errors become the exit codes in cli-context.ts.
 import { Command, CommanderError } from 'commander';
 import { parseSettings } from '../core/settings.ts';
-import { DEFAULT_STATE_DIR } from '../workers/paths.ts';
+import { DEFAULT_STATE_DIR } from '../providers/paths.ts';
 import { InputError } from './release.ts';
-import { connectClient, TemporalUnreachableError } from './connect.ts';
+import { connectClient, TemporalUnreachableError } from '../providers/temporal/connect.ts';
 import { addReleaseCommands } from './cli-release.ts';
 import { addOpsCommands } from './cli-ops.ts';
 import { addCiCommands } from './cli-ci.ts';

@@ -4,7 +4,7 @@
 // creation and upload): that wins over the reaper's maximum lifetime, so a 24-hour build is
 // not reaped at 6 hours, and a stuck 1-hour build is reaped at 1.5. Machines without a deadline
 // (made before it existed) get the maximum lifetime. Pure; the time comes from the workflow.
-import type { MachineInfo } from '../ports/machines.ts';
+import type { MachineInfo } from './machines.ts';
 import { MachineLabel } from './names.ts';
 
 export type ReleaseState = 'running' | 'closed' | 'unknown';

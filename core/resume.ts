@@ -3,7 +3,7 @@
 // from the same source and every file still hashes to its manifest; the test gate only when
 // it passed on the same source with the same command and image; a publish only when it went to
 // the same registry with exactly the files this run would publish.
-import type { TargetManifest } from '../ports/artifacts.ts';
+import type { TargetManifest } from './artifacts.ts';
 import type { PublishOutcome } from './publish-files.ts';
 
 export interface GateRecord {

@@ -6,7 +6,7 @@ import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
-import { freePort, portAnswers } from '../scripts/lib/temporal-server.ts';
+import { freePort, portAnswers } from '../providers/net/ports.ts';
 
 export interface OciRegistry {
   /** host:port, as image references name it. */

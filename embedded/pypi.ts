@@ -5,8 +5,8 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync } from 'node:fs';
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
-import { REPO_ROOT } from '../workers/paths.ts';
-import { freePort, portAnswers } from '../scripts/lib/temporal-server.ts';
+import { REPO_ROOT } from '../providers/paths.ts';
+import { freePort, portAnswers } from '../providers/net/ports.ts';
 
 export const PYPISERVER_PATH = join(REPO_ROOT, '.tagship', 'tools', 'pypiserver');
 

@@ -2,6 +2,9 @@
 // idempotent by machine name, because activities are retried: create finds an existing
 // machine, delete of a machine that is already gone succeeds.
 import type { MachineArch } from '../core/config/schema.ts';
+import type { MachineInfo } from '../core/machines.ts';
+
+export type { MachineInfo, MachineState } from '../core/machines.ts';
 
 export interface MachineSpec {
   /** Unique, deterministic (core/names.ts machineName): the idempotency key. */
@@ -16,16 +19,7 @@ export interface MachineSpec {
   network?: boolean;
 }
 
-export type MachineState = 'creating' | 'running' | 'stopped';
 
-export interface MachineInfo {
-  id: string;
-  name: string;
-  state: MachineState;
-  labels: Record<string, string>;
-  /** ISO-8601. */
-  createdAt: string;
-}
 
 export type DeleteOutcome = 'deleted' | 'already-gone';
 

@@ -10,14 +10,14 @@
 //   npm run demo -- --stop        stop the demo's Temporal server, repo server and registry
 import { Command } from 'commander';
 import { WorkflowFailedError, type Client } from '@temporalio/client';
-import { connectClient } from '../client/connect.ts';
+import { connectClient } from '../providers/temporal/connect.ts';
 import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
 import { join } from 'node:path';
 import { parseSettings } from '../core/settings.ts';
 import { parseTag } from '../core/tag.ts';
 import { releaseWorkflowId } from '../core/names.ts';
 import { createOrchestratorWorker } from '../workers/orchestrator.ts';
-import { DEFAULT_STATE_DIR, REPO_ROOT } from '../workers/paths.ts';
+import { DEFAULT_STATE_DIR, REPO_ROOT } from '../providers/paths.ts';
 import type { release } from '../workflows/release.ts';
 import { startRelease, InputError } from '../client/release.ts';
 import { startHookServer } from '../client/hooks/server.ts';

@@ -1,10 +1,10 @@
 // `npm run reap [-- --dry-run] [-- --max-lifetime-minutes N]`: runs the reaper once on the
 // running orchestrator worker and prints what it deleted. (Issue 6 puts it on a schedule.)
 import { Command } from 'commander';
-import { connectClient } from '../client/connect.ts';
+import { connectClient } from '../providers/temporal/connect.ts';
 import { randomUUID } from 'node:crypto';
 import { parseSettings } from '../core/settings.ts';
-import { DEFAULT_STATE_DIR } from '../workers/paths.ts';
+import { DEFAULT_STATE_DIR } from '../providers/paths.ts';
 import type { reaper } from '../workflows/reaper.ts';
 
 async function main(): Promise<void> {

@@ -7,8 +7,9 @@
 import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { execFileSync } from 'node:child_process';
-import { freePort, startDevServer, TEMPORAL_BIN } from './lib/temporal-server.ts';
-import { REPO_ROOT, DEFAULT_STATE_DIR } from '../workers/paths.ts';
+import { startDevServer, TEMPORAL_BIN } from './lib/temporal-server.ts';
+import { freePort } from '../providers/net/ports.ts';
+import { REPO_ROOT, DEFAULT_STATE_DIR } from '../providers/paths.ts';
 import { retryRelease, startRelease } from '../client/release.ts';
 import { waitForProgress, withWorker } from '../test/helpers/temporal.ts';
 import { retryProject, verdicts as verdictsFor } from '../test/helpers/retry.ts';

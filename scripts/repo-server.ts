@@ -3,7 +3,7 @@
 import { Command } from 'commander';
 import { join } from 'node:path';
 import { startRepoServer } from '../providers/reposerver/server.ts';
-import { DEFAULT_STATE_DIR } from '../workers/paths.ts';
+import { DEFAULT_STATE_DIR } from '../providers/paths.ts';
 
 const opts = new Command()
   .option('--port <port>', 'port on 127.0.0.1', '8480')

@@ -7,8 +7,9 @@ import { spawn } from 'node:child_process';
 import { mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { bundleWorkflowCode } from '@temporalio/worker';
-import { freePort, startDevServer } from './lib/temporal-server.ts';
-import { DEFAULT_STATE_DIR, REPO_ROOT, WORKFLOWS_PATH } from '../workers/paths.ts';
+import { startDevServer } from './lib/temporal-server.ts';
+import { freePort } from '../providers/net/ports.ts';
+import { DEFAULT_STATE_DIR, REPO_ROOT, WORKFLOWS_PATH } from '../providers/paths.ts';
 
 function findTests(dir: string): string[] {
   return readdirSync(dir, { withFileTypes: true }).flatMap((e) => {

@@ -3,7 +3,7 @@
 // external and resolve from the repository's node_modules, mounted read-only on machines.
 import { build } from 'esbuild';
 import { join } from 'node:path';
-import { REPO_ROOT } from './paths.ts';
+import { REPO_ROOT } from '../providers/paths.ts';
 
 export const AGENT_BUNDLE_RELATIVE = '.tagship/agent/agent.mjs';
 

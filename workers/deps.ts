@@ -41,7 +41,7 @@ import { MachineLabel } from '../core/names.ts';
 import { GitMirrors } from '../providers/git/mirror.ts';
 import type { Projects } from '../providers/projects/file.ts';
 import { AGENT_BUNDLE_RELATIVE, buildAgentBundle } from './agent-bundle.ts';
-import { REPO_ROOT } from './paths.ts';
+import { REPO_ROOT } from '../providers/paths.ts';
 
 export interface OrchestratorDeps {
   stateDir: string;

@@ -2,14 +2,14 @@
 // artifacts, registries and repositories, and serves the artifact gateway that build agents use.
 // Entry point: `npm run worker`.
 import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
-import { connectClient } from '../client/connect.ts';
+import { connectClient } from '../providers/temporal/connect.ts';
 import { pathToFileURL } from 'node:url';
 import { parseSettings } from '../core/settings.ts';
 import { createOrchestrator, digitalOceanProvider, type Orchestrator, type OrchestratorDeps } from './deps.ts';
-import { DEFAULT_STATE_DIR, WORKFLOWS_PATH } from './paths.ts';
+import { DEFAULT_STATE_DIR, WORKFLOWS_PATH } from '../providers/paths.ts';
 import { DigitalOceanMachines } from '../providers/digitalocean/machines.ts';
 import { codecEnvFor, dataConverterFromEnv } from '../providers/codec/aes-gcm.ts';
-import { applySchedules } from '../client/schedules.ts';
+import { applySchedules } from './schedules.ts';
 import { readProjectsFile } from '../providers/projects/file.ts';
 import { LIVENESS_OPTIONS } from '../activities/heartbeat.ts';
 

@@ -6,7 +6,7 @@
 import { proxyActivities, workflowInfo } from '@temporalio/workflow';
 import type { createAppReleaseActivities } from '../activities/app-release.ts';
 import type { createChartActivities } from '../activities/app-chart.ts';
-import type { SourceRef } from '../activities/source.ts';
+import type { SourceRef } from '../core/source.ts';
 import type { createQaReportActivities } from '../activities/qa-report.ts';
 import { shortHash } from '../core/names.ts';
 import { buildThenDeploy } from './deploy.ts';

@@ -8,7 +8,7 @@ import type { createAppTestActivities } from '../activities/app-tests.ts';
 import type { createAppImageActivities, PlatformImage } from '../activities/app-image.ts';
 import type { createScanActivities } from '../activities/scan.ts';
 import type { createIntegrationActivities } from '../activities/integration.ts';
-import type { SourceRef } from '../activities/source.ts';
+import type { SourceRef } from '../core/source.ts';
 import type { AppConfig } from '../core/config/app.ts';
 import { FailureType } from '../core/failures.ts';
 import { coverageVerdict, scanVerdict, testsVerdict } from '../core/qa/gates.ts';

@@ -22,7 +22,7 @@ import { Profiles, longCommand } from './profiles.ts';
 import { buildTarget } from './build-target.ts';
 import { releaseBytesProblem } from '../core/limits.ts';
 import { explain, outermostApplicationFailure } from './explain.ts';
-import type { LoadProjectResult, SourceRef } from '../activities/source.ts';
+import type { LoadProjectResult, SourceRef } from '../core/source.ts';
 import type { AppReleased, ReleaseInput, ReleaseProgress, ReleaseResult, ReleaseStage, ReleasedSource, TargetResult } from './types.ts';
 import { checkAppRelease, tagAppRelease } from './app-release.ts';
 import type { QaRecord } from '../core/qa/record.ts';

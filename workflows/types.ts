@@ -2,7 +2,7 @@
 import type { TargetManifest } from '../ports/artifacts.ts';
 import type { Channel } from '../core/tag.ts';
 import type { PlannedTarget } from '../core/plan.ts';
-import type { SourceRef } from '../activities/source.ts';
+import type { SourceRef } from '../core/source.ts';
 import type { PublishOutcome } from '../core/publish-files.ts';
 
 export interface ReleaseInput {

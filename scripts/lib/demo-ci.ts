@@ -15,7 +15,7 @@ import type { Settings } from '../../core/settings.ts';
 import type { QaRecord } from '../../core/qa/record.ts';
 import { deepestCause } from '../../core/causes.ts';
 import { createOrchestratorWorker } from '../../workers/orchestrator.ts';
-import { REPO_ROOT } from '../../workers/paths.ts';
+import { REPO_ROOT } from '../../providers/paths.ts';
 import { startHookServer } from '../../client/hooks/server.ts';
 import { ciStarterForHooks } from '../../client/ci.ts';
 import { GitMirrors, lsRemoteTag } from '../../providers/git/mirror.ts';

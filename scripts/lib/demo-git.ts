@@ -7,7 +7,7 @@ import { promisify } from 'node:util';
 import { copyFileSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { tmpdir } from 'node:os';
-import { REPO_ROOT } from '../../workers/paths.ts';
+import { REPO_ROOT } from '../../providers/paths.ts';
 import { startGitServer, type GitServer } from '../../embedded/git-http.ts';
 
 export interface DemoRepo {

@@ -2,9 +2,10 @@
 // once, reused by later demos, left running for inspection until `npm run demo -- --stop`.
 import { existsSync, openSync, readFileSync, writeFileSync, rmSync } from 'node:fs';
 import { spawn } from 'node:child_process';
-import { REPO_ROOT } from '../../workers/paths.ts';
+import { REPO_ROOT } from '../../providers/paths.ts';
 import { join } from 'node:path';
-import { ensureSearchAttributes, portAnswers, startDevServer } from './temporal-server.ts';
+import { ensureSearchAttributes, startDevServer } from './temporal-server.ts';
+import { portAnswers } from '../../providers/net/ports.ts';
 import { startOciRegistry } from '../../embedded/oci-registry.ts';
 
 export const DEMO_PORT = 7233;

@@ -3,7 +3,7 @@
 // call it the same way.
 import { execFile } from 'node:child_process';
 import { join } from 'node:path';
-import { REPO_ROOT } from '../../workers/paths.ts';
+import { REPO_ROOT } from '../../providers/paths.ts';
 
 export function runProvenanceVerifier(envelope: string, publicKey: string, artifacts: string): Promise<{ code: number; out: string }> {
   return new Promise((resolve) => {

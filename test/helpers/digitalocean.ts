@@ -2,7 +2,7 @@
 // from a "snapshot" that carries the tagship agent (the repository and Node, mounted read-only).
 import { docker } from './projects.ts';
 import { startDoEmulator, type DoEmulator } from '../../embedded/do-emulator.ts';
-import { REPO_ROOT } from '../../workers/paths.ts';
+import { REPO_ROOT } from '../../providers/paths.ts';
 import { digitalOceanProvider } from '../../workers/deps.ts';
 import { temporalAddress } from './temporal.ts';
 

@@ -2,7 +2,7 @@
 import { cpSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
-import { REPO_ROOT } from '../../workers/paths.ts';
+import { REPO_ROOT } from '../../providers/paths.ts';
 
 export function exampleFiles(name: string, skip: RegExp = /(^|\/)(out|__pycache__|\.pytest_cache)(\/|$)/): Record<string, string> {
   const root = join(REPO_ROOT, 'examples', name);

@@ -4,7 +4,7 @@ import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join, relative } from 'node:path';
-import { REPO_ROOT } from '../../workers/paths.ts';
+import { REPO_ROOT } from '../../providers/paths.ts';
 
 /** Every regular file under `dir` with its sha256 (symlinks and sockets are skipped). */
 export function digestTree(dir: string, skip: (relPath: string) => boolean = () => false): Record<string, string> {

@@ -5,8 +5,8 @@ import { join } from 'node:path';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { randomBytes } from 'node:crypto';
-import { REPO_ROOT } from '../../workers/paths.ts';
-import { freePort } from '../../scripts/lib/temporal-server.ts';
+import { REPO_ROOT } from '../../providers/paths.ts';
+import { freePort } from '../../providers/net/ports.ts';
 import { temporalAddress, uniqueSuffix } from './temporal.ts';
 
 /** Settings for an orchestrator process that survive its restart: its own task queue and state

@@ -13,7 +13,7 @@ import { createOrchestratorWorker } from '../../workers/orchestrator.ts';
 import { dataConverterFromEnv } from '../../providers/codec/aes-gcm.ts';
 import type { Orchestrator, OrchestratorDeps } from '../../workers/deps.ts';
 import { deepestCause } from '../../core/causes.ts';
-import { connectClient } from '../../client/connect.ts';
+import { connectClient } from '../../providers/temporal/connect.ts';
 
 
 let runtimeInstalled = false;

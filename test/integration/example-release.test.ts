@@ -10,7 +10,7 @@ import { containersOf } from '../helpers/projects.ts';
 import { withRegistries } from '../helpers/registries.ts';
 import { generateTestKey } from '../helpers/gpg.ts';
 import { startRelease } from '../../client/release.ts';
-import { REPO_ROOT } from '../../workers/paths.ts';
+import { REPO_ROOT } from '../../providers/paths.ts';
 
 test('hello-veilid releases all four targets with packages for both arches', async () => {
   // Each test run has its own server and state folder, so a fixed tag is safe; a prerelease

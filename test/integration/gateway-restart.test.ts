@@ -10,7 +10,7 @@ import { fetchWhileGatewayRestarts } from '../../activities/agent.ts';
 import { startGateway } from '../../providers/gateway/server.ts';
 import { mintMachineToken } from '../../providers/gateway/tokens.ts';
 import { FsArtifactStore } from '../../providers/artifacts-fs/store.ts';
-import { freePort } from '../../scripts/lib/temporal-server.ts';
+import { freePort } from '../../providers/net/ports.ts';
 import { listen } from '../../providers/http/listen.ts';
 import { createServer } from 'node:http';
 

@@ -12,7 +12,7 @@ import { ApplicationFailure } from '@temporalio/common';
 import { withRegistries } from '../helpers/registries.ts';
 import { publishPython } from '../../activities/publish-python.ts';
 import { publishCrates } from '../../activities/publish-crates.ts';
-import { REPO_ROOT } from '../../workers/paths.ts';
+import { REPO_ROOT } from '../../providers/paths.ts';
 
 const run = promisify(execFile);
 const env = new MockActivityEnvironment();

@@ -13,7 +13,7 @@ import { withWorker } from '../helpers/temporal.ts';
 import { withRegistries } from '../helpers/registries.ts';
 import { generateTestKey } from '../helpers/gpg.ts';
 import { startRelease } from '../../client/release.ts';
-import { REPO_ROOT } from '../../workers/paths.ts';
+import { REPO_ROOT } from '../../providers/paths.ts';
 
 const run = promisify(execFile);
 const PROJECT_DIR = join(REPO_ROOT, 'examples', 'hello-veilid');

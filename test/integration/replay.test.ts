@@ -6,7 +6,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Worker } from '@temporalio/worker';
 import { historyFromJSON } from '@temporalio/common/lib/proto-utils.js';
-import { REPO_ROOT, WORKFLOWS_PATH } from '../../workers/paths.ts';
+import { REPO_ROOT, WORKFLOWS_PATH } from '../../providers/paths.ts';
 
 const dir = join(REPO_ROOT, 'test', 'histories');
 const files = readdirSync(dir).filter((f) => f.endsWith('.json'));

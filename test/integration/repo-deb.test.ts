@@ -11,7 +11,7 @@ import { generateTestKey, publicKeyring } from '../helpers/gpg.ts';
 import { aptScript, inContainer } from '../helpers/clients.ts';
 import { startRepoServer } from '../../providers/reposerver/server.ts';
 import { startRelease } from '../../client/release.ts';
-import { REPO_ROOT } from '../../workers/paths.ts';
+import { REPO_ROOT } from '../../providers/paths.ts';
 
 function exampleCopy(): string {
   const dir = mkdtempSync(join(tmpdir(), 'tagship-hv-'));

@@ -10,7 +10,7 @@ import { withWorker } from '../helpers/temporal.ts';
 import { withRegistries } from '../helpers/registries.ts';
 import { generateTestKey } from '../helpers/gpg.ts';
 import { aptScript, dnfScript, inContainer } from '../helpers/clients.ts';
-import { freePort } from '../../scripts/lib/temporal-server.ts';
+import { freePort } from '../../providers/net/ports.ts';
 import { startRepoServer } from '../../providers/reposerver/server.ts';
 import { startRelease } from '../../client/release.ts';
 import { helloVeilidCopy } from '../helpers/example-files.ts';

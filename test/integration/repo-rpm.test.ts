@@ -11,7 +11,7 @@ import { withRegistries } from '../helpers/registries.ts';
 import { generateTestKey } from '../helpers/gpg.ts';
 import { inContainer } from '../helpers/clients.ts';
 import { startRepoServer } from '../../providers/reposerver/server.ts';
-import { freePort } from '../../scripts/lib/temporal-server.ts';
+import { freePort } from '../../providers/net/ports.ts';
 import { startRelease } from '../../client/release.ts';
 import { helloVeilidCopy } from '../helpers/example-files.ts';
 

@@ -11,7 +11,7 @@ import { Client, Connection } from '@temporalio/client';
 import { withWorker } from '../helpers/temporal.ts';
 import { orchestratorEnv, startOrchestrator } from '../helpers/orchestrator-process.ts';
 import { FsArtifactStore } from '../../providers/artifacts-fs/store.ts';
-import { applySchedules, SCHEDULE_IDS } from '../../client/schedules.ts';
+import { applySchedules, SCHEDULE_IDS } from '../../workers/schedules.ts';
 import type { PurgeResult } from '../../workflows/purge.ts';
 import { qaRecordsIn } from '../../providers/signing/qa-records.ts';
 import type { QaRecord } from '../../core/qa/record.ts';

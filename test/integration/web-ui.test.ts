@@ -10,7 +10,7 @@ import { chromium, type Browser } from 'playwright-core';
 import { uniqueSuffix, withWorker } from '../helpers/temporal.ts';
 import { makeProject } from '../helpers/projects.ts';
 import { startRelease } from '../../client/release.ts';
-import { REPO_ROOT } from '../../workers/paths.ts';
+import { REPO_ROOT } from '../../providers/paths.ts';
 
 const CHROMIUM = process.env.TAGSHIP_CHROMIUM ?? '/usr/bin/chromium';
 const STEP = 30_000;

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { writeFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { ESLint } from 'eslint';
-import { REPO_ROOT } from '../../workers/paths.ts';
+import { REPO_ROOT } from '../../providers/paths.ts';
 
 const offending = `import { readFileSync } from 'node:fs';
 import Docker from 'dockerode';

@@ -2,8 +2,8 @@
 // script) reach Temporal: the namespace and payload codec from the settings, and a failure to
 // connect that says where it looked and what to do.
 import { Client, Connection } from '@temporalio/client';
-import type { Settings } from '../core/settings.ts';
-import { dataConverterFromEnv } from '../providers/codec/aes-gcm.ts';
+import type { Settings } from '../../core/settings.ts';
+import { dataConverterFromEnv } from '../codec/aes-gcm.ts';
 
 export class TemporalUnreachableError extends Error {
   constructor(address: string, cause: unknown) {

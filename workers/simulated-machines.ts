@@ -6,10 +6,10 @@
 import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { NativeConnection, Worker } from '@temporalio/worker';
-import { createAgentActivities } from '../../activities/agent.ts';
-import { LIVENESS_OPTIONS } from '../../activities/heartbeat.ts';
-import { agentTaskQueue } from '../../core/names.ts';
-import type { DeleteOutcome, MachineInfo, MachineProvider, MachineSpec } from '../../ports/machines.ts';
+import { createAgentActivities } from '../activities/agent.ts';
+import { LIVENESS_OPTIONS } from '../activities/heartbeat.ts';
+import { agentTaskQueue } from '../core/names.ts';
+import type { DeleteOutcome, MachineInfo, MachineProvider, MachineSpec } from '../ports/machines.ts';
 
 export interface SimulatedOptions {
   temporalAddress: string;
