@@ -101,14 +101,14 @@ export function addOpsCommands(program: Command, ctx: CliContext): void {
     .option('--port <port>', 'port on 127.0.0.1', '8890')
     .option('--ui-origin <origin>', 'the Web UI\'s origin, allowed by CORS', 'http://localhost:8233')
     .action(async (o: { port: string; uiOrigin: string }) => {
-      const keys = parseCodecKeys(process.env);
+      const s = ctx.settings();
+      const keys = parseCodecKeys(s.codecEnv);
       if (!keys) throw new ExitError(Exit.badInput, 'TAGSHIP_CODEC_KEYS is not set; the codec endpoint needs the same keys as the workers');
-      const token = process.env.TAGSHIP_CODEC_TOKEN ?? randomBytes(24).toString('base64url');
-      if (token.length < 24) throw new ExitError(Exit.badInput, 'TAGSHIP_CODEC_TOKEN must be at least 24 characters');
+      const token = s.codecToken ?? randomBytes(24).toString('base64url');
       const server = await startCodecServer({ codec: new AesGcmCodec(keys), uiOrigin: o.uiOrigin, port: Number(o.port), token });
       // The token is the endpoint's only guard: printed for the operator who started it, never logged elsewhere.
       print(`codec endpoint for ${o.uiOrigin}; start the dev server with --ui-codec-endpoint ${server.url}/${token}`);
-      if (!process.env.TAGSHIP_CODEC_TOKEN) print('(a new token for this run; set TAGSHIP_CODEC_TOKEN to keep one)');
+      if (!s.codecToken) print('(a new token for this run; set TAGSHIP_CODEC_TOKEN to keep one)');
       await untilSignal();
       await server.close();
     });

@@ -1,10 +1,15 @@
-// tagship's own settings (not a project's): where Temporal is, where state lives. Read once
-// from the environment by each entry point and validated in one step.
+// tagship's own settings (not a project's): where Temporal is, where state lives, its keys and
+// tokens. Read once from the environment by each entry point and validated in one step: every
+// variable is declared here once, and an error names the variable and the fix. (The build
+// agent, a program of its own on each machine, has its own few in workers/agent.ts; the signing
+// keys a project names as `env:NAME` are the project's.)
 import { z } from 'zod';
 import { formatPath } from './config/parse.ts';
 import { DEFAULT_RETENTION_DAYS } from './retention.ts';
 
 export const TASK_QUEUE = 'tagship-orchestrator-v1';
+
+const CODEC_KEYS = /^[A-Za-z0-9_-]+:[A-Za-z0-9+/]{43}=(,[A-Za-z0-9_-]+:[A-Za-z0-9+/]{43}=)*$/;
 
 const schema = z.object({
   TEMPORAL_ADDRESS: z.string().regex(/^[^\s:]+:\d{1,5}$/, 'must be host:port, e.g. 127.0.0.1:7233').default('127.0.0.1:7233'),
@@ -33,7 +38,25 @@ const schema = z.object({
   TAGSHIP_UI_URL: z.string().url().optional(),
   /** The registry's config file (Debian's docker-registry): image retention then collects garbage. */
   TAGSHIP_REGISTRY_CONFIG: z.string().min(1).optional(),
+  /** Payload encryption: `<id>:<base64 of 32 bytes>` pairs, comma-separated; the key in use. */
+  TAGSHIP_CODEC_KEYS: z.string().regex(CODEC_KEYS, 'must be <id>:<base64 of 32 bytes>[,<id>:<base64>…], ids of letters, digits, "-" and "_"').optional(),
+  TAGSHIP_CODEC_KEY_ID: z.string().regex(/^[A-Za-z0-9_-]+$/, 'must be one of the ids in TAGSHIP_CODEC_KEYS').optional(),
+  /** The codec endpoint's token (`tagship codec serve`); a new one each start when unset. */
+  TAGSHIP_CODEC_TOKEN: z.string().min(24, 'must be at least 24 characters').optional(),
+  /** A PKCS#8 PEM Ed25519 key for provenance and QA records; made once in the state folder when unset. */
+  TAGSHIP_PROVENANCE_KEY: z.string().min(1).optional(),
+  /** A prebuilt workflow bundle (the test harness makes one); bundled from source when unset. */
+  TAGSHIP_WORKFLOW_BUNDLE: z.string().min(1).optional(),
+  /** Where the bootstrap put the scanner, helm and arm64 Node; <state folder>/tools by default. */
+  TAGSHIP_TOOLS_DIR: z.string().min(1).optional(),
+}).superRefine((e, ctx) => {
+  if (e.TAGSHIP_CODEC_KEY_ID && !(e.TAGSHIP_CODEC_KEYS ?? '').split(',').some((pair) => pair.split(':')[0] === e.TAGSHIP_CODEC_KEY_ID)) {
+    ctx.addIssue({ code: 'custom', path: ['TAGSHIP_CODEC_KEY_ID'], message: `is "${e.TAGSHIP_CODEC_KEY_ID}", which TAGSHIP_CODEC_KEYS does not define; name one of its ids` });
+  }
 });
+
+/** Named registries' endpoints: TAGSHIP_REGISTRY_<NAME>_URL and TAGSHIP_REGISTRY_<NAME>_TOKEN. */
+const REGISTRY_VAR = /^TAGSHIP_REGISTRY_([A-Z0-9_]+)_(URL|TOKEN)$/;
 
 export interface Settings {
   temporalAddress: string;
@@ -60,6 +83,22 @@ export interface Settings {
   digitalocean?: { token: string; apiUrl?: string; region: string; image: string };
   /** Apply the schedules at worker start, the purge defaulting to retentionDays. */
   schedules: { apply: boolean; retentionDays: number };
+  /** The payload codec's variables, as the workers and agents are handed them; {} when off.
+   *  Secret, like agentToken. */
+  codecEnv: Record<string, string>;
+  /** Secret: the codec endpoint's token. */
+  codecToken?: string;
+  provenanceKeyFile?: string;
+  workflowBundle?: string;
+  toolsDir: string;
+  /** Named registries' URL and token variables (tokens are secrets), for the publish steps. */
+  registryEnv: Record<string, string>;
+}
+
+/** Where the bootstrap's tools are: TAGSHIP_TOOLS_DIR, else <state folder>/tools — the same
+ *  rule scripts/lib/common.sh follows when it installs them. */
+export function toolsDirOf(env: Record<string, string | undefined>, defaultStateDir: string): string {
+  return env.TAGSHIP_TOOLS_DIR || `${(env.TAGSHIP_STATE_DIR || defaultStateDir).replace(/\/+$/, '')}/tools`;
 }
 
 export function parseSettings(env: Record<string, string | undefined>, defaultStateDir: string): Settings {
@@ -71,11 +110,14 @@ export function parseSettings(env: Record<string, string | undefined>, defaultSt
   if (r.data.TAGSHIP_PROVIDER === 'digitalocean' && !r.data.TAGSHIP_DO_TOKEN) {
     throw new Error('invalid tagship settings in the environment:\n  TAGSHIP_DO_TOKEN: is required when TAGSHIP_PROVIDER is digitalocean');
   }
+  const stateDir = r.data.TAGSHIP_STATE_DIR ?? defaultStateDir;
+  const codecEnv: Record<string, string> = r.data.TAGSHIP_CODEC_KEYS ? { TAGSHIP_CODEC_KEYS: r.data.TAGSHIP_CODEC_KEYS, ...(r.data.TAGSHIP_CODEC_KEY_ID ? { TAGSHIP_CODEC_KEY_ID: r.data.TAGSHIP_CODEC_KEY_ID } : {}) } : {};
+  const registryEnv = Object.fromEntries(Object.entries(env).filter((e): e is [string, string] => REGISTRY_VAR.test(e[0]) && !!e[1]));
   return {
     temporalAddress: r.data.TEMPORAL_ADDRESS,
     namespace: r.data.TEMPORAL_NAMESPACE,
     taskQueue: r.data.TAGSHIP_TASK_QUEUE,
-    stateDir: r.data.TAGSHIP_STATE_DIR ?? defaultStateDir,
+    stateDir,
     ...(r.data.TAGSHIP_PROJECTS ? { projectsFile: r.data.TAGSHIP_PROJECTS } : {}),
     logLevel: r.data.TAGSHIP_LOG_LEVEL,
     gatewayPort: r.data.TAGSHIP_GATEWAY_PORT,
@@ -89,5 +131,11 @@ export function parseSettings(env: Record<string, string | undefined>, defaultSt
     ...(r.data.TAGSHIP_DO_TOKEN
       ? { digitalocean: { token: r.data.TAGSHIP_DO_TOKEN, ...(r.data.TAGSHIP_DO_API_URL ? { apiUrl: r.data.TAGSHIP_DO_API_URL } : {}), region: r.data.TAGSHIP_DO_REGION, image: r.data.TAGSHIP_DO_IMAGE } }
       : {}),
+    codecEnv,
+    ...(r.data.TAGSHIP_CODEC_TOKEN ? { codecToken: r.data.TAGSHIP_CODEC_TOKEN } : {}),
+    ...(r.data.TAGSHIP_PROVENANCE_KEY ? { provenanceKeyFile: r.data.TAGSHIP_PROVENANCE_KEY } : {}),
+    ...(r.data.TAGSHIP_WORKFLOW_BUNDLE ? { workflowBundle: r.data.TAGSHIP_WORKFLOW_BUNDLE } : {}),
+    toolsDir: toolsDirOf(env, defaultStateDir),
+    registryEnv,
   };
 }

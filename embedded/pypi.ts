@@ -5,10 +5,10 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync } from 'node:fs';
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
-import { REPO_ROOT } from '../providers/paths.ts';
+import { TOOLS_DIR } from '../providers/paths.ts';
 import { freePort, portAnswers } from '../providers/net/ports.ts';
 
-export const PYPISERVER_PATH = join(REPO_ROOT, '.tagship', 'tools', 'pypiserver');
+export const PYPISERVER_PATH = join(TOOLS_DIR, 'pypiserver');
 
 export interface PypiServer {
   url: string;

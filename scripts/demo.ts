@@ -92,7 +92,7 @@ async function main(): Promise<void> {
   // A throwaway signing key for the example's repositories, made once; tagship.yml names it
   // through the worker's environment, so the key never enters a workflow.
   process.env.HELLO_VEILID_SIGNING_KEY ??= demoSigningKey(settings.stateDir);
-  const { client, close: closeClient } = await connectClient(settings, process.env, server.address);
+  const { client, close: closeClient } = await connectClient(settings, settings.codecEnv, server.address);
   const tag = opts.tag ?? (await nextFreeTag(client, 'v1.4.0'));
 
   // The forge: a throwaway repository of the example, its tag signed by a maintainer's key.
@@ -221,7 +221,7 @@ async function ciDemo(settings: ReturnType<typeof parseSettings>, opts: { tag?: 
   console.log(`Temporal dev server ${server.reused ? 'reused' : 'started'} at ${server.address} (pid ${server.pid}); Web UI ${server.uiUrl}`);
   const repoServer = await ensureDemoRepoServer(settings.stateDir, join(settings.stateDir, 'repo-server'));
   console.log(`Repo server ${repoServer.reused ? 'reused' : 'started'} at ${repoServer.url} (pid ${repoServer.pid})`);
-  const { client, close } = await connectClient(settings, process.env, server.address);
+  const { client, close } = await connectClient(settings, settings.codecEnv, server.address);
   try {
     const tag = opts.tag ?? (await nextFreeTag(client, 'v1.0.0', CI_PROJECT));
     const run = await runExampleCi({ settings, temporalAddress: server.address, client, log: (l) => console.log(l), release: tag, ...(server.uiUrl ? { uiUrl: server.uiUrl } : {}) });

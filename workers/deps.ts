@@ -41,7 +41,7 @@ import { MachineLabel } from '../core/names.ts';
 import { GitMirrors } from '../providers/git/mirror.ts';
 import type { Projects } from '../providers/projects/file.ts';
 import { AGENT_BUNDLE_RELATIVE, buildAgentBundle } from './agent-bundle.ts';
-import { REPO_ROOT } from '../providers/paths.ts';
+import { REPO_ROOT, TOOLS_DIR } from '../providers/paths.ts';
 
 export interface OrchestratorDeps {
   stateDir: string;
@@ -73,11 +73,24 @@ export interface OrchestratorDeps {
   registryConfig?: string;
   /** The Temporal Web UI's address: release documentation links the CI run there. */
   uiUrl?: string;
+  /** Where the bootstrap put the scanner, helm and arm64 Node; the repository's .tagship/tools by default. */
+  toolsDir?: string;
+  /** Named registries' URL and token variables; the process's environment, read at each publish, by default. */
+  registryEnv?: Record<string, string>;
+  /** The provenance key's file; made once in the state folder by default. */
+  provenanceKeyFile?: string;
 }
 
-/** Where the bootstrap builds the scanner and helm. */
-export const TRIVY_BINARY = join(REPO_ROOT, '.tagship', 'tools', 'trivy', 'bin', 'trivy');
-export const HELM_BINARY = join(REPO_ROOT, '.tagship', 'tools', 'helm', 'bin', 'helm');
+/** Where the bootstrap builds the scanner and helm, and puts Node for arm64 machines, unless
+ *  the settings say otherwise (TAGSHIP_TOOLS_DIR). */
+export const DEFAULT_TOOLS_DIR = TOOLS_DIR;
+export const toolPaths = (tools = DEFAULT_TOOLS_DIR) => ({
+  trivy: join(tools, 'trivy', 'bin', 'trivy'),
+  helm: join(tools, 'helm', 'bin', 'helm'),
+  arm64Node: join(tools, 'node-arm64', 'bin', 'node'),
+});
+export const TRIVY_BINARY = toolPaths().trivy;
+export const HELM_BINARY = toolPaths().helm;
 
 /** What a machine provider is handed to start agents: where the gateway is, and the
  *  credentials of a machine being created — its token, or a one-time enrolment secret. */
@@ -139,7 +152,7 @@ export function agentToken(stateDir: string, given?: string): string {
 
 function buildActivities(deps: OrchestratorDeps, docker: Docker, gate: DockerMachines, machines: MachineProvider, artifacts: ArtifactStore) {
   const repoRoot = deps.repoRoot ?? join(deps.stateDir, 'repo-server');
-  const key = provenanceKey(deps.stateDir);
+  const key = provenanceKey(deps.stateDir, deps.provenanceKeyFile);
   return {
     ...createSourceActivities({ stateDir: deps.stateDir, mirrors: new GitMirrors(join(deps.stateDir, 'mirrors')), ...(deps.projects ? { projects: deps.projects } : {}) }),
     ...createMachineActivities({ provider: machines, ...(deps.client ? { client: deps.client } : {}) }),
@@ -147,7 +160,7 @@ function buildActivities(deps: OrchestratorDeps, docker: Docker, gate: DockerMac
     ...createAppTestActivities({ provider: gate, shell: gate }),
     ...createRepositoryActivities({ stateDir: deps.stateDir, repoRoot, artifacts, docker, rpmImage: 'tagship/machine:bookworm-amd64', provenancePublicKey: key.publicPem }),
     ...createProvenanceActivities({ artifacts, key }),
-    ...createPublishActivities({ artifacts }),
+    ...createPublishActivities({ artifacts, ...(deps.registryEnv ? { env: deps.registryEnv } : {}) }),
     ...createRetentionActivities({ artifacts, sourcesDir: join(deps.stateDir, 'sources') }),
     ...createResumeActivities({ artifacts }),
     ...createDeployActivities({ repoRoot, stagingRoot: join(deps.stateDir, 'repos') }),
@@ -164,8 +177,8 @@ function containerAppActivities(deps: OrchestratorDeps, docker: Docker, gate: Do
     ...createAppImageActivities({ docker, ...registry }),
     ...createAppReleaseActivities({ records, ...registry }),
     ...createQaReportActivities({ stateDir: deps.stateDir, repoRoot: deps.repoRoot ?? join(deps.stateDir, 'repo-server'), qa, ...(deps.uiUrl ? { runLink: (run) => `${deps.uiUrl!.replace(/\/$/, '')}/namespaces/${encodeURIComponent(deps.namespace ?? 'default')}/workflows/${encodeURIComponent(run.workflowId)}/${encodeURIComponent(run.runId)}/history` } : {}) }),
-    ...createChartActivities({ helm: HELM_BINARY, ...(deps.registry ? { registryHost: deps.registry } : {}) }),
-    ...createScanActivities({ scanner: { binary: TRIVY_BINARY, cacheDir: deps.scannerCache ?? join(deps.stateDir, 'trivy') }, qa }),
+    ...createChartActivities({ helm: toolPaths(deps.toolsDir).helm, ...(deps.registry ? { registryHost: deps.registry } : {}) }),
+    ...createScanActivities({ scanner: { binary: toolPaths(deps.toolsDir).trivy, cacheDir: deps.scannerCache ?? join(deps.stateDir, 'trivy') }, qa }),
     ...createIntegrationActivities({ docker, shell: gate }),
     ...createQaActivities({ qa, records }),
     ...createImageRetentionActivities({ ...registry, ...(deps.registryConfig ? { registryConfig: deps.registryConfig } : {}) }),
@@ -195,7 +208,7 @@ export async function createOrchestrator(deps: OrchestratorDeps): Promise<Orches
   const tokenFor = (spec: MachineSpec) => mintMachineToken(token, { ...scopeOf(spec), machine: spec.name, expiresAt: Date.now() + MACHINE_TOKEN_HOURS * 3_600_000 });
   const enrolmentFor = (spec: MachineSpec) => mintEnrolment(token, { ...scopeOf(spec), machine: spec.name, expiresAt: Date.now() + ENROLMENT_HOURS * 3_600_000 });
   // Installed by the bootstrap where arm64 emulation works.
-  const arm64Node = join(REPO_ROOT, '.tagship', 'tools', 'node-arm64', 'bin', 'node');
+  const { arm64Node } = toolPaths(deps.toolsDir);
   const control = new ControlSockets(join(deps.stateDir, 'control'), { temporal: tcpEndpoint(deps.temporalAddress), gateway: tcpEndpoint(gateway.url) });
   const containers = deps.provider
     ? undefined

@@ -8,7 +8,7 @@ import { parseSettings } from '../core/settings.ts';
 import { createOrchestrator, digitalOceanProvider, type Orchestrator, type OrchestratorDeps } from './deps.ts';
 import { DEFAULT_STATE_DIR, WORKFLOWS_PATH } from '../providers/paths.ts';
 import { DigitalOceanMachines } from '../providers/digitalocean/machines.ts';
-import { codecEnvFor, dataConverterFromEnv } from '../providers/codec/aes-gcm.ts';
+import { dataConverterFromEnv } from '../providers/codec/aes-gcm.ts';
 import { applySchedules } from './schedules.ts';
 import { readProjectsFile } from '../providers/projects/file.ts';
 import { LIVENESS_OPTIONS } from '../activities/heartbeat.ts';
@@ -64,9 +64,12 @@ export async function runOrchestratorWorker(): Promise<void> {
   const settings = parseSettings(process.env, DEFAULT_STATE_DIR);
   const connection = await NativeConnection.connect({ address: settings.temporalAddress });
   const { client, close: closeClient } = await connectClient(settings);
-  const dataConverter = dataConverterFromEnv(process.env);
+  const dataConverter = dataConverterFromEnv(settings.codecEnv);
   const { worker, orchestrator } = await createOrchestratorWorker({
-    ...(dataConverter ? { dataConverter, agentEnv: codecEnvFor(process.env) } : {}),
+    ...(dataConverter ? { dataConverter, agentEnv: settings.codecEnv } : {}),
+    toolsDir: settings.toolsDir,
+    registryEnv: settings.registryEnv,
+    ...(settings.provenanceKeyFile ? { provenanceKeyFile: settings.provenanceKeyFile } : {}),
     connection,
     namespace: settings.namespace,
     taskQueue: settings.taskQueue,
@@ -84,7 +87,7 @@ export async function runOrchestratorWorker(): Promise<void> {
       ? { provider: digitalOceanProvider(settings.digitalocean, { address: settings.temporalAddress, namespace: settings.namespace }) }
       : {}),
     // A prebuilt bundle saves the bundling at start (the test harness makes one).
-    ...(process.env.TAGSHIP_WORKFLOW_BUNDLE ? { workflowBundle: { codePath: process.env.TAGSHIP_WORKFLOW_BUNDLE } } : {}),
+    ...(settings.workflowBundle ? { workflowBundle: { codePath: settings.workflowBundle } } : {}),
   });
   if (orchestrator.machines instanceof DigitalOceanMachines) {
     const { dropletLimit } = await orchestrator.machines.checkToken();

@@ -70,7 +70,3 @@ export function dataConverterFromEnv(env: Record<string, string | undefined>): {
   return keys ? { payloadCodecs: [new AesGcmCodec(keys)] } : undefined;
 }
 
-/** What a build agent needs to read its payloads: the same keys, passed like its token. */
-export function codecEnvFor(env: Record<string, string | undefined>): Record<string, string> {
-  return env.TAGSHIP_CODEC_KEYS ? { TAGSHIP_CODEC_KEYS: env.TAGSHIP_CODEC_KEYS, ...(env.TAGSHIP_CODEC_KEY_ID ? { TAGSHIP_CODEC_KEY_ID: env.TAGSHIP_CODEC_KEY_ID } : {}) } : {};
-}

@@ -1,5 +1,5 @@
 // The orchestrator's provenance key: Ed25519, made once into the state folder (mode 600) unless
-// TAGSHIP_PROVENANCE_KEY names a PKCS#8 PEM file; its public half is written beside it
+// TAGSHIP_PROVENANCE_KEY (the settings' provenanceKeyFile) names a PKCS#8 PEM file; its public half is written beside it
 // (<name>.pub.pem). Builds never see it. Its key id is the sha256 of the public key's DER
 // (SubjectPublicKeyInfo), which a verifier computes itself.
 import { createHash, createPrivateKey, createPublicKey, generateKeyPairSync, type KeyObject } from 'node:crypto';
@@ -12,7 +12,7 @@ export interface ProvenanceKey {
   keyid: string;
 }
 
-export function provenanceKey(stateDir: string, file = process.env.TAGSHIP_PROVENANCE_KEY): ProvenanceKey {
+export function provenanceKey(stateDir: string, file?: string): ProvenanceKey {
   const path = file ?? join(stateDir, 'provenance-key.pem');
   if (!existsSync(path)) {
     if (file) throw new Error(`TAGSHIP_PROVENANCE_KEY names ${file}, which does not exist`);

@@ -20,14 +20,14 @@ export interface ConnectedClient {
   close: () => Promise<void>;
 }
 
-export async function connectClient(settings: Pick<Settings, 'temporalAddress' | 'namespace'>, env: Record<string, string | undefined> = process.env, address = settings.temporalAddress): Promise<ConnectedClient> {
+export async function connectClient(settings: Pick<Settings, 'temporalAddress' | 'namespace'> & Partial<Pick<Settings, 'codecEnv'>>, codecEnv: Record<string, string | undefined> = settings.codecEnv ?? {}, address = settings.temporalAddress): Promise<ConnectedClient> {
   let connection: Connection;
   try {
     connection = await Connection.connect({ address, connectTimeout: '5 seconds' });
   } catch (err) {
     throw new TemporalUnreachableError(address, err);
   }
-  const dataConverter = dataConverterFromEnv(env);
+  const dataConverter = dataConverterFromEnv(codecEnv);
   return {
     client: new Client({ connection, namespace: settings.namespace, ...(dataConverter ? { dataConverter } : {}) }),
     close: () => connection.close(),

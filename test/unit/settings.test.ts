@@ -1,0 +1,44 @@
+// tagship's settings are read in one step: every variable declared once, each error naming the
+// variable and the fix, and the values handed down from there (codec, tokens, keys, tools).
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { parseSettings } from '../../core/settings.ts';
+
+const KEY = Buffer.alloc(32, 7).toString('base64');
+const refused = (env: Record<string, string>, why: RegExp) => assert.throws(() => parseSettings(env, '/srv/tagship'), (err: Error) => (assert.match(err.message, /^invalid tagship settings in the environment:/), assert.match(err.message, why), true));
+
+test('defaults: state and tools under the default folder, no codec, no registries', () => {
+  const s = parseSettings({}, '/srv/tagship/');
+  assert.equal(s.stateDir, '/srv/tagship/');
+  assert.equal(s.toolsDir, '/srv/tagship/tools');
+  assert.deepEqual(s.codecEnv, {});
+  assert.deepEqual(s.registryEnv, {});
+  assert.equal(s.codecToken, undefined);
+});
+
+test('the state folder carries the tools with it, unless they are put elsewhere', () => {
+  assert.equal(parseSettings({ TAGSHIP_STATE_DIR: '/var/lib/tagship' }, '/srv/tagship').toolsDir, '/var/lib/tagship/tools');
+  assert.equal(parseSettings({ TAGSHIP_STATE_DIR: '/var/lib/tagship', TAGSHIP_TOOLS_DIR: '/opt/tagship-tools' }, '/srv/tagship').toolsDir, '/opt/tagship-tools');
+});
+
+test('codec keys, key id and token are checked here, naming the variable', () => {
+  const s = parseSettings({ TAGSHIP_CODEC_KEYS: `k1:${KEY},k2:${KEY}`, TAGSHIP_CODEC_KEY_ID: 'k1', TAGSHIP_CODEC_TOKEN: 'x'.repeat(24) }, '/srv/tagship');
+  assert.deepEqual(s.codecEnv, { TAGSHIP_CODEC_KEYS: `k1:${KEY},k2:${KEY}`, TAGSHIP_CODEC_KEY_ID: 'k1' });
+  assert.equal(s.codecToken, 'x'.repeat(24));
+  refused({ TAGSHIP_CODEC_KEYS: `k1:${KEY}`, TAGSHIP_CODEC_KEY_ID: 'k9' }, /TAGSHIP_CODEC_KEY_ID: is "k9", which TAGSHIP_CODEC_KEYS does not define/);
+  refused({ TAGSHIP_CODEC_KEYS: 'k1:short' }, /TAGSHIP_CODEC_KEYS: must be <id>:<base64 of 32 bytes>/);
+  refused({ TAGSHIP_CODEC_KEYS: `k 1:${KEY}` }, /TAGSHIP_CODEC_KEYS: must be/);
+  refused({ TAGSHIP_CODEC_TOKEN: 'short' }, /TAGSHIP_CODEC_TOKEN: must be at least 24 characters/);
+});
+
+test('named registries: their URL and TOKEN variables only', () => {
+  const s = parseSettings({ TAGSHIP_REGISTRY_LOCAL_URL: 'http://127.0.0.1:1/', TAGSHIP_REGISTRY_LOCAL_TOKEN: 't', TAGSHIP_REGISTRY_CONFIG: '/etc/docker-registry.yml', TAGSHIP_REGISTRY_X_PASSWORD: 'p', OTHER: 'o' }, '/srv/tagship');
+  assert.deepEqual(s.registryEnv, { TAGSHIP_REGISTRY_LOCAL_URL: 'http://127.0.0.1:1/', TAGSHIP_REGISTRY_LOCAL_TOKEN: 't' });
+  assert.equal(s.registryConfig, '/etc/docker-registry.yml');
+});
+
+test('provenance key and workflow bundle are passed on as given', () => {
+  const s = parseSettings({ TAGSHIP_PROVENANCE_KEY: '/etc/tagship/provenance.pem', TAGSHIP_WORKFLOW_BUNDLE: '/opt/tagship/bundle.js' }, '/srv/tagship');
+  assert.equal(s.provenanceKeyFile, '/etc/tagship/provenance.pem');
+  assert.equal(s.workflowBundle, '/opt/tagship/bundle.js');
+});
