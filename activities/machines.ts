@@ -1,5 +1,6 @@
 // Machine lifecycle activities over the provider port. All are idempotent by machine name:
 // create finds what an earlier attempt made, delete of a machine already gone succeeds.
+import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import type { Client } from '@temporalio/client';
 import { ProviderError, type DeleteOutcome, type MachineInfo, type MachineProvider, type MachineSpec } from '../ports/machines.ts';
@@ -33,7 +34,10 @@ export function createMachineActivities(deps: { provider: MachineProvider; clien
      *  lost worker's create is retried in seconds — and the retry finds the same machine. */
     async createMachine({ spec }: CreateMachineInput): Promise<MachineInfo> {
       try {
-        return await withHeartbeat(() => deps.provider.create(spec));
+        const info = await withHeartbeat(() => deps.provider.create(spec));
+        // The SDK's activity logger adds the workflow (release or target), activity and attempt.
+        Context.current().log.info('machine created', { machine: spec.name, provider: deps.provider.kind, arch: spec.arch, size: spec.size, image: spec.image });
+        return info;
       } catch (err) {
         throw asFailure(err);
       }
@@ -41,7 +45,9 @@ export function createMachineActivities(deps: { provider: MachineProvider; clien
 
     async deleteMachine({ name }: MachineNameInput): Promise<DeleteMachineResult> {
       try {
-        return { name, outcome: await deps.provider.delete(name) };
+        const outcome = await deps.provider.delete(name);
+        Context.current().log.info('machine deleted', { machine: name, outcome });
+        return { name, outcome };
       } catch (err) {
         throw asFailure(err);
       }

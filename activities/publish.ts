@@ -1,5 +1,6 @@
 // The publish step's activities: finds the release's crates and Python dists in the artifact
 // store and publishes them to the registries the worker's environment names.
+import { Context } from '@temporalio/activity';
 import type { ArtifactStore, RecordName } from '../ports/artifacts.ts';
 import { FailureType, nonRetryable } from '../core/failures.ts';
 import { crateFileNames, isDistOf, type PublishOutcome } from '../core/publish-files.ts';
@@ -41,6 +42,7 @@ function releaseFiles(store: ArtifactStore, input: PublishInput): Promise<Releas
 /** Leaves what was published for a retry (core/resume.ts decides whether it still stands). */
 async function record(store: ArtifactStore, input: PublishInput, name: RecordName, registry: string, files: ReleaseFile[], outcomes: PublishResult): Promise<PublishResult> {
   if (Object.keys(outcomes).length === 0) return outcomes;
+  Context.current().log.info('published', { registry, outcomes });
   const value: PublishRecord = { registry, files: Object.fromEntries(files.map((f) => [f.name, f.sha256])), outcomes };
   await store.writeRecord({ project: input.project, version: input.version }, name, value);
   return outcomes;

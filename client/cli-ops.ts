@@ -18,6 +18,8 @@ import { applySchedules } from '../workers/schedules.ts';
 import { startRelease } from './release.ts';
 import { connectClient } from '../providers/temporal/connect.ts';
 import { Exit, ExitError, type CliContext } from './cli-context.ts';
+import { createLogger } from '../providers/log/logger.ts';
+import { settingsSecrets } from '../core/settings.ts';
 
 function untilSignal(): Promise<void> {
   return new Promise<void>((r) => process.once('SIGTERM', r).once('SIGINT', r));
@@ -59,8 +61,10 @@ export function addOpsCommands(program: Command, ctx: CliContext): void {
       const port = Number(o.port);
       if (!Number.isInteger(port) || port < 0 || port > 65535) throw new ExitError(Exit.badInput, '--port must be a port number');
       const { client, close } = await connectClient(settings);
+      const hookSecrets = projects.names().map((n) => projects.secretOf(n)!);
       const server = await startHookServer({
-        projects: Object.fromEntries(projects.names().map((n) => [n, { secret: projects.secretOf(n)! }])),
+        log: createLogger({ level: settings.logLevel, secrets: [...settingsSecrets(settings), ...hookSecrets] }).child({ name: 'hooks' }),
+        projects: Object.fromEntries(projects.names().map((n, i) => [n, { secret: hookSecrets[i]! }])),
         host: o.host,
         port,
         resolveTag: (project, tag) => lsRemoteTag(projects.get(project)!.repository, tag, projects.credentialsOf(project)),

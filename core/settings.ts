@@ -95,6 +95,13 @@ export interface Settings {
   registryEnv: Record<string, string>;
 }
 
+/** Every secret value the settings hold, for the logger to cut out of every line. */
+export function settingsSecrets(s: Settings): string[] {
+  const codecKeys = (s.codecEnv.TAGSHIP_CODEC_KEYS ?? '').split(',').flatMap((pair) => [pair, pair.slice(pair.indexOf(':') + 1)]);
+  const registryTokens = Object.entries(s.registryEnv).filter(([k]) => k.endsWith('_TOKEN')).map(([, v]) => v);
+  return [s.agentToken, s.digitalocean?.token, s.codecToken, s.codecEnv.TAGSHIP_CODEC_KEYS, ...codecKeys, ...registryTokens].filter((v): v is string => !!v);
+}
+
 /** Where the bootstrap's tools are: TAGSHIP_TOOLS_DIR, else <state folder>/tools — the same
  *  rule scripts/lib/common.sh follows when it installs them. */
 export function toolsDirOf(env: Record<string, string | undefined>, defaultStateDir: string): string {

@@ -5,6 +5,7 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Client } from '@temporalio/client';
+import type { Logger } from '../providers/log/logger.ts';
 import type { Settings } from '../core/settings.ts';
 import { DockerMachines } from '../providers/docker/machines.ts';
 import { ControlSockets } from '../providers/docker/control-sockets.ts';
@@ -79,6 +80,8 @@ export interface OrchestratorDeps {
   registryEnv?: Record<string, string>;
   /** The provenance key's file; made once in the state folder by default. */
   provenanceKeyFile?: string;
+  /** The process's logger (the gateway logs each request through it). */
+  log?: Logger;
 }
 
 /** Where the bootstrap builds the scanner and helm, and puts Node for arm64 machines, unless
@@ -203,6 +206,7 @@ export async function createOrchestrator(deps: OrchestratorDeps): Promise<Orches
     token,
     port: deps.gatewayPort ?? 0,
     enrolmentLedger: join(deps.stateDir, 'enrolments-used'),
+    ...(deps.log ? { log: deps.log.child({ name: 'gateway' }) } : {}),
   });
   await buildAgentBundle();
   const tokenFor = (spec: MachineSpec) => mintMachineToken(token, { ...scopeOf(spec), machine: spec.name, expiresAt: Date.now() + MACHINE_TOKEN_HOURS * 3_600_000 });

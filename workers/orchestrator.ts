@@ -1,10 +1,11 @@
 // The orchestrator worker: runs the workflows and the activities that drive machines,
 // artifacts, registries and repositories, and serves the artifact gateway that build agents use.
 // Entry point: `npm run worker`.
-import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
+import { NativeConnection, Runtime, Worker, type WorkerOptions } from '@temporalio/worker';
 import { connectClient } from '../providers/temporal/connect.ts';
 import { pathToFileURL } from 'node:url';
-import { parseSettings } from '../core/settings.ts';
+import { parseSettings, settingsSecrets } from '../core/settings.ts';
+import { createLogger, sdkLogger } from '../providers/log/logger.ts';
 import { createOrchestrator, digitalOceanProvider, type Orchestrator, type OrchestratorDeps } from './deps.ts';
 import { DEFAULT_STATE_DIR, WORKFLOWS_PATH } from '../providers/paths.ts';
 import { DigitalOceanMachines } from '../providers/digitalocean/machines.ts';
@@ -62,12 +63,17 @@ export async function createOrchestratorWorker(opts: OrchestratorWorkerOptions):
 /** The worker process: settings from the environment, runs until SIGINT/SIGTERM. */
 export async function runOrchestratorWorker(): Promise<void> {
   const settings = parseSettings(process.env, DEFAULT_STATE_DIR);
+  // One logger for the process: the SDK's lines (activities' Context.current().log among them)
+  // go through it too, with every secret the settings hold cut out.
+  const log = createLogger({ level: settings.logLevel, secrets: settingsSecrets(settings) });
+  Runtime.install({ logger: sdkLogger(log) });
   const connection = await NativeConnection.connect({ address: settings.temporalAddress });
   const { client, close: closeClient } = await connectClient(settings);
   const dataConverter = dataConverterFromEnv(settings.codecEnv);
   const { worker, orchestrator } = await createOrchestratorWorker({
     ...(dataConverter ? { dataConverter, agentEnv: settings.codecEnv } : {}),
     toolsDir: settings.toolsDir,
+    log,
     registryEnv: settings.registryEnv,
     ...(settings.provenanceKeyFile ? { provenanceKeyFile: settings.provenanceKeyFile } : {}),
     connection,
@@ -91,14 +97,14 @@ export async function runOrchestratorWorker(): Promise<void> {
   });
   if (orchestrator.machines instanceof DigitalOceanMachines) {
     const { dropletLimit } = await orchestrator.machines.checkToken();
-    console.log(`DigitalOcean token accepted (droplet limit ${dropletLimit})`);
+    log.info({ dropletLimit }, 'DigitalOcean token accepted');
   }
   if (settings.schedules.apply) {
     const applied = await applySchedules(client, { taskQueue: settings.taskQueue, purge: { defaultDays: settings.schedules.retentionDays } });
-    console.log(`schedules ${applied.map((a) => `${a.id} ${a.outcome}`).join(', ')} (purge default retention ${settings.schedules.retentionDays} days)`);
+    log.info({ schedules: Object.fromEntries(applied.map((a) => [a.id, a.outcome])), retentionDays: settings.schedules.retentionDays }, 'schedules applied');
   }
   // The SDK's worker drains on SIGINT/SIGTERM by default: polling stops, running tasks finish.
-  console.log(`tagship orchestrator worker on ${settings.temporalAddress}, task queue ${settings.taskQueue}, machines: ${orchestrator.machines.kind}, artifact gateway ${orchestrator.gateway.url}`);
+  log.info({ temporal: settings.temporalAddress, taskQueue: settings.taskQueue, machines: orchestrator.machines.kind, gateway: orchestrator.gateway.url }, 'tagship orchestrator worker on');
   try {
     await worker.run();
   } finally {

@@ -19,6 +19,7 @@ import { listen, type Listening } from '../../providers/http/listen.ts';
 import { gitlabDecision, githubDecision, type HookDecision } from './events.ts';
 import { gitlabCiDecision, githubCiDecision, type CiDecision } from './ci-events.ts';
 import type { DeliveryLedger } from './deliveries.ts';
+import type { Logger } from '../../providers/log/logger.ts';
 
 export const MAX_BODY = 1 << 20;
 
@@ -32,6 +33,8 @@ export interface HookProject {
 
 export interface HookServerOptions {
   projects: Record<string, HookProject>;
+  /** Where each request is logged (method, path, event, delivery, status) — never a body or a header's secret. */
+  log?: Logger;
   /** Starts (or finds) the project's release for the tag at `commit` (what the tag was seen to
    *  name); `existing` for a redelivery. */
   startRelease(project: string, tag: string, commit: string | undefined): Promise<{ workflowId: string; existing: boolean; status?: string }>;
@@ -178,6 +181,13 @@ async function handle(opts: HookServerOptions, req: IncomingMessage, res: Server
 
 export async function startHookServer(opts: HookServerOptions): Promise<Listening> {
   const server = createServer((req, res) => {
+    const began = Date.now();
+    if (opts.log) {
+      const log = opts.log;
+      const event = req.headers['x-github-event'] ?? req.headers['x-gitlab-event'];
+      const delivery = req.headers['x-github-delivery'] ?? req.headers['x-gitlab-event-uuid'];
+      res.on('finish', () => log.info({ method: req.method, path: (req.url ?? '').split('?')[0], ...(event ? { event } : {}), ...(delivery ? { delivery } : {}), status: res.statusCode, ms: Date.now() - began }, 'hook request'));
+    }
     handle(opts, req, res).catch((err: unknown) => (res.headersSent ? res.destroy() : reply(res, 500, { error: String(err) })));
   });
   return listen(server, { ...(opts.port !== undefined ? { port: opts.port } : {}), ...(opts.host ? { host: opts.host } : {}) });

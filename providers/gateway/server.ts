@@ -181,6 +181,8 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
   const log = opts.log ?? pino({ name: 'tagship-gateway', level: 'warn' }, pino.destination(2));
   const ledger = new EnrolmentLedger(opts.enrolmentLedger);
   const server: Server = createServer((req, res) => {
+    const began = Date.now();
+    res.on('finish', () => log.info({ method: req.method, path: (req.url ?? '').split('?')[0], status: res.statusCode, ms: Date.now() - began }, 'gateway request'));
     handle(opts, ledger, log, req, res).catch((err: unknown) => {
       if (res.headersSent) return void res.destroy();
       if (err instanceof StoreNameError) return send(res, 400, { error: 'BadName', message: err.message });

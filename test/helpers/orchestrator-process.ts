@@ -28,7 +28,8 @@ export async function orchestratorEnv(prefix: string, extra: Record<string, stri
   };
 }
 
-export function startOrchestrator(env: Record<string, string>): Promise<ChildProcess> {
+/** `onOutput` hears everything the process writes, from its first line. */
+export function startOrchestrator(env: Record<string, string>, onOutput?: (text: string) => void): Promise<ChildProcess> {
   const child = spawn(process.execPath, ['--import', 'tsx', join(REPO_ROOT, 'workers', 'orchestrator.ts')], {
     cwd: REPO_ROOT,
     env: { ...process.env, ...env },
@@ -37,6 +38,7 @@ export function startOrchestrator(env: Record<string, string>): Promise<ChildPro
   return new Promise((resolve, reject) => {
     let output = '';
     const onData = (b: Buffer) => {
+      onOutput?.(b.toString());
       output += b.toString();
       if (output.includes('tagship orchestrator worker on')) resolve(child);
     };
