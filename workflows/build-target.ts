@@ -3,7 +3,7 @@
 // artifacts → delete it → verify it is gone. The deletion is registered before the create
 // call, so a machine that was asked for is deleted whatever happens after. A machine that dies
 // mid-build is replaced by a fresh one, a bounded number of times.
-import { defineQuery, proxyActivities, setHandler, setCurrentDetails, workflowInfo } from '@temporalio/workflow';
+import { CancellationScope, defineQuery, patched, proxyActivities, setHandler, setCurrentDetails, workflowInfo } from '@temporalio/workflow';
 import type { createMachineActivities } from '../activities/machines.ts';
 import type { createAgentActivities } from '../activities/agent.ts';
 import { MachineLabel, agentTaskQueue, machineName } from '../core/names.ts';
@@ -20,6 +20,26 @@ type MachineActivities = ReturnType<typeof createMachineActivities>;
 type AgentActivities = ReturnType<typeof createAgentActivities>;
 
 export const targetProgressQuery = defineQuery<TargetProgress>('progress');
+
+const { watchEnrolment } = proxyActivities<MachineActivities>({ ...Profiles.enrolmentWatch, summary: 'watch the machine while its agent enrols' });
+
+/** Waits for the agent's hello while watching its machine: whichever settles first decides, and
+ *  the other is cancelled (patched in: targets that were enrolling before it wait on the hello
+ *  alone). */
+async function enrol(hello: () => Promise<unknown>, machine: string): Promise<void> {
+  if (!patched('watch-enrolment')) {
+    await hello();
+    return;
+  }
+  const scope = new CancellationScope();
+  const waits = [scope.run(hello), scope.run(() => watchEnrolment({ name: machine }))];
+  try {
+    await Promise.race(waits);
+  } finally {
+    scope.cancel();
+    await Promise.allSettled(waits);
+  }
+}
 
 export async function buildTarget(input: BuildTargetInput): Promise<TargetResult> {
   const { target } = input;
@@ -62,7 +82,7 @@ export async function buildTarget(input: BuildTargetInput): Promise<TargetResult
         },
       });
       enter('enrolling');
-      await agent({ ...Profiles.agentEnrolment, summary: `wait for the build agent on ${machine}` }).agentHello();
+      await enrol(() => agent({ ...Profiles.agentEnrolment, summary: `wait for the build agent on ${machine}` }).agentHello(), machine);
       enter('building');
       await agent({ ...agentBuild(target.timeoutMinutes), summary: `build ${target.name} on ${machine}` }).agentBuild({
         target: target.name,

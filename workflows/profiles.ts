@@ -62,6 +62,14 @@ export const Profiles = {
     heartbeatTimeout: LIVENESS,
     retry: { maximumAttempts: 1 },
   },
+  /** Watching a machine while its agent enrols: it runs as long as the hello waits (longer
+   *  bounds it), and a watch that a worker crash interrupted is started again, not taken for
+   *  a lost machine; only the provider saying the machine stopped (MachineLost) ends it. */
+  enrolmentWatch: {
+    startToCloseTimeout: '4 minutes',
+    heartbeatTimeout: LIVENESS,
+    retry: { initialInterval: '1 second', maximumAttempts: 10, nonRetryableErrorTypes: [...NON_RETRYABLE, 'MachineLost'] },
+  },
   /** Uploading artifacts from the agent: retried, since the gateway may be restarting with the
    *  orchestrator; heartbeats tell a dead machine. */
   agentUpload: {
