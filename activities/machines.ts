@@ -20,9 +20,6 @@ export interface DeleteMachineResult {
   outcome: DeleteOutcome;
 }
 
-/** How often a machine is looked at while its agent enrols: a lost one costs about this much. */
-const ENROLMENT_WATCH_MS = 2000;
-
 /** Provider errors become typed failures; non-retryable ones stop the retries at once. */
 export function asFailure(err: unknown): unknown {
   if (err instanceof ProviderError) {
@@ -56,24 +53,14 @@ export function createMachineActivities(deps: { provider: MachineProvider; clien
       }
     },
 
-    /** Watches a machine while its agent enrols, and fails with MachineLost the moment the
-     *  provider reports it stopped or gone: a machine that dies before its agent polls is
-     *  replaced in seconds instead of after the hello's whole wait to be picked up. It never
-     *  returns by itself; the workflow cancels it once the hello is answered. */
-    async watchEnrolment({ name }: MachineNameInput): Promise<void> {
-      await withHeartbeat(async (hb) => {
-        for (;;) {
-          const info = await deps.provider.describe(name).catch(() => undefined); // a provider hiccup is not a verdict
-          if (info === null || info?.state === 'stopped') {
-            throw ApplicationFailure.create({ type: 'MachineLost', message: `machine ${name} ${info ? 'stopped' : 'disappeared'} before its agent enrolled`, nonRetryable: true });
-          }
-          hb.update({ machine: name, state: info?.state ?? 'unknown' });
-          await new Promise<void>((resolve, reject) => {
-            const t = setTimeout(resolve, ENROLMENT_WATCH_MS);
-            hb.signal.addEventListener('abort', () => (clearTimeout(t), reject(hb.signal.reason instanceof Error ? hb.signal.reason : new Error('cancelled'))), { once: true });
-          });
-        }
-      });
+    /** Looks at a machine whose agent has not enrolled yet: fails with MachineLost when the
+     *  provider reports it stopped or gone (the workflow then moves to a fresh machine at once,
+     *  rather than after the hello's whole wait to be picked up). */
+    async checkEnrolling({ name }: MachineNameInput): Promise<void> {
+      const info = await deps.provider.describe(name);
+      if (info === null || info.state === 'stopped') {
+        throw ApplicationFailure.create({ type: 'MachineLost', message: `machine ${name} ${info ? 'stopped' : 'disappeared'} before its agent enrolled`, nonRetryable: true });
+      }
     },
 
     /** Fails (and is retried) while the provider still reports the machine. */

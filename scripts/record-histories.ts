@@ -97,7 +97,11 @@ async function main(): Promise<void> {
         const { handle } = await startRelease(client, { project, tag: 'v1.0.0', projectDir: dir, taskQueue });
         await handle.result().catch(() => undefined);
         save(server.address, handle.workflowId, join(REPO_ROOT, 'test', 'histories', `release-${s.name}.json`));
-        if (s.name !== 'gate-failed') save(server.address, `${handle.workflowId}/target/amd64-generic`, join(REPO_ROOT, 'test', 'histories', `build-target-${s.name}.json`));
+        if (s.name !== 'gate-failed') {
+          save(server.address, `${handle.workflowId}/target/amd64-generic`, join(REPO_ROOT, 'test', 'histories', `build-target-${s.name}.json`));
+          // The shape since the machine is watched while its agent enrols (patch watch-enrolment).
+          save(server.address, `${handle.workflowId}/target/amd64-generic`, join(REPO_ROOT, 'test', 'histories', `build-target-watched-${s.name}.json`));
+        }
       }
     });
   } finally {

@@ -3,13 +3,13 @@
 // artifacts → delete it → verify it is gone. The deletion is registered before the create
 // call, so a machine that was asked for is deleted whatever happens after. A machine that dies
 // mid-build is replaced by a fresh one, a bounded number of times.
-import { CancellationScope, defineQuery, patched, proxyActivities, setHandler, setCurrentDetails, workflowInfo } from '@temporalio/workflow';
+import { CancellationScope, defineQuery, patched, proxyActivities, setHandler, setCurrentDetails, sleep, workflowInfo } from '@temporalio/workflow';
 import type { createMachineActivities } from '../activities/machines.ts';
 import type { createAgentActivities } from '../activities/agent.ts';
 import { MachineLabel, agentTaskQueue, machineName } from '../core/names.ts';
 import { estimateCost } from '../core/cost.ts';
 import { machineDeadline } from '../core/reaper.ts';
-import { MAX_MACHINE_ATTEMPTS, Profiles, agentBuild } from './profiles.ts';
+import { ENROLMENT_CHECK, MAX_MACHINE_ATTEMPTS, Profiles, agentBuild } from './profiles.ts';
 import { Compensations } from './saga.ts';
 import { explain } from './explain.ts';
 import { isMachineLoss } from './machine-loss.ts';
@@ -21,18 +21,25 @@ type AgentActivities = ReturnType<typeof createAgentActivities>;
 
 export const targetProgressQuery = defineQuery<TargetProgress>('progress');
 
-const { watchEnrolment } = proxyActivities<MachineActivities>({ ...Profiles.enrolmentWatch, summary: 'watch the machine while its agent enrols' });
+const { checkEnrolling } = proxyActivities<MachineActivities>({ ...Profiles.enrolmentCheck, summary: 'check the machine while its agent enrols' });
 
-/** Waits for the agent's hello while watching its machine: whichever settles first decides, and
- *  the other is cancelled (patched in: targets that were enrolling before it wait on the hello
- *  alone). */
+/** Waits for the agent's hello while looking at its machine every ENROLMENT_CHECK: whichever
+ *  settles first decides, and the other is cancelled (patched in: targets that were enrolling
+ *  before it wait on the hello alone). A timer between quick looks, not one long watching
+ *  activity: nothing is left running when the hello comes. */
 async function enrol(hello: () => Promise<unknown>, machine: string): Promise<void> {
   if (!patched('watch-enrolment')) {
     await hello();
     return;
   }
   const scope = new CancellationScope();
-  const waits = [scope.run(hello), scope.run(() => watchEnrolment({ name: machine }))];
+  const watch = async (): Promise<never> => {
+    for (;;) {
+      await sleep(ENROLMENT_CHECK);
+      await checkEnrolling({ name: machine });
+    }
+  };
+  const waits = [scope.run(hello), scope.run(watch)];
   try {
     await Promise.race(waits);
   } finally {

@@ -62,13 +62,13 @@ export const Profiles = {
     heartbeatTimeout: LIVENESS,
     retry: { maximumAttempts: 1 },
   },
-  /** Watching a machine while its agent enrols: it runs as long as the hello waits (longer
-   *  bounds it), and a watch that a worker crash interrupted is started again, not taken for
-   *  a lost machine; only the provider saying the machine stopped (MachineLost) ends it. */
-  enrolmentWatch: {
-    startToCloseTimeout: '4 minutes',
+  /** A look at a machine while its agent enrols: one provider call; a provider hiccup is
+   *  retried a few times (one that persists fails the target with the provider's error),
+   *  while MachineLost is a verdict, not retried. */
+  enrolmentCheck: {
+    startToCloseTimeout: '30 seconds',
     heartbeatTimeout: LIVENESS,
-    retry: { initialInterval: '1 second', maximumAttempts: 10, nonRetryableErrorTypes: [...NON_RETRYABLE, 'MachineLost'] },
+    retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumAttempts: 4, nonRetryableErrorTypes: [...NON_RETRYABLE, 'MachineLost'] },
   },
   /** Uploading artifacts from the agent: retried, since the gateway may be restarting with the
    *  orchestrator; heartbeats tell a dead machine. */
@@ -140,6 +140,11 @@ export function longCommand(timeoutMinutes: number): ActivityOptions {
 export function agentBuild(timeoutMinutes: number): ActivityOptions {
   return { startToCloseTimeout: `${timeoutMinutes} minutes`, heartbeatTimeout: '20 seconds', retry: { maximumAttempts: 1 } };
 }
+
+/** How often a machine is looked at while its agent enrols: a machine that dies before its
+ *  agent polls costs about this much (it used to cost the hello's 3-minute wait), and a
+ *  droplet's minutes of boot add two timer and three activity events per look. */
+export const ENROLMENT_CHECK = '5 seconds';
 
 /** How many machines one target may go through when machines die under it. */
 export const MAX_MACHINE_ATTEMPTS = 3;
