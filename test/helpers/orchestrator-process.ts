@@ -7,7 +7,11 @@ import { tmpdir } from 'node:os';
 import { randomBytes } from 'node:crypto';
 import { REPO_ROOT } from '../../providers/paths.ts';
 import { freePort } from '../../providers/net/ports.ts';
+import { Connection } from '@temporalio/client';
+import proto from '@temporalio/proto';
 import { temporalAddress, uniqueSuffix } from './temporal.ts';
+
+const { temporal } = proto;
 
 /** Settings for an orchestrator process that survive its restart: its own task queue and state
  *  folder, and a fixed gateway port and agent token, so agents find it again. */
@@ -28,22 +32,41 @@ export async function orchestratorEnv(prefix: string, extra: Record<string, stri
   };
 }
 
-/** `onOutput` hears everything the process writes, from its first line. */
+/** Resolves once the process's worker polls its task queue (asked of Temporal: its log lines
+ *  are for operators, at whatever level the settings name). `onOutput` hears everything the
+ *  process writes, from its first line. */
 export function startOrchestrator(env: Record<string, string>, onOutput?: (text: string) => void): Promise<ChildProcess> {
   const child = spawn(process.execPath, ['--import', 'tsx', join(REPO_ROOT, 'workers', 'orchestrator.ts')], {
     cwd: REPO_ROOT,
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
+  let output = '';
+  const onData = (b: Buffer) => {
+    onOutput?.(b.toString());
+    output = (output + b.toString()).slice(-20_000);
+  };
+  child.stdout.on('data', onData);
+  child.stderr.on('data', onData);
   return new Promise((resolve, reject) => {
-    let output = '';
-    const onData = (b: Buffer) => {
-      onOutput?.(b.toString());
-      output += b.toString();
-      if (output.includes('tagship orchestrator worker on')) resolve(child);
-    };
-    child.stdout.on('data', onData);
-    child.stderr.on('data', onData);
-    child.once('exit', (code) => reject(new Error(`orchestrator exited (${code}) before it was ready:\n${output}`)));
+    let exited = false;
+    child.once('exit', (code) => {
+      exited = true;
+      reject(new Error(`orchestrator exited (${code}) before it was ready:\n${output}`));
+    });
+    void (async () => {
+      const connection = await Connection.connect({ address: env.TEMPORAL_ADDRESS ?? temporalAddress() });
+      try {
+        const taskQueue = { name: env.TAGSHIP_TASK_QUEUE ?? 'tagship-orchestrator-v1' };
+        while (!exited) {
+          const { pollers } = await connection.workflowService.describeTaskQueue({ namespace: env.TEMPORAL_NAMESPACE ?? 'default', taskQueue, taskQueueType: temporal.api.enums.v1.TaskQueueType.TASK_QUEUE_TYPE_ACTIVITY });
+          // This very process (the SDK's identity is <pid>@<host>), not one that died before it.
+          if (pollers?.some((x) => x.identity?.startsWith(`${child.pid}@`))) return resolve(child);
+          await new Promise((r) => setTimeout(r, 200));
+        }
+      } finally {
+        await connection.close();
+      }
+    })().catch(reject);
   });
 }

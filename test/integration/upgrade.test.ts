@@ -18,7 +18,7 @@ import { createOrchestratorWorker } from '../../workers/orchestrator.ts';
 import { connectClient } from '../../providers/temporal/connect.ts';
 import { startRelease } from '../../client/release.ts';
 import { activityCounts, temporalAddress, uniqueSuffix, waitForProgress } from '../helpers/temporal.ts';
-import { containersOf, makeProject } from '../helpers/projects.ts';
+import { containersOf, docker, makeProject } from '../helpers/projects.ts';
 import type { TargetProgress } from '../../workflows/types.ts';
 
 /** The last commit that landed before this wave's changes to the workflows. */
@@ -72,6 +72,11 @@ test(`a release started on the workflows of ${UPGRADE_FROM} completes on today's
     }
     assert.deepEqual(await containersOf(handle.workflowId), [], 'every machine was deleted');
   } finally {
+    // A failed run leaves its release waiting on a worker that is gone: end it, and its machines.
+    const id = `release:${name}:v1.0.0`;
+    const open = await client.workflow.getHandle(id).describe().then((d) => d.status.name === 'RUNNING', () => false);
+    if (open) await client.workflow.getHandle(id).terminate('upgrade test ended');
+    for (const c of await containersOf(id)) await docker.getContainer(c.replace(/^\//, '')).remove({ force: true }).catch(() => undefined);
     await close();
     await connection.close();
   }
