@@ -17,9 +17,10 @@ import { sha256File } from '../providers/files/sha256.ts';
 import { spawnSandboxed, type SandboxSpec } from '../providers/sandbox/build-sandbox.ts';
 import { expandGlobs, stageArtifacts, type ArtifactLimits, type RunAsBuild } from './agent-artifacts.ts';
 import type { CommandResult } from './build.ts';
+import { DEFAULT_LIMITS, MIB } from '../core/limits.ts';
 
 /** For uploads asked for before tagship.yml had limits (their inputs are in running histories). */
-export const DEFAULT_ARTIFACT_LIMITS: ArtifactLimits = { bytes: 4096 * 2 ** 20, files: 1000 };
+export const DEFAULT_ARTIFACT_LIMITS: ArtifactLimits = { bytes: DEFAULT_LIMITS.targetMiB * MIB, files: DEFAULT_LIMITS.filesPerTarget };
 
 export interface AgentDeps {
   machine: string;
