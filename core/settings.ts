@@ -6,6 +6,7 @@
 import { z } from 'zod';
 import { formatPath } from './config/parse.ts';
 import { DEFAULT_RETENTION_DAYS } from './retention.ts';
+import { agentSecrets } from './build-env.ts';
 
 export const TASK_QUEUE = 'tagship-orchestrator-v1';
 
@@ -97,9 +98,9 @@ export interface Settings {
 
 /** Every secret value the settings hold, for the logger to cut out of every line. */
 export function settingsSecrets(s: Settings): string[] {
-  const codecKeys = (s.codecEnv.TAGSHIP_CODEC_KEYS ?? '').split(',').flatMap((pair) => [pair, pair.slice(pair.indexOf(':') + 1)]);
   const registryTokens = Object.entries(s.registryEnv).filter(([k]) => k.endsWith('_TOKEN')).map(([, v]) => v);
-  return [s.agentToken, s.digitalocean?.token, s.codecToken, s.codecEnv.TAGSHIP_CODEC_KEYS, ...codecKeys, ...registryTokens].filter((v): v is string => !!v);
+  // The agent token and the codec keys are read the way an agent reads its own.
+  return [...agentSecrets({ ...s.codecEnv, TAGSHIP_AGENT_TOKEN: s.agentToken }), s.digitalocean?.token, s.codecToken, ...registryTokens].filter((v): v is string => !!v);
 }
 
 /** Where the bootstrap's tools are: TAGSHIP_TOOLS_DIR, else <state folder>/tools — the same

@@ -2,7 +2,7 @@
 // variable and the fix, and the values handed down from there (codec, tokens, keys, tools).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { parseSettings } from '../../core/settings.ts';
+import { parseSettings, settingsSecrets } from '../../core/settings.ts';
 
 const KEY = Buffer.alloc(32, 7).toString('base64');
 const refused = (env: Record<string, string>, why: RegExp) => assert.throws(() => parseSettings(env, '/srv/tagship'), (err: Error) => (assert.match(err.message, /^invalid tagship settings in the environment:/), assert.match(err.message, why), true));
@@ -41,4 +41,11 @@ test('provenance key and workflow bundle are passed on as given', () => {
   const s = parseSettings({ TAGSHIP_PROVENANCE_KEY: '/etc/tagship/provenance.pem', TAGSHIP_WORKFLOW_BUNDLE: '/opt/tagship/bundle.js' }, '/srv/tagship');
   assert.equal(s.provenanceKeyFile, '/etc/tagship/provenance.pem');
   assert.equal(s.workflowBundle, '/opt/tagship/bundle.js');
+});
+
+test('every secret the settings hold is listed for the logger to cut out', () => {
+  const s = parseSettings({ TAGSHIP_AGENT_TOKEN: 'a'.repeat(20), TAGSHIP_PROVIDER: 'digitalocean', TAGSHIP_DO_TOKEN: 'do-secret-123', TAGSHIP_CODEC_KEYS: `k1:${KEY}`, TAGSHIP_CODEC_TOKEN: 'c'.repeat(24), TAGSHIP_REGISTRY_LOCAL_TOKEN: 'reg-secret', TAGSHIP_REGISTRY_LOCAL_URL: 'http://127.0.0.1:1/' }, '/srv/tagship');
+  const secrets = settingsSecrets(s);
+  for (const v of ['a'.repeat(20), 'do-secret-123', KEY, `k1:${KEY}`, 'c'.repeat(24), 'reg-secret']) assert.ok(secrets.includes(v), v);
+  assert.ok(!secrets.includes('http://127.0.0.1:1/'), 'a registry URL is no secret');
 });
