@@ -21,7 +21,10 @@ export default tseslint.config(
     },
   },
   {
-    files: ['workflows/**/*.ts', 'core/**/*.ts'],
+    // A pipe's folder holds its deterministic step (workflow code) and, in activities.ts and
+    // activities/, its side effects.
+    files: ['workflows/**/*.ts', 'core/**/*.ts', 'pipes/**/*.ts'],
+    ignores: ['pipes/**/activities.ts', 'pipes/**/activities/**'],
     rules: {
       'no-restricted-imports': ['error', {
         paths: [...nodeBuiltins, ...ioModules].map((name) => ({ name, message: 'Workflows and core decisions are deterministic: no Node built-ins or I/O modules. Do this in an activity.' })),

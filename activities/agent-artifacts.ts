@@ -13,6 +13,8 @@ import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { FailureType, nonRetryable } from '../core/failures.ts';
 import { storeNameProblem } from '../core/store-names.ts';
+import { describeArtifact, type ArtifactFacts, type BuildKind, type KindHints } from '../core/artifact-kinds.ts';
+import type { ArtifactSpec } from '../core/plan.ts';
 import { ConfinedPathError, confinedPathProblem, openConfined } from '../providers/files/confined.ts';
 
 export interface ArtifactLimits {
@@ -23,6 +25,9 @@ export interface ArtifactLimits {
 
 export interface StagedArtifact {
   name: string;
+  /** Decided here, once: declared in tagship.yml or inferred from the name. */
+  kind: BuildKind;
+  facts: ArtifactFacts;
   /** The build's path, relative to the source folder. */
   path: string;
   /** The agent's own copy. */
@@ -37,12 +42,19 @@ export type RunAsBuild = (command: string) => Promise<{ code: number; output: st
 
 const bad = (target: string, message: string) => nonRetryable(FailureType.BadArtifact, `target ${target}: ${message}`);
 
+/** A file a glob matched, with the kind its spec declares. */
+export interface MatchedPath {
+  path: string;
+  kind?: BuildKind;
+}
+
 /** The paths the globs match, as the build user sees them; NUL-separated so that no name can
  *  pass for two. Folders are skipped (an `out/*` may match one); anything else is listed and
- *  then judged. */
-export async function expandGlobs(target: string, globs: string[], run: RunAsBuild): Promise<string[]> {
-  const paths: string[] = [];
-  for (const glob of globs) {
+ *  then judged. Plain strings are specs from before kinds (a release running across the upgrade). */
+export async function expandGlobs(target: string, specs: (ArtifactSpec | string)[], run: RunAsBuild): Promise<MatchedPath[]> {
+  const paths: MatchedPath[] = [];
+  for (const spec of specs) {
+    const { path: glob, kind } = typeof spec === 'string' ? { path: spec, kind: undefined } : spec;
     // Globs are validated by the config schema (no quotes, spaces or metacharacters beyond
     // * ? [ ]), so they are safe to expand unquoted here.
     const { code, output } = await run(`for f in ${glob}; do if [ -L "$f" ] || { [ -e "$f" ] && [ ! -d "$f" ]; }; then printf '%s\\0' "$f"; fi; done; true`);
@@ -50,16 +62,17 @@ export async function expandGlobs(target: string, globs: string[], run: RunAsBui
     if (code !== 0 || matched.length === 0) {
       throw nonRetryable(FailureType.ArtifactMissing, `target ${target}: artifact glob "${glob}" matched no file after the build; check the build commands and the artifacts list in tagship.yml`);
     }
-    paths.push(...matched);
+    paths.push(...matched.map((path) => ({ path, ...(kind ? { kind } : {}) })));
   }
   return paths;
 }
 
 /** Checks and copies every matched file into `stagingDir`, in name order. */
-export async function stageArtifacts(input: { target: string; srcDir: string; stagingDir: string; paths: string[]; owner?: number; limits: ArtifactLimits }): Promise<StagedArtifact[]> {
+export async function stageArtifacts(input: { target: string; srcDir: string; stagingDir: string; paths: MatchedPath[]; owner?: number; limits: ArtifactLimits; hints?: KindHints }): Promise<StagedArtifact[]> {
   const { target, limits } = input;
   const byName = new Map<string, string>();
-  for (const path of input.paths) {
+  const described = new Map<string, { kind: BuildKind; facts: ArtifactFacts }>();
+  for (const { path, kind } of input.paths) {
     const pathProblem = confinedPathProblem(path);
     if (pathProblem) throw bad(target, `artifact ${JSON.stringify(path)} ${pathProblem}; artifacts must be plainly named files inside the source folder`);
     const name = basename(path);
@@ -69,7 +82,12 @@ export async function stageArtifacts(input: { target: string; srcDir: string; st
     if (prior !== undefined && prior !== path) {
       throw nonRetryable(FailureType.ArtifactMissing, `target ${target}: two artifacts are both named ${name} (${prior}, ${path}); artifact names must be unique per target`);
     }
+    // A file two globs match takes the first one's kind.
+    if (prior !== undefined) continue;
+    const what = describeArtifact(name, kind, input.hints);
+    if (!what.ok) throw bad(target, `artifact ${path} ${what.problem}`);
     byName.set(name, path);
+    described.set(name, { kind: what.kind, facts: what.facts });
   }
   if (byName.size > limits.files) throw bad(target, `the artifact globs matched ${byName.size} files, more than the ${limits.files} allowed (limits.filesPerTarget in tagship.yml)`);
 
@@ -103,7 +121,7 @@ export async function stageArtifacts(input: { target: string; srcDir: string; st
       const copy = join(input.stagingDir, name);
       await pipeline(file.createReadStream({ autoClose: false }), counted, createWriteStream(copy, { mode: 0o600 }));
       if (read !== stat.size) throw bad(target, `artifact ${path} shrank while it was read (${read} of ${stat.size} bytes)`);
-      staged.push({ name, path, staged: copy, sha256: hash.digest('hex'), size: read });
+      staged.push({ name, ...described.get(name)!, path, staged: copy, sha256: hash.digest('hex'), size: read });
     } finally {
       await file.close().catch(() => undefined);
     }

@@ -11,6 +11,8 @@ import type { ReadableStream as WebReadableStream } from 'node:stream/web';
 import { commandFailure, FailureType, nonRetryable } from '../core/failures.ts';
 import { buildEnvironment, redactor } from '../core/build-env.ts';
 import type { ArtifactEntry, ArtifactKey, TargetManifest } from '../ports/artifacts.ts';
+import type { KindHints } from '../core/artifact-kinds.ts';
+import type { ArtifactSpec } from '../core/plan.ts';
 import { withHeartbeat } from './heartbeat.ts';
 import { runCommandSteps } from './command-steps.ts';
 import { sha256File } from '../providers/files/sha256.ts';
@@ -54,7 +56,10 @@ export interface AgentBuildInput {
 
 export interface AgentUploadInput {
   key: ArtifactKey;
-  globs: string[];
+  /** The target's artifact specs (plain globs from releases planned before kinds). */
+  globs: (ArtifactSpec | string)[];
+  /** What inferring a plain glob's kinds needs (core/artifact-kinds.ts). */
+  kindHints?: KindHints;
   createdAt: string;
   /** Recorded in the manifest, so a retry reuses the target only for the same source. */
   sourceSha256?: string;
@@ -179,14 +184,14 @@ export function createAgentActivities(deps: AgentDeps) {
       };
       const { project, version, target } = input.key;
       const paths = await expandGlobs(target, input.globs, asBuild);
-      const staged = await stageArtifacts({ target, srcDir, stagingDir, paths, limits: input.limits ?? DEFAULT_ARTIFACT_LIMITS, ...(deps.buildUser ? { owner: deps.buildUser.uid } : {}) });
+      const staged = await stageArtifacts({ target, srcDir, stagingDir, paths, limits: input.limits ?? DEFAULT_ARTIFACT_LIMITS, ...(input.kindHints ? { hints: input.kindHints } : {}), ...(deps.buildUser ? { owner: deps.buildUser.uid } : {}) });
 
       const base = `${deps.gatewayUrl}/artifacts/${project}/${version}/${target}`;
       const artifacts: ArtifactEntry[] = [];
       // Progress goes out with the heartbeats (a large artifact over a slow link is minutes),
       // and a cancelled or timed-out attempt stops sending at once: it never races its retry.
       await withHeartbeat(async (hb) => {
-        for (const [i, { name, staged: full, sha256, size }] of staged.entries()) {
+        for (const [i, { name, kind, facts, staged: full, sha256, size }] of staged.entries()) {
           let sent = 0;
           hb.update({ file: name, of: `${i + 1}/${staged.length}`, sent, size });
           const counted = createReadStream(full).on('data', (chunk) => hb.update({ file: name, of: `${i + 1}/${staged.length}`, sent: (sent += chunk.length), size }));
@@ -207,7 +212,7 @@ export function createAgentActivities(deps: AgentDeps) {
           if (body.sha256 !== sha256 || body.size !== size) {
             throw nonRetryable(FailureType.ChecksumMismatch, `target ${target}: the store recorded ${name} as ${body.sha256} (${body.size} bytes), the machine has ${sha256} (${size} bytes)`);
           }
-          artifacts.push(body);
+          artifacts.push({ ...body, kind, facts });
         }
       });
       const manifest: TargetManifest = {

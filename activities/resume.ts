@@ -2,13 +2,18 @@
 // target's manifest with every file re-hashed, the test gate's record and the publish records.
 // Facts only; core/resume.ts decides what still stands.
 import type { ArtifactStore, TargetManifest } from '../ports/artifacts.ts';
-import type { GateRecord, PriorWork, PublishRecord } from '../core/resume.ts';
+import { publishRecordName, type GateRecord, type PriorWork, type PublishRecord } from '../core/resume.ts';
 
 export interface InspectPriorWorkInput {
   project: string;
   version: string;
   targets: string[];
+  /** The publish pipes this release runs, whose records a retry reads (absent in inputs
+   *  scheduled before publishers were pipes: the two publishers there were then). */
+  publishers?: string[];
 }
+
+const LEGACY_PUBLISHERS = ['crates', 'python'];
 
 export function createResumeActivities(deps: { artifacts: ArtifactStore }) {
   const store = deps.artifacts;
@@ -27,10 +32,7 @@ export function createResumeActivities(deps: { artifacts: ArtifactStore }) {
       return {
         intactTargets,
         gate: await store.readRecord<GateRecord>(release, 'test-gate'),
-        published: {
-          crates: await store.readRecord<PublishRecord>(release, 'published-crates'),
-          python: await store.readRecord<PublishRecord>(release, 'published-python'),
-        },
+        published: Object.fromEntries(await Promise.all((input.publishers ?? LEGACY_PUBLISHERS).map(async (p) => [p, await store.readRecord<PublishRecord>(release, publishRecordName(p))] as const))),
       };
     },
   };

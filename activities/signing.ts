@@ -55,3 +55,12 @@ export async function withSigner<T>(key: SigningKeyRef, fn: (s: Signer) => Promi
     if (key.keyFile) await rm(home, { recursive: true, force: true });
   }
 }
+
+/** Resolves `env:NAME` key files against the worker's environment. */
+export function resolveKey(key: SigningKeyRef, env: Record<string, string | undefined>, field: string): SigningKeyRef {
+  if (!key.keyFile?.startsWith('env:')) return key;
+  const name = key.keyFile.slice(4);
+  const path = env[name];
+  if (!path) throw nonRetryable(FailureType.ConfigInvalid, `${field}.keyFile is "env:${name}" but the worker has no ${name} in its environment; set it to the path of the secret key file`);
+  return { ...key, keyFile: path };
+}

@@ -7,8 +7,8 @@ import { join } from 'node:path';
 import { tmpdir } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import Docker from 'dockerode';
-import { buildDebRepository } from '../activities/repo-deb.ts';
-import { buildRpmRepository } from '../activities/repo-rpm.ts';
+import { buildDebRepository } from '../pipes/repositories/activities/deb.ts';
+import { buildRpmRepository } from '../pipes/repositories/activities/rpm.ts';
 import { generateTestKey } from '../test/helpers/gpg.ts';
 
 /** `count` small .debs, one package each, made by dpkg-deb. */

@@ -32,8 +32,9 @@ export function renderSummary(workflowId: string, r: ReleaseResult, t: RunTimes)
     `  targets       ${r.targets.length}, ${r.machineSeconds} machine-seconds${r.estimatedCost ? ` (≈ ${r.estimatedCost.amount} ${r.estimatedCost.currency})` : ''}`,
     ...r.targets.map((x) => `    ${x.target.padEnd(12)} ${x.reused ? 'kept from an earlier run' : `${x.machineSeconds} machine-seconds on ${x.machine}`}, ${x.manifest.artifacts.length} artifact(s)`),
   ];
-  if (r.published?.crates) lines.push(`  crates        ${outcomes(r.published.crates)}`);
-  if (r.published?.python) lines.push(`  python        ${outcomes(r.published.python)}`);
+  // By publish pipe, in the order they ran.
+  for (const [pipe, sent] of Object.entries(r.published ?? {})) lines.push(`  ${pipe.padEnd(13)} ${outcomes(sent)}`);
+  if (r.checksums) lines.push(`  checksums     ${r.checksums.file} over ${r.checksums.files} file(s), ${r.checksums.signedBy ? `signed by ${r.checksums.signedBy}` : 'unsigned (tagship.yml names no key)'}`);
   if (r.repositories) {
     const suites = [r.repositories.debSuite ? `deb suite ${r.repositories.debSuite}` : '', r.repositories.rpmSuite ? `rpm ${r.repositories.rpmSuite}` : ''].filter(Boolean).join(', ');
     lines.push(`  repositories  ${r.repositories.live}${suites ? ` (${suites})` : ''}`);

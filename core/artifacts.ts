@@ -1,5 +1,6 @@
 // The shape of a release's artifacts as the store keeps them: by project, version and target,
-// each with its sha256. Pure types, shared by the store port and the decisions over them.
+// each with its sha256 and kind. Pure types, shared by the store port and the decisions over them.
+import type { ArtifactFacts, ArtifactKind } from './artifact-kinds.ts';
 
 export interface ArtifactKey {
   project: string;
@@ -13,6 +14,11 @@ export interface ArtifactEntry {
   sha256: string;
   /** ISO-8601, from the workflow's clock, so a replayed or retried step writes the same value. */
   createdAt: string;
+  /** Decided once, when the agent took the file (core/artifact-kinds.ts); absent in manifests
+   *  written before kinds were recorded (kindOf infers it then). */
+  kind?: ArtifactKind;
+  /** What the file's name says for its kind: a deb's package/version/arch, a crate's name/version. */
+  facts?: ArtifactFacts;
 }
 
 export interface TargetManifest extends ArtifactKey {

@@ -4,6 +4,13 @@ import type { ParsedTag } from './tag.ts';
 import type { MachineArch, TagshipConfig } from './config/schema.ts';
 import { DEFAULT_RETENTION_DAYS } from './retention.ts';
 import { DEFAULT_LIMITS, MIB } from './limits.ts';
+import type { BuildKind, KindHints } from './artifact-kinds.ts';
+
+/** A glob of files a build leaves, and what they are when tagship.yml says. */
+export interface ArtifactSpec {
+  path: string;
+  kind?: BuildKind;
+}
 
 export interface PlannedTarget {
   name: string;
@@ -11,7 +18,9 @@ export interface PlannedTarget {
   os: string;
   machine: { arch: MachineArch; size: string; image: string };
   build: string[];
-  artifacts: string[];
+  artifacts: ArtifactSpec[];
+  /** What inferring a plain glob's kinds needs to know about the project. */
+  kindHints?: KindHints;
   timeoutMinutes: number;
   /** Outbound network for the build; absent = none at all. */
   network?: boolean;
@@ -35,6 +44,8 @@ export interface ReleasePlan {
   retentionDays: number;
   /** What all the release's artifacts together may weigh, in bytes. */
   releaseBytes: number;
+  /** What inferring plain globs' kinds needs to know (core/artifact-kinds.ts). */
+  kindHints?: KindHints;
 }
 
 export function defaultImage(arch: MachineArch): string {
@@ -51,6 +62,7 @@ export function planRelease(config: TagshipConfig, tag: ParsedTag, only?: readon
   const gate = config.testGate!;
   // Configs loaded before limits existed (in recorded histories) have no block.
   const limits = { ...DEFAULT_LIMITS, ...(config.limits as TagshipConfig['limits'] | undefined) };
+  const python = config.publish?.python?.package;
   const targets = config.targets
     .filter((t) => !only || only.includes(t.name))
     .map((t) => ({
@@ -59,7 +71,9 @@ export function planRelease(config: TagshipConfig, tag: ParsedTag, only?: readon
       os: t.os,
       machine: { arch: t.machine.arch, size: t.machine.size, image: t.machine.image ?? defaultImage(t.machine.arch) },
       build: t.build,
-      artifacts: t.artifacts,
+      // Configs loaded before kinds existed (in recorded histories) list plain globs.
+      artifacts: (t.artifacts as (ArtifactSpec | string)[]).map((a) => (typeof a === 'string' ? { path: a } : a)),
+      ...(python ? { kindHints: { pythonDistributions: [python] } } : {}),
       timeoutMinutes: t.timeoutMinutes,
       ...(t.network ? { network: true } : {}),
       limits: { bytes: limits.targetMiB * MIB, files: limits.filesPerTarget },
@@ -76,6 +90,7 @@ export function planRelease(config: TagshipConfig, tag: ParsedTag, only?: readon
     // Configs loaded before retention.days existed (in recorded histories) have no block.
     retentionDays: (config.retention as TagshipConfig['retention'] | undefined)?.days ?? DEFAULT_RETENTION_DAYS,
     releaseBytes: limits.releaseMiB * MIB,
+    ...(python ? { kindHints: { pythonDistributions: [python] } } : {}),
     env: {
       TAGSHIP_PROJECT: config.project,
       TAGSHIP_TAG: tag.tag,

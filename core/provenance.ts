@@ -28,6 +28,8 @@ export interface ProvenanceInput {
     /** artifact name → sha256 */
     artifacts: Record<string, string>;
   }[];
+  /** Files the orchestrator made from the artifacts (the signed checksums), subjects by name. */
+  files?: { name: string; sha256: string }[];
 }
 
 export interface InTotoStatement {
@@ -45,6 +47,7 @@ function digestOf(d: string | undefined): Record<string, string> | undefined {
 export function provenanceStatement(p: ProvenanceInput): InTotoStatement {
   const subject = p.targets
     .flatMap((t) => Object.entries(t.artifacts).map(([name, sha256]) => ({ name: `${t.name}/${name}`, digest: { sha256 } })))
+    .concat((p.files ?? []).map((f) => ({ name: f.name, digest: { sha256: f.sha256 } })))
     .sort((a, b) => a.name.localeCompare(b.name));
   const config = digestOf(p.source.configDigest);
   const resolvedDependencies = [

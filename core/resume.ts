@@ -3,8 +3,8 @@
 // from the same source and every file still hashes to its manifest; the test gate only when
 // it passed on the same source with the same command and image; a publish only when it went to
 // the same registry with exactly the files this run would publish.
-import type { TargetManifest } from './artifacts.ts';
-import type { PublishOutcome } from './publish-files.ts';
+import type { ArtifactEntry, TargetManifest } from './artifacts.ts';
+import type { PublishOutcome } from './publish-outcome.ts';
 
 export interface GateRecord {
   sourceSha256: string;
@@ -23,7 +23,13 @@ export interface PriorWork {
   /** Planned targets whose stored manifest exists and whose files all re-hashed correctly. */
   intactTargets: Record<string, TargetManifest>;
   gate: GateRecord | null;
-  published: { crates: PublishRecord | null; python: PublishRecord | null };
+  /** By publish pipe name (absent or null: nothing recorded). */
+  published: Record<string, PublishRecord | null>;
+}
+
+/** The store record a publish pipe leaves (`published-crates`, `published-python`, …). */
+export function publishRecordName(pipe: string): string {
+  return `published-${pipe}`;
 }
 
 export function gateStillPasses(gate: GateRecord | null, current: GateRecord): boolean {
@@ -50,9 +56,9 @@ export function publishStillDone(record: PublishRecord | null, registry: string,
   return names.every((n) => record.files[n] === wanted[n]) ? record.outcomes : null;
 }
 
-/** File name → sha256 over the manifests, restricted to the names `pick` accepts. */
-export function filesOf(manifests: TargetManifest[], pick: (name: string) => boolean): Record<string, string> {
+/** File name → sha256 over the manifests, restricted to the entries `pick` accepts. */
+export function filesOf(manifests: TargetManifest[], pick: (entry: ArtifactEntry) => boolean): Record<string, string> {
   const out: Record<string, string> = {};
-  for (const m of manifests) for (const a of m.artifacts) if (pick(a.name)) out[a.name] = a.sha256;
+  for (const m of manifests) for (const a of m.artifacts) if (pick(a)) out[a.name] = a.sha256;
   return out;
 }

@@ -8,6 +8,8 @@ const RULES = {
   project: { re: /^[a-z0-9][a-z0-9-]{0,62}$/, says: '1-63 lowercase letters, digits or "-"' },
   target: { re: /^[a-z0-9][a-z0-9-]{0,62}$/, says: '1-63 lowercase letters, digits or "-"' },
   version: { re: /^[0-9A-Za-z][0-9A-Za-z.+~-]{0,127}$/, says: 'a package version: letters, digits, ".", "+", "~", "-", starting with a letter or digit' },
+  // A release's step record (`test-gate`, `published-crates`, …), named by the step.
+  record: { re: /^[a-z0-9][a-z0-9-]{0,62}$/, says: '1-63 lowercase letters, digits or "-"' },
   // An upload session (the uploading machine's name): its files wait apart until committed.
   upload: { re: /^[a-z0-9][a-z0-9.-]{0,127}$/, says: 'a machine name: 1-128 lowercase letters, digits, "." or "-"' },
   // A plain file name: no separator, no leading dot (so never "." or ".." and never one of the

@@ -5,8 +5,9 @@ import type { ArtifactEntry, ArtifactKey, ReleaseKey, TargetManifest } from '../
 
 export type { ArtifactEntry, ArtifactKey, ReleaseKey, TargetManifest } from '../core/artifacts.ts';
 
-/** What a release step left behind for a retry to find (test gate passed, files published). */
-export type RecordName = 'test-gate' | 'published-crates' | 'published-python' | 'provenance';
+/** What a release step left behind for a retry or a later step to find (`test-gate`,
+ *  `published-<pipe>`, `provenance`, `checksums`): a store name (core/store-names.ts). */
+export type RecordName = string;
 
 /** What a commit did: stored the set; found the same set stored; kept the set stored earlier
  *  from the same source (a rebuild's bytes differ, the first build stands); or replaced a stored

@@ -13,6 +13,7 @@ import { WorkflowFailedError, type Client } from '@temporalio/client';
 import { connectClient } from '../providers/temporal/connect.ts';
 import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
 import { join } from 'node:path';
+import { spawnSync } from 'node:child_process';
 import { parseSettings } from '../core/settings.ts';
 import { parseTag } from '../core/tag.ts';
 import { releaseWorkflowId } from '../core/names.ts';
@@ -182,13 +183,19 @@ async function main(): Promise<void> {
     }
     console.log(`Artifacts: ${join(settings.stateDir, 'artifacts', r.project, r.version)}`);
     if (r.provenance) {
-      const verdict = (await runProvenanceVerifier(r.provenance.path, join(settings.stateDir, 'provenance-key.pub.pem'), join(settings.stateDir, 'artifacts', r.project, r.version))).out;
+      const served = r.checksums ? [join(repoRoot, r.project, 'current', 'releases', r.version)] : [];
+      const verdict = (await runProvenanceVerifier(r.provenance.path, join(settings.stateDir, 'provenance-key.pub.pem'), join(settings.stateDir, 'artifacts', r.project, r.version), ...served)).out;
       console.log(`Provenance (in-toto Statement, SLSA provenance v1, DSSE-signed by key ${r.provenance.keyid.slice(0, 16)}…): ${r.provenance.path}`);
       console.log(`  ${verdict}`);
       if (r.repositories) console.log(`  served at ${repoServer.url}/${r.project}/provenance/${r.version}.intoto.json (key: tagship-provenance.pub.pem beside it)`);
     }
-    if (r.published?.crates) console.log(`Published crates: ${Object.entries(r.published.crates).map(([k, v]) => `${k} (${v})`).join(', ')}`);
-    if (r.published?.python) console.log(`Published Python dists: ${Object.entries(r.published.python).map(([k, v]) => `${k} (${v})`).join(', ')}`);
+    for (const [publisher, sent] of Object.entries(r.published ?? {})) console.log(`Published (${publisher}): ${Object.entries(sent).map(([k, v]) => `${k} (${v})`).join(', ')}`);
+    if (r.checksums) {
+      const dir = join(repoRoot, r.project, 'current', 'releases', r.version);
+      const check = spawnSync('sha256sum', ['-c', '--quiet', 'SHA256SUMS'], { cwd: dir, encoding: 'utf8' });
+      console.log(`Release files and SHA256SUMS (${r.checksums.files} files${r.checksums.signedBy ? `, signed by ${r.checksums.signedBy}` : ''}): ${repoServer.url}/${r.project}/releases/${r.version}/`);
+      console.log(`  sha256sum -c SHA256SUMS: ${check.status === 0 ? 'every file OK' : `FAILED ${check.stdout}${check.stderr}`}`);
+    }
     if (r.repositories?.debSuite) {
       const repo = `${repoServer.url}/${r.project}/deb`;
       console.log(`\nSigned apt repository deployed (${r.repositories.live}). To install ${r.project} from it:`);

@@ -29,6 +29,9 @@ def fail(why: str) -> None:
 
 def main() -> None:
     envelope_path, key_path, artifacts = sys.argv[1:4]
+    # Files the orchestrator made from the artifacts (SHA256SUMS) are served elsewhere: further
+    # folders to look in for a subject the artifacts folder does not have.
+    elsewhere = sys.argv[4:]
     with open(envelope_path, "rb") as f:
         envelope = Envelope.from_dict(json.load(f))
     with open(key_path, "rb") as f:
@@ -52,8 +55,8 @@ def main() -> None:
     json_format.ParseDict(doc["predicate"], provenance_pb2.Provenance())
 
     for s in doc["subject"]:
-        path = os.path.join(artifacts, s["name"])
-        if not os.path.isfile(path):
+        path = next((p for p in (os.path.join(d, s["name"]) for d in [artifacts, *elsewhere]) if os.path.isfile(p)), "")
+        if not path:
             fail(f"{s['name']} is missing")
         with open(path, "rb") as f:
             actual = hashlib.sha256(f.read()).hexdigest()

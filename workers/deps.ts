@@ -17,12 +17,14 @@ import { createSourceActivities } from '../activities/source.ts';
 import { createMachineActivities } from '../activities/machines.ts';
 import { createBuildActivities } from '../activities/build.ts';
 import { createAppTestActivities } from '../activities/app-tests.ts';
-import { createRepositoryActivities } from '../activities/repos.ts';
+import { createRepositoryActivities } from '../pipes/repositories/activities.ts';
 import { createDeployActivities } from '../activities/deploy.ts';
-import { createPublishActivities } from '../activities/publish.ts';
+import { createCratesActivities } from '../pipes/crates/activities.ts';
+import { createPythonActivities } from '../pipes/python/activities.ts';
+import { createChecksumsActivities } from '../pipes/checksums/activities.ts';
 import { createRetentionActivities } from '../activities/retention.ts';
 import { createResumeActivities } from '../activities/resume.ts';
-import { createProvenanceActivities } from '../activities/provenance.ts';
+import { createProvenanceActivities } from '../pipes/provenance/activities.ts';
 import { createAppImageActivities } from '../activities/app-image.ts';
 import { createScanActivities } from '../activities/scan.ts';
 import { createIntegrationActivities } from '../activities/integration.ts';
@@ -163,7 +165,9 @@ function buildActivities(deps: OrchestratorDeps, docker: Docker, gate: DockerMac
     ...createAppTestActivities({ provider: gate, shell: gate }),
     ...createRepositoryActivities({ stateDir: deps.stateDir, repoRoot, artifacts, docker, rpmImage: 'tagship/machine:bookworm-amd64', provenancePublicKey: key.publicPem }),
     ...createProvenanceActivities({ artifacts, key }),
-    ...createPublishActivities({ artifacts, ...(deps.registryEnv ? { env: deps.registryEnv } : {}) }),
+    ...createCratesActivities({ artifacts, ...(deps.registryEnv ? { env: deps.registryEnv } : {}) }),
+    ...createPythonActivities({ artifacts, ...(deps.registryEnv ? { env: deps.registryEnv } : {}) }),
+    ...createChecksumsActivities({ artifacts }),
     ...createRetentionActivities({ artifacts, sourcesDir: join(deps.stateDir, 'sources') }),
     ...createResumeActivities({ artifacts }),
     ...createDeployActivities({ repoRoot, stagingRoot: join(deps.stateDir, 'repos') }),

@@ -102,6 +102,7 @@ export async function buildTarget(input: BuildTargetInput): Promise<TargetResult
       const manifest = await agent({ ...Profiles.agentUpload, summary: `upload artifacts of ${target.name}` }).agentUpload({
         key: { project: input.project, version: input.version, target: target.name },
         globs: target.artifacts,
+        ...(target.kindHints ? { kindHints: target.kindHints } : {}),
         createdAt: workflowNowIso(),
         sourceSha256: input.source.sha256,
         ...(input.commit ? { commit: input.commit } : {}),

@@ -3,7 +3,7 @@ import type { TargetManifest } from '../ports/artifacts.ts';
 import type { Channel } from '../core/tag.ts';
 import type { PlannedTarget } from '../core/plan.ts';
 import type { SourceRef } from '../core/source.ts';
-import type { PublishOutcome } from '../core/publish-files.ts';
+import type { PublishOutcome } from '../core/publish-outcome.ts';
 
 export interface ReleaseInput {
   project: string;
@@ -45,14 +45,17 @@ export interface ReleaseResult {
   machineSeconds: number;
   /** Sum of the targets' estimates, in tagship.yml's cost currency. */
   estimatedCost?: { amount: number; currency: string };
-  /** Present when the project publishes: per crate / per file, published or already-published. */
-  published?: { crates?: Record<string, PublishOutcome>; python?: Record<string, PublishOutcome> };
+  /** Present when the project publishes: by publish pipe (crates, python, …), what each sent —
+   *  per package or file — published or already-published. */
+  published?: Record<string, Record<string, PublishOutcome>>;
   /** Present when the project declares repositories: what was deployed. */
   repositories?: { live: string; debSuite?: string; rpmSuite?: string };
   /** Present on a retry: the run it followed and the steps it kept from earlier runs. */
   resumed?: { previousRunId: string; kept: string[] };
   /** What was released: the commit the tag named, where it came from, the tarball's sha256. */
   source?: ReleasedSource;
+  /** The release's SHA256SUMS (served under releases/<version>/ with the files it lists). */
+  checksums?: { file: string; sha256: string; files: number; signedBy?: string };
   /** The signed in-toto/SLSA provenance of the artifacts (a DSSE envelope in the store). */
   provenance?: { path: string; sha256: string; keyid: string; subjects: number };
   /** A container app's release: the version tag written by digest (issue 13). */

@@ -5,6 +5,9 @@ import { DEFAULT_RETENTION_DAYS } from '../retention.ts';
 import { DEFAULT_LIMITS } from '../limits.ts';
 
 import { MACHINE_ARCHES } from './arches.ts';
+import { BUILD_KINDS } from '../artifact-kinds.ts';
+import { signingKey } from './signing-key.ts';
+import { checksumsConfig } from '../../pipes/checksums/config.ts';
 import { appSchema, ciSchema } from './app.ts';
 
 export { MACHINE_ARCHES, type MachineArch } from './arches.ts';
@@ -40,7 +43,12 @@ const target = z.strictObject({
   os: z.enum(['deb', 'rpm', 'generic']),
   machine: machine.default({ arch: 'amd64', size: 'small' }),
   build: z.array(command).min(1, 'needs at least one build command'),
-  artifacts: z.array(relativeGlob).min(1, 'needs at least one artifact glob'),
+  /** Globs of the files the build leaves; `{ path, kind }` says what they are (deb, rpm,
+   *  crate, wheel, sdist, archive, …), a plain glob leaves it to the file names. */
+  artifacts: z
+    .array(z.union([relativeGlob, z.strictObject({ path: relativeGlob, kind: z.enum(BUILD_KINDS, { error: () => `must be one of ${BUILD_KINDS.join(', ')}` }) })]))
+    .min(1, 'needs at least one artifact glob')
+    .transform((specs) => specs.map((s) => (typeof s === 'string' ? { path: s } : s))),
   timeoutMinutes: z.number().int().positive().max(24 * 60).default(60),
   /** Outbound network for the build (to fetch dependencies). Without it a build has no network
    *  at all; with it, still no way to the orchestrator, Temporal or the gateway. */
@@ -59,11 +67,6 @@ const publish = z.strictObject({
   python: z.strictObject({ repository: z.string().min(1), package: z.string().min(1) }).optional(),
 });
 
-const signingKey = z.strictObject({
-  fingerprint: z.string().regex(/^[0-9A-Fa-f]{16,40}$/, 'must be a hex key id or fingerprint').optional(),
-  /** Path of an exported secret key file, read by the worker (never sent through workflows). */
-  keyFile: z.string().min(1).optional(),
-});
 
 const repositories = z.strictObject({
   deb: z
@@ -101,6 +104,7 @@ export const configSchema = z.strictObject({
   targets: z.array(target).default([]),
   publish: publish.optional(),
   repositories: repositories.optional(),
+  checksums: checksumsConfig.optional(),
   /** A container app: its image, tests, scan and QA record (CI per commit). */
   app: appSchema.optional(),
   ci: ciSchema.default({ branches: ['main'] }),

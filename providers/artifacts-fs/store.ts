@@ -129,6 +129,7 @@ export class FsArtifactStore implements ArtifactStore {
   }
 
   async writeRecord(key: ReleaseKey, name: RecordName, value: unknown): Promise<void> {
+    checkStoreNames({ record: name });
     await writeJsonAtomically(this.recordsDir(key), `${name}.json`, value);
   }
 
@@ -137,6 +138,7 @@ export class FsArtifactStore implements ArtifactStore {
   }
 
   recordPath(key: ReleaseKey, name: RecordName): string {
+    checkStoreNames({ record: name });
     return join(this.recordsDir(key), `${name}.json`);
   }
 

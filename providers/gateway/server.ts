@@ -20,6 +20,7 @@ import { join } from 'node:path';
 import { pino, type Logger } from 'pino';
 import { ArtifactSealedError, ChecksumMismatchError, UploadIncompleteError, type ArtifactStore, type TargetManifest } from '../../ports/artifacts.ts';
 import { storeNameProblem, StoreNameError, type StoreNameKind } from '../../core/store-names.ts';
+import { describeArtifact, isBuildKind } from '../../core/artifact-kinds.ts';
 import { MACHINE_TOKEN_HOURS, mintMachineToken, verifyEnrolment, verifyMachineToken, type MachineScope } from './tokens.ts';
 import { EnrolmentLedger } from './enrolment-ledger.ts';
 
@@ -160,6 +161,14 @@ async function handle(opts: GatewayOptions, ledger: EnrolmentLedger, log: Logger
     if (badEntry) {
       log.warn({ project, version, target, reason: badEntry }, 'manifest refused: bad artifact name');
       return send(res, 400, { error: 'BadName', message: `manifest entry: ${badEntry}` });
+    }
+    // A kind is one a build can produce, and its facts are what the name says (the gateway
+    // parses them again: the manifest came from the machine).
+    for (const a of manifest.artifacts) {
+      if (a.kind === undefined) continue;
+      const what = isBuildKind(a.kind) ? describeArtifact(a.name, a.kind) : { ok: false as const, problem: `has kind ${JSON.stringify(a.kind)}, which no build produces` };
+      if (!what.ok) return send(res, 400, { error: 'BadKind', message: `manifest entry ${a.name} ${what.problem}` });
+      a.facts = what.facts;
     }
     try {
       const committed = await opts.store.commit(manifest, scope.machine);

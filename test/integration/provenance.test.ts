@@ -12,7 +12,7 @@ import { uniqueSuffix, withWorker } from '../helpers/temporal.ts';
 import { projectsFrom } from '../../providers/projects/file.ts';
 import { startRelease } from '../../client/release.ts';
 import { runProvenanceVerifier } from '../../scripts/lib/provenance-verifier.ts';
-import type { DsseEnvelope } from '../../activities/provenance.ts';
+import type { DsseEnvelope } from '../../pipes/provenance/activities.ts';
 
 const verify = runProvenanceVerifier;
 

@@ -10,8 +10,8 @@ import { promisify } from 'node:util';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { ApplicationFailure } from '@temporalio/common';
 import { withRegistries } from '../helpers/registries.ts';
-import { publishPython } from '../../activities/publish-python.ts';
-import { publishCrates } from '../../activities/publish-crates.ts';
+import { publishPython } from '../../pipes/python/activities/index-api.ts';
+import { publishCrates } from '../../pipes/crates/activities/registry-api.ts';
 import { REPO_ROOT } from '../../providers/paths.ts';
 
 const run = promisify(execFile);
@@ -27,13 +27,13 @@ test('Python: same file again is already-published; same name, other bytes is a 
     const wheel = join(dir, 'hello_veilid-9.9.9-py3-none-any.whl');
     writeFileSync(wheel, 'PK-not-really-a-wheel-but-bytes-are-bytes-1');
     const registry = { url: pypi.url, token: tokens.pypi };
-    assert.deepEqual(await env.run(publishPython, registry, 'hello-veilid', '9.9.9', [wheel]), { 'hello_veilid-9.9.9-py3-none-any.whl': 'published' });
-    assert.deepEqual(await env.run(publishPython, registry, 'hello-veilid', '9.9.9', [wheel]), { 'hello_veilid-9.9.9-py3-none-any.whl': 'already-published' });
+    assert.deepEqual(await env.run(publishPython, registry, 'hello-veilid', '9.9.9', [{ path: wheel, kind: 'wheel' }]), { 'hello_veilid-9.9.9-py3-none-any.whl': 'published' });
+    assert.deepEqual(await env.run(publishPython, registry, 'hello-veilid', '9.9.9', [{ path: wheel, kind: 'wheel' }]), { 'hello_veilid-9.9.9-py3-none-any.whl': 'already-published' });
     appendFileSync(wheel, '-changed');
-    await assert.rejects(env.run(publishPython, registry, 'hello-veilid', '9.9.9', [wheel]), isConflict('hello_veilid-9.9.9-py3-none-any.whl'));
+    await assert.rejects(env.run(publishPython, registry, 'hello-veilid', '9.9.9', [{ path: wheel, kind: 'wheel' }]), isConflict('hello_veilid-9.9.9-py3-none-any.whl'));
     const other = join(dir, 'hello_veilid-9.9.10-py3-none-any.whl');
     writeFileSync(other, 'PK-another');
-    await assert.rejects(env.run(publishPython, { ...registry, token: 'wrong' }, 'hello-veilid', '9.9.10', [other]), (e: unknown) => e instanceof ApplicationFailure && /refused the token/.test(e.message));
+    await assert.rejects(env.run(publishPython, { ...registry, token: 'wrong' }, 'hello-veilid', '9.9.10', [{ path: other, kind: 'wheel' }]), (e: unknown) => e instanceof ApplicationFailure && /refused the token/.test(e.message));
   });
 });
 

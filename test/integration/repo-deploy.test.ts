@@ -9,9 +9,9 @@ import { mkdirSync, mkdtempSync, readFileSync, readdirSync, realpathSync, rmdirS
 import { dirname, join, relative } from 'node:path';
 import { tmpdir } from 'node:os';
 import { generateTestKey } from '../helpers/gpg.ts';
-import { buildDebRepository } from '../../activities/repo-deb.ts';
+import { buildDebRepository } from '../../pipes/repositories/activities/deb.ts';
 import { createDeployActivities } from '../../activities/deploy.ts';
-import { buildRpmRepository } from '../../activities/repo-rpm.ts';
+import { buildRpmRepository } from '../../pipes/repositories/activities/rpm.ts';
 import { gunzipSync } from 'node:zlib';
 import Docker from 'dockerode';
 import { withWorker } from '../helpers/temporal.ts';

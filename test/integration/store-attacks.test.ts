@@ -92,11 +92,21 @@ test('hostile names through the gateway change nothing outside the store', async
     assert.equal(badManifest.status, 400);
     assert.match(((await badManifest.json()) as { message: string }).message, /manifest entry: artifact "\.\.\/\.\.\/x\.deb" is not allowed/);
     assert.equal((await manifest([{ name: '/etc/shadow', size: 1, sha256: sha('x'), createdAt: '' }])).status, 400);
+    // A kind is one a build produces and fits the name; the facts are the gateway's own reading.
+    const real = { name: 'pkg.deb', size: 16, sha256: sha('the real package'), createdAt: '' };
+    for (const [kind, why] of [['provenance', /has kind "provenance", which no build produces/], ['../../etc', /which no build produces/], ['crate', /is declared kind crate in tagship\.yml, but a crate is <crate>-<version>\.crate/]] as const) {
+      const refused = await manifest([{ ...real, kind }]);
+      assert.equal(refused.status, 400, kind);
+      assert.match(((await refused.json()) as { message: string }).message, why);
+    }
 
     // The same bytes again are a success (a retried upload).
     assert.equal((await put('/artifacts/p/1.0.0/t/pkg.deb', 'the real package')).status, 201, 'idempotent');
 
     assert.deepEqual(digestTree(top), before, 'not one file changed or appeared anywhere');
+    // Forged facts are replaced by what the name says.
+    const committed = (await (await manifest([{ ...real, kind: 'deb', facts: { package: 'openssl', version: '99', arch: 'all' } }])).json()) as { manifest: { artifacts: { kind: string; facts: object }[] } };
+    assert.deepEqual(committed.manifest.artifacts.map((a) => [a.kind, a.facts]), [['deb', {}]]);
     assert.ok(refusals.some((r) => (r as { msg?: string }).msg === 'artifact upload refused: bad name'), 'bad names were logged');
   } finally {
     await gateway.close();

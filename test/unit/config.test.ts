@@ -83,6 +83,14 @@ test('artifact globs cannot carry shell metacharacters', () => {
   assert.equal(errors[0]!.path, 'targets[0].artifacts[0]');
 });
 
+test('an artifact may declare its kind; a kind no build produces names the field and the kinds', () => {
+  const r = parseConfig(minimal.replace('[out/*.deb]', '["out/*.deb", { path: "out/*.tar.gz", kind: archive }]'));
+  assert.ok(r.ok);
+  assert.deepEqual(r.config.targets[0]!.artifacts, [{ path: 'out/*.deb' }, { path: 'out/*.tar.gz', kind: 'archive' }]);
+  const errors = errorsOf(minimal.replace('[out/*.deb]', '[{ path: "out/*.tar.gz", kind: provenance }]'));
+  assert.ok(errors.some((e) => e.path.startsWith('targets[0].artifacts[0]') && /deb.*rpm.*crate/.test(e.message)), JSON.stringify(errors));
+});
+
 test('repositories need a signing key, and distinct suites', () => {
   const errors = errorsOf(minimal + `repositories:\n  deb: { stableSuite: s, prereleaseSuite: s, signingKey: {} }\n`);
   assert.deepEqual(errors.map((e) => e.path).sort(), ['repositories.deb.prereleaseSuite', 'repositories.deb.signingKey']);

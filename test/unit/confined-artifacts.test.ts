@@ -10,6 +10,8 @@ import { confinedPathProblem, openConfined } from '../../providers/files/confine
 import { stageArtifacts } from '../../activities/agent-artifacts.ts';
 
 const BUILD_UID = 10000;
+/** Matched paths of plain globs (no declared kind). */
+const at = (...paths: string[]) => paths.map((path) => ({ path }));
 
 function tree(): { src: string; staging: string; outside: string } {
   const root = mkdtempSync(join(tmpdir(), 'tagship-confined-'));
@@ -55,19 +57,41 @@ test('artifacts must be the build user\'s own: a hard link to root\'s file is re
   chownSync(join(src, 'out', 'a.txt'), BUILD_UID, BUILD_UID);
   linkSync(outside, join(src, 'out', 'stolen.txt'));
   const limits = { bytes: 1 << 20, files: 10 };
-  const staged = await stageArtifacts({ target: 't', srcDir: src, stagingDir: staging, paths: ['out/a.txt'], owner: BUILD_UID, limits });
+  const staged = await stageArtifacts({ target: 't', srcDir: src, stagingDir: staging, paths: at('out/a.txt'), owner: BUILD_UID, limits });
   assert.deepEqual(staged.map((s) => [s.name, s.size, s.sha256.slice(0, 8)]), [['a.txt', 8, '09f9e973']]);
   assert.equal(readFileSync(staged[0]!.staged, 'utf8'), 'genuine\n', 'the agent\'s copy');
-  await assert.rejects(stageArtifacts({ target: 't', srcDir: src, stagingDir: staging, paths: ['out/stolen.txt'], owner: BUILD_UID, limits }), /target t: artifact out\/stolen\.txt belongs to uid 0, not to the build \(uid 10000\)/);
+  await assert.rejects(stageArtifacts({ target: 't', srcDir: src, stagingDir: staging, paths: at('out/stolen.txt'), owner: BUILD_UID, limits }), /target t: artifact out\/stolen\.txt belongs to uid 0, not to the build \(uid 10000\)/);
 });
 
 test('limits: the count before anything is opened, the bytes before they are read', async () => {
   const { src, staging } = tree();
   writeFileSync(join(src, 'out', 'big.bin'), Buffer.alloc(3000));
-  const paths = ['out/a.txt', 'out/deep/b.txt', 'out/big.bin'];
+  const paths = at('out/a.txt', 'out/deep/b.txt', 'out/big.bin');
   await assert.rejects(stageArtifacts({ target: 't', srcDir: src, stagingDir: staging, paths, limits: { bytes: 1 << 20, files: 2 } }), /matched 3 files, more than the 2 allowed/);
   await assert.rejects(stageArtifacts({ target: 't', srcDir: src, stagingDir: staging, paths, limits: { bytes: 3005, files: 5 } }), /artifact out\/big\.bin \(3000 bytes\) takes the target's artifacts past the 3005 bytes allowed/);
-  await assert.rejects(stageArtifacts({ target: 't', srcDir: src, stagingDir: staging, paths: ['out/a.txt', 'other/a.txt'], limits: { bytes: 1 << 20, files: 5 } }), /two artifacts are both named a\.txt/);
+  await assert.rejects(stageArtifacts({ target: 't', srcDir: src, stagingDir: staging, paths: at('out/a.txt', 'other/a.txt'), limits: { bytes: 1 << 20, files: 5 } }), /two artifacts are both named a\.txt/);
   const ok = await stageArtifacts({ target: 't', srcDir: src, stagingDir: staging, paths, limits: { bytes: 3010, files: 3 } });
   assert.deepEqual(ok.map((s) => s.name), ['a.txt', 'b.txt', 'big.bin']);
+});
+
+test('each file gets its kind once: declared by its glob (the name must fit it) or inferred from the name', async () => {
+  const { src, staging } = tree();
+  for (const n of ['hello_1.0.0_amd64.deb', 'tool-1.0.0.tar.gz', 'hello_py-1.0.0-py3-none-any.whl', 'hello_py-1.0.0.tar.gz', 'notes.deb']) writeFileSync(join(src, 'out', n), n);
+  const limits = { bytes: 1 << 20, files: 10 };
+  const staged = await stageArtifacts({ target: 't', srcDir: src, stagingDir: staging, paths: at('out/hello_1.0.0_amd64.deb', 'out/tool-1.0.0.tar.gz', 'out/hello_py-1.0.0-py3-none-any.whl', 'out/hello_py-1.0.0.tar.gz', 'out/a.txt'), limits, hints: { pythonDistributions: ['hello-py'] } });
+  assert.deepEqual(
+    staged.map((s) => [s.name, s.kind, s.facts]),
+    [
+      ['a.txt', 'file', {}],
+      ['hello_1.0.0_amd64.deb', 'deb', { package: 'hello', version: '1.0.0', arch: 'amd64' }],
+      ['hello_py-1.0.0-py3-none-any.whl', 'wheel', { distribution: 'hello_py', version: '1.0.0', tags: 'py3-none-any' }],
+      ['hello_py-1.0.0.tar.gz', 'sdist', { distribution: 'hello_py', version: '1.0.0' }],
+      ['tool-1.0.0.tar.gz', 'archive', { format: 'tar.gz' }],
+    ],
+  );
+  // A declared kind wins over the name's look, and a name that cannot be one is refused.
+  const declared = await stageArtifacts({ target: 't', srcDir: src, stagingDir: staging, paths: [{ path: 'out/hello_py-1.0.0.tar.gz', kind: 'archive' }], limits, hints: { pythonDistributions: ['hello-py'] } });
+  assert.equal(declared[0]!.kind, 'archive');
+  await assert.rejects(stageArtifacts({ target: 't', srcDir: src, stagingDir: staging, paths: [{ path: 'out/a.txt', kind: 'deb' }], limits }), /target t: artifact out\/a\.txt is declared kind deb in tagship\.yml, but a deb is a \.deb file; fix the kind or the glob/);
+  await assert.rejects(stageArtifacts({ target: 't', srcDir: src, stagingDir: staging, paths: [{ path: 'out/notes.deb', kind: 'crate' }], limits }), /is declared kind crate in tagship\.yml, but a crate is <crate>-<version>\.crate/);
 });

@@ -42,3 +42,10 @@ test('the same code in an activity is allowed', async () => {
   const messages = await lint('activities/__lint_probe.ts');
   assert.deepEqual(messages.filter((m) => /no-restricted/.test(m)), []);
 });
+
+test('a pipe\'s step is workflow code; its activities are not', async () => {
+  const step = await lint('pipes/crates/__lint_probe.ts');
+  for (const re of [/'node:fs' import is restricted/, /'Math\.random'/, /Unexpected use of 'process'/]) assert.ok(step.some((m) => re.test(m)), `${re} in:\n${step.join('\n')}`);
+  const activities = await lint('pipes/crates/activities/__lint_probe.ts');
+  assert.deepEqual(activities.filter((m) => /no-restricted/.test(m)), []);
+});

@@ -2,7 +2,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { filesOf, gateStillPasses, publishStillDone, reusableTargets, type PriorWork, type PublishRecord } from '../../core/resume.ts';
-import { crateFileNames, isDistOf } from '../../core/publish-files.ts';
+import { kindOf } from '../../core/artifact-kinds.ts';
 import type { TargetManifest } from '../../ports/artifacts.ts';
 
 const SRC = 'a'.repeat(64);
@@ -41,9 +41,12 @@ test('a publish is kept only for the same registry and exactly the same files', 
   assert.equal(publishStillDone(null, 'local', wanted), null);
 });
 
-test('the files a publish step sends are picked from the manifests by name', () => {
-  const ms = [manifest('a', { 'c-1.0.0.crate': 's1', 'pkg_x-1.0.0-py3-none-any.whl': 'w', 'pkg-x-1.0.0.tar.gz': 'sd' }), manifest('b', { 'hello.deb': 'd' })];
-  const crates = crateFileNames(['c'], '1.0.0');
-  assert.deepEqual(filesOf(ms, (n) => crates.includes(n)), { 'c-1.0.0.crate': 's1' });
-  assert.deepEqual(filesOf(ms, (n) => isDistOf(n, 'pkg.x')), { 'pkg_x-1.0.0-py3-none-any.whl': 'w', 'pkg-x-1.0.0.tar.gz': 'sd' });
+test('the files a publish step sends are picked from the manifests by kind and facts', () => {
+  const ms = [manifest('a', { 'c-1.0.0.crate': 's1', 'pkg_x-1.0.0-py3-none-any.whl': 'w', 'pkg-x-1.0.0.tar.gz': 'sd', 'other-1.0.0.tar.gz': 'o' }), manifest('b', { 'hello.deb': 'd' })];
+  assert.deepEqual(filesOf(ms, (a) => kindOf(a).kind === 'crate' && kindOf(a).facts.name === 'c'), { 'c-1.0.0.crate': 's1' });
+  const hints = { pythonDistributions: ['pkg.x'] };
+  assert.deepEqual(filesOf(ms, (a) => ['wheel', 'sdist'].includes(kindOf(a, hints).kind)), { 'pkg_x-1.0.0-py3-none-any.whl': 'w', 'pkg-x-1.0.0.tar.gz': 'sd' });
+  // A recorded kind is what counts, whatever the name looks like.
+  const declared = [{ ...manifest('c', {}), artifacts: [{ name: 'pkg-x-1.0.0.tar.gz', size: 1, sha256: 'a', createdAt: '', kind: 'archive' as const, facts: { format: 'tar.gz' } }] }];
+  assert.deepEqual(filesOf(declared, (a) => kindOf(a, hints).kind === 'sdist'), {});
 });

@@ -4,10 +4,11 @@
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { basename } from 'node:path';
-import { FailureType, nonRetryable } from '../core/failures.ts';
-import { normalizeName, type PublishOutcome } from '../core/publish-files.ts';
-import type { RegistryEndpoint } from './registries.ts';
-import { reportProgress } from './heartbeat.ts';
+import { FailureType, nonRetryable } from '../../../core/failures.ts';
+import { normalizeDistribution as normalizeName } from '../../../core/artifact-kinds.ts';
+import type { PublishOutcome } from '../../../core/publish-outcome.ts';
+import type { RegistryEndpoint } from '../../../activities/registries.ts';
+import { reportProgress } from '../../../activities/heartbeat.ts';
 
 async function listed(registry: RegistryEndpoint, pkg: string): Promise<Map<string, string>> {
   const res = await fetch(`${registry.url.replace(/\/$/, '')}/simple/${normalizeName(pkg)}/`, { headers: auth(registry) });
@@ -22,10 +23,16 @@ function auth(registry: RegistryEndpoint): Record<string, string> {
   return { authorization: `Basic ${Buffer.from(`__token__:${registry.token}`).toString('base64')}` };
 }
 
-export async function publishPython(registry: RegistryEndpoint, pkg: string, version: string, files: string[]): Promise<Record<string, PublishOutcome>> {
+/** A dist to upload: its path and whether it is a wheel or an sdist (its recorded kind). */
+export interface Dist {
+  path: string;
+  kind: string;
+}
+
+export async function publishPython(registry: RegistryEndpoint, pkg: string, version: string, files: Dist[]): Promise<Record<string, PublishOutcome>> {
   const outcomes: Record<string, PublishOutcome> = {};
   let known = await listed(registry, pkg);
-  for (const path of files) {
+  for (const { path, kind } of files) {
     const name = basename(path);
     reportProgress({ file: name });
     const bytes = await readFile(path);
@@ -41,7 +48,7 @@ export async function publishPython(registry: RegistryEndpoint, pkg: string, ver
     form.append('protocol_version', '1');
     form.append('name', pkg);
     form.append('version', version);
-    form.append('filetype', name.endsWith('.whl') ? 'bdist_wheel' : 'sdist');
+    form.append('filetype', kind === 'wheel' ? 'bdist_wheel' : 'sdist');
     form.append('sha256_digest', sha256);
     form.append('content', new Blob([bytes]), name);
     const res = await fetch(`${registry.url.replace(/\/$/, '')}/`, { method: 'POST', headers: auth(registry), body: form }).catch(async (err: unknown) => {

@@ -4,11 +4,11 @@
 // envelope with its Ed25519 key, and stores it beside the artifacts. The repository step
 // deploys it with the repositories.
 import { createHash } from 'node:crypto';
-import type { ArtifactStore } from '../ports/artifacts.ts';
-import { DSSE_PAYLOAD_TYPE, provenanceStatement, type ProvenanceInput } from '../core/provenance.ts';
-import type { ProvenanceKey } from '../providers/signing/provenance-key.ts';
-import { signEnvelope } from '../providers/signing/dsse.ts';
-import { verifiedArtifacts } from './verified-artifacts.ts';
+import type { ArtifactStore } from '../../ports/artifacts.ts';
+import { DSSE_PAYLOAD_TYPE, provenanceStatement, type ProvenanceInput } from '../../core/provenance.ts';
+import type { ProvenanceKey } from '../../providers/signing/provenance-key.ts';
+import { signEnvelope } from '../../providers/signing/dsse.ts';
+import { verifiedArtifacts } from '../../activities/verified-artifacts.ts';
 
 export type WriteProvenanceInput = ProvenanceInput;
 
@@ -20,7 +20,7 @@ export interface ProvenanceResult {
   subjects: number;
 }
 
-export type { DsseEnvelope } from '../providers/signing/dsse.ts';
+export type { DsseEnvelope } from '../../providers/signing/dsse.ts';
 
 export function createProvenanceActivities(deps: { artifacts: ArtifactStore; key: ProvenanceKey }) {
   return {

@@ -10,12 +10,12 @@ import { copyFile, mkdir, readFile, readdir, rm, writeFile } from 'node:fs/promi
 import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
 import type Docker from 'dockerode';
-import type { Channel } from '../core/tag.ts';
-import { nextSuiteState, requireServed, suiteFor, type PackageFile, type SuiteState } from '../core/repo-plan.ts';
-import { MachineLabel } from '../core/names.ts';
-import { machineDeadline } from '../core/reaper.ts';
-import { FailureType, nonRetryable, tailLines } from '../core/failures.ts';
-import type { SigningKeyRef } from './signing.ts';
+import type { Channel } from '../../../core/tag.ts';
+import { nextSuiteState, requireServed, suiteFor, type PackageFile, type SuiteState } from '../../../core/repo-plan.ts';
+import { MachineLabel } from '../../../core/names.ts';
+import { machineDeadline } from '../../../core/reaper.ts';
+import { FailureType, nonRetryable, tailLines } from '../../../core/failures.ts';
+import type { SigningKeyRef } from '../../../activities/signing.ts';
 
 const run = promisify(execFile);
 const STATE_FILE = '.tagship-repo.json';

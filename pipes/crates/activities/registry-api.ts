@@ -7,10 +7,10 @@ import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { promisify } from 'node:util';
 import { parse as parseToml } from 'smol-toml';
-import { FailureType, nonRetryable } from '../core/failures.ts';
-import type { PublishOutcome } from '../core/publish-files.ts';
-import type { RegistryEndpoint } from './registries.ts';
-import { reportProgress } from './heartbeat.ts';
+import { FailureType, nonRetryable } from '../../../core/failures.ts';
+import type { PublishOutcome } from '../../../core/publish-outcome.ts';
+import type { RegistryEndpoint } from '../../../activities/registries.ts';
+import { reportProgress } from '../../../activities/heartbeat.ts';
 
 const run = promisify(execFile);
 

@@ -11,9 +11,9 @@ import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
 import { gzipSync } from 'node:zlib';
-import type { Channel } from '../core/tag.ts';
-import { nextSuiteState, requireServed, poolFiles, poolPath, suiteFor, type PackageFile, type SuiteState } from '../core/repo-plan.ts';
-import { withSigner, type SigningKeyRef } from './signing.ts';
+import type { Channel } from '../../../core/tag.ts';
+import { nextSuiteState, requireServed, poolFiles, poolPath, suiteFor, type PackageFile, type SuiteState } from '../../../core/repo-plan.ts';
+import { withSigner, type SigningKeyRef } from '../../../activities/signing.ts';
 
 const run = promisify(execFile);
 

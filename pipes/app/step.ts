@@ -1,21 +1,48 @@
-// A container app's part of a release (issue 13), in two steps the release workflow runs: before
-// anything else, the QA record of exactly the tagged commit must exist, be unexpired and show
-// every gate passed, and the registry must still hold its images; at the end, the version tag
-// (and `latest`, when the version is the highest stable one) is written by digest. Nothing is
-// rebuilt. Workflow code: deterministic, side effects only through activities.
+// A container app's two pipes (issue 13): first, before anything else runs, the QA record of
+// exactly the tagged commit (every gate passed, unexpired, its images still in the registry);
+// last, the version tag by digest, the chart pinned to it and the QA report deployed. Nothing
+// is rebuilt. Workflow code.
 import { proxyActivities, workflowInfo } from '@temporalio/workflow';
-import type { createAppReleaseActivities } from '../activities/app-release.ts';
-import type { createChartActivities } from '../activities/app-chart.ts';
-import type { SourceRef } from '../core/source.ts';
-import type { createQaReportActivities } from '../activities/qa-report.ts';
-import { shortHash } from '../core/names.ts';
-import { buildThenDeploy } from './deploy.ts';
-import type { AppConfig } from '../core/config/app.ts';
-import { FailureType, nonRetryable } from '../core/failures.ts';
-import { qaRecordProblem, requiredGates, type QaRecord } from '../core/qa/record.ts';
-import { Profiles } from './profiles.ts';
-import { workflowNow } from './clock.ts';
-import type { AppReleased, ReleaseStage } from './types.ts';
+import type { createAppReleaseActivities } from '../../activities/app-release.ts';
+import type { createChartActivities } from '../../activities/app-chart.ts';
+import type { createQaReportActivities } from '../../activities/qa-report.ts';
+import type { SourceRef } from '../../core/source.ts';
+import { shortHash } from '../../core/names.ts';
+import type { AppConfig } from '../../core/config/app.ts';
+import { FailureType, nonRetryable } from '../../core/failures.ts';
+import { qaRecordProblem, requiredGates, type QaRecord } from '../../core/qa/record.ts';
+import { buildThenDeploy } from '../../workflows/deploy.ts';
+import { Profiles } from '../../workflows/profiles.ts';
+import { workflowNow } from '../../workflows/clock.ts';
+import type { AppReleased, ReleaseStage } from '../../workflows/types.ts';
+import type { Pipe } from '../pipe.ts';
+
+const QA_RECORD = 'qa-record';
+
+export const appQaCheck: Pipe = {
+  name: 'qa-check',
+  consumes: ['qa-report'],
+  applies: (r) => r.config.app !== undefined,
+  run: async (r) => {
+    r.enter('qa-check', `the QA record of ${r.released.commit ?? 'a working tree'}`);
+    r.handoff[QA_RECORD] = await checkAppRelease({ project: r.config.project, commit: r.released.commit, app: r.config.app! });
+  },
+};
+
+export const appImage: Pipe = {
+  name: 'image',
+  consumes: ['image-index', 'chart'],
+  irreversible: true,
+  applies: (r) => r.config.app !== undefined && r.handoff[QA_RECORD] !== undefined,
+  run: async (r) => {
+    r.result.app = await tagAppRelease({
+      project: r.config.project, tag: r.tag.tag, app: r.config.app!, version: r.tag.version,
+      record: r.handoff[QA_RECORD] as QaRecord, source: r.source,
+      ...(r.released.repository ? { repository: r.released.repository } : {}),
+      enter: r.enter,
+    });
+  },
+};
 
 type AppReleaseActivities = ReturnType<typeof createAppReleaseActivities>;
 type ChartActivities = ReturnType<typeof createChartActivities>;

@@ -1,27 +1,31 @@
-// Assembles a release's repository tree (deb/ and rpm/) in a staging folder from the artifacts
-// its targets stored; deploy.ts then makes it live. The signing key is named in tagship.yml by
-// a path on the worker, or `env:NAME` for a path in the worker's environment — never the key.
+// Assembles a release's tree in a staging folder: the signed deb/ and rpm/ repositories from the
+// artifacts of those kinds, the provenance, and the folders other pipes add (the release files
+// and their checksums); deploy.ts then makes it live. The signing key is named in tagship.yml
+// by a path on the worker, or `env:NAME` for a path in the worker's environment — never the key.
 import { Context } from '@temporalio/activity';
 import { existsSync } from 'node:fs';
-import { copyFile, cp, mkdir, rm, writeFile } from 'node:fs/promises';
+import { copyFile, cp, mkdir, readdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { Channel } from '../core/tag.ts';
-import type { TagshipConfig } from '../core/config/schema.ts';
-import { FailureType, nonRetryable } from '../core/failures.ts';
-import type { ArtifactStore } from '../ports/artifacts.ts';
-import { buildDebRepository, type DebRepoResult } from './repo-deb.ts';
-import type { SigningKeyRef } from './signing.ts';
-import { buildRpmRepository, type RpmRepoResult } from './repo-rpm.ts';
+import type { Channel } from '../../core/tag.ts';
+import type { TagshipConfig } from '../../core/config/schema.ts';
+import { FailureType, nonRetryable } from '../../core/failures.ts';
+import { checkStoreNames } from '../../core/store-names.ts';
+import type { ArtifactStore } from '../../ports/artifacts.ts';
+import { buildDebRepository, type DebRepoResult } from './activities/deb.ts';
+import { resolveKey } from '../../activities/signing.ts';
+import { buildRpmRepository, type RpmRepoResult } from './activities/rpm.ts';
 import type Docker from 'dockerode';
-import { requireName, requireTreeId } from './inputs.ts';
-import { liveTree } from './deploy.ts';
-import { verifiedArtifacts, type RecordedArtifacts } from './verified-artifacts.ts';
+import { requireName, requireTreeId } from '../../activities/inputs.ts';
+import { liveTree } from '../../activities/deploy.ts';
+import { verifiedArtifacts, type RecordedArtifacts, type VerifiedArtifact } from '../../activities/verified-artifacts.ts';
+import type { TreePart } from '../pipe.ts';
 
 export interface BuildRepositoriesInput {
   project: string;
   version: string;
   channel: Channel;
-  repositories: NonNullable<TagshipConfig['repositories']>;
+  /** The deb/rpm repositories to build (none: only the tree's other parts). */
+  repositories?: TagshipConfig['repositories'];
   targets: { name: string; os: string }[];
   /** Deterministic per release run: a retry rebuilds the same folder. */
   stagingId: string;
@@ -29,6 +33,8 @@ export interface BuildRepositoriesInput {
   expected?: RecordedArtifacts;
   /** Deploy the release's signed provenance with the repositories. */
   provenance?: boolean;
+  /** Folders other pipes add to the tree (e.g. releases/<version>/ with SHA256SUMS). */
+  tree?: TreePart[];
 }
 
 export interface BuildRepositoriesResult {
@@ -51,23 +57,10 @@ export interface RepositoryDeps {
   provenancePublicKey?: string;
 }
 
-/** Resolves `env:NAME` key files against the worker's environment. */
-export function resolveKey(key: SigningKeyRef, env: Record<string, string | undefined>, field: string): SigningKeyRef {
-  if (!key.keyFile?.startsWith('env:')) return key;
-  const name = key.keyFile.slice(4);
-  const path = env[name];
-  if (!path) throw nonRetryable(FailureType.ConfigInvalid, `${field}.keyFile is "env:${name}" but the worker has no ${name} in its environment; set it to the path of the secret key file`);
-  return { ...key, keyFile: path };
+/** The release's packages of one kind, every file checked against what was recorded at build time. */
+function packagesOf(files: VerifiedArtifact[], kind: 'deb' | 'rpm'): string[] {
+  return files.filter((f) => f.kind === kind).map((f) => f.path);
 }
-
-async function filesOf(store: ArtifactStore, input: BuildRepositoriesInput, os: 'deb' | 'rpm'): Promise<string[]> {
-  const targets = input.targets.filter((t) => t.os === os).map((t) => t.name);
-  const files = await verifiedArtifacts(store, { project: input.project, version: input.version, targets, ...(input.expected ? { expected: input.expected } : {}) });
-  return files.filter((f) => f.name.endsWith(`.${os}`)).map((f) => f.path);
-}
-
-/** Folders of the live tree that package releases never rebuild: container apps' QA reports. */
-export const KEPT_FROM_LIVE = ['qa'];
 
 /** A release that built none of this kind's targets (a partial release) leaves that part of
  *  the live tree exactly as it is. */
@@ -94,9 +87,10 @@ export function createRepositoryActivities(deps: RepositoryDeps) {
       // With nothing live, a path that does not exist: every part starts empty.
       const live = dir ?? join(deps.repoRoot, input.project, 'current');
       const result: BuildRepositoriesResult = { staging, base };
-      const deb = input.repositories.deb;
+      const files = await verifiedArtifacts(deps.artifacts, { project: input.project, version: input.version, targets: input.targets.map((t) => t.name), ...(input.expected ? { expected: input.expected } : {}) });
+      const deb = input.repositories?.deb;
       if (deb) {
-        const packages = await filesOf(deps.artifacts, input, 'deb');
+        const packages = packagesOf(files, 'deb');
         if (!packages.length) await carryOver(live, staging, 'deb');
         else result.deb = await buildDebRepository({
           project: input.project,
@@ -107,20 +101,23 @@ export function createRepositoryActivities(deps: RepositoryDeps) {
           outDir: join(staging, 'deb'),
         });
       }
-      const rpm = input.repositories.rpm;
+      const rpm = input.repositories?.rpm;
       if (rpm) {
-        const packages = await filesOf(deps.artifacts, input, 'rpm');
+        const packages = packagesOf(files, 'rpm');
         if (!packages.length) await carryOver(live, staging, 'rpm');
         else result.rpm = await rpmRepository(input, rpm, packages, live, staging);
       }
       if (input.provenance) await stageProvenance(input, live, staging);
-      // What other steps deploy into the tree (a container app's QA reports) stays as it is.
-      for (const kept of KEPT_FROM_LIVE) await carryOver(live, staging, kept);
+      // Whatever else the live tree holds (container apps' QA reports, earlier versions' release
+      // files) stays as it is; then the folders this release adds.
+      const rebuilt = new Set([...(result.deb ? ['deb'] : []), ...(result.rpm ? ['rpm'] : []), ...(input.provenance ? ['provenance'] : [])]);
+      for (const top of existsSync(live) ? await readdir(live) : []) if (!rebuilt.has(top) && !top.startsWith('.')) await carryOver(live, staging, top);
+      for (const part of input.tree ?? []) await stagePart(input, files, part, staging);
       return result;
     },
   };
 
-  async function rpmRepository(input: BuildRepositoriesInput, rpm: NonNullable<BuildRepositoriesInput['repositories']['rpm']>, packages: string[], live: string, staging: string): Promise<RpmRepoResult> {
+  async function rpmRepository(input: BuildRepositoriesInput, rpm: NonNullable<NonNullable<BuildRepositoriesInput['repositories']>['rpm']>, packages: string[], live: string, staging: string): Promise<RpmRepoResult> {
         const key = resolveKey(rpm.signingKey, env, 'repositories.rpm.signingKey');
         if (!key.keyFile) throw nonRetryable(FailureType.ConfigInvalid, 'repositories.rpm.signingKey needs a keyFile: the rpm repository is signed inside a container, which gets the key file mounted read-only');
         return buildRpmRepository(
@@ -149,5 +146,30 @@ export function createRepositoryActivities(deps: RepositoryDeps) {
     await mkdir(dir, { recursive: true });
     await copyFile(deps.artifacts.recordPath({ project: input.project, version: input.version }, 'provenance'), join(dir, `${input.version}.intoto.json`));
     if (deps.provenancePublicKey) await writeFile(join(dir, 'tagship-provenance.pub.pem'), deps.provenancePublicKey);
+  }
+
+  /** A folder another pipe adds (`<top>/<name>`), written whole from the verified artifacts and
+   *  the release's records (the live tree's other `<top>` folders were carried). */
+  async function stagePart(input: BuildRepositoriesInput, files: VerifiedArtifact[], part: TreePart, staging: string): Promise<void> {
+    const [top, name, ...deeper] = part.folder.split('/');
+    if (!top || !name || deeper.length || top === 'deb' || top === 'rpm') throw nonRetryable(FailureType.ConfigInvalid, `tree part ${JSON.stringify(part.folder)} must be <folder>/<name> beside the repositories`);
+    checkStoreNames({ record: top, version: name });
+    const dir = join(staging, top, name);
+    await rm(dir, { recursive: true, force: true });
+    await mkdir(dir, { recursive: true });
+    const records = new Map<string, Record<string, string>>();
+    for (const f of part.files) {
+      checkStoreNames({ artifact: f.name });
+      if ('artifact' in f) {
+        const file = files.find((v) => v.target === f.artifact.target && v.name === f.artifact.name);
+        if (!file) throw nonRetryable(FailureType.ArtifactMissing, `${f.artifact.name} of target ${f.artifact.target} is not among the release's recorded artifacts`);
+        await copyFile(file.path, join(dir, f.name));
+      } else {
+        if (!records.has(f.record)) records.set(f.record, (await deps.artifacts.readRecord<Record<string, string>>({ project: input.project, version: input.version }, f.record)) ?? {});
+        const text = records.get(f.record)![f.field];
+        if (typeof text !== 'string') throw nonRetryable(FailureType.ArtifactMissing, `the ${f.record} record of ${input.project} ${input.version} has no ${f.field}; run the release again`);
+        await writeFile(join(dir, f.name), text);
+      }
+    }
   }
 }

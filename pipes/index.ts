@@ -1,0 +1,27 @@
+// The release pipeline: every release — packages, a container app, or both — walks this one
+// list in order; each pipe says whether it applies (pipes/pipe.ts). Adding a publisher, an
+// artifact kind's step or a release mode is a folder under pipes/ and one line here.
+// Workflow code.
+import type { Pipe } from './pipe.ts';
+import { appImage, appQaCheck } from './app/step.ts';
+import { retry } from './retry/step.ts';
+import { testGate } from './test-gate/step.ts';
+import { builds } from './builds/step.ts';
+import { checksums } from './checksums/step.ts';
+import { provenance } from './provenance/step.ts';
+import { crates } from './crates/step.ts';
+import { python } from './python/step.ts';
+import { repositories } from './repositories/step.ts';
+
+export const PIPELINE: readonly Pipe[] = [
+  appQaCheck, // a container app ships only a commit its CI passed: checked before anything runs
+  retry, // a retry learns what earlier runs finished
+  testGate,
+  builds,
+  checksums, // before provenance, which lists SHA256SUMS
+  provenance, // signed before anything is published
+  crates, // publishers, in publish order: crates in dependency order, then the Python package
+  python,
+  repositories, // signed repositories and the release files, deployed atomically
+  appImage, // the version tag by digest, the chart, the QA report
+];

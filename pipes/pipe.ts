@@ -1,0 +1,81 @@
+// The release pipeline's contract. A release is one ordered list of pipes (pipes/index.ts) over
+// one shared run: each pipe says when it applies (from the plan and the loaded config, never by
+// reading anything again), which artifact kinds it consumes and produces, whether it is
+// irreversible, and runs — through its own activities — filling in its part of the result.
+// Packages and container apps are the same list; a pipe that does not apply issues nothing.
+// Workflow code: deterministic, side effects only through activities.
+import type { ArtifactKind } from '../core/artifact-kinds.ts';
+import type { TagshipConfig } from '../core/config/schema.ts';
+import type { ReleasePlan } from '../core/plan.ts';
+import type { PriorWork } from '../core/resume.ts';
+import type { SourceRef } from '../core/source.ts';
+import type { ParsedTag } from '../core/tag.ts';
+import type { ReleaseInput, ReleaseProgress, ReleaseResult, ReleaseStage, ReleasedSource, TargetResult } from '../workflows/types.ts';
+
+/** A file a pipe adds to the deployed tree: an artifact of the release, or text a pipe kept in
+ *  one of the release's records (`record` names it, `field` the text in it). */
+export type TreeFile = { name: string; artifact: { target: string; name: string } } | { name: string; record: string; field: string };
+
+/** A folder of the deployed tree (relative to the project's tree) and what goes in it. */
+export interface TreePart {
+  folder: string;
+  files: TreeFile[];
+}
+
+/** One run of the release as the pipes see it: what was loaded and planned, and what each pipe
+ *  leaves for the later ones and for the result. */
+export interface ReleaseRun {
+  input: ReleaseInput;
+  tag: ParsedTag;
+  config: TagshipConfig;
+  source: SourceRef;
+  released: ReleasedSource;
+  /** Present when the config releases packages (targets and a test gate). */
+  plan?: ReleasePlan;
+  progress: ReleaseProgress;
+  enter: (stage: ReleaseStage, details: string) => void;
+  /** What earlier runs of this release finished (retries only). */
+  prior?: PriorWork;
+  /** Steps a retry did not run again, for the result. */
+  kept: string[];
+  /** Every target's result, once built. */
+  targets: TargetResult[];
+  /** What the deploy puts in the tree besides the repositories. */
+  tree: TreePart[];
+  /** Values a pipe hands to a later one (by the producing pipe's name). */
+  handoff: Record<string, unknown>;
+  /** The list being walked (a retry asks which publishers apply). */
+  pipeline: readonly Pipe[];
+  result: Partial<ReleaseResult>;
+}
+
+export interface Pipe {
+  /** Unique; names the pipe in results, records and what a retry kept. */
+  name: string;
+  /** Whether it runs in this release. Must not call patched() unless it would otherwise run. */
+  applies(r: ReleaseRun): boolean;
+  consumes?: readonly ArtifactKind[];
+  produces?: readonly ArtifactKind[];
+  /** Publishes somewhere nothing can be taken back: it runs only after every target built and
+   *  every artifact was verified, and a retry asks its record whether it is already done. */
+  irreversible?: boolean;
+  run(r: ReleaseRun): Promise<void>;
+}
+
+/** Walks the list in order. */
+export async function runPipeline(pipes: readonly Pipe[], r: ReleaseRun): Promise<void> {
+  for (const pipe of pipes) if (pipe.applies(r)) await pipe.run(r);
+}
+
+/** The plan of a package release, for the pipes that run only with one. */
+export function planOf(r: ReleaseRun): ReleasePlan {
+  if (!r.plan) throw new Error('this step needs a package release plan');
+  return r.plan;
+}
+
+/** Enters a stage unless the release is already in it (several publishers are one stage). */
+export function enterOnce(r: ReleaseRun, stage: ReleaseStage, details: string): void {
+  if (r.progress.stage !== stage) r.enter(stage, details);
+}
+
+export type { TagshipConfig };

@@ -1,0 +1,23 @@
+// Publishes the release's Python package (its wheels, then its sdist) to the index the
+// worker's environment names. Workflow code.
+import { proxyActivities } from '@temporalio/workflow';
+import { kindOf, normalizeDistribution } from '../../core/artifact-kinds.ts';
+import { Profiles } from '../../workflows/profiles.ts';
+import type { createPythonActivities } from './activities.ts';
+import { publisherPipe } from '../publish.ts';
+
+const { publishPython } = proxyActivities<ReturnType<typeof createPythonActivities>>({ ...Profiles.publish, summary: 'publish to the registry' });
+
+export const python = publisherPipe({
+  name: 'python',
+  label: 'Python package',
+  consumes: ['wheel', 'sdist'],
+  applies: (c) => !!c.publish?.python,
+  registry: (c) => c.publish!.python!.repository,
+  picks: (c) => (a) => {
+    const pkg = c.publish!.python!.package;
+    const { kind, facts } = kindOf(a, { pythonDistributions: [pkg] });
+    return (kind === 'wheel' || kind === 'sdist') && normalizeDistribution(facts.distribution ?? '') === normalizeDistribution(pkg);
+  },
+  send: (r, base) => publishPython({ ...base, repository: r.config.publish!.python!.repository, package: r.config.publish!.python!.package }),
+});

@@ -1,0 +1,34 @@
+// The test gate: nothing is provisioned until the project's own tests pass on the released
+// source. A retry skips it when it passed on this source with the same command and image.
+// Workflow code.
+import { proxyActivities, setCurrentDetails, workflowInfo } from '@temporalio/workflow';
+import { shortHash } from '../../core/names.ts';
+import { gateStillPasses } from '../../core/resume.ts';
+import { longCommand } from '../../workflows/profiles.ts';
+import type { createBuildActivities } from '../../activities/build.ts';
+import { planOf, type Pipe } from '../pipe.ts';
+
+export const testGate: Pipe = {
+  name: 'test-gate',
+  applies: (r) => r.plan !== undefined,
+  run: async (r) => {
+    const plan = planOf(r);
+    r.enter('test-gate', `\`${plan.testGate.command}\``);
+    if (r.prior && gateStillPasses(r.prior.gate, { sourceSha256: r.source.sha256, command: plan.testGate.command, image: plan.testGate.image })) {
+      r.kept.push('test gate');
+      setCurrentDetails('**test-gate** — passed on this source in an earlier run; not run again');
+      return;
+    }
+    const { workflowId, runId } = workflowInfo();
+    const { runTestGate } = proxyActivities<ReturnType<typeof createBuildActivities>>({ ...longCommand(plan.testGate.timeoutMinutes), summary: 'test gate' });
+    await runTestGate({
+      machine: `tagship-gate-${shortHash(`${workflowId}/${runId}`)}`,
+      releaseId: workflowId,
+      image: plan.testGate.image,
+      command: plan.testGate.command,
+      env: plan.env,
+      source: r.source,
+      release: { project: plan.project, version: plan.version },
+    });
+  },
+};
