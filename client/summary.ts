@@ -36,7 +36,8 @@ export function renderSummary(workflowId: string, r: ReleaseResult, t: RunTimes)
   for (const [pipe, sent] of Object.entries(r.published ?? {})) lines.push(`  ${pipe.padEnd(13)} ${outcomes(sent)}`);
   if (r.checksums) lines.push(`  checksums     ${r.checksums.file} over ${r.checksums.files} file(s), ${r.checksums.signedBy ? `signed by ${r.checksums.signedBy}` : 'unsigned (tagship.yml names no key)'}`);
   if (r.repositories) {
-    const suites = [r.repositories.debSuite ? `deb suite ${r.repositories.debSuite}` : '', r.repositories.rpmSuite ? `rpm ${r.repositories.rpmSuite}` : ''].filter(Boolean).join(', ');
+    // Each repository's suite (debSuite, rpmSuite, …), as the repositories pipe reported them.
+    const suites = Object.entries(r.repositories).filter(([k]) => k.endsWith('Suite')).map(([k, v]) => `${k.slice(0, -'Suite'.length)} ${String(v)}`).join(', ');
     lines.push(`  repositories  ${r.repositories.live}${suites ? ` (${suites})` : ''}`);
   }
   if (r.app) {

@@ -58,11 +58,12 @@ export function packageReleaseProblem(config: TagshipConfig): string | null {
 }
 
 /** Plans a package release; `config` must pass packageReleaseProblem. */
-export function planRelease(config: TagshipConfig, tag: ParsedTag, only?: readonly string[]): ReleasePlan {
+/** `hints`: what the release's pipes tell kind inference about the project (pipes/index.ts). */
+export function planRelease(config: TagshipConfig, tag: ParsedTag, only?: readonly string[], hints: KindHints = {}): ReleasePlan {
   const gate = config.testGate!;
   // Configs loaded before limits existed (in recorded histories) have no block.
   const limits = { ...DEFAULT_LIMITS, ...(config.limits as TagshipConfig['limits'] | undefined) };
-  const python = config.publish?.python?.package;
+  const hinted = Object.keys(hints).length > 0;
   const targets = config.targets
     .filter((t) => !only || only.includes(t.name))
     .map((t) => ({
@@ -73,7 +74,7 @@ export function planRelease(config: TagshipConfig, tag: ParsedTag, only?: readon
       build: t.build,
       // Configs loaded before kinds existed (in recorded histories) list plain globs.
       artifacts: (t.artifacts as (ArtifactSpec | string)[]).map((a) => (typeof a === 'string' ? { path: a } : a)),
-      ...(python ? { kindHints: { pythonDistributions: [python] } } : {}),
+      ...(hinted ? { kindHints: hints } : {}),
       timeoutMinutes: t.timeoutMinutes,
       ...(t.network ? { network: true } : {}),
       limits: { bytes: limits.targetMiB * MIB, files: limits.filesPerTarget },
@@ -90,7 +91,7 @@ export function planRelease(config: TagshipConfig, tag: ParsedTag, only?: readon
     // Configs loaded before retention.days existed (in recorded histories) have no block.
     retentionDays: (config.retention as TagshipConfig['retention'] | undefined)?.days ?? DEFAULT_RETENTION_DAYS,
     releaseBytes: limits.releaseMiB * MIB,
-    ...(python ? { kindHints: { pythonDistributions: [python] } } : {}),
+    ...(hinted ? { kindHints: hints } : {}),
     env: {
       TAGSHIP_PROJECT: config.project,
       TAGSHIP_TAG: tag.tag,

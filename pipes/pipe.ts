@@ -4,7 +4,7 @@
 // irreversible, and runs — through its own activities — filling in its part of the result.
 // Packages and container apps are the same list; a pipe that does not apply issues nothing.
 // Workflow code: deterministic, side effects only through activities.
-import type { ArtifactKind } from '../core/artifact-kinds.ts';
+import type { ArtifactKind, KindHints } from '../core/artifact-kinds.ts';
 import type { TagshipConfig } from '../core/config/schema.ts';
 import type { ReleasePlan } from '../core/plan.ts';
 import type { PriorWork } from '../core/resume.ts';
@@ -59,7 +59,16 @@ export interface Pipe {
   /** Publishes somewhere nothing can be taken back: it runs only after every target built and
    *  every artifact was verified, and a retry asks its record whether it is already done. */
   irreversible?: boolean;
+  /** What it tells kind inference about the project's files (the Python publisher: its
+   *  package's `.tar.gz` is an sdist, not an archive). */
+  kindHints?(config: TagshipConfig): KindHints;
   run(r: ReleaseRun): Promise<void>;
+}
+
+/** The pipes' kind hints together, for the plan. */
+export function kindHintsOf(pipes: readonly Pipe[], config: TagshipConfig): KindHints {
+  const distributions = pipes.flatMap((p) => p.kindHints?.(config).pythonDistributions ?? []);
+  return distributions.length ? { pythonDistributions: distributions } : {};
 }
 
 /** Walks the list in order. */

@@ -3,7 +3,7 @@
 // registry, exactly the same files: core/resume.ts). Each publisher (crates, python, …) lives
 // in its own folder and says which recorded files it sends. Workflow code.
 import type { ArtifactEntry } from '../core/artifacts.ts';
-import type { ArtifactKind } from '../core/artifact-kinds.ts';
+import type { ArtifactKind, KindHints } from '../core/artifact-kinds.ts';
 import type { PublishOutcome } from '../core/publish-outcome.ts';
 import { filesOf, publishStillDone } from '../core/resume.ts';
 import type { PublishInput } from '../activities/publish-record.ts';
@@ -21,6 +21,7 @@ export interface Publisher {
   /** Which recorded artifacts it sends. */
   picks(config: TagshipConfig, version: string): (a: ArtifactEntry) => boolean;
   send(r: ReleaseRun, base: PublishInput): Promise<Record<string, PublishOutcome>>;
+  kindHints?(config: TagshipConfig): KindHints;
 }
 
 export function publisherPipe(p: Publisher): Pipe {
@@ -28,6 +29,7 @@ export function publisherPipe(p: Publisher): Pipe {
     name: p.name,
     consumes: p.consumes,
     irreversible: true,
+    ...(p.kindHints ? { kindHints: p.kindHints } : {}),
     applies: (r) => r.plan !== undefined && p.applies(r.config),
     run: async (r) => {
       const plan = planOf(r);

@@ -4,6 +4,7 @@
 // releases would break, and the change needs patched() instead.
 //   npm run record-histories                       every scenario whose file does not exist yet
 //   npm run record-histories -- --only-git-source  just the release from a git server
+//   npm run record-histories -- --only-pipeline    just the example through every package pipe
 import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { execFileSync } from 'node:child_process';
@@ -63,12 +64,26 @@ async function recordGitSource(address: string): Promise<void> {
   }
 }
 
+/** The example through every package pipe since the pipeline (checksums over a tarball, signed
+ *  provenance listing them, crates and Python publish, both repositories, the release files). */
+async function recordPipeline(address: string): Promise<void> {
+  await withWorker(async ({ client, taskQueue }) => {
+    process.env.HELLO_VEILID_SIGNING_KEY = generateTestKey().keyFile;
+    await withRegistries(async () => {
+      const { handle } = await startRelease(client, { project: 'hello-veilid', tag: 'v1.0.0', projectDir: join(REPO_ROOT, 'examples', 'hello-veilid'), taskQueue, targets: ['amd64-deb', 'amd64-rpm', 'amd64-tarball'] });
+      await handle.result();
+      save(address, handle.workflowId, historyFile('release-pipeline-checksums.json'));
+    });
+  });
+}
+
 async function main(): Promise<void> {
-  const only = process.argv.includes('--only-git-source');
+  const only = process.argv.find((a) => a.startsWith('--only-'));
   const server = await startDevServer({ port: await freePort(), logFile: join(DEFAULT_STATE_DIR, 'logs', 'record-histories.log') });
   process.env.TEMPORAL_ADDRESS = server.address;
   try {
-    await recordGitSource(server.address);
+    if (!only || only === '--only-pipeline') await recordPipeline(server.address);
+    if (!only || only === '--only-git-source') await recordGitSource(server.address);
     if (only) return;
     await withWorker(async ({ client, taskQueue }) => {
       // The example with publishing, signed repositories and their deploy (two targets).

@@ -18,7 +18,7 @@ import { explain } from './explain.ts';
 import type { LoadProjectResult } from '../core/source.ts';
 import type { ReleaseInput, ReleaseProgress, ReleaseResult, ReleasedSource } from './types.ts';
 import { PIPELINE } from '../pipes/index.ts';
-import { runPipeline, type ReleaseRun } from '../pipes/pipe.ts';
+import { kindHintsOf, runPipeline, type ReleaseRun } from '../pipes/pipe.ts';
 
 type SourceActivities = ReturnType<typeof createSourceActivities>;
 
@@ -56,7 +56,7 @@ export async function release(input: ReleaseInput): Promise<ReleaseResult> {
     if (nothing && !config.app) throw nonRetryable(FailureType.ConfigInvalid, nothing);
     const unknown = nothing ? null : unknownTargetsProblem(config, input.targets ?? []);
     if (unknown) throw nonRetryable(FailureType.ConfigInvalid, unknown);
-    const plan = nothing ? undefined : planRelease(config, tag.value, input.targets);
+    const plan = nothing ? undefined : planRelease(config, tag.value, input.targets, kindHintsOf(PIPELINE, config));
 
     // 4. Apply: the pipeline, in order; each pipe runs only where it applies.
     const run: ReleaseRun = { input, tag: tag.value, config, source, released, ...(plan ? { plan } : {}), progress, enter, kept: [], targets: [], tree: [], handoff: {}, result: {}, pipeline: PIPELINE };

@@ -13,6 +13,7 @@ export const python = publisherPipe({
   label: 'Python package',
   consumes: ['wheel', 'sdist'],
   applies: (c) => !!c.publish?.python,
+  kindHints: (c) => (c.publish?.python ? { pythonDistributions: [c.publish.python.package] } : {}),
   registry: (c) => c.publish!.python!.repository,
   picks: (c) => (a) => {
     const pkg = c.publish!.python!.package;

@@ -33,8 +33,8 @@ test('hello-veilid releases all five targets with packages for both arches, and 
     assert.deepEqual(kinds[`hello-veilid_${pkgVersion}_arm64.deb`], ['deb', { package: 'hello-veilid', version: pkgVersion, arch: 'arm64' }]);
     assert.deepEqual(kinds[`hello-core-${version}.crate`], ['crate', { name: 'hello-core', version }]);
     assert.equal(kinds[`hello-veilid-${version}-linux-amd64.tar.gz`]![0], 'archive', 'declared in tagship.yml');
-    const sdist = Object.entries(kinds).find(([n]) => n.startsWith('hello_veilid-') && n.endsWith('.tar.gz'));
-    assert.equal(sdist?.[1][0], 'sdist', 'a plain glob\'s .tar.gz of the published Python package is its sdist');
+    const sdist = byTarget['amd64-deb']!.find((n) => n.endsWith('.tar.gz'));
+    assert.equal(kinds[sdist!]![0], 'sdist', `a plain glob's .tar.gz of the published Python package is its sdist (${sdist})`);
 
     // SHA256SUMS over every released file, served with them and signed with the project's key.
     const served = join(stateDir, 'repo-server', 'hello-veilid', 'current', 'releases', version);

@@ -26,7 +26,7 @@ test('a completed release: version, commit, duration, machines, publishes, repos
   assert.match(text, /amd64-rpm +kept from an earlier run/);
   assert.match(text, /crates +hello-core \(published\)/);
   assert.match(text, /python +p-1\.2\.0\.tar\.gz \(already-published\)/);
-  assert.match(text, /repositories +trees\/1\.2\.0-abc \(deb suite stable\)/);
+  assert.match(text, /repositories +trees\/1\.2\.0-abc \(deb stable\)/);
 });
 
 test('a working-tree release says it is unreproducible', () => {
