@@ -1,5 +1,5 @@
 // Running releases survive an upgrade of the worker: a release is started on a worker whose
-// workflows are those of the last landed commit (UPGRADE_FROM, bundled from git), which is
+// workflows are those of an earlier landed commit (UPGRADES_FROM, bundled from git), which is
 // stopped while the targets build; a worker with today's workflows takes over the same task
 // queue, state folder and gateway port, replays what the old code did, and finishes the
 // release. Replay tests check recorded histories; this checks a history made by the old code
@@ -21,12 +21,13 @@ import { activityCounts, temporalAddress, uniqueSuffix, waitForProgress } from '
 import { containersOf, docker, makeProject } from '../helpers/projects.ts';
 import type { TargetProgress } from '../../workflows/types.ts';
 
-/** The last commit that landed before this wave's changes to the workflows. */
-const UPGRADE_FROM = 'a1edb27';
+/** Commits whose workflows running releases may have started on: the last that landed before
+ *  this wave's changes, and the last before the release became one pipeline of pipes. */
+const UPGRADES_FROM = ['a1edb27', '2fa2f6f'];
 
 const quiet = { log() {}, trace() {}, debug() {}, info() {}, warn() {}, error: console.error };
 
-async function oldBundle(): Promise<string> {
+async function oldBundle(UPGRADE_FROM: string): Promise<string> {
   const dir = mkdtempSync(join(tmpdir(), 'tagship-old-'));
   // The commit's own files, beside today's packages.
   execFileSync('sh', ['-c', `git archive ${UPGRADE_FROM} workflows core activities ports providers | tar -x -C '${dir}'`], { cwd: REPO_ROOT });
@@ -35,7 +36,7 @@ async function oldBundle(): Promise<string> {
 }
 
 /** Whether this clone has the commit (a shallow clone may not). */
-function haveOldCommit(): boolean {
+function haveOldCommit(UPGRADE_FROM: string): boolean {
   try {
     execFileSync('git', ['cat-file', '-e', `${UPGRADE_FROM}^{commit}`], { cwd: REPO_ROOT, stdio: 'ignore' });
     return true;
@@ -44,9 +45,11 @@ function haveOldCommit(): boolean {
   }
 }
 
-test(`a release started on the workflows of ${UPGRADE_FROM} completes on today's`, { skip: haveOldCommit() ? false : `${UPGRADE_FROM} is not in this clone (shallow?); fetch it to run this test` }, async () => {
+for (const UPGRADE_FROM of UPGRADES_FROM) test(`a release started on the workflows of ${UPGRADE_FROM} completes on today's`, { skip: haveOldCommit(UPGRADE_FROM) ? false : `${UPGRADE_FROM} is not in this clone (shallow?); fetch it to run this test` }, async () => {
   const name = `upgrade-${uniqueSuffix()}`;
-  const build = 'sleep 6; mkdir -p out && echo "$TAGSHIP_TARGET" > out/result.txt';
+  // Each target leaves a tarball too: today's pipeline (not the old one) signs checksums over
+  // them and deploys them after the upgrade.
+  const build = 'sleep 6; mkdir -p out && echo "$TAGSHIP_TARGET" > out/$TAGSHIP_TARGET.txt && tar -czf out/$TAGSHIP_TARGET.tar.gz out/$TAGSHIP_TARGET.txt';
   const t = (n: string) => `  - { name: ${n}, arch: amd64, os: generic, build: [${JSON.stringify(build)}], artifacts: [out/*] }\n`;
   const dir = makeProject(`project: ${name}\ntestGate: { command: "true" }\ntargets:\n${t('one')}${t('two')}`);
   const shared = {
@@ -59,7 +62,7 @@ test(`a release started on the workflows of ${UPGRADE_FROM} completes on today's
   const { client, close } = await connectClient({ temporalAddress: shared.temporalAddress, namespace: 'default' });
   const connection = await NativeConnection.connect({ address: shared.temporalAddress });
   try {
-    const old = await oldBundle();
+    const old = await oldBundle(UPGRADE_FROM);
     const before = await createOrchestratorWorker({ ...shared, connection, client, workflowBundle: { code: old } });
     const { handle } = await startRelease(client, { project: name, tag: 'v1.0.0', projectDir: dir, taskQueue: shared.taskQueue });
     await before.runUntil(async () => {
@@ -75,6 +78,8 @@ test(`a release started on the workflows of ${UPGRADE_FROM} completes on today's
     const bound = new Promise<never>((_, reject) => setTimeout(() => reject(new Error('the release did not complete within 3 minutes of the upgrade: today\'s workflows probably cannot replay what the old ones did (see the worker\'s workflow task failures)')), 180_000).unref());
     const result = await after.runUntil(Promise.race([handle.result(), bound]));
     assert.deepEqual(result.targets.map((x) => x.target).sort(), ['one', 'two']);
+    // The builds finished after the upgrade, so the new pipes ran (and are in the history now).
+    assert.equal(result.checksums?.files, 4, 'SHA256SUMS over both targets\' two files');
     for (const target of ['one', 'two']) {
       const counts = await activityCounts(client, `${handle.workflowId}/target/${target}`);
       assert.equal(counts.createMachine, 1, `${target} kept its machine across the upgrade`);
