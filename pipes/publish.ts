@@ -29,7 +29,7 @@ export function publisherPipe(p: Publisher): Pipe {
     name: p.name,
     consumes: p.consumes,
     irreversible: true,
-    ...(p.kindHints ? { kindHints: p.kindHints } : {}),
+    ...(p.kindHints ? { kindHints: (c: TagshipConfig) => p.kindHints!(c) } : {}),
     applies: (r) => r.plan !== undefined && p.applies(r.config),
     run: async (r) => {
       const plan = planOf(r);

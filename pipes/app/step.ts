@@ -3,9 +3,9 @@
 // last, the version tag by digest, the chart pinned to it and the QA report deployed. Nothing
 // is rebuilt. Workflow code.
 import { proxyActivities, workflowInfo } from '@temporalio/workflow';
-import type { createAppReleaseActivities } from '../../activities/app-release.ts';
-import type { createChartActivities } from '../../activities/app-chart.ts';
-import type { createQaReportActivities } from '../../activities/qa-report.ts';
+import type { createAppReleaseActivities } from './activities/app-release.ts';
+import type { createChartActivities } from './activities/app-chart.ts';
+import type { createQaReportActivities } from './activities/qa-report.ts';
 import type { SourceRef } from '../../core/source.ts';
 import { shortHash } from '../../core/names.ts';
 import type { AppConfig } from '../../core/config/app.ts';

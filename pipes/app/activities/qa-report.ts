@@ -5,10 +5,10 @@
 import { existsSync } from 'node:fs';
 import { copyFile, cp, mkdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { qaReportHtml, qaReportMarkdown, type ReportInput } from '../core/qa/report.ts';
-import type { QaStore } from '../ports/qa.ts';
-import { liveTree } from './deploy.ts';
-import { invalidInput, requireName, requireTreeId } from './inputs.ts';
+import { qaReportHtml, qaReportMarkdown, type ReportInput } from '../../../core/qa/report.ts';
+import type { QaStore } from '../../../ports/qa.ts';
+import { liveTree } from '../../../activities/deploy.ts';
+import { invalidInput, requireName, requireTreeId } from '../../../activities/inputs.ts';
 
 export interface StageReportInput {
   stagingId: string;

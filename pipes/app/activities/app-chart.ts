@@ -13,10 +13,10 @@ import { pipeline } from 'node:stream/promises';
 import { promisify } from 'node:util';
 import tar from 'tar-stream';
 import { parse, stringify } from 'yaml';
-import { FailureType, nonRetryable } from '../core/failures.ts';
-import type { SourceRef } from './source.ts';
-import { invalidInput } from './inputs.ts';
-import { withHeartbeat } from './heartbeat.ts';
+import { FailureType, nonRetryable } from '../../../core/failures.ts';
+import type { SourceRef } from '../../../activities/source.ts';
+import { invalidInput } from '../../../activities/inputs.ts';
+import { withHeartbeat } from '../../../activities/heartbeat.ts';
 
 const run = promisify(execFile);
 const DIGEST = /^sha256:[0-9a-f]{64}$/;

@@ -2,13 +2,13 @@
 // still in the registry, and the version tags written by digest. Nothing is rebuilt: the
 // release tags the multi-arch index the commit's CI pushed. Version tags are immutable: the
 // same version with the same digest is a no-op, with another digest it is refused.
-import { FailureType, nonRetryable } from '../core/failures.ts';
-import { imageName } from '../core/config/app.ts';
-import type { QaRecord } from '../core/qa/record.ts';
-import { latestDecision } from '../core/qa/version-tags.ts';
-import type { OciRegistryClient } from '../providers/oci/registry.ts';
-import type { SignedQaRecords } from '../providers/signing/qa-records.ts';
-import { invalidInput, requireName } from './inputs.ts';
+import { FailureType, nonRetryable } from '../../../core/failures.ts';
+import { imageName } from '../../../core/config/app.ts';
+import type { QaRecord } from '../../../core/qa/record.ts';
+import { latestDecision } from '../../../core/qa/version-tags.ts';
+import type { OciRegistryClient } from '../../../providers/oci/registry.ts';
+import type { SignedQaRecords } from '../../../providers/signing/qa-records.ts';
+import { invalidInput, requireName } from '../../../activities/inputs.ts';
 
 const DIGEST = /^sha256:[0-9a-f]{64}$/;
 const VERSION = /^[0-9]+\.[0-9]+\.[0-9]+(?:-[0-9A-Za-z.-]+)?$/;
