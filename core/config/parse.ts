@@ -28,7 +28,7 @@ export function fromIssue(issue: z.core.$ZodIssue): ConfigError {
   if (issue.code === 'invalid_union' && issue.errors.length) {
     const branch = issue.errors.find((b) => !b.some((i) => i.code === 'invalid_type' && i.path.length === 0)) ?? issue.errors[0]!;
     const first = branch[0];
-    if (first) return fromIssue({ ...first, path: [...issue.path, ...first.path] } as z.core.$ZodIssue);
+    if (first) return fromIssue({ ...first, path: [...issue.path, ...first.path] });
   }
   if (issue.code === 'unrecognized_keys') {
     return { path: formatPath(issue.path), message: `unknown field(s) ${issue.keys.map((k) => `"${k}"`).join(', ')}; check the spelling against the documented fields` };
