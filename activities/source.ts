@@ -13,7 +13,7 @@ import { promisify } from 'node:util';
 import { FailureType, nonRetryable } from '../core/failures.ts';
 import { formatConfigErrors, parseConfig, type ConfigError } from '../core/config/parse.ts';
 import type { TagshipConfig } from '../core/config/schema.ts';
-import { parseTag } from '../core/tag.ts';
+import { parseReleaseTag, tagPrefixProblem } from '../core/tag.ts';
 import { sha256File } from '../providers/files/sha256.ts';
 import { CI_REF, CommitNotFoundError, FileTooLargeError, TagNotFoundError, type GitMirrors, type ResolvedTag } from '../providers/git/mirror.ts';
 import { checkTagSignature } from '../providers/git/signatures.ts';
@@ -116,7 +116,7 @@ export async function inspectTag(deps: SourceDeps, input: { project: string; tag
   if (!projects || !mirrors || !entry) {
     throw new SourceProblem(FailureType.ConfigInvalid, `project ${input.project} is not in ${projects?.origin ?? 'the projects file'}; add it with its repository URL (TAGSHIP_PROJECTS names the file)`);
   }
-  if (!parseTag(input.tag).ok) throw new SourceProblem(FailureType.InvalidTag, `tag "${input.tag}" is not a release tag`);
+  if (!parseReleaseTag(input.tag).ok) throw new SourceProblem(FailureType.InvalidTag, `tag "${input.tag}" is not a release tag`);
   const credentials = projects.credentialsOf(input.project);
   const resolved = await mirrors.fetchTag(input.project, entry.repository, input.tag, { ...(credentials ? { credentials } : {}), ...(signal ? { signal } : {}) }).catch((err: unknown) => {
     if (err instanceof TagNotFoundError) throw new SourceProblem(FailureType.TagNotFound, `${entry.repository} has no tag ${input.tag}; push the tag, then start the release again`);
@@ -146,6 +146,8 @@ export async function inspectTag(deps: SourceDeps, input: { project: string; tag
   )?.toString('utf8') ?? null;
   const parsed = checkProjectConfig(text, `tagship.yml at ${resolved.commit.slice(0, 12)} (tag ${input.tag})`, input.project);
   if (!parsed.ok) throw new SourceProblem(FailureType.ConfigInvalid, parsed.message, parsed.errors);
+  const prefix = tagPrefixProblem(input.tag, parsed.config.tag.prefix);
+  if (prefix) throw new SourceProblem(FailureType.InvalidTag, prefix);
   return { config: parsed.config, configText: text!, resolved, repository: entry.repository, ...(signedBy ? { signedBy } : {}) };
 }
 

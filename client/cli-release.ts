@@ -5,8 +5,8 @@ import type { Command } from 'commander';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
-import { WorkflowFailedError, WorkflowNotFoundError, type Client } from '@temporalio/client';
-import { parseTag } from '../core/tag.ts';
+import { WorkflowNotFoundError, type Client } from '@temporalio/client';
+import { parseReleaseTag } from '../core/tag.ts';
 import { releaseWorkflowId } from '../core/names.ts';
 import { SA } from '../core/search-attributes.ts';
 import type { Settings } from '../core/settings.ts';
@@ -18,7 +18,7 @@ import { unknownTargetsProblem } from '../core/plan.ts';
 import { renderProgress } from './progress.ts';
 import { renderSummary } from './summary.ts';
 import { releaseTimelineSvg } from './timeline.ts';
-import { deepestCause } from '../core/causes.ts';
+import { failureReport } from './failure-report.ts';
 import { Exit, ExitError, type CliContext } from './cli-context.ts';
 import type { ReleaseProgress, ReleaseResult } from '../workflows/types.ts';
 
@@ -53,7 +53,7 @@ export function projectOf(s: Settings, o: SourceOpts): string {
 }
 
 function checkedTag(tag: string): void {
-  const t = parseTag(tag);
+  const t = parseReleaseTag(tag);
   if (!t.ok) throw new ExitError(Exit.badInput, `tag: "${tag}" was rejected: ${t.reason}`);
 }
 
@@ -148,8 +148,9 @@ export function addReleaseCommands(program: Command, ctx: CliContext): void {
         for (const line of renderSummary(handle.workflowId, result, { startTime: description.startTime, ...(description.closeTime ? { closeTime: description.closeTime } : {}) })) print(line);
         return;
       }
-      const reason = await handle.result().then(() => '', (err: unknown) => (err instanceof WorkflowFailedError ? deepestCause(err).message : String(err)));
-      print(`${handle.workflowId}: ${status.toLowerCase()}${reason ? ` — ${reason.split('\n')[0]}` : ''}${commit ? ` (commit ${commit})` : ''}`);
+      const reason = await handle.result().then(() => [] as string[], (err: unknown) => failureReport(err));
+      print(`${handle.workflowId}: ${status.toLowerCase()}${reason[0] ? ` — ${reason[0]}` : ''}${commit ? ` (commit ${commit})` : ''}`);
+      for (const line of reason.slice(1)) print(line);
       throw new ExitError(Exit.failed, '');
     }),
   );
@@ -166,9 +167,11 @@ export function addReleaseCommands(program: Command, ctx: CliContext): void {
         if (!running) break;
         await new Promise((r) => setTimeout(r, 1000));
       }
-      const ok = await handle.result().then(() => true, () => false);
-      print(ok ? 'release completed' : 'release did not complete');
-      if (!ok) throw new ExitError(Exit.failed, '');
+      const failure = await handle.result().then(() => null, (err: unknown) => failureReport(err));
+      if (!failure) return print('release completed');
+      print(`release did not complete: ${failure[0]}`);
+      for (const line of failure.slice(1)) print(line);
+      throw new ExitError(Exit.failed, '');
     }),
   );
 

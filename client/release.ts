@@ -3,7 +3,7 @@
 import { WorkflowExecutionAlreadyStartedError, type Client, type WorkflowHandle } from '@temporalio/client';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { parseTag } from '../core/tag.ts';
+import { parseReleaseTag } from '../core/tag.ts';
 import { releaseWorkflowId } from '../core/names.ts';
 import { unknownTargetsProblem } from '../core/plan.ts';
 import { SA } from '../core/search-attributes.ts';
@@ -40,7 +40,7 @@ export interface StartedRelease {
 }
 
 function checkedTag(given: string) {
-  const tag = parseTag(given);
+  const tag = parseReleaseTag(given);
   if (!tag.ok) throw new InputError('tag', `"${given}" was rejected: ${tag.reason}`);
   return tag.value;
 }

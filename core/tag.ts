@@ -5,7 +5,7 @@ export type Channel = 'stable' | 'prerelease';
 
 export interface ParsedTag {
   tag: string;
-  /** The tag without its leading `v`; what packages are versioned with. */
+  /** The tag without its prefix; what packages are versioned with. */
   version: string;
   major: number;
   minor: number;
@@ -19,13 +19,18 @@ export type TagResult = { ok: true; value: ParsedTag } | { ok: false; reason: st
 
 export const MAX_TAG_LENGTH = 256;
 
-const EXAMPLE = 'use the form vMAJOR.MINOR.PATCH or vMAJOR.MINOR.PATCH-PRERELEASE, e.g. v1.4.0 or v1.4.0-rc.1';
+/** What a project's tags start with (tagship.yml's `tag.prefix`): `v1.4.0`, or `1.4.0` as many
+ *  upstream projects tag. */
+export const TAG_PREFIXES = ['v', ''] as const;
+export type TagPrefix = (typeof TAG_PREFIXES)[number];
+
+const example = (p: TagPrefix) => `use the form ${p}MAJOR.MINOR.PATCH or ${p}MAJOR.MINOR.PATCH-PRERELEASE, e.g. ${p}1.4.0 or ${p}1.4.0-rc.1`;
 const SHELL_META = /[;&|$`'"<>(){}[\]*?!#~\\%^=,]/;
 const PRE_IDENT = /^(?:0|[1-9][0-9]*|[0-9]*[A-Za-z-][0-9A-Za-z-]*)$/;
 const CORE = /^([0-9]+)\.([0-9]+)\.([0-9]+)$/;
 
-function reject(reason: string): TagResult {
-  return { ok: false, reason: `${reason}; ${EXAMPLE}` };
+function rejecter(prefix: TagPrefix): (reason: string) => TagResult {
+  return (reason) => ({ ok: false, reason: `${reason}; ${example(prefix)}` });
 }
 
 function describeChar(ch: string): string {
@@ -33,8 +38,9 @@ function describeChar(ch: string): string {
   return `U+${code.toString(16).toUpperCase().padStart(4, '0')}`;
 }
 
-/** Parse a release tag. Pure; never throws. */
-export function parseTag(input: unknown): TagResult {
+/** Parse a release tag of a project whose tags start with `prefix`. Pure; never throws. */
+export function parseTag(input: unknown, prefix: TagPrefix = 'v'): TagResult {
+  const reject = rejecter(prefix);
   if (typeof input !== 'string') return reject('the tag must be a string');
   const tag = input;
   if (tag.length === 0) return reject('the tag is empty');
@@ -49,12 +55,13 @@ export function parseTag(input: unknown): TagResult {
   const meta = SHELL_META.exec(tag);
   if (meta) return reject(`the tag contains the shell metacharacter "${meta[0]}"`);
   if (tag.includes('..')) return reject('the tag contains ".."');
-  if (tag[0] !== 'v') {
+  if (prefix === 'v' && tag[0] !== 'v') {
     return reject(tag[0] === 'V' ? 'the tag starts with "V"; it must start with a lowercase "v"' : 'the tag must start with "v"');
   }
+  if (prefix === '' && !/^[0-9]/.test(tag)) return reject('this project\'s tags have no prefix (tagship.yml tag.prefix: ""): the tag must start with a digit');
   if (tag.includes('+')) return reject('build metadata ("+...") is not allowed in a release tag');
 
-  const body = tag.slice(1);
+  const body = tag.slice(prefix.length);
   const dash = body.indexOf('-');
   const core = dash === -1 ? body : body.slice(0, dash);
   const pre = dash === -1 ? null : body.slice(dash + 1);
@@ -92,4 +99,17 @@ export function parseTag(input: unknown): TagResult {
       channel: pre === null ? 'stable' : 'prerelease',
     },
   };
+}
+
+/** A tag in either form tagship accepts before it knows the project (`v1.4.0` or `1.4.0`); the
+ *  project's tagship.yml then says which one it uses (tagPrefixProblem). */
+export function parseReleaseTag(input: unknown): TagResult {
+  return parseTag(input, typeof input === 'string' && /^[0-9]/.test(input) ? '' : 'v');
+}
+
+/** Why `tag` is not a tag of a project whose tags start with `prefix`, or null. */
+export function tagPrefixProblem(tag: string, prefix: TagPrefix): string | null {
+  const given: TagPrefix = /^[0-9]/.test(tag) ? '' : 'v';
+  if (given === prefix) return null;
+  return prefix === '' ? `tagship.yml says this project's tags have no prefix (tag.prefix: ""), but the tag is ${tag}; tag ${tag.slice(1)} instead, or set tag.prefix: v` : `tagship.yml says this project's tags start with "v" (tag.prefix, the default), but the tag is ${tag}; tag v${tag} instead, or set tag: { prefix: "" }`;
 }

@@ -25,7 +25,8 @@ export async function startPypiServer(opts: { token: string; port?: number; dir?
   // Uploads authenticate as __token__ with the registry token, as PyPI's own tokens do.
   execFileSync('python3', ['-c', `from passlib.apache import HtpasswdFile\nh=HtpasswdFile(${JSON.stringify(join(dir, 'htpasswd'))}, new=True)\nh.set_password('__token__', ${JSON.stringify(opts.token)})\nh.save()`], { env });
   const port = opts.port ?? (await freePort());
-  const child = spawn('python3', ['-m', 'pypiserver', 'run', '-i', '127.0.0.1', '-p', String(port), '-P', join(dir, 'htpasswd'), '-a', 'update', packagesDir], { env, stdio: 'ignore', detached: opts.detached ?? false });
+  // No fallback: a name the server lacks is a 404, not a redirect to the public index.
+  const child = spawn('python3', ['-m', 'pypiserver', 'run', '-i', '127.0.0.1', '-p', String(port), '-P', join(dir, 'htpasswd'), '-a', 'update', '--disable-fallback', packagesDir], { env, stdio: 'ignore', detached: opts.detached ?? false });
   if (opts.detached) child.unref();
   for (let i = 0; i < 100 && !(await portAnswers(port)); i++) await new Promise((r) => setTimeout(r, 100));
   if (!(await portAnswers(port))) throw new Error('pypiserver did not start; run `npm run bootstrap`');

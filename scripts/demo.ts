@@ -15,7 +15,7 @@ import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { parseSettings } from '../core/settings.ts';
-import { parseTag } from '../core/tag.ts';
+import { parseReleaseTag } from '../core/tag.ts';
 import { releaseWorkflowId } from '../core/names.ts';
 import { createOrchestratorWorker } from '../workers/orchestrator.ts';
 import { DEFAULT_STATE_DIR, REPO_ROOT } from '../providers/paths.ts';
@@ -55,7 +55,7 @@ function startDemoEmulator() {
 /** The first tag from `from` on that was never released (hooks never restart a release that
  *  ran, whatever became of it). */
 async function nextFreeTag(client: Client, from: string, project = PROJECT): Promise<string> {
-  const t = parseTag(from);
+  const t = parseReleaseTag(from);
   if (!t.ok) throw new InputError('--tag', t.reason);
   for (let patch = t.value.patch; ; patch++) {
     const tag = `v${t.value.major}.${t.value.minor}.${patch}`;

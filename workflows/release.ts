@@ -8,7 +8,8 @@
 // stands (core/resume.ts).
 import { ApplicationFailure, defineQuery, isCancellation, patched, proxyActivities, setHandler, upsertMemo, upsertSearchAttributes } from '@temporalio/workflow';
 import type { createSourceActivities } from '../activities/source.ts';
-import { parseTag } from '../core/tag.ts';
+import { parseReleaseTag, tagPrefixProblem } from '../core/tag.ts';
+import type { TagshipConfig } from '../core/config/schema.ts';
 import { FailureType, nonRetryable } from '../core/failures.ts';
 import { packageReleaseProblem, planRelease, unknownTargetsProblem } from '../core/plan.ts';
 import { SA } from '../core/search-attributes.ts';
@@ -33,7 +34,7 @@ export async function release(input: ReleaseInput): Promise<ReleaseResult> {
 
   try {
     // 1. The tag goes into commands, paths and versions: check it before anything runs.
-    const tag = parseTag(input.tag);
+    const tag = parseReleaseTag(input.tag);
     if (!tag.ok) throw nonRetryable(FailureType.InvalidTag, `tag "${input.tag}" was rejected: ${tag.reason}`);
 
     // 2. Read: the tag's commit, packed, and its tagship.yml.
@@ -49,6 +50,11 @@ export async function release(input: ReleaseInput): Promise<ReleaseResult> {
       if (released.commit) upsertSearchAttributes([{ key: SA.commit, value: released.commit }]);
       upsertMemo({ ...(released.commit ? { commit: released.commit } : {}), ...(released.configDigest ? { configDigest: released.configDigest } : {}), reproducible: released.reproducible });
     }
+
+    // The tag's form is the project's (tagship.yml tag.prefix; configs in histories from
+    // before it have none: "v").
+    const prefix = tagPrefixProblem(tag.value.tag, (config.tag as TagshipConfig['tag'] | undefined)?.prefix ?? 'v');
+    if (prefix) throw nonRetryable(FailureType.InvalidTag, prefix);
 
     // 3. Plan: what this release builds (packages), refused before anything runs when it
     // asks for what tagship.yml does not have.

@@ -14,7 +14,7 @@
 // starts nothing.
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
-import { parseTag } from '../../core/tag.ts';
+import { parseReleaseTag } from '../../core/tag.ts';
 import { listen, type Listening } from '../../providers/http/listen.ts';
 import { gitlabDecision, githubDecision, type HookDecision } from './events.ts';
 import { gitlabCiDecision, githubCiDecision, type CiDecision } from './ci-events.ts';
@@ -148,7 +148,7 @@ async function handle(opts: HookServerOptions, req: IncomingMessage, res: Server
       return reply(res, 503, { error: `CI could not be started: ${err instanceof Error ? err.message : String(err)}` });
     }
   }
-  const tag = parseTag(decision.tag);
+  const tag = parseReleaseTag(decision.tag);
   if (!tag.ok) return reply(res, 422, { error: `tag "${decision.tag}" cannot be released: ${tag.reason}` });
   let commit = decision.commit;
   if (opts.resolveTag) {

@@ -7,6 +7,7 @@ import { DEFAULT_LIMITS } from '../limits.ts';
 import { MACHINE_ARCHES } from './arches.ts';
 import { BUILD_KINDS } from '../artifact-kinds.ts';
 import { signingKey } from './signing-key.ts';
+import { TAG_PREFIXES } from '../tag.ts';
 import { checksumsConfig } from '../../pipes/checksums/config.ts';
 import { appSchema, ciSchema } from './app.ts';
 
@@ -99,6 +100,8 @@ const limits = z.strictObject({
 
 export const configSchema = z.strictObject({
   project: slug,
+  /** What the project's release tags start with: "v" (v1.4.0, the default) or "" (1.4.0). */
+  tag: z.strictObject({ prefix: z.enum(TAG_PREFIXES, { error: () => 'must be "v" (tags like v1.4.0) or "" (tags like 1.4.0)' }).default('v') }).default({ prefix: 'v' }),
   /** Required for package releases; a container app alone has its tests in app.tests. */
   testGate: testGate.optional(),
   targets: z.array(target).default([]),

@@ -73,6 +73,26 @@ test('release start, status, list, cancel: output and exit codes', async () => {
   });
 });
 
+test('a failed release: watch and status print where it broke and the command\'s last output', async () => {
+  const project = `clifail-${uniqueSuffix()}`;
+  const broken = makeProject(`project: ${project}\ntestGate: { command: "true" }\ntargets:\n  - { name: t, arch: amd64, os: generic, build: ["echo compiling; echo 'error: missing semicolon at lib.c:42' >&2; exit 3"], artifacts: [out/x] }\n`);
+  await withWorker(async ({ client, taskQueue }) => {
+    process.env.TAGSHIP_TASK_QUEUE = taskQueue;
+    try {
+      assert.equal((await cli('release', 'start', 'v2.0.1', '--from-dir', broken)).code, Exit.ok);
+      await client.workflow.getHandle(`release:${project}:v2.0.1`).result().catch(() => undefined);
+      for (const command of ['watch', 'status']) {
+        const r = await cli('release', command, 'v2.0.1', '--project', project);
+        assert.equal(r.code, Exit.failed, command);
+        assert.match(r.out, /target t \(building\)[^\n]*exited with code 3/, command);
+        assert.match(r.out, /\n {4}error: missing semicolon at lib\.c:42/, `${command} prints the output tail`);
+      }
+    } finally {
+      delete process.env.TAGSHIP_TASK_QUEUE;
+    }
+  });
+});
+
 test('a completed release reports status 0', async () => {
   const project = `clidone-${uniqueSuffix()}`;
   const quick = makeProject(`project: ${project}\ntestGate: { command: "true" }\ntargets:\n  - { name: t, arch: amd64, os: generic, build: ["mkdir -p out && echo x > out/x"], artifacts: [out/x] }\n`);

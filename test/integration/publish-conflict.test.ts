@@ -7,6 +7,8 @@ import { cpSync, mkdtempSync, writeFileSync, appendFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
 import { promisify } from 'node:util';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { ApplicationFailure } from '@temporalio/common';
 import { withRegistries } from '../helpers/registries.ts';
@@ -35,6 +37,33 @@ test('Python: same file again is already-published; same name, other bytes is a 
     writeFileSync(other, 'PK-another');
     await assert.rejects(env.run(publishPython, { ...registry, token: 'wrong' }, 'hello-veilid', '9.9.10', [{ path: other, kind: 'wheel' }]), (e: unknown) => e instanceof ApplicationFailure && /refused the token/.test(e.message));
   });
+});
+
+test('Python: a redirect off the configured index (a fallback to another index) is not "already published"', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'tagship-dists-'));
+  const wheel = join(dir, 'hello_veilid-9.9.9-py3-none-any.whl');
+  writeFileSync(wheel, 'PK-ours');
+  // Another index lists a file of the same name with other content.
+  const other = createServer((_req, res) => res.end(`<a href="/files/hello_veilid-9.9.9-py3-none-any.whl#sha256=${'e'.repeat(64)}">x</a>`));
+  const uploads: string[] = [];
+  // The configured index lacks the package and sends its page elsewhere, as pypiserver's fallback does.
+  const ours = createServer((req, res) => {
+    if (req.method === 'POST') {
+      req.on('data', () => undefined).on('end', () => ((uploads.push(req.url ?? ''), res.end('ok'))));
+      return;
+    }
+    res.writeHead(303, { location: `${url(other)}/simple/hello-veilid/` }).end();
+  });
+  const url = (s: Server) => `http://127.0.0.1:${(s.address() as AddressInfo).port}`;
+  await new Promise<void>((r) => other.listen(0, '127.0.0.1', r));
+  await new Promise<void>((r) => ours.listen(0, '127.0.0.1', r));
+  try {
+    assert.deepEqual(await env.run(publishPython, { url: url(ours), token: 't' }, 'hello-veilid', '9.9.9', [{ path: wheel, kind: 'wheel' }]), { 'hello_veilid-9.9.9-py3-none-any.whl': 'published' });
+    assert.equal(uploads.length, 1, 'uploaded to the configured index');
+  } finally {
+    other.close();
+    ours.close();
+  }
 });
 
 test('Crates: a bad order publishes nothing; a changed crate of a published version is a PublishConflict', async () => {

@@ -1,7 +1,7 @@
 // The release workflow on a real Temporal server, with real Docker containers as machines.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import { WorkflowFailedError } from '@temporalio/client';
@@ -114,6 +114,23 @@ test('an artifact glob that matches nothing fails the target by name, machine de
     assert.equal(failure.type, 'ArtifactMissing');
     assert.match(failure.message, /"out\/\*\.deb" matched no file/);
     assert.deepEqual(await containersOf(handle.workflowId), []);
+  });
+});
+
+test('a project that tags without "v" releases 2.0.0; a tag of the other form is refused naming tag.prefix', async () => {
+  const name = `bare-${uniqueSuffix()}`;
+  const dir = project(name);
+  writeFileSync(join(dir, 'tagship.yml'), `tag: { prefix: "" }\n${readFileSync(join(dir, 'tagship.yml'), 'utf8')}`);
+  await withWorker(async ({ client, taskQueue }) => {
+    const result = await (await startRelease(client, { project: name, tag: '2.0.0', projectDir: dir, taskQueue })).handle.result();
+    assert.equal(result.version, '2.0.0');
+    assert.equal(result.targets[0]!.manifest.version, '2.0.0');
+    const { handle } = await startRelease(client, { project: name, tag: 'v2.0.1', projectDir: dir, taskQueue });
+    const failure = await failureOf(handle.result());
+    assert.equal(failure.type, 'InvalidTag');
+    assert.match(failure.message, /this project's tags have no prefix \(tag\.prefix: ""\), but the tag is v2\.0\.1; tag 2\.0\.1 instead/);
+    const { activities } = await historySummary(client, handle.workflowId);
+    assert.deepEqual(activities, ['loadProject'], 'refused before the test gate');
   });
 });
 

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { parseTag, MAX_TAG_LENGTH } from '../../core/tag.ts';
+import { parseTag, parseReleaseTag, tagPrefixProblem, MAX_TAG_LENGTH } from '../../core/tag.ts';
 
 const accepted: [string, string, number, number, number, string | null, 'stable' | 'prerelease'][] = [
   ['v1.4.0', '1.4.0', 1, 4, 0, null, 'stable'],
@@ -79,4 +79,22 @@ test('a prerelease tag lands on the prerelease channel and keeps its identifiers
   assert.ok(r.ok);
   assert.equal(r.value.channel, 'prerelease');
   assert.equal(r.value.prerelease, 'rc.2');
+});
+
+test('a project may tag without the "v" (tag.prefix: ""), still strict semver', () => {
+  const bare = parseTag('2.24.0', '');
+  assert.ok(bare.ok);
+  assert.deepEqual(bare.value, { tag: '2.24.0', version: '2.24.0', major: 2, minor: 24, patch: 0, prerelease: null, channel: 'stable' });
+  const noV = parseTag('v2.24.0', '');
+  assert.ok(!noV.ok);
+  assert.match(noV.reason, /tags have no prefix .*must start with a digit; use the form MAJOR\.MINOR\.PATCH/);
+  for (const bad of ['02.1.0', '2.1', '2.1.0;id', '2.1.0+build']) assert.ok(!parseTag(bad, '').ok, bad);
+  // Before the project is known either form is taken; its tagship.yml then decides.
+  assert.equal(parseReleaseTag('2.24.0').ok && parseReleaseTag('2.24.0').ok, true);
+  assert.equal(parseReleaseTag('v2.24.0').ok, true);
+  assert.equal(parseReleaseTag('V2.24.0').ok, false);
+  assert.equal(tagPrefixProblem('2.24.0', ''), null);
+  assert.equal(tagPrefixProblem('v2.24.0', 'v'), null);
+  assert.match(tagPrefixProblem('2.24.0', 'v') ?? '', /start with "v" .*tag v2\.24\.0 instead, or set tag: \{ prefix: "" \}/);
+  assert.match(tagPrefixProblem('v2.24.0', '') ?? '', /no prefix .*tag 2\.24\.0 instead, or set tag\.prefix: v/);
 });

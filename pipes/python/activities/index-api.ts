@@ -10,13 +10,27 @@ import type { PublishOutcome } from '../../../core/publish-outcome.ts';
 import type { RegistryEndpoint } from '../../../activities/registries.ts';
 import { reportProgress } from '../../../activities/heartbeat.ts';
 
+/** The files the configured index itself lists for the package, by name → sha256. A redirect
+ *  within the index is followed; one off it (pypiserver's fallback sends a name it lacks to the
+ *  public index) means the index does not have the package: another index's files are never
+ *  taken for ours. */
 async function listed(registry: RegistryEndpoint, pkg: string): Promise<Map<string, string>> {
-  const res = await fetch(`${registry.url.replace(/\/$/, '')}/simple/${normalizeName(pkg)}/`, { headers: auth(registry) });
-  if (res.status === 404) return new Map();
-  if (!res.ok) throw new Error(`reading the index page of ${pkg} failed: HTTP ${res.status}`);
-  const out = new Map<string, string>();
-  for (const m of (await res.text()).matchAll(/href="[^"]*?([^/"#]+)#sha256=([0-9a-f]{64})"/g)) out.set(decodeURIComponent(m[1]!), m[2]!);
-  return out;
+  const index = new URL(`${registry.url.replace(/\/$/, '')}/simple/${normalizeName(pkg)}/`);
+  let url = index;
+  for (let hops = 0; ; hops++) {
+    const res = await fetch(url, { headers: auth(registry), redirect: 'manual' });
+    if (res.status >= 300 && res.status < 400) {
+      const next = new URL(res.headers.get('location') ?? '', url);
+      if (next.origin !== index.origin || hops >= 5) return new Map();
+      url = next;
+      continue;
+    }
+    if (res.status === 404) return new Map();
+    if (!res.ok) throw new Error(`reading the index page of ${pkg} failed: HTTP ${res.status}`);
+    const out = new Map<string, string>();
+    for (const m of (await res.text()).matchAll(/href="[^"]*?([^/"#]+)#sha256=([0-9a-f]{64})"/g)) out.set(decodeURIComponent(m[1]!), m[2]!);
+    return out;
+  }
 }
 
 function auth(registry: RegistryEndpoint): Record<string, string> {
