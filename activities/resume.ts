@@ -1,6 +1,8 @@
 // What earlier runs of a release left in the artifact store, for a retry: each planned
 // target's manifest with every file re-hashed, the test gate's record and the publish records.
 // Facts only; core/resume.ts decides what still stands.
+import { Context } from '@temporalio/activity';
+import type { Client } from '@temporalio/client';
 import type { ArtifactStore, TargetManifest } from '../ports/artifacts.ts';
 import { publishRecordName, type GateRecord, type PriorWork, type PublishRecord } from '../core/resume.ts';
 
@@ -15,7 +17,23 @@ export interface InspectPriorWorkInput {
 
 const LEGACY_PUBLISHERS = ['crates', 'python'];
 
-export function createResumeActivities(deps: { artifacts: ArtifactStore }) {
+/** What building each kept target cost, from the result of the target workflow that built it
+ *  (child ids are the same in every run of a release, so the last completed one is it). */
+async function costsOf(client: Client | undefined, releaseId: string | undefined, targets: string[]): Promise<PriorWork['targetCosts']> {
+  if (!client || !releaseId) return {};
+  const out: NonNullable<PriorWork['targetCosts']> = {};
+  for (const target of targets) {
+    const handle = client.workflow.getHandle(`${releaseId}/target/${target}`);
+    const done = await handle.describe().then((d) => d.status.name === 'COMPLETED', () => false);
+    if (!done) continue;
+    // A target workflow's result (workflows/types.ts TargetResult): only its cost is read.
+    const r = (await handle.result().catch(() => null)) as { machineSeconds: number; estimatedCost?: number } | null;
+    if (r) out[target] = { machineSeconds: r.machineSeconds, ...(r.estimatedCost !== undefined ? { estimatedCost: r.estimatedCost } : {}) };
+  }
+  return out;
+}
+
+export function createResumeActivities(deps: { artifacts: ArtifactStore; client?: Client }) {
   const store = deps.artifacts;
   return {
     async inspectPriorWork(input: InspectPriorWorkInput): Promise<PriorWork> {
@@ -29,8 +47,10 @@ export function createResumeActivities(deps: { artifacts: ArtifactStore }) {
         const hashes = await Promise.all(manifest.artifacts.map((a) => store.hash(key, a.name).catch(() => null)));
         if (hashes.every((h, i) => h === manifest.artifacts[i]!.sha256)) intactTargets[target] = manifest;
       }
+      const releaseId = Context.current().info.workflowExecution?.workflowId;
       return {
         intactTargets,
+        targetCosts: await costsOf(deps.client, releaseId, Object.keys(intactTargets)),
         gate: await store.readRecord<GateRecord>(release, 'test-gate'),
         published: Object.fromEntries(await Promise.all((input.publishers ?? LEGACY_PUBLISHERS).map(async (p) => [p, await store.readRecord<PublishRecord>(release, publishRecordName(p))] as const))),
       };

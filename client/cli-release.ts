@@ -52,6 +52,13 @@ export function projectOf(s: Settings, o: SourceOpts): string {
   throw new ExitError(Exit.badInput, `--project is required${names.length ? ` (the projects file names ${names.join(', ')})` : ''}`);
 }
 
+/** When the first run of a release (retries are further runs of the same workflow id) started. */
+async function firstRunStart(client: Client, workflowId: string): Promise<Date | undefined> {
+  let first: Date | undefined;
+  for await (const run of client.workflow.list({ query: `WorkflowId = ${JSON.stringify(workflowId)}` })) if (!first || run.startTime < first) first = run.startTime;
+  return first;
+}
+
 function checkedTag(tag: string): void {
   const t = parseReleaseTag(tag);
   if (!t.ok) throw new ExitError(Exit.badInput, `tag: "${tag}" was rejected: ${t.reason}`);
@@ -135,7 +142,7 @@ export function addReleaseCommands(program: Command, ctx: CliContext): void {
   };
 
   withSource(release.command('status <tag>').description('where the release is, or how it ended: version, commit, duration, targets, publishes, repositories (exit 0 done, 1 failed, 4 running)')).action(
-    onRelease(async (_client, { handle, description }) => {
+    onRelease(async (client, { handle, description }) => {
       const status = description.status.name;
       const commit = description.typedSearchAttributes.get(SA.commit);
       if (status === 'RUNNING') {
@@ -145,7 +152,8 @@ export function addReleaseCommands(program: Command, ctx: CliContext): void {
       }
       if (status === 'COMPLETED') {
         const result = (await handle.result()) as ReleaseResult;
-        for (const line of renderSummary(handle.workflowId, result, { startTime: description.startTime, ...(description.closeTime ? { closeTime: description.closeTime } : {}) })) print(line);
+        const firstStart = result.resumed ? await firstRunStart(client, handle.workflowId) : undefined;
+        for (const line of renderSummary(handle.workflowId, result, { startTime: description.startTime, ...(description.closeTime ? { closeTime: description.closeTime } : {}), ...(firstStart ? { firstStart } : {}) })) print(line);
         return;
       }
       const reason = await handle.result().then(() => [] as string[], (err: unknown) => failureReport(err));

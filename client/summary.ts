@@ -7,10 +7,14 @@ import type { ReleaseResult } from '../workflows/types.ts';
 export interface RunTimes {
   startTime: Date;
   closeTime?: Date;
+  /** For a retry: when the release's first run started. */
+  firstStart?: Date;
 }
 
 function took(t: RunTimes): string {
-  return t.closeTime ? ` in ${Math.round((t.closeTime.getTime() - t.startTime.getTime()) / 1000)} s` : '';
+  if (!t.closeTime) return '';
+  const seconds = (from: Date) => Math.round((t.closeTime!.getTime() - from.getTime()) / 1000);
+  return ` in ${seconds(t.startTime)} s${t.firstStart && t.firstStart < t.startTime ? ` (${seconds(t.firstStart)} s since its first run started)` : ''}`;
 }
 
 function outcomes(map: Record<string, string> | undefined): string {
@@ -30,7 +34,7 @@ export function renderSummary(workflowId: string, r: ReleaseResult, t: RunTimes)
     `  commit        ${sourceLine(r.source)}`,
     ...(r.source ? [`  source        sha256 ${r.source.sha256}${r.source.configDigest ? `, tagship.yml ${r.source.configDigest}` : ''}`] : []),
     `  targets       ${r.targets.length}, ${r.machineSeconds} machine-seconds${r.estimatedCost ? ` (≈ ${r.estimatedCost.amount} ${r.estimatedCost.currency})` : ''}`,
-    ...r.targets.map((x) => `    ${x.target.padEnd(12)} ${x.reused ? 'kept from an earlier run' : `${x.machineSeconds} machine-seconds on ${x.machine}`}, ${x.manifest.artifacts.length} artifact(s)`),
+    ...r.targets.map((x) => `    ${x.target.padEnd(12)} ${x.reused ? `kept from an earlier run (${x.machineSeconds} machine-seconds there)` : `${x.machineSeconds} machine-seconds on ${x.machine}`}, ${x.manifest.artifacts.length} artifact(s)`),
   ];
   // By publish pipe, in the order they ran.
   for (const [pipe, sent] of Object.entries(r.published ?? {})) lines.push(`  ${pipe.padEnd(13)} ${outcomes(sent)}`);

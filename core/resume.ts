@@ -25,6 +25,8 @@ export interface PriorWork {
   gate: GateRecord | null;
   /** By publish pipe name (absent or null: nothing recorded). */
   published: Record<string, PublishRecord | null>;
+  /** What building each intact target cost in the run that built it (absent when unknown). */
+  targetCosts?: Record<string, { machineSeconds: number; estimatedCost?: number }>;
 }
 
 /** The store record a publish pipe leaves (`published-crates`, `published-python`, …). */

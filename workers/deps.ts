@@ -169,7 +169,7 @@ function buildActivities(deps: OrchestratorDeps, docker: Docker, gate: DockerMac
     ...createPythonActivities({ artifacts, ...(deps.registryEnv ? { env: deps.registryEnv } : {}) }),
     ...createChecksumsActivities({ artifacts }),
     ...createRetentionActivities({ artifacts, sourcesDir: join(deps.stateDir, 'sources') }),
-    ...createResumeActivities({ artifacts }),
+    ...createResumeActivities({ artifacts, ...(deps.client ? { client: deps.client } : {}) }),
     ...createDeployActivities({ repoRoot, stagingRoot: join(deps.stateDir, 'repos') }),
     ...containerAppActivities(deps, docker, gate, key),
   };

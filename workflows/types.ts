@@ -32,7 +32,8 @@ export interface TargetResult {
   machineAttempts: number;
   /** machineSeconds × the size's hourly price, when tagship.yml prices the size. */
   estimatedCost?: number;
-  /** Built by an earlier run of this release and kept by a retry (no machine this run). */
+  /** Built by an earlier run of this release and kept by a retry (no machine this run; its
+   *  machineSeconds and estimatedCost are that run's, so the result counts every run). */
   reused?: boolean;
 }
 

@@ -7,7 +7,7 @@ import { CancellationScope, executeChild, isCancellation, upsertSearchAttributes
 import { FailureType, nonRetryable } from '../../core/failures.ts';
 import { releaseBytesProblem } from '../../core/limits.ts';
 import type { ReleasePlan } from '../../core/plan.ts';
-import { reusableTargets } from '../../core/resume.ts';
+import { reusableTargets, type PriorWork } from '../../core/resume.ts';
 import { SA } from '../../core/search-attributes.ts';
 import type { SourceRef } from '../../core/source.ts';
 import type { TargetManifest } from '../../ports/artifacts.ts';
@@ -24,7 +24,7 @@ export const builds: Pipe = {
     const reuse = r.prior ? reusableTargets(r.prior, r.source.sha256, plan.targets.map((t) => t.name)) : {};
     r.kept.push(...Object.keys(reuse).map((t) => `target ${t}`));
     r.enter('building', plan.targets.map((t) => (reuse[t.name] ? `${t.name} (kept)` : t.name)).join(', '));
-    const targets = await buildAll(plan, r.source, r.progress, reuse, r.released.commit);
+    const targets = await buildAll(plan, r.source, r.progress, reuse, r.released.commit, r.prior?.targetCosts ?? {});
     // Each machine kept to its target's limit; together they must keep to the release's.
     const heavy = releaseBytesProblem(targets.map((t) => ({ target: t.target, bytes: t.manifest.artifacts.reduce((n, a) => n + a.size, 0) })), plan.releaseBytes);
     if (heavy) throw nonRetryable(FailureType.BadArtifact, `${heavy}; nothing was published`);
@@ -38,14 +38,17 @@ export const builds: Pipe = {
   },
 };
 
-async function buildAll(plan: ReleasePlan, source: SourceRef, progress: ReleaseProgress, reuse: Record<string, TargetManifest>, commit: string | undefined): Promise<TargetResult[]> {
+/** `costs`: what kept targets cost in the runs that built them — a retry's result counts the
+ *  release's cost across its runs. */
+async function buildAll(plan: ReleasePlan, source: SourceRef, progress: ReleaseProgress, reuse: Record<string, TargetManifest>, commit: string | undefined, costs: NonNullable<PriorWork['targetCosts']>): Promise<TargetResult[]> {
   const { workflowId } = workflowInfo();
   const scope = new CancellationScope();
   const runs = plan.targets.map((target) => {
     const kept = reuse[target.name];
     if (kept) {
       progress.targets[target.name] = 'done';
-      return Promise.resolve<TargetResult>({ target: target.name, machine: '', manifest: kept, machineSeconds: 0, machineAttempts: 0, reused: true });
+      const cost = costs[target.name];
+      return Promise.resolve<TargetResult>({ target: target.name, machine: '', manifest: kept, machineSeconds: cost?.machineSeconds ?? 0, machineAttempts: 0, reused: true, ...(cost?.estimatedCost !== undefined ? { estimatedCost: cost.estimatedCost } : {}) });
     }
     progress.targets[target.name] = 'building';
     return scope

@@ -66,7 +66,11 @@ test('retry keeps the gate, finished targets and a finished publish, and redoes 
         const result: ReleaseResult = await third.handle.result();
         assert.deepEqual(result.resumed?.kept, ['test gate', 'target a', 'target b', 'crates']);
         assert.deepEqual(result.published, { crates: { 'retry-core': 'published' }, python: { 'retry_demo-3.1.0-py3-none-any.whl': 'published' } });
-        assert.deepEqual(result.targets.map((t) => [t.target, t.reused, t.machineSeconds]), [['a', true, 0], ['b', true, 0]]);
+        // Kept targets carry what building them cost in the runs that did: the release's cost
+        // counts every run, as the targets' own workflows recorded it.
+        const built = async (t: string) => ((await client.workflow.getHandle(`${id}/target/${t}`).result()) as { machineSeconds: number }).machineSeconds;
+        assert.deepEqual(result.targets.map((t) => [t.target, t.reused, t.machineSeconds]), [['a', true, await built('a')], ['b', true, await built('b')]]);
+        assert.ok(result.machineSeconds > 0 && result.machineSeconds === (await built('a')) + (await built('b')), `${result.machineSeconds} machine-seconds across the runs`);
         const run3 = await historySummary(client, id);
         assert.deepEqual(run3.activities, ['loadProject', 'inspectPriorWork', 'writeProvenance', 'publishPython']);
         assert.equal(run3.events.filter((e) => e === 'EVENT_TYPE_START_CHILD_WORKFLOW_EXECUTION_INITIATED').length, 0, 'no machine for a retry with every target kept');

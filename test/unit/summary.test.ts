@@ -29,6 +29,13 @@ test('a completed release: version, commit, duration, machines, publishes, repos
   assert.match(text, /repositories +trees\/1\.2\.0-abc \(deb stable\)/);
 });
 
+test('a retry says how long since the release first started, and what kept targets cost when built', () => {
+  const retried = { ...result, targets: [result.targets[0]!, { ...result.targets[1]!, machineSeconds: 20 }], resumed: { previousRunId: 'r1', kept: ['target amd64-rpm'] } };
+  const lines = renderSummary('release:p:v1.2.0', retried, { startTime: new Date(600_000), closeTime: new Date(602_000), firstStart: new Date(0) });
+  assert.equal(lines[0], 'release:p:v1.2.0: completed in 2 s (602 s since its first run started)');
+  assert.match(lines.join('\n'), /amd64-rpm +kept from an earlier run \(20 machine-seconds there\)/);
+});
+
 test('a working-tree release says it is unreproducible', () => {
   const lines = renderSummary('release:p:v1.2.0', { ...result, source: { sha256: 'd'.repeat(64), reproducible: false } }, { startTime: new Date(0) });
   assert.match(lines.join('\n'), /commit +working tree, UNREPRODUCIBLE/);
