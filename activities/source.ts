@@ -14,6 +14,8 @@ import { FailureType, nonRetryable } from '../core/failures.ts';
 import { formatConfigErrors, parseConfig, type ConfigError } from '../core/config/parse.ts';
 import type { TagshipConfig } from '../core/config/schema.ts';
 import { parseReleaseTag, tagPrefixProblem } from '../core/tag.ts';
+import { cargoVersion, pyprojectVersion, versionDisagreement, type DeclaredVersion } from '../core/declared-versions.ts';
+import { parse as parseToml } from 'smol-toml';
 import { sha256File } from '../providers/files/sha256.ts';
 import { CI_REF, CommitNotFoundError, FileTooLargeError, TagNotFoundError, type GitMirrors, type ResolvedTag } from '../providers/git/mirror.ts';
 import { checkTagSignature } from '../providers/git/signatures.ts';
@@ -148,7 +150,28 @@ export async function inspectTag(deps: SourceDeps, input: { project: string; tag
   if (!parsed.ok) throw new SourceProblem(FailureType.ConfigInvalid, parsed.message, parsed.errors);
   const prefix = tagPrefixProblem(input.tag, parsed.config.tag.prefix);
   if (prefix) throw new SourceProblem(FailureType.InvalidTag, prefix);
+  const disagreement = await versionProblem(input.tag, parsed.config, (path) => mirrors.readFile(input.project, resolved.commit, path).then((b) => b?.toString('utf8') ?? null, () => null));
+  if (disagreement) throw new SourceProblem(FailureType.InvalidTag, disagreement);
   return { config: parsed.config, configText: text!, resolved, repository: entry.repository, ...(signedBy ? { signedBy } : {}) };
+}
+
+/** Whether the root manifests (Cargo.toml, pyproject.toml) contradict the tag's version, when
+ *  tagship.yml asks for the check (the default). A file that is absent or not TOML is not checked. */
+async function versionProblem(tag: string, config: TagshipConfig, read: (path: string) => Promise<string | null>): Promise<string | null> {
+  const parsedTag = parseReleaseTag(tag);
+  if (!parsedTag.ok || !(config.tag as TagshipConfig['tag'] | undefined)?.checkVersions) return null;
+  const toml = async (path: string) => {
+    const text = await read(path);
+    try {
+      return text === null ? null : (parseToml(text) as Record<string, unknown>);
+    } catch {
+      return null;
+    }
+  };
+  const cargo = await toml('Cargo.toml');
+  const py = await toml('pyproject.toml');
+  const declared = [cargo && cargoVersion(cargo), py && pyprojectVersion(py)].filter((d): d is DeclaredVersion => !!d);
+  return versionDisagreement(tag, parsedTag.value.version, declared);
 }
 
 async function fromRepository(deps: SourceDeps, input: LoadProjectInput & { tag: string }, signal: AbortSignal): Promise<LoadProjectResult> {
@@ -174,6 +197,10 @@ async function fromWorkingTree(deps: SourceDeps, input: LoadProjectInput & { pro
   const text = await readFile(file, 'utf8').catch(() => null);
   const parsed = checkProjectConfig(text, file, input.project);
   if (!parsed.ok) throw nonRetryable(FailureType.ConfigInvalid, parsed.message, parsed.errors);
+  if (input.tag !== undefined) {
+    const disagreement = await versionProblem(input.tag, parsed.config, (path) => readFile(join(dir, path), 'utf8').catch(() => null));
+    if (disagreement) throw nonRetryable(FailureType.InvalidTag, disagreement);
+  }
   // Sorted names, fixed owner and mtime: the same tree always gives the same tarball.
   const source = await contentAddressed(deps.stateDir, async (tmp) => {
     await run('tar', ['--sort=name', '--owner=0', '--group=0', '--numeric-owner', '--mtime=@0', ...EXCLUDES.map((e) => `--exclude=./${e}`), '-C', dir, '-cf', tmp, '.']);

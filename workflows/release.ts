@@ -40,7 +40,7 @@ export async function release(input: ReleaseInput): Promise<ReleaseResult> {
     // 2. Read: the tag's commit, packed, and its tagship.yml.
     enter('loading', input.projectDir !== undefined ? `reading tagship.yml of ${input.project} from a working tree` : `fetching ${input.tag} of ${input.project}`);
     const loaded = await loadProject(
-      input.projectDir !== undefined ? { projectDir: input.projectDir, project: input.project } : { project: input.project, tag: input.tag, ...(input.commit ? { expectedCommit: input.commit } : {}) },
+      input.projectDir !== undefined ? { projectDir: input.projectDir, project: input.project, tag: input.tag } : { project: input.project, tag: input.tag, ...(input.commit ? { expectedCommit: input.commit } : {}) },
     );
     const { config, source } = loaded;
     const released = releasedSource(loaded);

@@ -101,7 +101,13 @@ const limits = z.strictObject({
 export const configSchema = z.strictObject({
   project: slug,
   /** What the project's release tags start with: "v" (v1.4.0, the default) or "" (1.4.0). */
-  tag: z.strictObject({ prefix: z.enum(TAG_PREFIXES, { error: () => 'must be "v" (tags like v1.4.0) or "" (tags like 1.4.0)' }).default('v') }).default({ prefix: 'v' }),
+  tag: z
+    .strictObject({
+      prefix: z.enum(TAG_PREFIXES, { error: () => 'must be "v" (tags like v1.4.0) or "" (tags like 1.4.0)' }).default('v'),
+      /** Refuse a tag whose version the root Cargo.toml or pyproject.toml contradicts. */
+      checkVersions: z.boolean().default(true),
+    })
+    .default({ prefix: 'v', checkVersions: true }),
   /** Required for package releases; a container app alone has its tests in app.tests. */
   testGate: testGate.optional(),
   targets: z.array(target).default([]),

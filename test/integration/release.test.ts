@@ -131,6 +131,12 @@ test('a project that tags without "v" releases 2.0.0; a tag of the other form is
     assert.match(failure.message, /this project's tags have no prefix \(tag\.prefix: ""\), but the tag is v2\.0\.1; tag 2\.0\.1 instead/);
     const { activities } = await historySummary(client, handle.workflowId);
     assert.deepEqual(activities, ['loadProject'], 'refused before the test gate');
+
+    // The project's own Cargo.toml says which version it is: a tag that disagrees is refused.
+    writeFileSync(join(dir, 'Cargo.toml'), '[workspace]\nmembers = []\n[workspace.package]\nversion = "2.0.0"\n');
+    const wrong = await failureOf((await startRelease(client, { project: name, tag: '2.1.0', projectDir: dir, taskQueue })).handle.result());
+    assert.equal(wrong.type, 'InvalidTag');
+    assert.match(wrong.message, /tag 2\.1\.0 releases version 2\.1\.0, but Cargo\.toml \[workspace\.package\] declares 2\.0\.0/);
   });
 });
 
