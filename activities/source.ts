@@ -188,6 +188,7 @@ async function fromRepository(deps: SourceDeps, input: LoadProjectInput & { tag:
     repository: t.repository,
     ...(t.signedBy ? { signedBy: t.signedBy } : {}),
     reproducible: true,
+    sourceDateEpoch: await deps.mirrors!.commitTime(input.project, t.resolved.commit),
   };
 }
 

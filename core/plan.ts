@@ -58,8 +58,10 @@ export function packageReleaseProblem(config: TagshipConfig): string | null {
 }
 
 /** Plans a package release; `config` must pass packageReleaseProblem. */
-/** `hints`: what the release's pipes tell kind inference about the project (pipes/index.ts). */
-export function planRelease(config: TagshipConfig, tag: ParsedTag, only?: readonly string[], hints: KindHints = {}): ReleasePlan {
+/** `hints`: what the release's pipes tell kind inference about the project (pipes/index.ts);
+ *  `sourceDateEpoch`: the released commit's time, for reproducible builds. */
+export function planRelease(config: TagshipConfig, tag: ParsedTag, only?: readonly string[], opts: { hints?: KindHints; sourceDateEpoch?: number } = {}): ReleasePlan {
+  const hints = opts.hints ?? {};
   const gate = config.testGate!;
   // Configs loaded before limits existed (in recorded histories) have no block.
   const limits = { ...DEFAULT_LIMITS, ...(config.limits as TagshipConfig['limits'] | undefined) };
@@ -97,6 +99,7 @@ export function planRelease(config: TagshipConfig, tag: ParsedTag, only?: readon
       TAGSHIP_TAG: tag.tag,
       TAGSHIP_VERSION: tag.version,
       TAGSHIP_CHANNEL: tag.channel,
+      ...(opts.sourceDateEpoch !== undefined ? { SOURCE_DATE_EPOCH: String(opts.sourceDateEpoch) } : {}),
     },
   };
 }

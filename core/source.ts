@@ -23,4 +23,7 @@ export interface LoadProjectResult {
   signedBy?: string;
   /** False for a working tree: nothing ties its content to a commit. */
   reproducible?: boolean;
+  /** The commit's time (seconds since the epoch): every build and gate gets it as
+   *  SOURCE_DATE_EPOCH, the reproducible-builds convention (absent for a working tree). */
+  sourceDateEpoch?: number;
 }

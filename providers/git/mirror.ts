@@ -154,6 +154,11 @@ export class GitMirrors {
     return { ok: r.code === 0, status: r.stderr };
   }
 
+  /** The commit's committer time, in seconds since the epoch: the release's SOURCE_DATE_EPOCH. */
+  async commitTime(project: string, commit: string): Promise<number> {
+    return Number((await git(['show', '-s', '--format=%ct', checkedSha(commit)], { cwd: this.dirOf(project) })).trim());
+  }
+
   /** Packs exactly the commit's tree: the same commit always gives the same bytes. */
   async archive(project: string, commit: string, out: string): Promise<void> {
     await git(['archive', '--format=tar', `--output=${out}`, checkedSha(commit)], { cwd: this.dirOf(project) });

@@ -3,6 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHmac, randomBytes } from 'node:crypto';
+import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
@@ -31,8 +32,8 @@ function tagshipYml(project: string, gate = 'test -f tagship.yml'): string {
     '  - name: t',
     '    arch: amd64',
     '    os: generic',
-    '    build: ["mkdir -p out && find . -path ./out -prune -o -type f -print | sort > out/files.txt"]',
-    '    artifacts: [out/files.txt]',
+    '    build: ["mkdir -p out && find . -path ./out -prune -o -type f -print | sort > out/files.txt && printf %s \\"$SOURCE_DATE_EPOCH\\" > out/epoch.txt"]',
+    '    artifacts: [out/files.txt, out/epoch.txt]',
     '',
   ].join('\n');
 }
@@ -117,6 +118,9 @@ test('a hook for a signed tag releases exactly the tagged commit; the same commi
         assert.equal(result.source?.signedBy, key.fingerprint);
         const files = readFileSync(join(stateDir, 'artifacts', s.project, '1.0.0', 't', 'files.txt'), 'utf8').trim().split('\n');
         assert.deepEqual(files, ['./.gitignore', './src/main.c', './tagship.yml'], 'exactly the tagged tree: no later commit, no untracked or ignored file, no .git');
+        // Builds see the tagged commit's time as SOURCE_DATE_EPOCH (reproducible builds).
+        const committed = execFileSync('git', ['show', '-s', '--format=%ct', tagged], { cwd: s.repo.work, encoding: 'utf8' }).trim();
+        assert.equal(readFileSync(join(stateDir, 'artifacts', s.project, '1.0.0', 't', 'epoch.txt'), 'utf8'), committed);
         const manifest = JSON.parse(readFileSync(join(stateDir, 'artifacts', s.project, '1.0.0', 't', 'manifest.json'), 'utf8')) as { commit?: string };
         assert.equal(manifest.commit, tagged, 'the manifest records the commit');
 
