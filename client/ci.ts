@@ -14,6 +14,7 @@ import { branchStartsCi } from '../core/qa/gates.ts';
 import type { GitMirrors } from '../providers/git/mirror.ts';
 import type { Projects } from '../providers/projects/file.ts';
 import type { HookServerOptions } from './hooks/server.ts';
+import { explainStartFailure } from './search-attributes.ts';
 
 export interface StartCiOptions extends CiInput {
   taskQueue: string;
@@ -63,7 +64,7 @@ export async function startCi(client: Client, opts: StartCiOptions): Promise<Sta
     return { handle, existing: false };
   } catch (err) {
     if (err instanceof WorkflowExecutionAlreadyStartedError) return existing();
-    throw err;
+    throw await explainStartFailure(client, err);
   }
 }
 

@@ -1,5 +1,5 @@
-// `tagship` commands for operators beyond single releases: repositories, hooks, schedules, the
-// codec endpoint, the worker, machines.
+// `tagship` commands for operators beyond single releases: search attributes, repositories,
+// hooks, schedules, the codec endpoint, the worker, machines.
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import type { Command } from 'commander';
@@ -20,6 +20,7 @@ import { connectClient } from '../providers/temporal/connect.ts';
 import { Exit, ExitError, type CliContext } from './cli-context.ts';
 import { createLogger } from '../providers/log/logger.ts';
 import { settingsSecrets } from '../core/settings.ts';
+import { registerSearchAttributes } from './search-attributes.ts';
 
 function untilSignal(): Promise<void> {
   return new Promise<void>((r) => process.once('SIGTERM', r).once('SIGINT', r));
@@ -27,6 +28,17 @@ function untilSignal(): Promise<void> {
 
 export function addOpsCommands(program: Command, ctx: CliContext): void {
   const { print } = ctx;
+  const attributes = program.command('search-attributes').description("tagship's search attributes (TagshipProject, TagshipVersion, …) on the Temporal namespace");
+  attributes
+    .command('apply')
+    .description('register the ones the namespace lacks (once per namespace; the embedded server has them)')
+    .action(async () => {
+      await ctx.withClient(async (client, s) => {
+        const added = await registerSearchAttributes(client, s.namespace);
+        print(added.length ? `registered ${added.join(', ')} in namespace ${s.namespace}` : `namespace ${s.namespace} has every tagship search attribute`);
+      });
+    });
+
   program
     .command('repo')
     .description('repositories')

@@ -10,6 +10,7 @@ import { SA } from '../core/search-attributes.ts';
 import { digest, readProjectConfig } from '../activities/source.ts';
 import type { release } from '../workflows/release.ts';
 import type { ReleaseInput } from '../workflows/types.ts';
+import { explainStartFailure } from './search-attributes.ts';
 
 /** A caller's mistake, named by field, with what to do about it. */
 export class InputError extends Error {
@@ -112,7 +113,7 @@ export async function startRelease(client: Client, opts: StartReleaseOptions): P
     if (err instanceof WorkflowExecutionAlreadyStartedError) {
       return { handle: client.workflow.getHandle<typeof release>(workflowId), existing: true };
     }
-    throw err;
+    throw await explainStartFailure(client, err);
   }
 }
 

@@ -27,6 +27,9 @@ export interface DevServerOptions {
   detached?: boolean;
   /** Extra flags, e.g. --ui-codec-endpoint. */
   extraArgs?: string[];
+  /** Register tagship's search attributes (default); false makes a server like an operator's
+   *  own before `tagship search-attributes apply`. */
+  searchAttributes?: boolean;
 }
 
 export interface DevServer {
@@ -43,7 +46,7 @@ export async function startDevServer(opts: DevServerOptions): Promise<DevServer>
     'server', 'start-dev', '--ip', '127.0.0.1', '--port', String(opts.port), '--log-level', 'warn',
     ...(opts.uiPort ? ['--ui-port', String(opts.uiPort), '--ui-ip', '127.0.0.1'] : ['--headless']),
     ...(opts.dbFile ? ['--db-filename', opts.dbFile] : []),
-    ...saFlags,
+    ...(opts.searchAttributes === false ? [] : saFlags),
     ...(opts.extraArgs ?? []),
   ];
   const out = openSync(opts.logFile, 'a');
