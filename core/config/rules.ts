@@ -36,10 +36,14 @@ const suitesDiffer: Rule = (c) => {
     : [];
 };
 
+/** Whether a target may build packages of `kind`: its os says so, or an artifact glob is of
+ *  that kind (declared, or ending in .deb / .rpm). */
+const builds = (t: TagshipConfig['targets'][number], kind: 'deb' | 'rpm') => t.os === kind || t.artifacts.some((a) => a.kind === kind || (a.kind === undefined && a.path.endsWith(`.${kind}`)));
+
 const repositoriesHaveTargets: Rule = (c) =>
   (['deb', 'rpm'] as const)
-    .filter((kind) => c.repositories?.[kind] && !c.targets.some((t) => t.os === kind))
-    .map((kind) => ({ path: `repositories.${kind}`, message: `is configured but no target has os: ${kind}; add such a target or remove repositories.${kind}` }));
+    .filter((kind) => c.repositories?.[kind] && !c.targets.some((t) => builds(t, kind)))
+    .map((kind) => ({ path: `repositories.${kind}`, message: `is configured but no target builds a .${kind} (os: ${kind}, an artifact glob ending in .${kind}, or one declared kind: ${kind}); add such a target or remove repositories.${kind}` }));
 
 export const rules: Rule[] = [uniqueTargetNames, signingKeyGiven, suitesDiffer, repositoriesHaveTargets, (c) => appProblems(c.app)];
 

@@ -40,7 +40,8 @@ const target = z.strictObject({
   name: slug,
   /** The package arch this target produces. */
   arch: z.enum(['amd64', 'arm64', 'all']),
-  /** The package family this target produces; decides which repository its artifacts join. */
+  /** The package family this target produces. Its artifacts join repositories by their kind
+   *  (a target may build both a .deb and an .rpm). */
   os: z.enum(['deb', 'rpm', 'generic']),
   machine: machine.default({ arch: 'amd64', size: 'small' }),
   build: z.array(command).min(1, 'needs at least one build command'),
@@ -49,7 +50,7 @@ const target = z.strictObject({
   artifacts: z
     .array(z.union([relativeGlob, z.strictObject({ path: relativeGlob, kind: z.enum(BUILD_KINDS, { error: () => `must be one of ${BUILD_KINDS.join(', ')}` }) })]))
     .min(1, 'needs at least one artifact glob')
-    .transform((specs) => specs.map((s) => (typeof s === 'string' ? { path: s } : s))),
+    .transform((specs) => specs.map((s): { path: string; kind?: (typeof BUILD_KINDS)[number] } => (typeof s === 'string' ? { path: s } : s))),
   timeoutMinutes: z.number().int().positive().max(24 * 60).default(60),
   /** Outbound network for the build (to fetch dependencies). Without it a build has no network
    *  at all; with it, still no way to the orchestrator, Temporal or the gateway. */

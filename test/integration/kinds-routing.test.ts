@@ -31,7 +31,7 @@ ${repositories}`);
 test('one target\'s .deb and .rpm each join their own repository', async () => {
   process.env.HELLO_VEILID_SIGNING_KEY = generateTestKey().keyFile;
   await withWorker(async ({ client, taskQueue, stateDir }) => {
-    const dir = oneMachineProject('[out/packages/*]');
+    const dir = oneMachineProject('[out/packages/*.deb, out/packages/*.rpm]');
     const result = await (await startRelease(client, { project: 'hello-veilid', tag: 'v3.0.0', projectDir: dir, taskQueue })).handle.result();
     assert.equal(result.targets.length, 1);
     const kinds = result.targets[0]!.manifest.artifacts.map((a) => `${a.kind}:${a.name}`).sort();
@@ -50,7 +50,7 @@ test('one target\'s .deb and .rpm each join their own repository', async () => {
 test('a file whose declared kind does not fit its name fails the target, naming both', async () => {
   process.env.HELLO_VEILID_SIGNING_KEY = generateTestKey().keyFile;
   await withWorker(async ({ client, taskQueue }) => {
-    const dir = oneMachineProject('[{ path: "out/packages/*", kind: rpm }]');
+    const dir = oneMachineProject('[{ path: "out/packages/*.deb", kind: rpm }, out/packages/*.deb]');
     const failure = await releaseFailure((await startRelease(client, { project: 'hello-veilid', tag: 'v3.0.1', projectDir: dir, taskQueue })).handle.result());
     assert.equal(failure.type, 'BadArtifact');
     assert.match(failure.message, /artifact out\/packages\/hello-veilid[-_a-z]*_3\.0\.1_amd64\.deb is declared kind rpm in tagship\.yml, but an rpm is an \.rpm file; fix the kind or the glob/);

@@ -111,5 +111,8 @@ test('parseConfig never throws, whatever it is given', () => {
 test('a repository kind needs a target of that kind', () => {
   const errors = errorsOf(minimal + `repositories:\n  rpm: { signingKey: { keyFile: /k }, baseUrl: "http://127.0.0.1:1/x/rpm" }\n`);
   assert.deepEqual(errors.map((e) => e.path), ['repositories.rpm']);
-  assert.match(errors[0]!.message, /no target has os: rpm/);
+  assert.match(errors[0]!.message, /no target builds a \.rpm \(os: rpm, an artifact glob ending in \.rpm, or one declared kind: rpm\)/);
+  // One target may build both families: a glob of that kind is enough.
+  const both = parseConfig(minimal.replace('[out/*.deb]', '[out/*.deb, { path: "out/*", kind: rpm }]') + `repositories:\n  rpm: { signingKey: { keyFile: /k }, baseUrl: "http://127.0.0.1:1/x/rpm" }\n`);
+  assert.ok(both.ok, both.ok ? '' : JSON.stringify(both.errors));
 });
