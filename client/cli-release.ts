@@ -87,7 +87,8 @@ export function addReleaseCommands(program: Command, ctx: CliContext): void {
   withSource(release.command('start <tag>').description('release the commit <tag> names in the project\'s repository (finds the release if it already runs or ran)'))
     .option('-t, --targets <names>', 'comma-separated targets to build (default: all)')
     .option('--commit <sha>', 'the commit the tag must name (default: whatever it names now)')
-    .action(async (tag: string, o: SourceOpts & { targets?: string; commit?: string }) => {
+    .option('--dry-run', 'build, check and sign everything and stage the repositories; publish and deploy nothing; waits and prints what it would have published')
+    .action(async (tag: string, o: SourceOpts & { targets?: string; commit?: string; dryRun?: boolean }) => {
       const s = ctx.settings();
       checkedTag(tag);
       const project = projectOf(s, o);
@@ -109,8 +110,17 @@ export function addReleaseCommands(program: Command, ctx: CliContext): void {
           ...(o.fromDir !== undefined ? { projectDir: resolve(o.fromDir) } : {}),
           ...(commit ? { commit } : {}),
           ...(targets ? { targets } : {}),
+          ...(o.dryRun ? { dryRun: true } : {}),
         });
         print(`${existing ? 'found' : 'started'} ${handle.workflowId} ${commit ? `at commit ${commit}` : `from the working tree ${resolve(o.fromDir!)} (UNREPRODUCIBLE)`}`);
+        if (!o.dryRun) return;
+        const failure = await handle.result().then(() => null, (err: unknown) => failureReport(err));
+        if (failure) {
+          for (const line of [`dry run did not complete: ${failure[0]}`, ...failure.slice(1)]) print(line);
+          throw new ExitError(Exit.failed, '');
+        }
+        const d = await handle.describe();
+        for (const line of renderSummary(handle.workflowId, await handle.result(), { startTime: d.startTime, ...(d.closeTime ? { closeTime: d.closeTime } : {}) })) print(line);
       });
     });
 

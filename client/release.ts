@@ -72,11 +72,12 @@ export async function startRelease(client: Client, opts: StartReleaseOptions): P
     if (unknown) throw new InputError('targets', unknown);
   }
 
-  const workflowId = releaseWorkflowId(opts.project, opts.tag);
+  const workflowId = releaseWorkflowId(opts.project, opts.tag, opts.dryRun);
   // A running or completed release of this tag is the answer (a redelivered hook, a second
-  // start); USE_EXISTING below still covers a start racing this look.
+  // start); USE_EXISTING below still covers a start racing this look. A dry run may be
+  // rehearsed again once the last one ended.
   const current = await client.workflow.getHandle<typeof release>(workflowId).describe().catch(() => null);
-  if (current && (opts.fromHook || current.status.name === 'RUNNING' || current.status.name === 'COMPLETED')) {
+  if (current && (opts.fromHook || current.status.name === 'RUNNING' || (current.status.name === 'COMPLETED' && !opts.dryRun))) {
     return { handle: client.workflow.getHandle<typeof release>(workflowId), existing: true, status: current.status.name };
   }
   const input: ReleaseInput = {
@@ -86,6 +87,7 @@ export async function startRelease(client: Client, opts: StartReleaseOptions): P
     ...(opts.commit ? { commit: opts.commit } : {}),
     ...(opts.targets ? { targets: opts.targets } : {}),
     ...(opts.resume ? { resume: opts.resume } : {}),
+    ...(opts.dryRun ? { dryRun: true } : {}),
   };
   try {
     const handle = await client.workflow.start<typeof release>('release', {
@@ -96,8 +98,8 @@ export async function startRelease(client: Client, opts: StartReleaseOptions): P
       // completed one may not (its packages are published).
       workflowIdConflictPolicy: 'USE_EXISTING',
       // A hook never restarts a closed release, even one racing this start.
-      workflowIdReusePolicy: opts.fromHook ? 'REJECT_DUPLICATE' : 'ALLOW_DUPLICATE_FAILED_ONLY',
-      staticSummary: `release ${opts.project} ${opts.tag}${opts.projectDir !== undefined ? ' (working tree, unreproducible)' : ''}`,
+      workflowIdReusePolicy: opts.fromHook ? 'REJECT_DUPLICATE' : opts.dryRun ? 'ALLOW_DUPLICATE' : 'ALLOW_DUPLICATE_FAILED_ONLY',
+      staticSummary: `${opts.dryRun ? 'dry run of the release' : 'release'} ${opts.project} ${opts.tag}${opts.projectDir !== undefined ? ' (working tree, unreproducible)' : ''}`,
       // Payloads, so the codec encrypts them when configured.
       memo: await startMemo(opts),
       typedSearchAttributes: [

@@ -49,6 +49,12 @@ export function renderSummary(workflowId: string, r: ReleaseResult, t: RunTimes)
     if (r.app.chart) lines.push(`  chart         ${r.app.chart.reference} ${r.app.chart.version} (${r.app.chart.outcome})`);
     lines.push(`  QA            record of ${r.app.qa.commit} from ${r.app.qa.run.workflowId}, kept until ${r.app.qa.expiresAt}; report at ${r.app.report.path}`);
   }
+  if (r.dryRun) {
+    lines.push('  dry run       nothing was published or deployed');
+    for (const [pipe, files] of Object.entries(r.dryRun.wouldPublish)) lines.push(`    would publish (${pipe}) ${files.join(', ') || 'nothing'}`);
+    if (r.dryRun.staged) lines.push(`    staged        ${r.dryRun.staged} (signed, not deployed)`);
+    if (r.dryRun.skipped.length) lines.push(`    not run       ${r.dryRun.skipped.join(', ')}`);
+  }
   if (r.resumed) lines.push(`  resumed       after run ${r.resumed.previousRunId}; kept ${r.resumed.kept.join(', ') || 'nothing'}`);
   return lines;
 }

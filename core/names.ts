@@ -11,9 +11,10 @@ export function shortHash(text: string): string {
   return h.toString(16).padStart(8, '0');
 }
 
-/** One release per project and tag: a redelivered hook or a second `start` finds the same one. */
-export function releaseWorkflowId(project: string, tag: string): string {
-  return `release:${project}:${tag}`;
+/** One release per project and tag: a redelivered hook or a second `start` finds the same one.
+ *  A dry run is its own workflow, beside the release it rehearses. */
+export function releaseWorkflowId(project: string, tag: string, dryRun = false): string {
+  return `release:${project}:${tag}${dryRun ? ':dry-run' : ''}`;
 }
 
 /** Lowercase letters, digits, "." and "-" only: safe for container names and droplet hostnames. */

@@ -59,6 +59,9 @@ export interface Pipe {
   /** Publishes somewhere nothing can be taken back: it runs only after every target built and
    *  every artifact was verified, and a retry asks its record whether it is already done. */
   irreversible?: boolean;
+  /** In a dry run, instead of run: say what it would do, touching nothing outside tagship (a
+   *  publisher lists the files it would send). An irreversible pipe without one is skipped. */
+  preview?(r: ReleaseRun): Promise<void>;
   /** What it tells kind inference about the project's files (the Python publisher: its
    *  package's `.tar.gz` is an sdist, not an archive). */
   kindHints?(config: TagshipConfig): KindHints;
@@ -71,9 +74,21 @@ export function kindHintsOf(pipes: readonly Pipe[], config: TagshipConfig): Kind
   return distributions.length ? { pythonDistributions: distributions } : {};
 }
 
-/** Walks the list in order. */
+/** Walks the list in order. A dry run previews the pipes that can, and skips the other
+ *  irreversible ones. */
 export async function runPipeline(pipes: readonly Pipe[], r: ReleaseRun): Promise<void> {
-  for (const pipe of pipes) if (pipe.applies(r)) await pipe.run(r);
+  for (const pipe of pipes) {
+    if (!pipe.applies(r)) continue;
+    if (!r.input.dryRun) await pipe.run(r);
+    else if (pipe.preview) await pipe.preview(r);
+    else if (pipe.irreversible) dryRunOf(r).skipped.push(pipe.name);
+    else await pipe.run(r);
+  }
+}
+
+/** The dry run's account in the result, made on first use. */
+export function dryRunOf(r: ReleaseRun): NonNullable<ReleaseResult['dryRun']> {
+  return (r.result.dryRun ??= { wouldPublish: {}, skipped: [] });
 }
 
 /** The plan of a package release, for the pipes that run only with one. */

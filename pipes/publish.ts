@@ -7,7 +7,7 @@ import type { ArtifactKind, KindHints } from '../core/artifact-kinds.ts';
 import type { PublishOutcome } from '../core/publish-outcome.ts';
 import { filesOf, publishStillDone } from '../core/resume.ts';
 import type { PublishInput } from '../activities/publish-record.ts';
-import { enterOnce, planOf, type Pipe, type ReleaseRun, type TagshipConfig } from './pipe.ts';
+import { dryRunOf, enterOnce, planOf, type Pipe, type ReleaseRun, type TagshipConfig } from './pipe.ts';
 import { recordedArtifacts } from './artifacts.ts';
 
 export interface Publisher {
@@ -42,6 +42,11 @@ export function publisherPipe(p: Publisher): Pipe {
       const done = r.prior && publishStillDone(r.prior.published[p.name] ?? null, p.registry(r.config), wanted);
       if (done) r.kept.push(p.label);
       published[p.name] = done || (await p.send(r, base));
+    },
+    preview: (r) => {
+      const files = filesOf(r.targets.map((t) => t.manifest), p.picks(r.config, planOf(r).version));
+      dryRunOf(r).wouldPublish[p.name] = Object.keys(files).sort();
+      return Promise.resolve();
     },
   };
 }

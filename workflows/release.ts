@@ -70,7 +70,7 @@ export async function release(input: ReleaseInput): Promise<ReleaseResult> {
 
     const targets = run.targets;
     const app = run.result.app;
-    enter('done', `${targets.length} target(s), ${targets.reduce((n, t) => n + t.manifest.artifacts.length, 0)} artifact(s)${app ? `; ${app.reference}` : ''}`);
+    enter('done', `${targets.length} target(s), ${targets.reduce((n, t) => n + t.manifest.artifacts.length, 0)} artifact(s)${app ? `; ${app.reference}` : ''}${input.dryRun ? '; dry run: nothing was published or deployed' : ''}`);
     return {
       ...run.result,
       project: config.project, tag: tag.value.tag, version: tag.value.version, channel: tag.value.channel,

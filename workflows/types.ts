@@ -19,6 +19,9 @@ export interface ReleaseInput {
   /** A retry (`tagship release retry`): keep what earlier runs of this release finished and
    *  the artifact store still holds (see core/resume.ts). */
   resume?: { previousRunId: string };
+  /** A rehearsal (`release start --dry-run`): everything is built, checked and signed, the
+   *  repositories are staged; nothing is published or deployed (pipes/pipe.ts). */
+  dryRun?: boolean;
 }
 
 export interface TargetResult {
@@ -61,6 +64,9 @@ export interface ReleaseResult {
   provenance?: { path: string; sha256: string; keyid: string; subjects: number };
   /** A container app's release: the version tag written by digest (issue 13). */
   app?: AppReleased;
+  /** A dry run's account: what each publishing pipe would have sent, where the repositories
+   *  were staged (not deployed), and the pipes it did not run. */
+  dryRun?: { wouldPublish: Record<string, string[]>; staged?: string; skipped: string[] };
 }
 
 export interface AppReleased {
