@@ -9,13 +9,13 @@ import { join } from 'node:path';
 import type { Channel } from '../../core/tag.ts';
 import type { TagshipConfig } from '../../core/config/schema.ts';
 import { FailureType, nonRetryable } from '../../core/failures.ts';
-import { checkStoreNames } from '../../core/store-names.ts';
+import { storeNameProblem } from '../../core/store-names.ts';
 import type { ArtifactStore } from '../../ports/artifacts.ts';
 import { buildDebRepository, type DebRepoResult } from './activities/deb.ts';
 import { resolveKey } from '../../activities/signing.ts';
 import { buildRpmRepository, type RpmRepoResult } from './activities/rpm.ts';
 import type Docker from 'dockerode';
-import { requireName, requireTreeId } from '../../activities/inputs.ts';
+import { invalidInput, requireName, requireTreeId } from '../../activities/inputs.ts';
 import { liveTree } from '../../activities/deploy.ts';
 import { verifiedArtifacts, type RecordedArtifacts, type VerifiedArtifact } from '../../activities/verified-artifacts.ts';
 import type { TreePart } from '../pipe.ts';
@@ -152,14 +152,16 @@ export function createRepositoryActivities(deps: RepositoryDeps) {
    *  the release's records (the live tree's other `<top>` folders were carried). */
   async function stagePart(input: BuildRepositoriesInput, files: VerifiedArtifact[], part: TreePart, staging: string): Promise<void> {
     const [top, name, ...deeper] = part.folder.split('/');
-    if (!top || !name || deeper.length || top === 'deb' || top === 'rpm') throw nonRetryable(FailureType.ConfigInvalid, `tree part ${JSON.stringify(part.folder)} must be <folder>/<name> beside the repositories`);
-    checkStoreNames({ record: top, version: name });
+    if (!top || !name || deeper.length || top === 'deb' || top === 'rpm') throw invalidInput('tree', `part ${JSON.stringify(part.folder)} must be <folder>/<name> beside the repositories`);
+    // Every name becomes a path or a record's name: checked before anything is touched, and a
+    // bad one is an input error, not something a retry could change.
+    const bad = [storeNameProblem('record', top), storeNameProblem('version', name), ...part.files.flatMap((f) => [storeNameProblem('artifact', f.name), 'record' in f ? storeNameProblem('record', f.record) : null])].find(Boolean);
+    if (bad) throw invalidInput('tree', `part ${JSON.stringify(part.folder)}: ${bad}`);
     const dir = join(staging, top, name);
     await rm(dir, { recursive: true, force: true });
     await mkdir(dir, { recursive: true });
     const records = new Map<string, Record<string, string>>();
     for (const f of part.files) {
-      checkStoreNames({ artifact: f.name });
       if ('artifact' in f) {
         const file = files.find((v) => v.target === f.artifact.target && v.name === f.artifact.name);
         if (!file) throw nonRetryable(FailureType.ArtifactMissing, `${f.artifact.name} of target ${f.artifact.target} is not among the release's recorded artifacts`);
