@@ -68,10 +68,11 @@ async function main(): Promise<void> {
   const opts = new Command()
     .option('--tag <tag>', 'the tag to release (default: the next free version from v1.4.0)')
     .option('--stop', 'stop the demo Temporal server and exit')
+    .option('--dry-run', 'rehearse the release: build, check and sign everything, stage the repositories; publish and deploy nothing')
     .option('--provider <provider>', 'build machines: docker (containers) or digitalocean (droplets from the DigitalOcean API emulator)', 'docker')
     .option('--example <name>', 'hello-veilid (a package release) or hello-vehicle-app (CI of a container app for a pushed commit)', PROJECT)
     .parse()
-    .opts<{ tag?: string; stop?: boolean; provider: string; example: string }>();
+    .opts<{ tag?: string; stop?: boolean; dryRun?: boolean; provider: string; example: string }>();
   if (opts.example !== PROJECT && opts.example !== CI_PROJECT) throw new InputError('--example', `"${opts.example}" is not an example; use ${PROJECT} or ${CI_PROJECT}`);
   if (opts.provider !== 'docker' && opts.provider !== 'digitalocean') throw new InputError('--provider', `"${opts.provider}" is not a provider; use docker or digitalocean`);
   const settings = parseSettings(process.env, DEFAULT_STATE_DIR);
@@ -147,7 +148,7 @@ async function main(): Promise<void> {
       projects: { [PROJECT]: { secret: hookSecret } },
       resolveTag: (p, t) => lsRemoteTag(projects.get(p)!.repository, t),
       startRelease: async (p, t, commit) => {
-        const { handle, existing } = await startRelease(client, { project: p, tag: t, taskQueue: settings.taskQueue, fromHook: true, ...(commit ? { commit } : {}), ...(targets ? { targets } : {}) });
+        const { handle, existing } = await startRelease(client, { project: p, tag: t, taskQueue: settings.taskQueue, fromHook: !opts.dryRun, ...(commit ? { commit } : {}), ...(targets ? { targets } : {}), ...(opts.dryRun ? { dryRun: true } : {}) });
         return { workflowId: handle.workflowId, existing };
       },
     });
@@ -183,7 +184,7 @@ async function main(): Promise<void> {
     }
     console.log(`Artifacts: ${join(settings.stateDir, 'artifacts', r.project, r.version)}`);
     if (r.provenance) {
-      const served = r.checksums ? [join(repoRoot, r.project, 'current', 'releases', r.version)] : [];
+      const served = r.checksums ? [join(r.dryRun?.staged ?? join(repoRoot, r.project, 'current'), 'releases', r.version)] : [];
       const verdict = (await runProvenanceVerifier(r.provenance.path, join(settings.stateDir, 'provenance-key.pub.pem'), join(settings.stateDir, 'artifacts', r.project, r.version), ...served)).out;
       console.log(`Provenance (in-toto Statement, SLSA provenance v1, DSSE-signed by key ${r.provenance.keyid.slice(0, 16)}…): ${r.provenance.path}`);
       console.log(`  ${verdict}`);
@@ -191,10 +192,15 @@ async function main(): Promise<void> {
     }
     for (const [publisher, sent] of Object.entries(r.published ?? {})) console.log(`Published (${publisher}): ${Object.entries(sent).map(([k, v]) => `${k} (${v})`).join(', ')}`);
     if (r.checksums) {
-      const dir = join(repoRoot, r.project, 'current', 'releases', r.version);
+      const dir = join(r.dryRun?.staged ?? join(repoRoot, r.project, 'current'), 'releases', r.version);
       const check = spawnSync('sha256sum', ['-c', '--quiet', 'SHA256SUMS'], { cwd: dir, encoding: 'utf8' });
       console.log(`Release files and SHA256SUMS (${r.checksums.files} files${r.checksums.signedBy ? `, signed by ${r.checksums.signedBy}` : ''}): ${repoServer.url}/${r.project}/releases/${r.version}/`);
       console.log(`  sha256sum -c SHA256SUMS: ${check.status === 0 ? 'every file OK' : `FAILED ${check.stdout}${check.stderr}`}`);
+    }
+    if (r.dryRun) {
+      console.log('\nDry run: nothing was published or deployed.');
+      for (const [publisher, files] of Object.entries(r.dryRun.wouldPublish)) console.log(`  would publish (${publisher}): ${files.join(', ')}`);
+      if (r.dryRun.staged) console.log(`  signed repositories and release files staged (not deployed) in ${r.dryRun.staged}`);
     }
     if (r.repositories?.debSuite) {
       const repo = `${repoServer.url}/${r.project}/deb`;

@@ -25,7 +25,7 @@ test('a dry run builds and signs everything, stages the repositories, publishes 
     assert.equal(crates.uploads.size, 0, 'no crate was sent');
     assert.deepEqual(readdirSync(pypi.packagesDir), [], 'no Python file was sent');
     assert.ok(r.provenance, 'the provenance is signed as in a release');
-    const staged = r.dryRun?.staged ?? assert.fail("the dry run staged the tree");
+    const staged = r.dryRun?.staged ?? assert.fail('the dry run staged the tree');
     assert.match(readFileSync(join(staged, 'deb', 'dists', 'stable', 'InRelease'), 'utf8'), /BEGIN PGP SIGNED MESSAGE/);
     assert.ok(existsSync(join(staged, 'releases', '1.6.0', 'SHA256SUMS.asc')));
     assert.ok(!existsSync(join(stateDir, 'repo-server', 'hello-veilid', 'current')), 'nothing was deployed');
