@@ -8,6 +8,7 @@ import { connectClient, TemporalUnreachableError } from '../providers/temporal/c
 import { addReleaseCommands } from './cli-release.ts';
 import { addOpsCommands } from './cli-ops.ts';
 import { addCiCommands } from './cli-ci.ts';
+import { addConfigCommands } from './cli-config.ts';
 import { Exit, ExitError, type CliContext } from './cli-context.ts';
 
 export { Exit } from './cli-context.ts';
@@ -37,6 +38,7 @@ export function buildCli(print: (line: string) => void = console.log): Command {
   addReleaseCommands(program, ctx);
   addOpsCommands(program, ctx);
   addCiCommands(program, ctx);
+  addConfigCommands(program, ctx);
   return program;
 }
 
