@@ -2,7 +2,7 @@
 // lists every error with its field (exit 2), and a projects file is checked too.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
 import { runCli, Exit } from '../../client/cli.ts';
@@ -41,4 +41,24 @@ test('check: every error with its field, exit 2; a bad projects file too', async
   const projects = await cli('check', join(REPO_ROOT, 'examples', 'hello-veilid', 'tagship.yml'), '--projects', join(dir, 'projects.yml'));
   assert.equal(projects.code, Exit.badInput, projects.out);
   assert.match(projects.out, /repository/);
+});
+
+test('init reads a repository (a Cargo workspace with crates/*, a Makefile) and writes a tagship.yml check accepts; never overwrites one', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'tagship-init-'));
+  writeFileSync(join(dir, 'Cargo.toml'), '[package]\nname = "tool"\nversion = "1.0.0"\n[[bin]]\nname = "tl"\npath = "src/main.rs"\n[workspace]\nmembers = ["crates/*"]\n');
+  for (const c of ['tool-core', 'tool-cli']) {
+    mkdirSync(join(dir, 'crates', c), { recursive: true });
+    writeFileSync(join(dir, 'crates', c, 'Cargo.toml'), `[package]\nname = "${c}"\nversion = "1.0.0"\n`);
+  }
+  writeFileSync(join(dir, 'Makefile'), 'build:\n\ttrue\ntest:\n\ttrue\n');
+  const r = await cli('init', dir);
+  assert.equal(r.code, Exit.ok, r.out);
+  const text = readFileSync(join(dir, 'tagship.yml'), 'utf8');
+  assert.match(text, /crates: \{ registry: crates, order: \[tool-cli, tool-core, tool\] \}/, 'members, then the root package');
+  assert.match(text, /testGate: \{ command: "make test" \}/);
+  assert.match(text, /tar -czf dist\/tl-\$TAGSHIP_VERSION-linux-amd64\.tar\.gz -C target\/release tl/);
+  assert.equal((await cli('check', join(dir, 'tagship.yml'))).code, Exit.ok);
+  const again = await cli('init', dir);
+  assert.equal(again.code, Exit.badInput);
+  assert.match(again.out, /exists; pass --force/);
 });
