@@ -70,6 +70,9 @@ export interface SourceDeps {
   /** The projects file's entries: repository URL, credentials, signed-tag policy. */
   projects?: Projects;
   mirrors?: GitMirrors;
+  /** Which release outcomes the worker posts (activities/notify.ts), told to the release with
+   *  what it loads; never the URL. */
+  notify?: 'failure' | 'all';
 }
 
 /** Moves a packed tarball to its content address, where build agents fetch it by sha256. */
@@ -261,11 +264,12 @@ export function createSourceActivities(deps: SourceDeps) {
     /** Heartbeats throughout: a fetch or a pack can take minutes, and a dead worker must be
      *  noticed in seconds. */
     async loadProject(input: LoadProjectInput): Promise<LoadProjectResult> {
-      return withHeartbeat(async (hb) => {
+      const loaded = await withHeartbeat(async (hb) => {
         if (input.projectDir !== undefined) return fromWorkingTree(deps, { ...input, projectDir: input.projectDir });
         if (!input.tag) throw nonRetryable(FailureType.InvalidTag, 'a release from the repository needs its tag');
         return fromRepository(deps, { ...input, tag: input.tag }, hb.signal);
       });
+      return { ...loaded, ...(deps.notify ? { notify: deps.notify } : {}) };
     },
   };
 }

@@ -37,6 +37,9 @@ const schema = z.object({
   TAGSHIP_TRIVY_CACHE: z.string().min(1).optional(),
   /** The Temporal Web UI's address, for links to CI runs in release documentation. */
   TAGSHIP_UI_URL: z.string().url().optional(),
+  // Where release outcomes are posted (a Slack/Mattermost incoming webhook: a secret URL).
+  TAGSHIP_NOTIFY_URL: z.string().url().optional(),
+  TAGSHIP_NOTIFY_ON: z.enum(['failure', 'all']).default('failure'),
   /** The registry's config file (Debian's docker-registry): image retention then collects garbage. */
   TAGSHIP_REGISTRY_CONFIG: z.string().min(1).optional(),
   /** Payload encryption: `<id>:<base64 of 32 bytes>` pairs, comma-separated; the key in use. */
@@ -80,6 +83,8 @@ export interface Settings {
   registryConfig?: string;
   /** The Temporal Web UI, for links in release documentation. */
   uiUrl?: string;
+  /** Where release outcomes are posted (secret: the URL holds the channel's token), and which. */
+  notify?: { url: string; on: 'failure' | 'all' };
   /** For provider digitalocean. The token is a secret, like agentToken. */
   digitalocean?: { token: string; apiUrl?: string; region: string; image: string };
   /** Apply the schedules at worker start, the purge defaulting to retentionDays. */
@@ -100,7 +105,7 @@ export interface Settings {
 export function settingsSecrets(s: Settings): string[] {
   const registryTokens = Object.entries(s.registryEnv).filter(([k]) => k.endsWith('_TOKEN')).map(([, v]) => v);
   // The agent token and the codec keys are read the way an agent reads its own.
-  return [...agentSecrets({ ...s.codecEnv, TAGSHIP_AGENT_TOKEN: s.agentToken }), s.digitalocean?.token, s.codecToken, ...registryTokens].filter((v): v is string => !!v);
+  return [...agentSecrets({ ...s.codecEnv, TAGSHIP_AGENT_TOKEN: s.agentToken }), s.digitalocean?.token, s.codecToken, s.notify?.url, ...registryTokens].filter((v): v is string => !!v);
 }
 
 /** Where the bootstrap's tools are: TAGSHIP_TOOLS_DIR, else <state folder>/tools — the same
@@ -135,6 +140,7 @@ export function parseSettings(env: Record<string, string | undefined>, defaultSt
     ...(r.data.TAGSHIP_TRIVY_CACHE ? { scannerCache: r.data.TAGSHIP_TRIVY_CACHE } : {}),
     ...(r.data.TAGSHIP_REGISTRY_CONFIG ? { registryConfig: r.data.TAGSHIP_REGISTRY_CONFIG } : {}),
     ...(r.data.TAGSHIP_UI_URL ? { uiUrl: r.data.TAGSHIP_UI_URL } : {}),
+    ...(r.data.TAGSHIP_NOTIFY_URL ? { notify: { url: r.data.TAGSHIP_NOTIFY_URL, on: r.data.TAGSHIP_NOTIFY_ON } } : {}),
     schedules: { apply: r.data.TAGSHIP_SCHEDULES === 'apply', retentionDays: r.data.TAGSHIP_RETENTION_DAYS },
     ...(r.data.TAGSHIP_DO_TOKEN
       ? { digitalocean: { token: r.data.TAGSHIP_DO_TOKEN, ...(r.data.TAGSHIP_DO_API_URL ? { apiUrl: r.data.TAGSHIP_DO_API_URL } : {}), region: r.data.TAGSHIP_DO_REGION, image: r.data.TAGSHIP_DO_IMAGE } }

@@ -26,4 +26,6 @@ export interface LoadProjectResult {
   /** The commit's time (seconds since the epoch): every build and gate gets it as
    *  SOURCE_DATE_EPOCH, the reproducible-builds convention (absent for a working tree). */
   sourceDateEpoch?: number;
+  /** Which outcomes the worker posts to its notification webhook (absent: none). */
+  notify?: 'failure' | 'all';
 }

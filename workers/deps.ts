@@ -25,6 +25,7 @@ import { createChecksumsActivities } from '../pipes/checksums/activities.ts';
 import { createRetentionActivities } from '../activities/retention.ts';
 import { createResumeActivities } from '../activities/resume.ts';
 import { createProvenanceActivities } from '../pipes/provenance/activities.ts';
+import { createNotifyActivities } from '../activities/notify.ts';
 import { createAppImageActivities } from '../activities/app-image.ts';
 import { createScanActivities } from '../activities/scan.ts';
 import { createIntegrationActivities } from '../activities/integration.ts';
@@ -76,6 +77,8 @@ export interface OrchestratorDeps {
   registryConfig?: string;
   /** The Temporal Web UI's address: release documentation links the CI run there. */
   uiUrl?: string;
+  /** Where release outcomes are posted (activities/notify.ts). */
+  notify?: { url: string; on: 'failure' | 'all' };
   /** Where the bootstrap put the scanner, helm and arm64 Node; the repository's .tagship/tools by default. */
   toolsDir?: string;
   /** Named registries' URL and token variables; the process's environment, read at each publish, by default. */
@@ -159,7 +162,8 @@ function buildActivities(deps: OrchestratorDeps, docker: Docker, gate: DockerMac
   const repoRoot = deps.repoRoot ?? join(deps.stateDir, 'repo-server');
   const key = provenanceKey(deps.stateDir, deps.provenanceKeyFile);
   return {
-    ...createSourceActivities({ stateDir: deps.stateDir, mirrors: new GitMirrors(join(deps.stateDir, 'mirrors')), ...(deps.projects ? { projects: deps.projects } : {}) }),
+    ...createSourceActivities({ stateDir: deps.stateDir, mirrors: new GitMirrors(join(deps.stateDir, 'mirrors')), ...(deps.projects ? { projects: deps.projects } : {}), ...(deps.notify ? { notify: deps.notify.on } : {}) }),
+    ...createNotifyActivities({ ...(deps.notify ? deps.notify : { on: 'failure' }), ...(deps.uiUrl ? { uiUrl: deps.uiUrl } : {}), namespace: deps.namespace ?? 'default' }),
     ...createMachineActivities({ provider: machines, ...(deps.client ? { client: deps.client } : {}) }),
     ...createBuildActivities({ provider: gate, shell: gate, artifacts }),
     ...createAppTestActivities({ provider: gate, shell: gate }),

@@ -18,6 +18,12 @@ export const Profiles = {
     heartbeatTimeout: LIVENESS,
     retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumAttempts: 3, nonRetryableErrorTypes: NON_RETRYABLE },
   },
+  /** Posting a release's outcome to a chat webhook: one small request; a few quick retries,
+   *  then the release ends as it would have (a notification never changes the outcome). */
+  notify: {
+    startToCloseTimeout: '30 seconds',
+    retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumAttempts: 3, nonRetryableErrorTypes: NON_RETRYABLE },
+  },
   /** Fetching a tag into the project's mirror and packing its commit: seconds for a small
    *  project, minutes for a cold mirror of a large one; network hiccups get a few retries. */
   sourceFetch: {

@@ -6,7 +6,8 @@
 // pipe runs only where it applies. Orchestration only; every side effect is an activity. A
 // retry (input.resume) first asks the store what earlier runs finished and skips what still
 // stands (core/resume.ts).
-import { ApplicationFailure, defineQuery, isCancellation, patched, proxyActivities, setHandler, upsertMemo, upsertSearchAttributes } from '@temporalio/workflow';
+import { ApplicationFailure, CancellationScope, defineQuery, isCancellation, patched, proxyActivities, setHandler, upsertMemo, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
+import type { createNotifyActivities, NotifyInput } from '../activities/notify.ts';
 import type { createSourceActivities } from '../activities/source.ts';
 import { parseReleaseTag, tagPrefixProblem } from '../core/tag.ts';
 import type { TagshipConfig } from '../core/config/schema.ts';
@@ -26,11 +27,15 @@ type SourceActivities = ReturnType<typeof createSourceActivities>;
 export const progressQuery = defineQuery<ReleaseProgress>('progress');
 
 const { loadProject } = proxyActivities<SourceActivities>({ ...Profiles.sourceFetch, summary: 'load tagship.yml and pack the source' });
+const { notifyRelease } = proxyActivities<ReturnType<typeof createNotifyActivities>>({ ...Profiles.notify, summary: 'post the outcome to the notification webhook' });
 
 export async function release(input: ReleaseInput): Promise<ReleaseResult> {
   const progress: ReleaseProgress = { stage: 'validating', targets: {} };
   setHandler(progressQuery, () => progress);
   const enter = stageEntry(progress);
+  // What the worker posts to its notification webhook, once the load has said (patched in).
+  let notifyOn: LoadProjectResult['notify'];
+  const project = { name: input.project, tag: input.tag };
 
   try {
     // 1. The tag goes into commands, paths and versions: check it before anything runs.
@@ -43,6 +48,7 @@ export async function release(input: ReleaseInput): Promise<ReleaseResult> {
       input.projectDir !== undefined ? { projectDir: input.projectDir, project: input.project, tag: input.tag } : { project: input.project, tag: input.tag, ...(input.commit ? { expectedCommit: input.commit } : {}) },
     );
     const { config, source } = loaded;
+    notifyOn = loaded.notify;
     const released = releasedSource(loaded);
     // The commit, findable in the Web UI and shown with the run (patched in: releases that
     // started before it replay without these commands).
@@ -71,6 +77,7 @@ export async function release(input: ReleaseInput): Promise<ReleaseResult> {
     const targets = run.targets;
     const app = run.result.app;
     enter('done', `${targets.length} target(s), ${targets.reduce((n, t) => n + t.manifest.artifacts.length, 0)} artifact(s)${app ? `; ${app.reference}` : ''}${input.dryRun ? '; dry run: nothing was published or deployed' : ''}`);
+    if (notifyOn === 'all') await notifyQuietly(notifyOn, { ...project, outcome: 'completed', stage: 'done' });
     return {
       ...run.result,
       project: config.project, tag: tag.value.tag, version: tag.value.version, channel: tag.value.channel,
@@ -81,11 +88,15 @@ export async function release(input: ReleaseInput): Promise<ReleaseResult> {
   } catch (err) {
     if (isCancellation(err)) {
       enter('cancelled', 'cancelled; every machine was deleted');
+      await CancellationScope.nonCancellable(() => notifyQuietly(notifyOn, { ...project, outcome: 'cancelled', stage: 'cancelled' }));
       throw err;
     }
     // Target failures and our own rejections are already explained; others get their stage.
     const explained = err instanceof ApplicationFailure ? err : explain(err, progress.stage);
-    enter('failed', explained instanceof Error ? explained.message.split('\n')[0]! : String(explained));
+    const stage = progress.stage;
+    const cause = explained instanceof Error ? explained.message.split('\n')[0]! : String(explained);
+    enter('failed', cause);
+    await notifyQuietly(notifyOn, { ...project, outcome: 'failed', stage, cause });
     throw explained;
   }
 }
@@ -101,4 +112,11 @@ function releasedSource(l: LoadProjectResult): ReleasedSource {
     ...(l.configDigest ? { configDigest: l.configDigest } : {}),
     ...(l.signedBy ? { signedBy: l.signedBy } : {}),
   };
+}
+
+/** Posts the release's outcome when the worker is set up to (never changing the outcome). */
+async function notifyQuietly(on: LoadProjectResult['notify'], n: { name: string; tag: string; outcome: NotifyInput['outcome']; stage: string; cause?: string }): Promise<void> {
+  if (!on || !patched('notify')) return;
+  const { workflowId, runId } = workflowInfo();
+  await notifyRelease({ workflowId, runId, project: n.name, tag: n.tag, outcome: n.outcome, stage: n.stage, ...(n.cause ? { cause: n.cause } : {}) }).catch(() => undefined);
 }

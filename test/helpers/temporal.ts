@@ -38,7 +38,7 @@ export function uniqueSuffix(): string {
 /** Runs `fn` while an orchestrator worker polls a fresh task queue. */
 export async function withWorker<T>(
   fn: (ctx: TestContext) => Promise<T>,
-  opts: { stateDir?: string; artifacts?: OrchestratorDeps['artifacts']; provider?: OrchestratorDeps['provider']; codecEnv?: Record<string, string>; projects?: OrchestratorDeps['projects']; registry?: string; scannerCache?: string; registryConfig?: string } = {},
+  opts: { stateDir?: string; artifacts?: OrchestratorDeps['artifacts']; provider?: OrchestratorDeps['provider']; codecEnv?: Record<string, string>; projects?: OrchestratorDeps['projects']; registry?: string; scannerCache?: string; registryConfig?: string; notify?: OrchestratorDeps['notify']; uiUrl?: string } = {},
 ): Promise<T> {
   if (!runtimeInstalled) {
     Runtime.install({ logger: new DefaultLogger('ERROR') });
@@ -65,6 +65,8 @@ export async function withWorker<T>(
     ...(opts.registry ? { registry: opts.registry } : {}),
     ...(opts.scannerCache ? { scannerCache: opts.scannerCache } : {}),
     ...(opts.registryConfig ? { registryConfig: opts.registryConfig } : {}),
+    ...(opts.notify ? { notify: opts.notify } : {}),
+    ...(opts.uiUrl ? { uiUrl: opts.uiUrl } : {}),
     ...(dataConverter && opts.codecEnv ? { dataConverter, agentEnv: opts.codecEnv } : {}),
     ...(bundle ? { workflowBundle: { codePath: bundle } } : {}),
   });

@@ -44,8 +44,15 @@ test('provenance key and workflow bundle are passed on as given', () => {
 });
 
 test('every secret the settings hold is listed for the logger to cut out', () => {
-  const s = parseSettings({ TAGSHIP_AGENT_TOKEN: 'a'.repeat(20), TAGSHIP_PROVIDER: 'digitalocean', TAGSHIP_DO_TOKEN: 'do-secret-123', TAGSHIP_CODEC_KEYS: `k1:${KEY}`, TAGSHIP_CODEC_TOKEN: 'c'.repeat(24), TAGSHIP_REGISTRY_LOCAL_TOKEN: 'reg-secret', TAGSHIP_REGISTRY_LOCAL_URL: 'http://127.0.0.1:1/' }, '/srv/tagship');
+  const s = parseSettings({ TAGSHIP_AGENT_TOKEN: 'a'.repeat(20), TAGSHIP_PROVIDER: 'digitalocean', TAGSHIP_DO_TOKEN: 'do-secret-123', TAGSHIP_CODEC_KEYS: `k1:${KEY}`, TAGSHIP_CODEC_TOKEN: 'c'.repeat(24), TAGSHIP_REGISTRY_LOCAL_TOKEN: 'reg-secret', TAGSHIP_REGISTRY_LOCAL_URL: 'http://127.0.0.1:1/', TAGSHIP_NOTIFY_URL: 'https://chat.example.invalid/hooks/secret-path' }, '/srv/tagship');
+  assert.deepEqual(s.notify, { url: 'https://chat.example.invalid/hooks/secret-path', on: 'failure' });
   const secrets = settingsSecrets(s);
-  for (const v of ['a'.repeat(20), 'do-secret-123', KEY, `k1:${KEY}`, 'c'.repeat(24), 'reg-secret']) assert.ok(secrets.includes(v), v);
+  for (const v of ['a'.repeat(20), 'do-secret-123', KEY, `k1:${KEY}`, 'c'.repeat(24), 'reg-secret', 'https://chat.example.invalid/hooks/secret-path']) assert.ok(secrets.includes(v), v);
   assert.ok(!secrets.includes('http://127.0.0.1:1/'), 'a registry URL is no secret');
+});
+
+test('notifications: TAGSHIP_NOTIFY_ON is failure or all', () => {
+  assert.equal(parseSettings({ TAGSHIP_NOTIFY_URL: 'http://127.0.0.1:1/h', TAGSHIP_NOTIFY_ON: 'all' }, '/srv/tagship').notify?.on, 'all');
+  refused({ TAGSHIP_NOTIFY_URL: 'http://127.0.0.1:1/h', TAGSHIP_NOTIFY_ON: 'sometimes' }, /TAGSHIP_NOTIFY_ON/);
+  refused({ TAGSHIP_NOTIFY_URL: 'not a url' }, /TAGSHIP_NOTIFY_URL/);
 });
