@@ -12,6 +12,8 @@
 //   - 200 concurrent releases on one worker, simulated machines (bench/concurrency.ts;
 //     BENCH_CONCURRENT=N for another count)
 //   - indexing and signing 1,000 .deb and 1,000 .rpm packages (bench/repo-scale.ts)
+//   - the example built twice from one commit on fresh stores: which artifacts differ byte for
+//     byte (bench/reproducibility.ts)
 import { performance } from 'node:perf_hooks';
 import { join } from 'node:path';
 import { readFileSync } from 'node:fs';
@@ -47,6 +49,7 @@ import { sideBySide } from './side-by-side.ts';
 import { hookStartLatency } from './hook-latency.ts';
 import { concurrentReleases } from './concurrency.ts';
 import { repositoryScale } from './repo-scale.ts';
+import { reproducibility } from './reproducibility.ts';
 
 function opsPerSecond(label: string, n: number, fn: (i: number) => void): void {
   for (let i = 0; i < Math.min(n, 1000); i++) fn(i); // warm-up
@@ -89,6 +92,7 @@ async function main(): Promise<void> {
     await ciFigures(server.address);
     await retentionFigures();
     await repositoryScale(1000);
+    await reproducibility();
   } finally {
     await server.stop();
   }

@@ -22,6 +22,7 @@ export const Profiles = {
    *  then the release ends as it would have (a notification never changes the outcome). */
   notify: {
     startToCloseTimeout: '30 seconds',
+    heartbeatTimeout: LIVENESS,
     retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumAttempts: 3, nonRetryableErrorTypes: NON_RETRYABLE },
   },
   /** Fetching a tag into the project's mirror and packing its commit: seconds for a small
