@@ -49,6 +49,8 @@ export interface DoEmulator {
   faults: Faults;
   injected: InjectedFaults;
   droplets: Map<number, EmulatedDroplet>;
+  /** Every created droplet's user data, by name (what its metadata service would serve). */
+  userData: Map<string, string>;
   /** Create requests that made a droplet, by droplet name. */
   creates: Map<string, number>;
   dropletLimit: number;
@@ -99,7 +101,8 @@ function take(f: { routes: Route[]; count: number } | undefined, route: Route): 
 export async function startDoEmulator(opts: EmulatorOptions): Promise<DoEmulator> {
   const droplets = new Map<number, EmulatedDroplet>();
   const creates = new Map<string, number>();
-  const state: DoEmulator = { url: '', apiUrl: '', faults: {}, injected: { 'rate-limit': 0, 'server-error': 0, timeout: 0 }, droplets, creates, dropletLimit: opts.dropletLimit ?? 25, powerOff: () => undefined, close: async () => {} };
+  const userData = new Map<string, string>();
+  const state: DoEmulator = { url: '', apiUrl: '', faults: {}, injected: { 'rate-limit': 0, 'server-error': 0, timeout: 0 }, droplets, creates, userData, dropletLimit: opts.dropletLimit ?? 25, powerOff: () => undefined, close: async () => {} };
   const sizes = new Set(opts.sizes ?? DEFAULT_SIZES);
   const images = new Set((opts.images ?? ['debian-12-x64', 'tagship-agent-snapshot']).map(String));
   let nextId = 3100000 + Math.floor(Math.random() * 1000);
@@ -189,6 +192,7 @@ export async function startDoEmulator(opts: EmulatorOptions): Promise<DoEmulator
         };
         droplets.set(d.id, d);
         creates.set(d.name, (creates.get(d.name) ?? 0) + 1);
+        if (d.user_data !== undefined) userData.set(d.name, d.user_data);
         void boot(d).catch(() => (d.status = 'off'));
         return answer(202, { droplet: public_(d), links: { actions: [{ id: d.id, rel: 'create', href: `${state.url}/v2/actions/${d.id}` }] } });
       }

@@ -37,14 +37,26 @@ const env = z
   .refine((e) => e.TAGSHIP_CONTROL_DIR ?? (e.TEMPORAL_ADDRESS && e.TAGSHIP_GATEWAY_URL), 'give TAGSHIP_CONTROL_DIR, or TEMPORAL_ADDRESS and TAGSHIP_GATEWAY_URL')
   .safeParse(process.env);
 
-/** The machine's gateway token: given, kept from an earlier enrolment, or enrolled for now. */
+/** The machine's gateway token: given, kept from an earlier enrolment, or enrolled for now.
+ *  Enrolling also hands the agent the codec keys (never in the droplet's user data); they are
+ *  kept beside the token, root's only, for a restarted agent, and put in this process's
+ *  environment, where the codec and the redactor read them. */
 async function machineToken(s: { TAGSHIP_AGENT_TOKEN?: string | undefined; TAGSHIP_ENROLMENT?: string | undefined; TAGSHIP_TOKEN_FILE: string }, gateway: string): Promise<string> {
   if (s.TAGSHIP_AGENT_TOKEN) return s.TAGSHIP_AGENT_TOKEN;
-  if (existsSync(s.TAGSHIP_TOKEN_FILE)) return readFileSync(s.TAGSHIP_TOKEN_FILE, 'utf8').trim();
+  const envFile = `${s.TAGSHIP_TOKEN_FILE}.env.json`;
+  if (existsSync(s.TAGSHIP_TOKEN_FILE)) {
+    if (existsSync(envFile)) Object.assign(process.env, JSON.parse(readFileSync(envFile, 'utf8')) as Record<string, string>);
+    return readFileSync(s.TAGSHIP_TOKEN_FILE, 'utf8').trim();
+  }
   const res = await fetchWhileGatewayRestarts(`${gateway}/enrol`, { method: 'POST', headers: { authorization: `Enrol ${s.TAGSHIP_ENROLMENT}` } }, new AbortController().signal);
-  const body = (await res.json().catch(() => ({}))) as { token?: string; error?: string; message?: string };
+  const body = (await res.json().catch(() => ({}))) as { token?: string; env?: Record<string, string>; error?: string; message?: string };
   if (!res.ok || !body.token) throw new Error(`enrolment refused by the gateway: HTTP ${res.status} ${body.message ?? body.error ?? ''}`);
   mkdirSync(dirname(s.TAGSHIP_TOKEN_FILE), { recursive: true, mode: 0o700 });
+  const handed = Object.fromEntries(Object.entries(body.env ?? {}).filter(([k]) => /^TAGSHIP_CODEC_KEY(S|_ID)$/.test(k)));
+  if (Object.keys(handed).length) {
+    writeFileSync(envFile, JSON.stringify(handed), { mode: 0o600 });
+    Object.assign(process.env, handed);
+  }
   writeFileSync(s.TAGSHIP_TOKEN_FILE, body.token, { mode: 0o600 });
   return body.token;
 }

@@ -122,7 +122,8 @@ export function digitalOceanProvider(
   temporal: { address: string; namespace: string },
   tuning: Pick<DigitalOceanOptions, 'policy' | 'pollMs'> = {},
 ): NonNullable<OrchestratorDeps['provider']> {
-  return ({ gatewayUrl, enrolmentFor, agentEnv }) =>
+  // The codec keys are not in the user data: the agent gets them when it enrols (the gateway).
+  return ({ gatewayUrl, enrolmentFor }) =>
     new DigitalOceanMachines({
       ...tuning,
       token: d.token,
@@ -130,7 +131,7 @@ export function digitalOceanProvider(
       region: d.region,
       defaultImage: d.image,
       userData: (spec) =>
-        agentUserData({ TAGSHIP_MACHINE: spec.name, TEMPORAL_ADDRESS: temporal.address, TEMPORAL_NAMESPACE: temporal.namespace, TAGSHIP_GATEWAY_URL: gatewayUrl, TAGSHIP_ENROLMENT: enrolmentFor(spec), ...agentEnv }),
+        agentUserData({ TAGSHIP_MACHINE: spec.name, TEMPORAL_ADDRESS: temporal.address, TEMPORAL_NAMESPACE: temporal.namespace, TAGSHIP_GATEWAY_URL: gatewayUrl, TAGSHIP_ENROLMENT: enrolmentFor(spec) }),
     });
 }
 
@@ -214,6 +215,7 @@ export async function createOrchestrator(deps: OrchestratorDeps): Promise<Orches
     token,
     port: deps.gatewayPort ?? 0,
     enrolmentLedger: join(deps.stateDir, 'enrolments-used'),
+    ...(deps.agentEnv ? { agentEnv: deps.agentEnv } : {}),
     ...(deps.log ? { log: deps.log.child({ name: 'gateway' }) } : {}),
   });
   await buildAgentBundle();

@@ -6,7 +6,7 @@
 // its role (core/store-names.ts) before it is used; refusals are logged.
 //   GET  /healthz
 //   POST /enrol                                            Authorization: Enrol <one-time secret>
-//        → { token }: the machine's token, once per secret (droplets)
+//        → { token, env? }: the machine's token and the codec keys, once per secret (droplets)
 //   GET  /sources/<sha256>.tar
 //   PUT  /artifacts/<project>/<version>/<target>/<name>   x-tagship-sha256, x-tagship-created-at
 //        (staged in the machine's upload session)
@@ -36,6 +36,9 @@ export interface GatewayOptions {
   log?: Logger;
   /** The file recording used enrolment secrets (kept across restarts); in memory without it. */
   enrolmentLedger?: string;
+  /** What an enrolling agent is handed with its token (the payload codec's keys): secrets a
+   *  droplet's user data must not carry, since its metadata service serves them all its life. */
+  agentEnv?: Record<string, string>;
 }
 
 export interface Gateway {
@@ -101,7 +104,7 @@ async function enrol(opts: GatewayOptions, ledger: EnrolmentLedger, log: Logger,
     log.warn({ machine: scope.machine, remote: req.socket.remoteAddress }, 'enrolment refused: the secret was used before');
     return send(res, 409, { error: 'EnrolmentUsed', message: `the enrolment secret of ${scope.machine} was used before; a machine enrols once` });
   }
-  send(res, 200, { token: mintMachineToken(opts.token, { ...scope, expiresAt: Date.now() + MACHINE_TOKEN_HOURS * 3_600_000 }) });
+  send(res, 200, { token: mintMachineToken(opts.token, { ...scope, expiresAt: Date.now() + MACHINE_TOKEN_HOURS * 3_600_000 }), ...(opts.agentEnv && Object.keys(opts.agentEnv).length ? { env: opts.agentEnv } : {}) });
 }
 
 async function handle(opts: GatewayOptions, ledger: EnrolmentLedger, log: Logger, req: IncomingMessage, res: ServerResponse): Promise<void> {

@@ -52,6 +52,28 @@ test('a whole release runs on emulated droplets whose agents enrolled through cl
   }
 });
 
+test('with payload encryption, a droplet\'s agent gets the codec keys when it enrols, never in its user data', async () => {
+  const em = await startEmulator();
+  const name = `docodec-${uniqueSuffix()}`;
+  const key = Buffer.alloc(32, 9).toString('base64');
+  const codecEnv = { TAGSHIP_CODEC_KEYS: `k9:${key}`, TAGSHIP_CODEC_KEY_ID: 'k9' };
+  try {
+    await withWorker(async ({ client, taskQueue }) => {
+      // The agent decodes its inputs and encodes its results with the keys: the release completes only if it has them.
+      const { handle } = await startRelease(client, { project: name, tag: 'v1.0.0', projectDir: project(name), taskQueue });
+      assert.equal((await handle.result()).targets.length, 1);
+      assert.equal(em.userData.size, 1);
+      for (const [droplet, data] of em.userData) {
+        assert.match(data, /TAGSHIP_ENROLMENT/, `${droplet} enrols`);
+        assert.ok(!data.includes(key) && !data.includes('TAGSHIP_CODEC_KEYS'), `${droplet}'s user data (served by the metadata service all its life) holds no codec key`);
+      }
+    }, { provider: emulatorProvider(em), codecEnv });
+    await noDroplets(em);
+  } finally {
+    await em.close();
+  }
+});
+
 for (const stage of ['create', 'get', 'delete'] as const) {
   test(`rate limits, 5xx, slow answers${stage === 'delete' ? ' and lingering deletes' : ''} at ${stage === 'get' ? 'poll' : stage}: the release still completes, one droplet per machine`, async () => {
     const em = await startEmulator({ bootDelayMs: 1500 });
