@@ -37,6 +37,8 @@ export interface LoadProjectInput {
   expectedCommit?: string;
   /** A working tree on the orchestrator's host instead of the repository: unreproducible. */
   projectDir?: string;
+  /** A nightly: the branch head (`commit`) instead of a tag. */
+  nightly?: { branch: string; commit: string };
 }
 
 /** Directories of a working tree that are build output or tooling, never source. */
@@ -229,6 +231,21 @@ export interface LoadCommitResult {
 /** CI's source: the commit, fetched through the ref it was pushed to (and checked to be in its
  *  history), its tagship.yml read and checked, its tree packed. */
 async function fromCommit(deps: SourceDeps, input: LoadCommitInput, signal: AbortSignal): Promise<LoadCommitResult> {
+  const c = await commitSource(deps, input, signal);
+  if (!c.config.app) throw nonRetryable(FailureType.ConfigInvalid, `${c.where} has no app section, so there is nothing for CI to build; add app: { image, tests, … } (README, "Container apps")`);
+  return { config: c.config, source: c.source, configDigest: c.configDigest, repository: c.repository };
+}
+
+/** A nightly's source: the branch head it was started for, fetched through the branch, its
+ *  tagship.yml read and checked, its tree packed — reproducible like a tag's. */
+async function fromBranch(deps: SourceDeps, input: { project: string; nightly: { branch: string; commit: string } }, signal: AbortSignal): Promise<LoadProjectResult> {
+  const c = await commitSource(deps, { project: input.project, commit: input.nightly.commit, ref: `refs/heads/${input.nightly.branch}` }, signal);
+  return { config: c.config, source: c.source, configDigest: c.configDigest, commit: input.nightly.commit, repository: c.repository, reproducible: true, sourceDateEpoch: await deps.mirrors!.commitTime(input.project, input.nightly.commit) };
+}
+
+/** A commit fetched through the ref it was pushed to (and checked to be in its history), its
+ *  tagship.yml read and checked, its tree packed. */
+async function commitSource(deps: SourceDeps, input: LoadCommitInput, signal: AbortSignal): Promise<{ config: TagshipConfig; source: SourceRef; configDigest: string; repository: string; where: string }> {
   // What goes into git's command line is checked first.
   requireName('project', 'project', input.project);
   requireName('commit', 'commit', input.commit);
@@ -250,9 +267,8 @@ async function fromCommit(deps: SourceDeps, input: LoadCommitInput, signal: Abor
   )?.toString('utf8') ?? null;
   const parsed = checkProjectConfig(text, where, input.project);
   if (!parsed.ok) throw nonRetryable(FailureType.ConfigInvalid, parsed.message, parsed.errors);
-  if (!parsed.config.app) throw nonRetryable(FailureType.ConfigInvalid, `${where} has no app section, so there is nothing for CI to build; add app: { image, tests, … } (README, "Container apps")`);
   const source = await contentAddressed(deps.stateDir, (tmp) => mirrors.archive(input.project, input.commit, tmp), input.project);
-  return { config: parsed.config, source, configDigest: digest(text!), repository: entry.repository };
+  return { config: parsed.config, source, configDigest: digest(text!), repository: entry.repository, where };
 }
 
 export function createSourceActivities(deps: SourceDeps) {
@@ -266,6 +282,7 @@ export function createSourceActivities(deps: SourceDeps) {
     async loadProject(input: LoadProjectInput): Promise<LoadProjectResult> {
       const loaded = await withHeartbeat(async (hb) => {
         if (input.projectDir !== undefined) return fromWorkingTree(deps, { ...input, projectDir: input.projectDir });
+        if (input.nightly) return fromBranch(deps, { project: input.project, nightly: input.nightly }, hb.signal);
         if (!input.tag) throw nonRetryable(FailureType.InvalidTag, 'a release from the repository needs its tag');
         return fromRepository(deps, { ...input, tag: input.tag }, hb.signal);
       });

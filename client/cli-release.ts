@@ -11,7 +11,7 @@ import { releaseWorkflowId } from '../core/names.ts';
 import { SA } from '../core/search-attributes.ts';
 import type { Settings } from '../core/settings.ts';
 import { readProjectsFile, ProjectsFileError, type Projects } from '../providers/projects/file.ts';
-import { NothingToRetryError, retryRelease, startRelease } from './release.ts';
+import { NothingToRetryError, retryRelease, startNightly, startRelease } from './release.ts';
 import { checkTagForRelease } from './tag-check.ts';
 import { readProjectConfig } from '../activities/source.ts';
 import { unknownTargetsProblem } from '../core/plan.ts';
@@ -117,6 +117,28 @@ export function addReleaseCommands(program: Command, ctx: CliContext): void {
         const failure = await handle.result().then(() => null, (err: unknown) => failureReport(err));
         if (failure) {
           for (const line of [`dry run did not complete: ${failure[0]}`, ...failure.slice(1)]) print(line);
+          throw new ExitError(Exit.failed, '');
+        }
+        const d = await handle.describe();
+        for (const line of renderSummary(handle.workflowId, await handle.result(), { startTime: d.startTime, ...(d.closeTime ? { closeTime: d.closeTime } : {}) })) print(line);
+      });
+    });
+
+  withSource(release.command('nightly').description('build the head of a branch as <next>-nightly.<time>.g<sha7>: deployed to the nightly suites, published nowhere; waits and prints the summary'))
+    .option('-b, --branch <name>', 'the branch', 'main')
+    .action(async (o: SourceOpts & { branch: string }) => {
+      const s = ctx.settings();
+      const project = projectOf(s, o);
+      const projects = projectsOf(s, o);
+      const entry = projects?.get(project);
+      if (!projects || !entry) throw new ExitError(Exit.badInput, `project ${project} is not in the projects file (TAGSHIP_PROJECTS or --projects): a nightly builds a branch of its repository`);
+      await ctx.withClient(async (client) => {
+        const credentials = projects.credentialsOf(project);
+        const { handle, version, commit } = await startNightly(client, { project, branch: o.branch, taskQueue: s.taskQueue, repository: entry.repository, ...(credentials ? { credentials } : {}) });
+        print(`started ${handle.workflowId}: ${version} from ${o.branch} at commit ${commit}`);
+        const failure = await handle.result().then(() => null, (err: unknown) => failureReport(err));
+        if (failure) {
+          for (const line of [`nightly did not complete: ${failure[0]}`, ...failure.slice(1)]) print(line);
           throw new ExitError(Exit.failed, '');
         }
         const d = await handle.describe();

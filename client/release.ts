@@ -11,6 +11,9 @@ import { digest, readProjectConfig } from '../activities/source.ts';
 import type { release } from '../workflows/release.ts';
 import type { ReleaseInput } from '../workflows/types.ts';
 import { explainStartFailure } from './search-attributes.ts';
+import { lsRemoteBranch, lsRemoteTags } from '../providers/git/mirror.ts';
+import type { GitCredentials } from '../providers/git/run.ts';
+import { nightlyVersion } from '../core/nightly.ts';
 
 /** A caller's mistake, named by field, with what to do about it. */
 export class InputError extends Error {
@@ -88,6 +91,7 @@ export async function startRelease(client: Client, opts: StartReleaseOptions): P
     ...(opts.targets ? { targets: opts.targets } : {}),
     ...(opts.resume ? { resume: opts.resume } : {}),
     ...(opts.dryRun ? { dryRun: true } : {}),
+    ...(opts.nightly ? { nightly: opts.nightly } : {}),
   };
   try {
     const handle = await client.workflow.start<typeof release>('release', {
@@ -156,3 +160,16 @@ export async function retryRelease(client: Client, opts: Omit<StartReleaseOption
   const { handle } = await startRelease(client, { ...opts, ...(targets ? { targets } : {}), ...(commit ? { commit } : {}), resume: { previousRunId: previous.runId } });
   return { handle, previousRunId: previous.runId, previousStatus: status };
 }
+
+/** Starts the nightly of a branch: its head now, versioned after the repository's highest
+ *  stable tag (core/nightly.ts), published nowhere, deployed to the nightly suites. */
+export async function startNightly(client: Client, opts: { project: string; branch: string; taskQueue: string; repository: string; credentials?: GitCredentials; at?: Date }): Promise<StartedRelease & { version: string; commit: string }> {
+  const commit = await lsRemoteBranch(opts.repository, opts.branch, opts.credentials).catch((err: Error) => {
+    throw new InputError('branch', err.message);
+  });
+  if (!commit) throw new InputError('branch', `${opts.repository} has no branch ${opts.branch}`);
+  const version = nightlyVersion(await lsRemoteTags(opts.repository, opts.credentials), opts.at ?? new Date(), commit);
+  const started = await startRelease(client, { project: opts.project, tag: `v${version}`, taskQueue: opts.taskQueue, commit, nightly: { branch: opts.branch } });
+  return { ...started, version, commit };
+}
+

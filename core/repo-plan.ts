@@ -16,8 +16,8 @@ export interface PackageFile {
 /** Suite name → the package files it lists. Kept in the tree as .tagship-repo.json. */
 export type SuiteState = Record<string, PackageFile[]>;
 
-export function suiteFor(channel: Channel, suites: { stable: string; prerelease: string }): string {
-  return channel === 'stable' ? suites.stable : suites.prerelease;
+export function suiteFor(channel: Channel, suites: { stable: string; prerelease: string; nightly?: string }): string {
+  return channel === 'stable' ? suites.stable : channel === 'nightly' ? (suites.nightly ?? 'nightly') : suites.prerelease;
 }
 
 /** The release line of a package version: its major.minor (epoch and packaging revision

@@ -1,7 +1,8 @@
 // Tag parsing: the tag ends up in commands, paths and package versions, so it is checked
 // strictly here, before anything else happens, and every rejection says what to do instead.
 
-export type Channel = 'stable' | 'prerelease';
+/** Where a release goes: a stable tag, a prerelease tag, or a nightly build of a branch head. */
+export type Channel = 'stable' | 'prerelease' | 'nightly';
 
 export interface ParsedTag {
   tag: string;

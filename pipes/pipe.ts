@@ -75,10 +75,10 @@ export function kindHintsOf(pipes: readonly Pipe[], config: TagshipConfig): Kind
 }
 
 /** Walks the list in order. A dry run previews the pipes that can, and skips the other
- *  irreversible ones. */
+ *  irreversible ones; a nightly runs no irreversible pipe at all (it publishes nothing). */
 export async function runPipeline(pipes: readonly Pipe[], r: ReleaseRun): Promise<void> {
   for (const pipe of pipes) {
-    if (!pipe.applies(r)) continue;
+    if ((r.input.nightly && pipe.irreversible) || !pipe.applies(r)) continue;
     if (!r.input.dryRun) await pipe.run(r);
     else if (pipe.preview) await pipe.preview(r);
     else if (pipe.irreversible) dryRunOf(r).skipped.push(pipe.name);

@@ -45,7 +45,11 @@ export async function release(input: ReleaseInput): Promise<ReleaseResult> {
     // 2. Read: the tag's commit, packed, and its tagship.yml.
     enter('loading', input.projectDir !== undefined ? `reading tagship.yml of ${input.project} from a working tree` : `fetching ${input.tag} of ${input.project}`);
     const loaded = await loadProject(
-      input.projectDir !== undefined ? { projectDir: input.projectDir, project: input.project, tag: input.tag } : { project: input.project, tag: input.tag, ...(input.commit ? { expectedCommit: input.commit } : {}) },
+      input.projectDir !== undefined
+        ? { projectDir: input.projectDir, project: input.project, tag: input.tag }
+        : input.nightly && input.commit
+          ? { project: input.project, nightly: { branch: input.nightly.branch, commit: input.commit } }
+          : { project: input.project, tag: input.tag, ...(input.commit ? { expectedCommit: input.commit } : {}) },
     );
     const { config, source } = loaded;
     notifyOn = loaded.notify;
@@ -59,8 +63,10 @@ export async function release(input: ReleaseInput): Promise<ReleaseResult> {
 
     // The tag's form is the project's (tagship.yml tag.prefix; configs in histories from
     // before it have none: "v").
-    const prefix = tagPrefixProblem(tag.value.tag, (config.tag as TagshipConfig['tag'] | undefined)?.prefix ?? 'v');
+    // (A nightly's version is tagship's, not a tag of the project's.)
+    const prefix = input.nightly ? null : tagPrefixProblem(tag.value.tag, (config.tag as TagshipConfig['tag'] | undefined)?.prefix ?? 'v');
     if (prefix) throw nonRetryable(FailureType.InvalidTag, prefix);
+    const parsedTag = input.nightly ? { ...tag.value, channel: 'nightly' as const } : tag.value;
 
     // 3. Plan: what this release builds (packages), refused before anything runs when it
     // asks for what tagship.yml does not have.
@@ -68,10 +74,10 @@ export async function release(input: ReleaseInput): Promise<ReleaseResult> {
     if (nothing && !config.app) throw nonRetryable(FailureType.ConfigInvalid, nothing);
     const unknown = nothing ? null : unknownTargetsProblem(config, input.targets ?? []);
     if (unknown) throw nonRetryable(FailureType.ConfigInvalid, unknown);
-    const plan = nothing ? undefined : planRelease(config, tag.value, input.targets, { hints: kindHintsOf(PIPELINE, config), ...(loaded.sourceDateEpoch !== undefined ? { sourceDateEpoch: loaded.sourceDateEpoch } : {}) });
+    const plan = nothing ? undefined : planRelease(config, parsedTag, input.targets, { hints: kindHintsOf(PIPELINE, config), ...(loaded.sourceDateEpoch !== undefined ? { sourceDateEpoch: loaded.sourceDateEpoch } : {}) });
 
     // 4. Apply: the pipeline, in order; each pipe runs only where it applies.
-    const run: ReleaseRun = { input, tag: tag.value, config, source, released, ...(plan ? { plan } : {}), progress, enter, kept: [], targets: [], tree: [], handoff: {}, result: {}, pipeline: PIPELINE };
+    const run: ReleaseRun = { input, tag: parsedTag, config, source, released, ...(plan ? { plan } : {}), progress, enter, kept: [], targets: [], tree: [], handoff: {}, result: {}, pipeline: PIPELINE };
     await runPipeline(PIPELINE, run);
 
     const targets = run.targets;
@@ -80,7 +86,7 @@ export async function release(input: ReleaseInput): Promise<ReleaseResult> {
     if (notifyOn === 'all') await notifyQuietly(notifyOn, { ...project, outcome: 'completed', stage: 'done' });
     return {
       ...run.result,
-      project: config.project, tag: tag.value.tag, version: tag.value.version, channel: tag.value.channel,
+      project: config.project, tag: parsedTag.tag, version: parsedTag.version, channel: parsedTag.channel,
       targets, machineSeconds: run.result.machineSeconds ?? 0,
       ...(input.resume && plan ? { resumed: { previousRunId: input.resume.previousRunId, kept: run.kept } } : {}),
       source: released,

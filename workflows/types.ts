@@ -19,6 +19,10 @@ export interface ReleaseInput {
   /** A retry (`tagship release retry`): keep what earlier runs of this release finished and
    *  the artifact store still holds (see core/resume.ts). */
   resume?: { previousRunId: string };
+  /** A nightly (`tagship release nightly`): the branch head `commit`, versioned
+   *  <next>-nightly.<yyyymmddhhmmss>.g<sha7> (the `tag` field carries it, with a v); its channel
+   *  is `nightly`; nothing is published (no crate, no Python package, no version tag). */
+  nightly?: { branch: string };
   /** A rehearsal (`release start --dry-run`): everything is built, checked and signed, the
    *  repositories are staged; nothing is published or deployed (pipes/pipe.ts). */
   dryRun?: boolean;

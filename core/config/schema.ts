@@ -76,6 +76,8 @@ const repositories = z.strictObject({
       component: slug.default('main'),
       stableSuite: slug.default('stable'),
       prereleaseSuite: slug.default('testing'),
+      /** Where `tagship release nightly` builds go (keepVersions of them are kept). */
+      nightlySuite: slug.default('nightly'),
       keepVersions: z.number().int().positive().default(5),
       signingKey,
     })

@@ -180,6 +180,12 @@ export async function lsRemoteTag(url: string, tag: string, credentials?: GitCre
   return peeled ? { tag, commit: peeled, tagObject: object } : { tag, commit: object };
 }
 
+/** The names of the remote repository's tags (a nightly's next version comes from them). */
+export async function lsRemoteTags(url: string, credentials?: GitCredentials): Promise<string[]> {
+  const out = await git(['ls-remote', '--tags', '--refs', '--', url], { env: gitEnv(credentials) });
+  return out.split('\n').map((l) => l.split('\t')[1] ?? '').filter((r) => r.startsWith('refs/tags/')).map((r) => r.slice('refs/tags/'.length));
+}
+
 /** What a branch names in the remote repository now, or null (the CLI's `ci run <branch>`). */
 export async function lsRemoteBranch(url: string, branch: string, credentials?: GitCredentials): Promise<string | null> {
   const ref = `refs/heads/${branch}`;

@@ -21,6 +21,8 @@ export interface DebRepoConfig {
   component: string;
   stableSuite: string;
   prereleaseSuite: string;
+  /** Absent in configs loaded before nightlies (the default, "nightly", then). */
+  nightlySuite?: string;
   keepVersions: number;
   signingKey: SigningKeyRef;
 }
@@ -67,7 +69,7 @@ function digest(algo: (typeof BY_HASH)[number], b: Buffer): string {
 
 export async function buildDebRepository(input: DebRepoInput): Promise<DebRepoResult> {
   const { config, outDir } = input;
-  const suite = suiteFor(input.channel, { stable: config.stableSuite, prerelease: config.prereleaseSuite });
+  const suite = suiteFor(input.channel, { stable: config.stableSuite, prerelease: config.prereleaseSuite, ...(config.nightlySuite ? { nightly: config.nightlySuite } : {}) });
   const previous: SuiteState = input.liveDir && existsSync(join(input.liveDir, STATE_FILE)) ? (JSON.parse(await readFile(join(input.liveDir, STATE_FILE), 'utf8')) as SuiteState) : {};
   const added = await Promise.all(input.packages.map(describeDeb));
   const state = nextSuiteState(previous, suite, added, config.keepVersions);
