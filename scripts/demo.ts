@@ -20,7 +20,7 @@ import { releaseWorkflowId } from '../core/names.ts';
 import { createOrchestratorWorker } from '../workers/orchestrator.ts';
 import { DEFAULT_STATE_DIR, REPO_ROOT } from '../providers/paths.ts';
 import type { release } from '../workflows/release.ts';
-import { startRelease, InputError } from '../client/release.ts';
+import { startNightly, startRelease, InputError } from '../client/release.ts';
 import { startHookServer } from '../client/hooks/server.ts';
 import { lsRemoteTag } from '../providers/git/mirror.ts';
 import { projectsFrom } from '../providers/projects/file.ts';
@@ -69,10 +69,11 @@ async function main(): Promise<void> {
     .option('--tag <tag>', 'the tag to release (default: the next free version from v1.4.0)')
     .option('--stop', 'stop the demo Temporal server and exit')
     .option('--dry-run', 'rehearse the release: build, check and sign everything, stage the repositories; publish and deploy nothing')
+    .option('--nightly', 'build the head of main as a nightly instead of a tag: deployed to the nightly suites, published nowhere')
     .option('--provider <provider>', 'build machines: docker (containers) or digitalocean (droplets from the DigitalOcean API emulator)', 'docker')
     .option('--example <name>', 'hello-veilid (a package release) or hello-vehicle-app (CI of a container app for a pushed commit)', PROJECT)
     .parse()
-    .opts<{ tag?: string; stop?: boolean; dryRun?: boolean; provider: string; example: string }>();
+    .opts<{ tag?: string; stop?: boolean; dryRun?: boolean; nightly?: boolean; provider: string; example: string }>();
   if (opts.example !== PROJECT && opts.example !== CI_PROJECT) throw new InputError('--example', `"${opts.example}" is not an example; use ${PROJECT} or ${CI_PROJECT}`);
   if (opts.provider !== 'docker' && opts.provider !== 'digitalocean') throw new InputError('--provider', `"${opts.provider}" is not a provider; use docker or digitalocean`);
   const settings = parseSettings(process.env, DEFAULT_STATE_DIR);
@@ -143,6 +144,13 @@ async function main(): Promise<void> {
     // machine) is left out; its arm64 packages are cross-built targets' business elsewhere.
     const targets = emulator ? ['amd64-deb', 'arm64-deb', 'amd64-rpm'] : undefined;
     if (targets) console.log(`DigitalOcean has amd64 droplets only: releasing ${targets.join(', ')} (arm64-rpm needs an arm64 machine; use the docker provider for it)`);
+    if (opts.nightly) {
+      // A nightly is started by the operator (or a schedule), not by a tag's hook.
+      const nightly = await startNightly(client, { project: PROJECT, branch: 'main', taskQueue: settings.taskQueue, repository: repo.url });
+      console.log(`Started the nightly ${nightly.version} of main at commit ${nightly.commit}: ${nightly.handle.workflowId}`);
+      await followProgress(nightly.handle, (line) => console.log(line));
+      return nightly.handle.result().then((result) => ({ ok: true as const, handle: nightly.handle, result }), (err: unknown) => ({ ok: false as const, handle: nightly.handle, err }));
+    }
     // The hook server, as a forge reaches it; it checks the hook's commit against the tag.
     const hooks = await startHookServer({
       projects: { [PROJECT]: { secret: hookSecret } },
