@@ -17,12 +17,13 @@ import { parseReleaseTag, tagPrefixProblem } from '../core/tag.ts';
 import { cargoVersion, pyprojectVersion, versionDisagreement, type DeclaredVersion } from '../core/declared-versions.ts';
 import { parse as parseToml } from 'smol-toml';
 import { sha256File } from '../providers/files/sha256.ts';
-import { CI_REF, CommitNotFoundError, FileTooLargeError, TagNotFoundError, type GitMirrors, type ResolvedTag } from '../providers/git/mirror.ts';
+import { CI_REF, CommitNotFoundError, FileTooLargeError, lsRemoteBranch, lsRemoteTags, TagNotFoundError, type GitMirrors, type ResolvedTag } from '../providers/git/mirror.ts';
 import { checkTagSignature } from '../providers/git/signatures.ts';
 import type { Projects } from '../providers/projects/file.ts';
 import { withHeartbeat } from './heartbeat.ts';
 import { invalidInput, requireName } from './inputs.ts';
 import type { LoadProjectResult, SourceRef } from '../core/source.ts';
+import { nightlyVersion } from '../core/nightly.ts';
 
 export type { LoadProjectResult, SourceRef } from '../core/source.ts';
 
@@ -273,6 +274,19 @@ async function commitSource(deps: SourceDeps, input: LoadCommitInput, signal: Ab
 
 export function createSourceActivities(deps: SourceDeps) {
   return {
+    /** What a scheduled nightly builds: the branch head now and its version (core/nightly.ts). */
+    async resolveNightly(input: { project: string; branch: string }): Promise<{ commit: string; version: string }> {
+      requireName('project', 'project', input.project);
+      const entry = deps.projects?.get(input.project);
+      if (!deps.projects || !entry) throw nonRetryable(FailureType.ConfigInvalid, `project ${input.project} is not in ${deps.projects?.origin ?? 'the projects file'}; a nightly builds a branch of its repository`);
+      const credentials = deps.projects.credentialsOf(input.project);
+      const commit = await lsRemoteBranch(entry.repository, input.branch, credentials).catch((err: Error) => {
+        throw invalidInput('branch', err.message);
+      });
+      if (!commit) throw nonRetryable(FailureType.CommitNotFound, `${entry.repository} has no branch ${input.branch}`);
+      return { commit, version: nightlyVersion(await lsRemoteTags(entry.repository, credentials), new Date(), commit) };
+    },
+
     /** The commit a CI run is for; heartbeats like loadProject. */
     async loadCommit(input: LoadCommitInput): Promise<LoadCommitResult> {
       return withHeartbeat((hb) => fromCommit(deps, input, hb.signal));

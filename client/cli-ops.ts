@@ -14,7 +14,7 @@ import { startHookServer } from './hooks/server.ts';
 import { ciStarterForHooks } from './ci.ts';
 import { DeliveryLedger } from './hooks/deliveries.ts';
 import { GitMirrors } from '../providers/git/mirror.ts';
-import { applySchedules } from '../workers/schedules.ts';
+import { applySchedules, nightliesOf } from '../workers/schedules.ts';
 import { startRelease } from './release.ts';
 import { connectClient } from '../providers/temporal/connect.ts';
 import { Exit, ExitError, type CliContext } from './cli-context.ts';
@@ -98,14 +98,15 @@ export function addOpsCommands(program: Command, ctx: CliContext): void {
     .command('schedules')
     .description('Temporal Schedules')
     .command('apply')
-    .description('create or update the daily artifact purge and the 15-minute machine reaper (idempotent)')
+    .description('create or update the daily artifact purge, the 15-minute machine reaper and the projects file\'s nightlies (idempotent)')
     .option('--retention-days <days>', 'days artifacts are kept unless a project says otherwise', String(DEFAULT_RETENTION_DAYS))
     .option('--dry-run', 'the purge only reports what it would delete')
     .action(async (o: { retentionDays: string; dryRun?: boolean }) => {
       const days = Number(o.retentionDays);
       if (!Number.isInteger(days) || days <= 0) throw new ExitError(Exit.badInput, '--retention-days must be a positive whole number');
       await ctx.withClient(async (client, s) => {
-        for (const r of await applySchedules(client, { taskQueue: s.taskQueue, purge: { defaultDays: days, ...(o.dryRun ? { dryRun: true } : {}) } })) print(`${r.id}: ${r.outcome}`);
+        const projects = s.projectsFile ? readProjectsFile(s.projectsFile, process.env) : undefined;
+        for (const r of await applySchedules(client, { taskQueue: s.taskQueue, purge: { defaultDays: days, ...(o.dryRun ? { dryRun: true } : {}) }, nightlies: nightliesOf(projects) })) print(`${r.id}: ${r.outcome}`);
       });
     });
 

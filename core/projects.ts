@@ -39,6 +39,13 @@ const project = z.strictObject({
   /** Every release tag must be an annotated tag signed by one of these public keys (files on
    *  the worker, or env:NAME for a file named by a variable). */
   requireSignedTags: z.strictObject({ publicKeys: z.array(z.string().min(1)).min(1, 'needs at least one public key file') }).optional(),
+  /** A nightly of this branch every day at this hour (UTC), from `tagship schedules apply`. */
+  nightly: z
+    .strictObject({
+      branch: z.string().regex(/^[A-Za-z0-9._\-/]+$/, 'must be a branch name, e.g. main').refine((b) => !b.includes('..'), 'must not contain ".."').default('main'),
+      hour: z.number().int().min(0, 'must be an hour 0-23 (UTC)').max(23, 'must be an hour 0-23 (UTC)').default(2),
+    })
+    .optional(),
 });
 
 export type ProjectEntry = z.infer<typeof project>;

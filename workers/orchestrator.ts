@@ -10,7 +10,7 @@ import { createOrchestrator, digitalOceanProvider, type Orchestrator, type Orche
 import { DEFAULT_STATE_DIR, WORKFLOWS_PATH } from '../providers/paths.ts';
 import { DigitalOceanMachines } from '../providers/digitalocean/machines.ts';
 import { dataConverterFromEnv } from '../providers/codec/aes-gcm.ts';
-import { applySchedules } from './schedules.ts';
+import { applySchedules, nightliesOf } from './schedules.ts';
 import { readProjectsFile } from '../providers/projects/file.ts';
 import { LIVENESS_OPTIONS } from '../activities/heartbeat.ts';
 
@@ -101,7 +101,8 @@ export async function runOrchestratorWorker(): Promise<void> {
     log.info({ dropletLimit }, 'DigitalOcean token accepted');
   }
   if (settings.schedules.apply) {
-    const applied = await applySchedules(client, { taskQueue: settings.taskQueue, purge: { defaultDays: settings.schedules.retentionDays } });
+    const projects = settings.projectsFile ? readProjectsFile(settings.projectsFile, process.env) : undefined;
+    const applied = await applySchedules(client, { taskQueue: settings.taskQueue, purge: { defaultDays: settings.schedules.retentionDays }, nightlies: nightliesOf(projects) });
     log.info({ schedules: Object.fromEntries(applied.map((a) => [a.id, a.outcome])), retentionDays: settings.schedules.retentionDays }, 'schedules applied');
   }
   // The SDK's worker drains on SIGINT/SIGTERM by default: polling stops, running tasks finish.

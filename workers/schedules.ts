@@ -1,9 +1,11 @@
 // tagship's schedules, applied idempotently (created when missing, updated when present):
 //   tagship-purge-artifacts  daily at 03:00 UTC: artifacts past their retention (90 days default)
 //   tagship-reaper           every 15 minutes: machines whose release is closed, or too old
+//   tagship-nightly-<project> daily at the project's hour (UTC): a nightly of its branch
 import { ScheduleAlreadyRunning, type Client, type ScheduleOptions } from '@temporalio/client';
 import type { PurgeInput } from '../workflows/purge.ts';
 import type { ReaperInput } from '../workflows/reaper.ts';
+import type { Projects } from '../providers/projects/file.ts';
 import { purgeInputProblem } from '../core/retention.ts';
 import { reaperInputProblem } from '../core/reaper.ts';
 
@@ -13,6 +15,8 @@ export interface ScheduleSettings {
   taskQueue: string;
   purge?: PurgeInput;
   reaper?: ReaperInput;
+  /** The projects file's nightlies. */
+  nightlies?: { project: string; branch: string; hour: number }[];
 }
 
 export class ScheduleSettingsError extends Error {}
@@ -36,6 +40,13 @@ export function scheduleOptions(s: ScheduleSettings): ScheduleOptions[] {
       policies: { overlap: 'SKIP' },
       memo: { purpose: 'delete leaked build machines' },
     },
+    ...(s.nightlies ?? []).map((n): ScheduleOptions => ({
+      scheduleId: `tagship-nightly-${n.project}`,
+      spec: { calendars: [{ hour: n.hour, minute: 0 }] },
+      action: { type: 'startWorkflow', workflowType: 'nightly', taskQueue: s.taskQueue, args: [{ project: n.project, branch: n.branch }], workflowId: `tagship-nightly-${n.project}` },
+      policies: { overlap: 'SKIP' },
+      memo: { purpose: `a nightly of ${n.project}'s ${n.branch}` },
+    })),
   ];
 }
 
@@ -53,4 +64,12 @@ export async function applySchedules(client: Client, s: ScheduleSettings): Promi
     }
   }
   return out;
+}
+
+/** The nightlies the projects file asks for. */
+export function nightliesOf(projects: Projects | undefined): NonNullable<ScheduleSettings['nightlies']> {
+  return (projects?.names() ?? []).flatMap((project) => {
+    const n = projects!.get(project)?.nightly;
+    return n ? [{ project, branch: n.branch, hour: n.hour }] : [];
+  });
 }

@@ -5,3 +5,4 @@ export { reaper } from './reaper.ts';
 export { deployRepositoryWorkflow, rollbackRepositoryWorkflow } from './deploy.ts';
 export { purgeArtifacts } from './purge.ts';
 export { ci, ciProgressQuery } from './ci.ts';
+export { nightly } from './nightly.ts';

@@ -12,6 +12,7 @@ import { exampleFiles } from '../helpers/example-files.ts';
 import { startGitServer } from '../../embedded/git-http.ts';
 import { projectsFrom } from '../../providers/projects/file.ts';
 import { startNightly } from '../../client/release.ts';
+import type { nightly } from '../../workflows/nightly.ts';
 
 test('a nightly of main: the head, versioned after the highest stable tag, in the nightly suites, published nowhere', async () => {
   const root = mkdtempSync(join(tmpdir(), 'tagship-nightly-'));
@@ -44,6 +45,15 @@ test('a nightly of main: the head, versioned after the highest stable tag, in th
       assert.ok(!existsSync(join(live, 'deb', 'dists', 'stable')), 'nothing reached the stable suite');
       const dists = r.targets.flatMap((t) => t.manifest.artifacts.map((a) => a.name));
       assert.ok(dists.some((n) => /^hello_veilid-1\.4\.1\.dev\d{14}-py3-none-any\.whl$/.test(n)), `the Python dists are PEP 440 dev releases: ${dists.join(', ')}`);
+
+      // What the schedule starts: the nightly workflow finds the head and starts its release.
+      const later = repo.commit({ 'NEWS': 'a day later\n' }, 'more work');
+      await new Promise((res) => setTimeout(res, 1100)); // another second: another nightly version
+      const scheduled = await client.workflow.execute<typeof nightly>('nightly', { taskQueue, workflowId: `tagship-nightly-test-${later.slice(0, 7)}`, args: [{ project: 'hello-veilid', branch: 'main' }] });
+      const { workflowId, version: v2, commit: c2 } = scheduled;
+      assert.equal(c2, later);
+      const second = await client.workflow.getHandle(workflowId).result() as { version: string; channel: string };
+      assert.deepEqual([second.version, second.channel], [v2, 'nightly']);
     }, { projects });
   } finally {
     delete process.env.HELLO_VEILID_SIGNING_KEY;
