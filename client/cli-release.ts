@@ -64,12 +64,12 @@ function checkedTag(tag: string): void {
   if (!t.ok) throw new ExitError(Exit.badInput, `tag: "${tag}" was rejected: ${t.reason}`);
 }
 
-async function describeRelease(client: Client, project: string, tag: string) {
-  const handle = client.workflow.getHandle(releaseWorkflowId(project, tag));
+async function describeRelease(client: Client, project: string, tag: string, dryRun = false) {
+  const handle = client.workflow.getHandle(releaseWorkflowId(project, tag, dryRun));
   try {
     return { handle, description: await handle.describe() };
   } catch (err) {
-    if (err instanceof WorkflowNotFoundError) throw new ExitError(Exit.notFound, `no release of ${project} ${tag}`);
+    if (err instanceof WorkflowNotFoundError) throw new ExitError(Exit.notFound, `no ${dryRun ? 'dry run of the release' : 'release'} of ${project} ${tag}`);
     throw err;
   }
 }
@@ -166,14 +166,16 @@ export function addReleaseCommands(program: Command, ctx: CliContext): void {
     });
 
   /** A command about one existing release: checks the tag and finds the release (exit 3 if none). */
-  const onRelease = (fn: (client: Client, found: Awaited<ReturnType<typeof describeRelease>>) => Promise<void>) => async (tag: string, o: SourceOpts) => {
+  const onRelease = (fn: (client: Client, found: Awaited<ReturnType<typeof describeRelease>>) => Promise<void>) => async (tag: string, o: SourceOpts & { dryRun?: boolean }) => {
     const s = ctx.settings();
     checkedTag(tag);
     const project = projectOf(s, o);
-    await ctx.withClient(async (client) => fn(client, await describeRelease(client, project, tag)));
+    await ctx.withClient(async (client) => fn(client, await describeRelease(client, project, tag, o.dryRun)));
   };
 
-  withSource(release.command('status <tag>').description('where the release is, or how it ended: version, commit, duration, targets, publishes, repositories (exit 0 done, 1 failed, 4 running)')).action(
+  withSource(release.command('status <tag>').description('where the release is, or how it ended: version, commit, duration, targets, publishes, repositories (exit 0 done, 1 failed, 4 running)'))
+    .option('--dry-run', 'the dry run of the release instead (release start --dry-run)')
+    .action(
     onRelease(async (client, { handle, description }) => {
       const status = description.status.name;
       const commit = description.typedSearchAttributes.get(SA.commit);

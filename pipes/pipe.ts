@@ -77,6 +77,8 @@ export function kindHintsOf(pipes: readonly Pipe[], config: TagshipConfig): Kind
 /** Walks the list in order. A dry run previews the pipes that can, and skips the other
  *  irreversible ones; a nightly runs no irreversible pipe at all (it publishes nothing). */
 export async function runPipeline(pipes: readonly Pipe[], r: ReleaseRun): Promise<void> {
+  // A dry run always says it was one, even when nothing would have been published.
+  if (r.input.dryRun) dryRunOf(r);
   for (const pipe of pipes) {
     if ((r.input.nightly && pipe.irreversible) || !pipe.applies(r)) continue;
     if (!r.input.dryRun) await pipe.run(r);

@@ -109,6 +109,13 @@ test('a completed release reports status 0', async () => {
       assert.match(done.out, /commit +working tree, UNREPRODUCIBLE \(source sha256 [0-9a-f]{64}\)/);
       assert.match(done.out, /targets +1, \d+ machine-seconds/);
       assert.match(done.out, /\n {4}t +\d+ machine-seconds on tagship-clidone-[^,]+, 1 artifact\(s\)/);
+      // Its dry run is a workflow of its own, found with --dry-run.
+      assert.equal((await cli('release', 'status', 'v2.0.0', '--project', project, '--dry-run')).code, Exit.notFound);
+      assert.equal((await cli('release', 'start', 'v2.0.0', '--from-dir', quick, '--dry-run')).code, Exit.ok);
+      const rehearsed = await cli('release', 'status', 'v2.0.0', '--project', project, '--dry-run');
+      assert.equal(rehearsed.code, Exit.ok, rehearsed.err);
+      assert.match(rehearsed.out, new RegExp(`^release:${project}:v2\\.0\\.0:dry-run: completed`));
+      assert.match(rehearsed.out, /dry run +nothing was published or deployed/);
       const watched = await cli('release', 'watch', 'v2.0.0', '--project', project);
       assert.equal(watched.code, Exit.ok);
       assert.match(watched.out, /release completed$/);
