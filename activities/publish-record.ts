@@ -1,12 +1,11 @@
-// What every publish pipe's activity shares: the release's files, each checked against the
-// sha256 (and kind) the workflow recorded at build time, and the record a retry reads to tell
+// What every publish pipe's activity shares: its input (the release's files are checked against
+// the sha256 and kind the workflow recorded, by verified-artifacts.ts) and the record a retry reads to tell
 // whether an earlier publish still stands (core/resume.ts).
 import { Context } from '@temporalio/activity';
 import type { ArtifactStore } from '../ports/artifacts.ts';
 import type { PublishOutcome } from '../core/publish-outcome.ts';
-import type { KindHints } from '../core/artifact-kinds.ts';
 import { publishRecordName, type PublishRecord } from '../core/resume.ts';
-import { verifiedArtifacts, type RecordedArtifacts, type VerifiedArtifact } from './verified-artifacts.ts';
+import type { RecordedArtifacts, VerifiedArtifact } from './verified-artifacts.ts';
 
 /** What every publish activity is given. */
 export interface PublishInput {
@@ -20,11 +19,6 @@ export interface PublishInput {
 }
 
 export type PublishResult = Record<string, PublishOutcome>;
-
-/** Every artifact of the release, each checked against what was recorded at build time. */
-export function releaseFiles(store: ArtifactStore, input: PublishInput, hints: KindHints = {}): Promise<VerifiedArtifact[]> {
-  return verifiedArtifacts(store, input, hints);
-}
 
 /** Leaves what was published for a retry, under the publishing pipe's name. */
 export async function recordPublished(store: ArtifactStore, input: PublishInput, pipe: string, registry: string, files: VerifiedArtifact[], outcomes: PublishResult): Promise<PublishResult> {

@@ -5,7 +5,8 @@ import type { Command } from 'commander';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
-import { WorkflowNotFoundError, type Client } from '@temporalio/client';
+import { WorkflowNotFoundError, type Client, type WorkflowHandle } from '@temporalio/client';
+import type { release as releaseWorkflow } from '../workflows/release.ts';
 import { parseReleaseTag } from '../core/tag.ts';
 import { releaseWorkflowId } from '../core/names.ts';
 import { SA } from '../core/search-attributes.ts';
@@ -50,6 +51,18 @@ export function projectOf(s: Settings, o: SourceOpts): string {
   const names = projectsOf(s, o)?.names() ?? [];
   if (names.length === 1) return names[0]!;
   throw new ExitError(Exit.badInput, `--project is required${names.length ? ` (the projects file names ${names.join(', ')})` : ''}`);
+}
+
+/** Waits for a release and prints how it ended: its summary, or where it broke with the
+ *  command's last output (exit 1). */
+async function printOutcome(handle: WorkflowHandle<typeof releaseWorkflow>, what: string, print: (line: string) => void): Promise<void> {
+  const failure = await handle.result().then(() => null, (err: unknown) => failureReport(err));
+  if (failure) {
+    for (const line of [`${what} did not complete: ${failure[0]}`, ...failure.slice(1)]) print(line);
+    throw new ExitError(Exit.failed, '');
+  }
+  const d = await handle.describe();
+  for (const line of renderSummary(handle.workflowId, await handle.result(), { startTime: d.startTime, ...(d.closeTime ? { closeTime: d.closeTime } : {}) })) print(line);
 }
 
 /** When the first run of a release (retries are further runs of the same workflow id) started. */
@@ -114,13 +127,7 @@ export function addReleaseCommands(program: Command, ctx: CliContext): void {
         });
         print(`${existing ? 'found' : 'started'} ${handle.workflowId} ${commit ? `at commit ${commit}` : `from the working tree ${resolve(o.fromDir!)} (UNREPRODUCIBLE)`}`);
         if (!o.dryRun) return;
-        const failure = await handle.result().then(() => null, (err: unknown) => failureReport(err));
-        if (failure) {
-          for (const line of [`dry run did not complete: ${failure[0]}`, ...failure.slice(1)]) print(line);
-          throw new ExitError(Exit.failed, '');
-        }
-        const d = await handle.describe();
-        for (const line of renderSummary(handle.workflowId, await handle.result(), { startTime: d.startTime, ...(d.closeTime ? { closeTime: d.closeTime } : {}) })) print(line);
+        await printOutcome(handle, 'dry run', print);
       });
     });
 
@@ -136,13 +143,7 @@ export function addReleaseCommands(program: Command, ctx: CliContext): void {
         const credentials = projects.credentialsOf(project);
         const { handle, version, commit } = await startNightly(client, { project, branch: o.branch, taskQueue: s.taskQueue, repository: entry.repository, ...(credentials ? { credentials } : {}) });
         print(`started ${handle.workflowId}: ${version} from ${o.branch} at commit ${commit}`);
-        const failure = await handle.result().then(() => null, (err: unknown) => failureReport(err));
-        if (failure) {
-          for (const line of [`nightly did not complete: ${failure[0]}`, ...failure.slice(1)]) print(line);
-          throw new ExitError(Exit.failed, '');
-        }
-        const d = await handle.describe();
-        for (const line of renderSummary(handle.workflowId, await handle.result(), { startTime: d.startTime, ...(d.closeTime ? { closeTime: d.closeTime } : {}) })) print(line);
+        await printOutcome(handle, 'nightly', print);
       });
     });
 

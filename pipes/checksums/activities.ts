@@ -22,9 +22,6 @@ export interface WriteChecksumsInput {
   signingKey?: { key: SigningKeyRef; field: string };
 }
 
-/** The release record the checksums are kept in, and its fields (the files' names). */
-export const CHECKSUMS_RECORD = CHECKSUMS_HANDOFF;
-
 export function createChecksumsActivities(deps: { artifacts: ArtifactStore; env?: Record<string, string | undefined> }) {
   const env = deps.env ?? process.env;
   return {
@@ -47,7 +44,7 @@ export function createChecksumsActivities(deps: { artifacts: ArtifactStore; env?
           await rm(dir, { recursive: true, force: true });
         }
       }
-      await deps.artifacts.writeRecord({ project: input.project, version: input.version }, CHECKSUMS_RECORD, record);
+      await deps.artifacts.writeRecord({ project: input.project, version: input.version }, CHECKSUMS_HANDOFF, record);
       return { file: SUMS_FILE, sha256: createHash('sha256').update(sums.text).digest('hex'), ...(signedBy ? { signedBy } : {}), served: sums.served };
     },
   };

@@ -1,5 +1,6 @@
 // What the checksums pipe hands to the provenance pipe (a subject) and the result. Pure.
 
+/** The name it hands its result on under, and the release record holding the files' text. */
 export const CHECKSUMS_HANDOFF = 'checksums';
 export const SUMS_FILE = 'SHA256SUMS';
 

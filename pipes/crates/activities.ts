@@ -3,7 +3,9 @@
 import type { ArtifactStore } from '../../ports/artifacts.ts';
 import { FailureType, nonRetryable } from '../../core/failures.ts';
 import { resolveRegistry } from '../../activities/registries.ts';
-import { recordPublished, releaseFiles, type PublishInput, type PublishResult } from '../../activities/publish-record.ts';
+import { recordPublished, type PublishInput, type PublishResult } from '../../activities/publish-record.ts';
+import { verifiedArtifacts } from '../../activities/verified-artifacts.ts';
+import { isCrateOf } from './picks.ts';
 import { publishCrates } from './activities/registry-api.ts';
 
 export interface PublishCratesInput extends PublishInput {
@@ -16,7 +18,7 @@ export function createCratesActivities(deps: { artifacts: ArtifactStore; env?: R
   return {
     async publishCrates(input: PublishCratesInput): Promise<PublishResult> {
       const registry = resolveRegistry(input.registry, 'publish.crates.registry', env);
-      const crates = (await releaseFiles(deps.artifacts, input)).filter((f) => f.kind === 'crate' && f.facts.version === input.version);
+      const crates = (await verifiedArtifacts(deps.artifacts, input)).filter((f) => isCrateOf(f, input.order, input.version));
       if (input.partial && !crates.length) return {};
       const picked = input.order.map((name) => {
         const file = crates.find((f) => f.facts.name === name);

@@ -1,7 +1,7 @@
 // Publishes the release's Rust crates, in tagship.yml's dependency order
 // (`publish.crates.order`), to the registry the worker's environment names. Workflow code.
 import { proxyActivities } from '@temporalio/workflow';
-import { kindOf } from '../../core/artifact-kinds.ts';
+import { isCrateOf } from './picks.ts';
 import { Profiles } from '../../workflows/profiles.ts';
 import type { createCratesActivities } from './activities.ts';
 import { publisherPipe } from '../publish.ts';
@@ -14,9 +14,6 @@ export const crates = publisherPipe({
   consumes: ['crate'],
   applies: (c) => !!c.publish?.crates,
   registry: (c) => c.publish!.crates!.registry,
-  picks: (c, version) => (a) => {
-    const { kind, facts } = kindOf(a);
-    return kind === 'crate' && facts.version === version && c.publish!.crates!.order.includes(facts.name!);
-  },
+  picks: (c, version) => (a) => isCrateOf(a, c.publish!.crates!.order, version),
   send: (r, base) => publishCrates({ ...base, registry: r.config.publish!.crates!.registry, order: r.config.publish!.crates!.order }),
 });

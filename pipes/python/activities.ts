@@ -2,9 +2,10 @@
 // sdist whose recorded distribution is the package) uploaded to a PyPI-style index.
 import type { ArtifactStore } from '../../ports/artifacts.ts';
 import { FailureType, nonRetryable } from '../../core/failures.ts';
-import { normalizeDistribution } from '../../core/artifact-kinds.ts';
 import { resolveRegistry } from '../../activities/registries.ts';
-import { recordPublished, releaseFiles, type PublishInput, type PublishResult } from '../../activities/publish-record.ts';
+import { recordPublished, type PublishInput, type PublishResult } from '../../activities/publish-record.ts';
+import { verifiedArtifacts } from '../../activities/verified-artifacts.ts';
+import { isDistOf } from './picks.ts';
 import { publishPython } from './activities/index-api.ts';
 
 export interface PublishPythonInput extends PublishInput {
@@ -17,8 +18,8 @@ export function createPythonActivities(deps: { artifacts: ArtifactStore; env?: R
   return {
     async publishPython(input: PublishPythonInput): Promise<PublishResult> {
       const registry = resolveRegistry(input.repository, 'publish.python.repository', env);
-      const files = await releaseFiles(deps.artifacts, input, { pythonDistributions: [input.package] });
-      const dists = files.filter((f) => (f.kind === 'wheel' || f.kind === 'sdist') && normalizeDistribution(f.facts.distribution ?? '') === normalizeDistribution(input.package));
+      const files = await verifiedArtifacts(deps.artifacts, input, { pythonDistributions: [input.package] });
+      const dists = files.filter((f) => isDistOf(f, input.package));
       if (!dists.length && input.partial) return {};
       if (!dists.length) throw nonRetryable(FailureType.ArtifactMissing, `publish.python.package is ${input.package}, but no target produced its wheel or sdist`);
       // Wheels first: an index that has the wheel serves most installs even if the sdist lags.

@@ -1,7 +1,7 @@
 // Publishes the release's Python package (its wheels, then its sdist) to the index the
 // worker's environment names. Workflow code.
 import { proxyActivities } from '@temporalio/workflow';
-import { kindOf, normalizeDistribution } from '../../core/artifact-kinds.ts';
+import { isDistOf } from './picks.ts';
 import { Profiles } from '../../workflows/profiles.ts';
 import type { createPythonActivities } from './activities.ts';
 import { publisherPipe } from '../publish.ts';
@@ -15,10 +15,6 @@ export const python = publisherPipe({
   applies: (c) => !!c.publish?.python,
   kindHints: (c) => (c.publish?.python ? { pythonDistributions: [c.publish.python.package] } : {}),
   registry: (c) => c.publish!.python!.repository,
-  picks: (c) => (a) => {
-    const pkg = c.publish!.python!.package;
-    const { kind, facts } = kindOf(a, { pythonDistributions: [pkg] });
-    return (kind === 'wheel' || kind === 'sdist') && normalizeDistribution(facts.distribution ?? '') === normalizeDistribution(pkg);
-  },
+  picks: (c) => (a) => isDistOf(a, c.publish!.python!.package),
   send: (r, base) => publishPython({ ...base, repository: r.config.publish!.python!.repository, package: r.config.publish!.python!.package }),
 });
