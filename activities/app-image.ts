@@ -10,6 +10,7 @@ import { OutputTail } from '../core/output-tail.ts';
 import { MACHINE_ARCHES } from '../core/config/arches.ts';
 import { imageName } from '../core/config/app.ts';
 import { BuildContextError, buildContext } from '../providers/docker/build-context.ts';
+import { TAGSHIP_BASES } from '../core/dockerfile-policy.ts';
 import { ensureEgressNetwork } from '../providers/docker/machines.ts';
 import type { OciRegistryClient, PlatformManifest } from '../providers/oci/registry.ts';
 import type { SourceRef } from './source.ts';
@@ -121,7 +122,9 @@ export function createAppImageActivities(deps: AppImageDeps) {
 
       return withHeartbeat(async (hb) => {
         const tail = new OutputTail();
-        const context = await buildContext(input.source.path, input.context, input.dockerfile).catch((err: unknown) => {
+        const platform = `linux/${input.arch}`;
+        const buildargs = { TARGETPLATFORM: platform, TARGETOS: 'linux', TARGETARCH: input.arch };
+        const context = await buildContext(input.source.path, input.context, input.dockerfile, { ...TAGSHIP_BASES, buildArgs: buildargs }).catch((err: unknown) => {
           throw err instanceof BuildContextError ? nonRetryable(FailureType.ImageBuildFailed, err.message) : err;
         });
         const { stream, dockerfile } = context;
@@ -131,14 +134,13 @@ export function createAppImageActivities(deps: AppImageDeps) {
           ...(input.repositoryUrl ? { 'org.opencontainers.image.source': input.repositoryUrl } : {}),
           'org.opencontainers.image.title': input.image,
         };
-        const platform = `linux/${input.arch}`;
         try {
           const build = await docker.buildImage(stream, {
             t: reference,
             dockerfile,
             platform,
             networkmode: input.network ? await ensureEgressNetwork(docker) : 'none',
-            buildargs: { TARGETPLATFORM: platform, TARGETOS: 'linux', TARGETARCH: input.arch },
+            buildargs,
             labels,
             rm: true,
             forcerm: true,

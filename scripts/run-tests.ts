@@ -20,7 +20,9 @@ function findTests(dir: string): string[] {
 }
 
 async function main(): Promise<number> {
-  const args = process.argv.slice(2);
+  // Node's own test flags (e.g. --test-name-pattern=…) pass through; the rest are files.
+  const flags = process.argv.slice(2).filter((a) => a.startsWith('--'));
+  const args = process.argv.slice(2).filter((a) => !a.startsWith('--'));
   // Fast, pure tests first; then the ones on real servers and containers.
   const files = args.length ? args : [...findTests(join(REPO_ROOT, 'test', 'unit')), ...findTests(join(REPO_ROOT, 'test', 'integration'))].sort((a, b) => {
     const rank = (f: string) => (f.includes('/unit/') ? 0 : 1);
@@ -38,7 +40,7 @@ async function main(): Promise<number> {
     const code = await new Promise<number>((resolve) => {
       const child = spawn(
         process.execPath,
-        ['--import', 'tsx', '--test', '--test-concurrency=1', '--test-timeout=900000', '--test-reporter=spec', ...files.map((f) => relative(REPO_ROOT, f))],
+        ['--import', 'tsx', '--test', '--test-concurrency=1', '--test-timeout=900000', '--test-reporter=spec', ...flags, ...files.map((f) => relative(REPO_ROOT, f))],
         { cwd: REPO_ROOT, stdio: 'inherit', env: { ...process.env, TEMPORAL_ADDRESS: server.address, TAGSHIP_TEST_UI_URL: server.uiUrl!, TAGSHIP_WORKFLOW_BUNDLE: bundlePath, TAGSHIP_TEST_RUN_DIR: runDir } },
       );
       child.on('exit', (c, sig) => resolve(c ?? (sig ? 1 : 0)));

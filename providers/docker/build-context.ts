@@ -6,6 +6,7 @@ import { createReadStream } from 'node:fs';
 import { PassThrough, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import tar from 'tar-stream';
+import { dockerfileProblems, type DockerfilePolicy } from '../../core/dockerfile-policy.ts';
 
 /** The name the Dockerfile gets when it lies outside the context folder. */
 export const OUTSIDE_DOCKERFILE = '.tagship.Dockerfile';
@@ -14,12 +15,20 @@ function clean(name: string): string {
   return name.replace(/^\.\//, '').replace(/\/$/, '');
 }
 
-/** Whether the tarball holds `path` as a regular file (one streamed pass, nothing kept). */
-async function holdsFile(sourceTar: string, path: string): Promise<boolean> {
-  let found = false;
+/** A Dockerfile is text; one larger than this is refused rather than read. */
+const MAX_DOCKERFILE_BYTES = 1 << 20;
+
+/** The regular file `path` of the tarball, or null (one streamed pass, nothing else kept). */
+export async function fileInTar(sourceTar: string, path: string, maxBytes = MAX_DOCKERFILE_BYTES): Promise<Buffer | null> {
+  let found: Buffer | null = null;
   const extract = tar.extract();
   extract.on('entry', (header, body, next) => {
-    if (clean(header.name) === path && header.type === 'file') found = true;
+    if (clean(header.name) === path && header.type === 'file' && (header.size ?? 0) <= maxBytes) {
+      const chunks: Buffer[] = [];
+      body.on('data', (c: unknown) => void chunks.push(c as Buffer));
+      body.on('end', () => ((found = Buffer.concat(chunks)), next()));
+      return;
+    }
     body.on('end', next);
     body.resume();
   });
@@ -30,11 +39,15 @@ async function holdsFile(sourceTar: string, path: string): Promise<boolean> {
 export class BuildContextError extends Error {}
 
 /** `context` and `dockerfile` are project paths (checked by the config schema). Returns the
- *  context as a tar stream and the Dockerfile's name inside it; a missing Dockerfile is a
- *  BuildContextError before any stream exists. A read error later ends the stream early
- *  (the builder then fails on a truncated context) and is kept in `failure()`. */
-export async function buildContext(sourceTar: string, context: string, dockerfile: string): Promise<{ stream: Readable; dockerfile: string; failure: () => Error | undefined }> {
-  if (!(await holdsFile(sourceTar, clean(dockerfile)))) throw new BuildContextError(`the commit has no ${dockerfile}; app.dockerfile names the Dockerfile, relative to the project root`);
+ *  context as a tar stream and the Dockerfile's name inside it; a missing Dockerfile, or one
+ *  the policy refuses (core/dockerfile-policy.ts), is a BuildContextError before any stream
+ *  exists. A read error later ends the stream early (the builder then fails on a truncated
+ *  context) and is kept in `failure()`. */
+export async function buildContext(sourceTar: string, context: string, dockerfile: string, policy: DockerfilePolicy): Promise<{ stream: Readable; dockerfile: string; failure: () => Error | undefined }> {
+  const text = await fileInTar(sourceTar, clean(dockerfile));
+  if (!text) throw new BuildContextError(`the commit has no ${dockerfile} (or it is over ${MAX_DOCKERFILE_BYTES >> 20} MiB); name the Dockerfile relative to the project root`);
+  const refused = dockerfileProblems(text.toString('utf8'), policy);
+  if (refused.length) throw new BuildContextError(`${dockerfile} asks the engine for what no build may have:\n${refused.map((p) => `  ${p}`).join('\n')}`);
   const root = clean(context) === '.' ? '' : `${clean(context)}/`;
   const inside = clean(dockerfile).startsWith(root);
   const name = inside ? clean(dockerfile).slice(root.length) : OUTSIDE_DOCKERFILE;

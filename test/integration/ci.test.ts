@@ -205,3 +205,22 @@ test('a Dockerfile\'s RUN lines reach neither Temporal, the registry nor the git
     }
   }, ciOpts());
 });
+
+test('a Dockerfile cannot have the engine fetch from the host or start from another project\'s image: refused before anything is built, naming the line', async () => {
+  // The git server holds every project's source; the engine's builder would fetch an ADD URL
+  // from the host, where loopback reaches it (it did, before the policy).
+  const leak = `${git.url}/${project}.git/info/refs`;
+  const other = `${registry.host}/some-other-app:0123456789abcdef0123456789abcdef01234567-amd64`;
+  const config = configWith({ minimum: 50, platforms: ['amd64'], integration: null });
+  const fetching = repo.commit({ 'Dockerfile': ['ARG TARGETARCH=amd64', 'FROM tagship/python:bookworm-${TARGETARCH}', `ADD ${leak} /leak`, 'RUN cat /leak', ''].join('\n'), 'tagship.yml': config }, 'ADD from the host');
+  const foreign = repo.commit({ 'Dockerfile': [`FROM ${other}`, ''].join('\n') }, 'FROM another project');
+  const images = async () => (await docker.listImages({ filters: { reference: [`${registry.host}/${a.image}`] } })).flatMap((i) => i.RepoTags ?? []);
+  const before = await images();
+  await withWorker(async ({ client, taskQueue }) => {
+    const add = await runCi(client, taskQueue, fetching);
+    assert.match(add.failure?.message ?? '', new RegExp(`line 3: ADD ${leak.replace(/[.:/]/g, '\\$&')} is not allowed: the engine would fetch it from the orchestrator's host`));
+    const from = await runCi(client, taskQueue, foreign);
+    assert.match(from.failure?.message ?? '', /line 1: FROM 127\.0\.0\.1:\d+\/some-other-app:[0-9a-f]+-amd64 is not allowed; a build may start from tagship's base images/);
+  }, ciOpts());
+  assert.deepEqual((await images()).filter((t) => !before.includes(t)), [], 'no image of either commit was built');
+});

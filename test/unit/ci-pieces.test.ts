@@ -12,6 +12,9 @@ import { qaSummary } from '../../core/qa/summary.ts';
 import { expiredQaRecords, type QaRecord } from '../../core/qa/record.ts';
 import { ciInputProblem } from '../../client/ci.ts';
 import { buildContext, OUTSIDE_DOCKERFILE } from '../../providers/docker/build-context.ts';
+import { TAGSHIP_BASES } from '../../core/dockerfile-policy.ts';
+
+const POLICY = { ...TAGSHIP_BASES, buildArgs: {} };
 
 test('Trivy findings: one per advisory and installed package, severities lowercased, unknown kept as unknown', () => {
   const findings = trivyFindings({
@@ -102,15 +105,17 @@ function sourceTar(files: Record<string, string>): string {
 }
 
 test('the build context: the context folder re-rooted, a Dockerfile from outside it added under its own name, a missing one named', async () => {
-  const src = sourceTar({ 'Dockerfile': 'FROM x\n', 'app/main.py': 'print(1)\n', 'app/Dockerfile': 'FROM y\n', 'secret.txt': 'not in the context\n' });
-  const root = await buildContext(src, '.', 'Dockerfile');
+  const src = sourceTar({ 'Dockerfile': 'FROM tagship/x\n', 'app/main.py': 'print(1)\n', 'app/Dockerfile': 'FROM tagship/y\n', 'bad/Dockerfile': 'FROM scratch\nADD http://127.0.0.1:1/x /x\n', 'secret.txt': 'not in the context\n' });
+  const root = await buildContext(src, '.', 'Dockerfile', POLICY);
   assert.equal(root.dockerfile, 'Dockerfile');
-  assert.deepEqual(Object.keys(await entries(root.stream)).sort(), ['Dockerfile', 'app/Dockerfile', 'app/main.py', 'secret.txt']);
-  const sub = await buildContext(src, 'app', 'app/Dockerfile');
+  assert.deepEqual(Object.keys(await entries(root.stream)).sort(), ['Dockerfile', 'app/Dockerfile', 'app/main.py', 'bad/Dockerfile', 'secret.txt']);
+  const sub = await buildContext(src, 'app', 'app/Dockerfile', POLICY);
   assert.equal(sub.dockerfile, 'Dockerfile');
-  assert.deepEqual(await entries(sub.stream), { 'main.py': 'print(1)\n', 'Dockerfile': 'FROM y\n' });
-  const outside = await buildContext(src, 'app', 'Dockerfile');
+  assert.deepEqual(await entries(sub.stream), { 'main.py': 'print(1)\n', 'Dockerfile': 'FROM tagship/y\n' });
+  const outside = await buildContext(src, 'app', 'Dockerfile', POLICY);
   assert.equal(outside.dockerfile, OUTSIDE_DOCKERFILE);
-  assert.deepEqual(await entries(outside.stream), { 'main.py': 'print(1)\n', 'Dockerfile': 'FROM y\n', [OUTSIDE_DOCKERFILE]: 'FROM x\n' });
-  await assert.rejects(buildContext(src, '.', 'docker/Dockerfile'), /the commit has no docker\/Dockerfile/);
+  assert.deepEqual(await entries(outside.stream), { 'main.py': 'print(1)\n', 'Dockerfile': 'FROM tagship/y\n', [OUTSIDE_DOCKERFILE]: 'FROM tagship/x\n' });
+  await assert.rejects(buildContext(src, '.', 'docker/Dockerfile', POLICY), /the commit has no docker\/Dockerfile/);
+  // The policy holds before any stream exists.
+  await assert.rejects(buildContext(src, 'bad', 'bad/Dockerfile', POLICY), /bad\/Dockerfile asks the engine for what no build may have:\n  line 2: ADD http:\/\/127\.0\.0\.1:1\/x is not allowed/);
 });
