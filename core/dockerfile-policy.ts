@@ -31,6 +31,19 @@ export interface Instruction {
 /** tagship's own base images, built by the bootstrap; nothing a project builds is named so. */
 export const TAGSHIP_BASES = { allowedBase: (ref: string) => /^tagship\/[a-z0-9][a-z0-9._-]*(:[A-Za-z0-9._-]+)?$/.test(ref), allowedBases: 'tagship\'s base images (tagship/<name>:<tag>, e.g. tagship/machine:bookworm-amd64) or scratch' };
 
+/** Where tagship keeps the build environments it builds from projects' Dockerfiles. */
+export const ENV_REPOSITORY = 'tagship-env';
+
+/** Why a container may not be made from `image` on the docker provider, or null. Every image on
+ *  the engine is there, other projects' app images and environments among them; a machine whose
+ *  agent runs as root starts only from tagship's machine image (the agent's Node would load the
+ *  image's own libc), other containers from tagship's bases or an environment tagship built. */
+export function containerImageProblem(image: string, role: 'agent' | 'scratch'): string | null {
+  if (role === 'agent') return /^tagship\/machine:[A-Za-z0-9._-]+$/.test(image) ? null : `${image} is not tagship's machine image; a build machine runs tagship/machine:bookworm-<arch>, and a project's toolchain comes from its Dockerfile (machine.image: { dockerfile: … })`;
+  if (TAGSHIP_BASES.allowedBase(image) || image.startsWith(`${ENV_REPOSITORY}/`)) return null;
+  return `${image} is not one of tagship's images; name one of ${TAGSHIP_BASES.allowedBases}, or build it from the commit ({ dockerfile: … })`;
+}
+
 /** Logical instructions: comments dropped, continuations joined (the escape directive honoured). */
 export function instructions(text: string): Instruction[] {
   const lines = text.split(/\r?\n/);

@@ -45,7 +45,7 @@ const service = z.strictObject({
   /** Its host name on the private network the integration tests run in. */
   name: z.string().regex(/^[a-z][a-z0-9-]{0,62}$/, 'must be a host name: lowercase letters, digits and "-", starting with a letter'),
   /** A locally built image (nothing can be pulled here): tagship's, or one the bootstrap made. */
-  image: z.string().regex(/^[a-z0-9][a-z0-9._\-/]*(?::[A-Za-z0-9._-]+)?$/, 'must be an image reference such as tagship/mosquitto:bookworm'),
+  image: z.string().regex(/^tagship\/[a-z0-9][a-z0-9._-]*(?::[A-Za-z0-9._-]+)?$/, 'must be one of tagship\'s local base images, such as tagship/mosquitto:bookworm (other images on the engine are other projects\')'),
   command: z.array(z.string()).optional(),
   env: z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'must be a variable name'), z.string()).optional(),
 });

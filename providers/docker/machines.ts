@@ -9,6 +9,7 @@ import type Docker from 'dockerode';
 import { dirname, join } from 'node:path';
 import { OutputTail } from '../../core/output-tail.ts';
 import { MachineLabel } from '../../core/names.ts';
+import { containerImageProblem } from '../../core/dockerfile-policy.ts';
 import { CONTROL_DIR_IN_MACHINE, type ControlSockets } from './control-sockets.ts';
 import type { MachineArch } from '../../core/config/schema.ts';
 import {
@@ -151,6 +152,8 @@ export class DockerMachines implements MachineProvider, MachineShell {
     const existing = await this.describe(spec.name);
     if (existing) await this.agent?.control.serve(spec.name);
     else {
+      const refused = containerImageProblem(spec.image, this.agent ? 'agent' : 'scratch');
+      if (refused) throw new ProviderError('ProviderRejected', `machine ${spec.name}: ${refused}`, false);
       await this.requireImage(spec.image);
       try {
         const { Cmd, Binds, Env } = await this.launch(spec);

@@ -83,9 +83,11 @@ test('platforms, services and branches: duplicates and bad names are named', () 
     'app.integration.services[1].name: "mqtt" is already the name of app.integration.services[0]; service names must be unique',
   ]);
   assert.deepEqual(errorsOf(minimalApp + integration(mqtt + '      - { name: Bad_Host, image: "Not An Image" }\n')).sort(), [
-    'app.integration.services[1].image: must be an image reference such as tagship/mosquitto:bookworm',
+    "app.integration.services[1].image: must be one of tagship's local base images, such as tagship/mosquitto:bookworm (other images on the engine are other projects')",
     'app.integration.services[1].name: must be a host name: lowercase letters, digits and "-", starting with a letter',
   ]);
+  // Another project's app image is on the same engine; a service may not run it.
+  assert.equal(errorsOf(minimalApp + integration('      - { name: peer, image: "127.0.0.1:5000/other-app:1.0.0" }\n')).length, 1);
   assert.deepEqual(errorsOf(`${minimalApp}ci: { branches: ["main; rm -rf /"] }\n`), ['ci.branches[0]: must be a branch name or a glob such as release/*']);
   const r = parseConfig(`${minimalApp}ci: { branches: [main, "release/*"] }\n`);
   assert.ok(r.ok && r.config.ci.branches.includes('release/*'));
