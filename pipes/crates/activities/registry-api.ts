@@ -31,12 +31,33 @@ interface Dep {
   explicit_name_in_toml: string | null;
 }
 
-interface Manifest {
-  package: Record<string, unknown>;
+type DepTables = {
   dependencies?: Record<string, unknown>;
   'dev-dependencies'?: Record<string, unknown>;
   'build-dependencies'?: Record<string, unknown>;
+};
+
+interface Manifest extends DepTables {
+  package: Record<string, unknown>;
   features?: Record<string, string[]>;
+  /** `[target.'cfg(windows)'.dependencies]` and the like. */
+  target?: Record<string, DepTables>;
+}
+
+/** How cargo names crates.io's index in a dependency's `registry` field when a crate goes to
+ *  another registry (what `cargo publish --registry` sends): its identifier, not an address
+ *  tagship fetches from. */
+export const CRATES_IO_INDEX = 'https://github.com/rust-lang/crates.io-index';
+
+/** Where a dependency comes from, as the registry records it: null for the registry the crate
+ *  goes to. A manifest names another registry by `registry-index` (cargo writes it for
+ *  `registry = "…"`); without one a dependency is from crates.io — unless it is one of the crates
+ *  this release publishes to the same registry (a workspace's path dependencies). */
+function registryOf(spec: { 'registry-index'?: string }, name: string, own: ReadonlySet<string>, index: string): string | null {
+  const norm = (u: string) => u.replace(/^sparse\+/, '').replace(/\/?$/, '/');
+  const named = spec['registry-index'];
+  if (named) return norm(named) === norm(index) ? null : named;
+  return own.has(name) ? null : CRATES_IO_INDEX;
 }
 
 /** Reads the normalized Cargo.toml that `cargo package` put in the .crate. */
@@ -45,23 +66,29 @@ async function crateManifest(file: CrateFile, version: string): Promise<Manifest
   return parseToml(stdout) as unknown as Manifest;
 }
 
-function depsOf(m: Manifest): Dep[] {
+/** Every dependency of the normalized manifest, platform-specific ones with their `cfg`.
+ *  `own`: the crates this release publishes; `index`: the registry they go to. */
+function depsOf(m: Manifest, own: ReadonlySet<string> = new Set(), index = ''): Dep[] {
   const kinds = [['dependencies', 'normal'], ['dev-dependencies', 'dev'], ['build-dependencies', 'build']] as const;
-  return kinds.flatMap(([table, kind]) =>
-    Object.entries(m[table] ?? {}).map(([key, spec]) => {
-      const s = (typeof spec === 'string' ? { version: spec } : spec) as { version?: string; features?: string[]; optional?: boolean; 'default-features'?: boolean; package?: string; registry?: string };
-      return {
-        name: s.package ?? key,
-        version_req: s.version ?? '*',
-        features: s.features ?? [],
-        optional: s.optional ?? false,
-        default_features: s['default-features'] ?? true,
-        target: null,
-        kind,
-        registry: s.registry ?? null,
-        explicit_name_in_toml: s.package ? key : null,
-      };
-    }),
+  const tables: [DepTables, string | null][] = [[m, null], ...Object.entries(m.target ?? {}).map(([cfg, t]): [DepTables, string] => [t, cfg])];
+  return tables.flatMap(([t, target]) =>
+    kinds.flatMap(([table, kind]) =>
+      Object.entries(t[table] ?? {}).map(([key, spec]) => {
+        const s = (typeof spec === 'string' ? { version: spec } : spec) as { version?: string; features?: string[]; optional?: boolean; 'default-features'?: boolean; package?: string; 'registry-index'?: string };
+        const name = s.package ?? key;
+        return {
+          name,
+          version_req: s.version ?? '*',
+          features: s.features ?? [],
+          optional: s.optional ?? false,
+          default_features: s['default-features'] ?? true,
+          target,
+          kind,
+          registry: registryOf(s, name, own, index),
+          explicit_name_in_toml: s.package ? key : null,
+        };
+      }),
+    ),
   );
 }
 
@@ -111,7 +138,7 @@ export async function publishCrates(registry: RegistryEndpoint, version: string,
     const meta = {
       name: pkg.name,
       vers: pkg.version,
-      deps: depsOf(m),
+      deps: depsOf(m, new Set(crates.map((c) => c.name)), registry.url),
       features: m.features ?? {},
       authors: pkg.authors ?? [],
       description: pkg.description ?? null,
