@@ -9,7 +9,7 @@ import { pipeline } from 'node:stream/promises';
 import { Readable } from 'node:stream';
 import type { ReadableStream as WebReadableStream } from 'node:stream/web';
 import { commandFailure, FailureType, nonRetryable } from '../core/failures.ts';
-import { buildEnvironment, redactor } from '../core/build-env.ts';
+import { ENV_ROOT, buildEnvironment, redactor } from '../core/build-env.ts';
 import type { ArtifactEntry, ArtifactKey, TargetManifest } from '../ports/artifacts.ts';
 import type { KindHints } from '../core/artifact-kinds.ts';
 import type { ArtifactSpec } from '../core/plan.ts';
@@ -17,6 +17,7 @@ import { withHeartbeat } from './heartbeat.ts';
 import { runCommandSteps } from './command-steps.ts';
 import { sha256File } from '../providers/files/sha256.ts';
 import { spawnSandboxed, type SandboxSpec } from '../providers/sandbox/build-sandbox.ts';
+import { proxyVariables } from '../providers/net/egress-proxy.ts';
 import { expandGlobs, stageArtifacts, type ArtifactLimits, type RunAsBuild } from './agent-artifacts.ts';
 import type { CommandResult } from './build.ts';
 import { DEFAULT_LIMITS, MIB } from '../core/limits.ts';
@@ -36,6 +37,8 @@ export interface AgentDeps {
    *  source tree and the build's HOME, and cannot read the agent's environment or files. Every
    *  command then runs sandboxed (providers/sandbox/build-sandbox.ts). */
   buildUser?: { uid: number; gid: number };
+  /** tagship's egress proxy (its URL): `network: true` builds reach the registries through it. */
+  egressProxy?: string;
 }
 
 export interface AgentHello {
@@ -52,6 +55,9 @@ export interface AgentBuildInput {
   env: Record<string, string>;
   /** Outbound network for the build's commands (tagship.yml `network: true`). */
   network?: boolean;
+  /** A build environment put on this machine (ENV_ROOT) before the build: the commands run
+   *  inside it, with its image's ENV. */
+  environment?: { image: string; env: string[] };
 }
 
 export interface AgentUploadInput {
@@ -138,7 +144,9 @@ export function createAgentActivities(deps: AgentDeps) {
   const home = join(deps.workdir, 'home');
   // The agent's copies of the artifacts, which no build process can reach.
   const stagingDir = join(deps.workdir, 'staging');
-  const sandbox = (network: boolean): SandboxSpec | undefined => (deps.buildUser ? { user: deps.buildUser, network } : undefined);
+  const proxy = deps.egressProxy ? new URL(deps.egressProxy).hostname : undefined;
+  const sandbox = (network: boolean, root?: string): SandboxSpec | undefined =>
+    deps.buildUser ? { user: deps.buildUser, network, ...(root ? { root } : {}), ...(network && proxy ? { proxy } : {}) } : undefined;
   const redact = redactor([deps.token, ...(deps.secrets ?? [])]);
 
   return {
@@ -167,8 +175,11 @@ export function createAgentActivities(deps: AgentDeps) {
         const untar = await runShell(`tar -xf ${tarPath} -C ${srcDir}`, deps.workdir, buildEnvironment({}, home), hb.signal, () => {}, sandbox(false));
         if (untar !== 0) throw new Error('unpacking the source failed');
 
-        const env = buildEnvironment(input.env, home);
-        const last = await runCommandSteps(input.commands, hb, (command, onOutput) => runShell(command, srcDir, env, hb.signal, onOutput, sandbox(input.network === true)), { redact });
+        // Only a sandboxing agent (root) can run commands inside an environment's files.
+        if (input.environment && !deps.buildUser) throw nonRetryable(FailureType.ConfigInvalid, `this agent does not run as root, so it cannot run builds inside the environment ${input.environment.image}`);
+        const env = { ...buildEnvironment(input.env, home, input.environment?.env), ...(input.network && deps.egressProxy ? proxyVariables(deps.egressProxy) : {}) };
+        const root = input.environment ? ENV_ROOT : undefined;
+        const last = await runCommandSteps(input.commands, hb, (command, onOutput) => runShell(command, srcDir, env, hb.signal, onOutput, sandbox(input.network === true, root)), { redact });
         if (last.exitCode !== 0) throw commandFailure(FailureType.BuildFailed, `The build of ${input.target}`, { ...last, target: input.target, step: 'build' });
         return last;
       });

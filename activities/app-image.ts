@@ -12,10 +12,11 @@ import { imageName } from '../core/config/app.ts';
 import { BuildContextError, buildContext } from '../providers/docker/build-context.ts';
 import { TAGSHIP_BASES } from '../core/dockerfile-policy.ts';
 import { ensureEgressNetwork } from '../providers/docker/machines.ts';
+import { follow } from '../providers/docker/progress.ts';
 import type { OciRegistryClient, PlatformManifest } from '../providers/oci/registry.ts';
 import type { SourceRef } from './source.ts';
 import { invalidInput } from './inputs.ts';
-import { withHeartbeat, type HeartbeatHandle } from './heartbeat.ts';
+import { withHeartbeat } from './heartbeat.ts';
 
 const COMMIT = /^[0-9a-f]{40}$/;
 
@@ -62,6 +63,8 @@ export interface AppImageDeps {
   docker: Docker;
   /** Absent when the worker has no registry setting: CI of container apps cannot run. */
   registry?: OciRegistryClient;
+  /** Variables RUN lines get for the egress proxy, when the app asks for network. */
+  proxyEnv?: () => Promise<Record<string, string>>;
 }
 
 /** Tags under the commit are written once: the platform images, then the index over them. */
@@ -71,30 +74,6 @@ function checkInput(i: { image: string; commit: string; arch?: string }): void {
   if (!imageName.safeParse(i.image).success) throw invalidInput('image', `${JSON.stringify(i.image)} is not an image repository name`);
   if (!COMMIT.test(i.commit)) throw invalidInput('commit', `${JSON.stringify(i.commit)} is not a 40-digit commit id`);
   if (i.arch !== undefined && !(MACHINE_ARCHES as readonly string[]).includes(i.arch)) throw invalidInput('arch', `${JSON.stringify(i.arch)} is not one of ${MACHINE_ARCHES.join(', ')}`);
-}
-
-/** Follows a build or push stream: output into `tail`, heartbeats, the first error thrown. */
-function follow(docker: Docker, stream: NodeJS.ReadableStream, tail: OutputTail, hb: HeartbeatHandle, onAux: (aux: Record<string, unknown>) => void = () => undefined): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const abort = () => (stream as unknown as { destroy?: (e: Error) => void }).destroy?.(new Error('cancelled'));
-    hb.signal.addEventListener('abort', abort, { once: true });
-    docker.modem.followProgress(
-      stream,
-      (err: Error | null, events: Array<{ error?: string; errorDetail?: { message?: string } }>) => {
-        hb.signal.removeEventListener('abort', abort);
-        const failed = events?.find((e) => e.error || e.errorDetail);
-        if (err) reject(err);
-        else if (failed) reject(new Error(failed.errorDetail?.message ?? failed.error));
-        else resolve();
-      },
-      (e: { stream?: string; status?: string; progress?: string; aux?: Record<string, unknown> }) => {
-        if (e.stream) tail.push(e.stream);
-        else if (e.status) tail.push(`${e.status}${e.progress ? ` ${e.progress}` : ''}\n`);
-        if (e.aux) onAux(e.aux);
-        hb.update({ outputTail: tail.tail(10) });
-      },
-    );
-  });
 }
 
 export function createAppImageActivities(deps: AppImageDeps) {
@@ -140,7 +119,7 @@ export function createAppImageActivities(deps: AppImageDeps) {
             dockerfile,
             platform,
             networkmode: input.network ? await ensureEgressNetwork(docker) : 'none',
-            buildargs,
+            buildargs: { ...buildargs, ...(input.network ? await deps.proxyEnv?.() : {}) },
             labels,
             rm: true,
             forcerm: true,

@@ -23,6 +23,8 @@ export interface TestGateInput {
   source: SourceRef;
   /** Where to record a pass, so a retry of the release need not run the gate again. */
   release?: ReleaseKey;
+  /** Outbound network for the tests (tagship.yml testGate.network): the egress bridge. */
+  network?: boolean;
 }
 
 export interface CommandResult {
@@ -51,10 +53,10 @@ export async function runCommands(shell: MachineShell, machine: string, commands
 
 /** Runs `fn` in a fresh container of `image` that lives only for this call: one left by an
  *  earlier attempt (a half-run step) is replaced first, and it is deleted however `fn` ends. */
-export async function inScratchContainer<T>(provider: MachineProvider, c: { machine: string; ownerId: string; image: string; role: string }, fn: () => Promise<T>): Promise<T> {
+export async function inScratchContainer<T>(provider: MachineProvider, c: { machine: string; ownerId: string; image: string; role: string; network?: boolean }, fn: () => Promise<T>): Promise<T> {
   try {
     await provider.delete(c.machine);
-    await provider.create({ name: c.machine, arch: 'amd64', image: c.image, size: c.role, labels: { [MachineLabel.release]: c.ownerId, [MachineLabel.role]: c.role } });
+    await provider.create({ name: c.machine, arch: 'amd64', image: c.image, size: c.role, labels: { [MachineLabel.release]: c.ownerId, [MachineLabel.role]: c.role }, ...(c.network ? { network: true } : {}) });
     return await fn();
   } catch (err) {
     throw asFailure(err);
@@ -67,7 +69,7 @@ export function createBuildActivities(deps: BuildDeps) {
   return {
     /** Runs the project's tests in a fresh container that lives only for this activity. */
     runTestGate(input: TestGateInput): Promise<CommandResult> {
-      return inScratchContainer(deps.provider, { machine: input.machine, ownerId: input.releaseId, image: input.image, role: 'test-gate' }, async () => {
+      return inScratchContainer(deps.provider, { machine: input.machine, ownerId: input.releaseId, image: input.image, role: 'test-gate', ...(input.network ? { network: true } : {}) }, async () => {
         const result = await runCommands(deps.shell, input.machine, [input.command], input.env, input.source);
         if (result.exitCode !== 0) throw commandFailure(FailureType.TestGateFailed, 'The test gate', { ...result, step: 'test gate' });
         if (input.release && deps.artifacts) {

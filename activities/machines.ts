@@ -6,6 +6,9 @@ import type { Client } from '@temporalio/client';
 import { ProviderError, type DeleteOutcome, type MachineInfo, type MachineProvider, type MachineSpec } from '../ports/machines.ts';
 import type { ReleaseState } from '../core/reaper.ts';
 import { withHeartbeat } from './heartbeat.ts';
+import { invalidInput } from './inputs.ts';
+import { FailureType, nonRetryable } from '../core/failures.ts';
+import { ENV_ROOT } from '../core/build-env.ts';
 
 export interface CreateMachineInput {
   spec: MachineSpec;
@@ -13,6 +16,12 @@ export interface CreateMachineInput {
 
 export interface MachineNameInput {
   name: string;
+}
+
+export interface LoadEnvironmentInput {
+  name: string;
+  /** tagship-env/<project>:<key>, built by the environments pipe. */
+  image: string;
 }
 
 export interface DeleteMachineResult {
@@ -60,6 +69,19 @@ export function createMachineActivities(deps: { provider: MachineProvider; clien
       const info = await deps.provider.describe(name);
       if (info === null || info.state === 'stopped') {
         throw ApplicationFailure.create({ type: 'MachineLost', message: `machine ${name} ${info ? 'stopped' : 'disappeared'} before its agent enrolled`, nonRetryable: true });
+      }
+    },
+
+    /** Puts a build environment's files on a machine (ENV_ROOT), before its build. */
+    async loadEnvironment({ name, image }: LoadEnvironmentInput): Promise<void> {
+      if (!/^[a-z0-9][a-z0-9._-]*$/.test(name)) throw invalidInput('name', `${JSON.stringify(name)} is not a machine name`);
+      const load = deps.provider.loadEnvironment?.bind(deps.provider);
+      if (!load) throw nonRetryable(FailureType.ConfigInvalid, `the ${deps.provider.kind} provider cannot run build environments from Dockerfiles yet; name a machine image instead (machine.image), or build on the docker provider`);
+      try {
+        await withHeartbeat(() => load(name, image, ENV_ROOT));
+        Context.current().log.info('environment loaded', { machine: name, image });
+      } catch (err) {
+        throw asFailure(err);
       }
     },
 

@@ -4,15 +4,27 @@
 // the agent's process. And whatever a build prints goes through a redactor before it can reach
 // a heartbeat or a failure message (and so the workflow history). Pure.
 
+// In a build environment from the project's Dockerfile, the image's ENV comes first (its PATH,
+// toolchain homes and flags), under the release's variables; HOME stays the build's own, and
+// nothing named TAGSHIP_* comes from the image.
+
 const NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
-export function buildEnvironment(release: Record<string, string>, home: string): Record<string, string> {
+/** Where a machine keeps a build environment's root filesystem (the builds run inside it). */
+export const ENV_ROOT = '/opt/tagship-env';
+
+export function buildEnvironment(release: Record<string, string>, home: string, imageEnv: readonly string[] = []): Record<string, string> {
   const env: Record<string, string> = {
     PATH: '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin',
-    HOME: home,
     LANG: 'C.UTF-8',
     TERM: 'dumb',
   };
+  for (const pair of imageEnv) {
+    const at = pair.indexOf('=');
+    const k = at > 0 ? pair.slice(0, at) : '';
+    if (NAME.test(k) && !k.startsWith('TAGSHIP_')) env[k] = pair.slice(at + 1);
+  }
+  env.HOME = home;
   for (const [k, v] of Object.entries(release)) if (NAME.test(k)) env[k] = v;
   return env;
 }

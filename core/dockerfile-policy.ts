@@ -19,6 +19,8 @@ export interface DockerfilePolicy {
   allowedBase: (reference: string) => boolean;
   /** How the refusal names the allowed bases. */
   allowedBases: string;
+  /** Told each image the Dockerfile names (after variables), stages and scratch left out. */
+  seen?: (reference: string) => void;
 }
 
 export interface Instruction {
@@ -111,13 +113,25 @@ function expand(word: string, vars: Record<string, string>): string {
 
 const REMOTE = /^([a-z][a-z0-9+.-]*:\/\/|git@)/i;
 
+/** The images the Dockerfile starts from or copies from (not stages, not scratch), with
+ *  variables expanded as for the policy: what an environment's cache key must cover. */
+export function dockerfileBases(text: string, buildArgs: Record<string, string>): string[] {
+  const bases = new Set<string>();
+  dockerfileProblems(text, { buildArgs, allowedBase: () => true, allowedBases: '', seen: (ref) => bases.add(ref) });
+  return [...bases].sort();
+}
+
 /** What is wrong with the Dockerfile under `policy`, one line per refused instruction. */
 export function dockerfileProblems(text: string, policy: DockerfilePolicy): string[] {
   const problems: string[] = [];
   const vars: Record<string, string> = {};
   const stages = new Set<string>();
   let stageCount = 0;
-  const base = (ref: string) => ref === 'scratch' || stages.has(ref.toLowerCase()) || policy.allowedBase(ref);
+  const base = (ref: string) => {
+    if (ref === 'scratch' || stages.has(ref.toLowerCase())) return true;
+    policy.seen?.(ref);
+    return policy.allowedBase(ref);
+  };
   const check = (ins: Instruction, keyword: string, rest: string, nested: boolean): void => {
     const where = `line ${ins.line}${nested ? ' (ONBUILD)' : ''}`;
     if (keyword === 'ARG') {

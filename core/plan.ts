@@ -1,10 +1,11 @@
 // The release plan: what a release of this config at this tag will build, where. Pure, so the
 // workflow replays it identically and the tests can check it without any machine.
 import type { ParsedTag } from './tag.ts';
-import type { MachineArch, TagshipConfig } from './config/schema.ts';
+import type { EnvironmentConfig, MachineArch, TagshipConfig } from './config/schema.ts';
 import { DEFAULT_RETENTION_DAYS } from './retention.ts';
 import { DEFAULT_LIMITS, MIB } from './limits.ts';
 import type { BuildKind, KindHints } from './artifact-kinds.ts';
+import { shortHash } from './names.ts';
 
 /** A glob of files a build leaves, and what they are when tagship.yml says. */
 export interface ArtifactSpec {
@@ -12,11 +13,22 @@ export interface ArtifactSpec {
   kind?: BuildKind;
 }
 
+/** A build environment from the commit's Dockerfile (or tagship.yml's steps); `image` and
+ *  `env` are filled in once the environments pipe has built it (pipes/environments). */
+export type PlannedEnvironment = EnvironmentConfig & {
+  arch: MachineArch;
+  /** tagship-env/<project>:<content key> */
+  image?: string;
+  /** The image's ENV, which its builds see. */
+  env?: string[];
+};
+
 export interface PlannedTarget {
   name: string;
   arch: string;
   os: string;
-  machine: { arch: MachineArch; size: string; image: string };
+  /** `image` is the machine's; with an environment, the builds run inside that instead. */
+  machine: { arch: MachineArch; size: string; image: string; environment?: PlannedEnvironment };
   build: string[];
   artifacts: ArtifactSpec[];
   /** What inferring a plain glob's kinds needs to know about the project. */
@@ -35,7 +47,8 @@ export interface ReleasePlan {
   tag: string;
   version: string;
   channel: ParsedTag['channel'];
-  testGate: { command: string; image: string; timeoutMinutes: number };
+  /** With an environment, `image` becomes the environment's once it is built. */
+  testGate: { command: string; image: string; timeoutMinutes: number; environment?: PlannedEnvironment; network?: boolean };
   targets: PlannedTarget[];
   /** Environment every build and test command sees. No secrets: this goes into history. */
   env: Record<string, string>;
@@ -72,7 +85,7 @@ export function planRelease(config: TagshipConfig, tag: ParsedTag, only?: readon
       name: t.name,
       arch: t.arch,
       os: t.os,
-      machine: { arch: t.machine.arch, size: t.machine.size, image: t.machine.image ?? defaultImage(t.machine.arch) },
+      machine: machineOf(t.machine),
       build: t.build,
       // Configs loaded before kinds existed (in recorded histories) list plain globs.
       artifacts: (t.artifacts as (ArtifactSpec | string)[]).map((a) => (typeof a === 'string' ? { path: a } : a)),
@@ -87,7 +100,13 @@ export function planRelease(config: TagshipConfig, tag: ParsedTag, only?: readon
     tag: tag.tag,
     version: tag.version,
     channel: tag.channel,
-    testGate: { command: gate.command, image: gate.image ?? defaultImage('amd64'), timeoutMinutes: gate.timeoutMinutes },
+    testGate: {
+      command: gate.command,
+      image: typeof gate.image === 'string' ? gate.image : defaultImage('amd64'),
+      timeoutMinutes: gate.timeoutMinutes,
+      ...(gate.image && typeof gate.image !== 'string' ? { environment: { ...gate.image, arch: 'amd64' as const } } : {}),
+      ...(gate.network ? { network: true } : {}),
+    },
     targets,
     ...(config.cost ? { currency: config.cost.currency } : {}),
     // Configs loaded before retention.days existed (in recorded histories) have no block.
@@ -102,6 +121,30 @@ export function planRelease(config: TagshipConfig, tag: ParsedTag, only?: readon
       ...(opts.sourceDateEpoch !== undefined ? { SOURCE_DATE_EPOCH: String(opts.sourceDateEpoch) } : {}),
     },
   };
+}
+
+function machineOf(m: TagshipConfig['targets'][number]['machine']): PlannedTarget['machine'] {
+  if (typeof m.image === 'string' || m.image === undefined) return { arch: m.arch, size: m.size, image: m.image ?? defaultImage(m.arch) };
+  // The agent runs on tagship's machine image; the builds run inside the environment.
+  return { arch: m.arch, size: m.size, image: defaultImage(m.arch), environment: { ...m.image, arch: m.arch } };
+}
+
+/** The environments a plan needs built, one per Dockerfile, context and arch. */
+export function plannedEnvironments(plan: ReleasePlan): PlannedEnvironment[] {
+  const all = [plan.testGate.environment, ...plan.targets.map((t) => t.machine.environment)].filter((e): e is PlannedEnvironment => e !== undefined);
+  const seen = new Map<string, PlannedEnvironment>();
+  for (const e of all) seen.set(environmentId(e), e);
+  return [...seen.values()];
+}
+
+/** `<arch>:<context>:<dockerfile>`, or `<arch>:steps:<hash of the lines>`. */
+export function environmentId(e: EnvironmentConfig & { arch: string }): string {
+  return 'steps' in e ? `${e.arch}:steps:${shortHash(e.steps.join('\n'))}` : `${e.arch}:${e.context}:${e.dockerfile}`;
+}
+
+/** The Dockerfile tagship.yml's steps make: tagship's machine image for the arch, then them. */
+export function stepsDockerfile(steps: readonly string[]): string {
+  return ['ARG TARGETARCH=amd64', 'FROM tagship/machine:bookworm-${TARGETARCH}', ...steps, ''].join('\n');
 }
 
 /** Targets asked for by name that the config does not have: an input error, caught early. */

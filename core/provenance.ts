@@ -23,11 +23,13 @@ export interface ProvenanceInput {
     name: string;
     arch: string;
     os: string;
-    machine: { arch: string; image: string; size: string };
+    machine: { arch: string; image: string; size: string; environment?: ({ dockerfile: string; context: string } | { steps: string[] }) & { image?: string } };
     commands: string[];
     /** artifact name → sha256 */
     artifacts: Record<string, string>;
   }[];
+  /** Build environments from the commit's Dockerfiles the gate or targets ran in. */
+  environments?: { name: string; image: string; imageId: string }[];
   /** Files the orchestrator made from the artifacts (the signed checksums), subjects by name. */
   files?: { name: string; sha256: string }[];
 }
@@ -55,6 +57,10 @@ export function provenanceStatement(p: ProvenanceInput): InTotoStatement {
       ? [{ uri: `git+${p.source.repository}@refs/tags/${p.tag}`, digest: { gitCommit: p.source.commit, ...(p.source.tagObject ? { gitTag: p.source.tagObject } : {}) } }]
       : []),
     { name: 'source.tar', digest: { sha256: p.source.sha256 } },
+    ...(p.environments ?? []).flatMap((e) => {
+      const digest = digestOf(e.imageId);
+      return digest ? [{ name: `environment ${e.name}`, uri: `docker-image:${e.image}`, digest }] : [];
+    }),
   ];
   return {
     _type: STATEMENT_TYPE,

@@ -5,6 +5,7 @@
 import type { Pipe } from './pipe.ts';
 import { appImage, appQaCheck } from './app/step.ts';
 import { retry } from './retry/step.ts';
+import { environments } from './environments/step.ts';
 import { testGate } from './test-gate/step.ts';
 import { builds } from './builds/step.ts';
 import { checksums } from './checksums/step.ts';
@@ -16,6 +17,7 @@ import { repositories } from './repositories/step.ts';
 export const PIPELINE: readonly Pipe[] = [
   appQaCheck, // a container app ships only a commit its CI passed: checked before anything runs
   retry, // a retry learns what earlier runs finished
+  environments, // toolchains from the commit's Dockerfiles, built once per content
   testGate,
   builds,
   checksums, // before provenance, which lists SHA256SUMS

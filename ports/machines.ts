@@ -30,6 +30,9 @@ export interface MachineProvider {
   delete(name: string): Promise<DeleteOutcome>;
   /** Machines carrying every given label (value '' matches any value). */
   list(labels: Record<string, string>): Promise<MachineInfo[]>;
+  /** Puts the root filesystem of a build environment image in `dir` on the machine, where its
+   *  agent runs the builds inside it. Providers without it cannot run such environments. */
+  loadEnvironment?(machine: string, image: string, dir: string): Promise<void>;
 }
 
 /** A command run on a machine, and what came of it. */

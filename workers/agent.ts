@@ -32,6 +32,8 @@ const env = z
     TAGSHIP_WORKDIR: z.string().default('/work'),
     /** The unprivileged user builds run as, when the agent runs as root. */
     TAGSHIP_BUILD_UID: z.coerce.number().int().positive().default(10_000),
+    /** tagship's egress proxy, the way out for `network: true` builds (docker machines). */
+    TAGSHIP_EGRESS_PROXY: z.string().url().optional(),
   })
   .refine((e) => e.TAGSHIP_AGENT_TOKEN ?? e.TAGSHIP_ENROLMENT, 'give TAGSHIP_AGENT_TOKEN or TAGSHIP_ENROLMENT')
   .refine((e) => e.TAGSHIP_CONTROL_DIR ?? (e.TEMPORAL_ADDRESS && e.TAGSHIP_GATEWAY_URL), 'give TAGSHIP_CONTROL_DIR, or TEMPORAL_ADDRESS and TAGSHIP_GATEWAY_URL')
@@ -91,6 +93,7 @@ async function main(): Promise<void> {
     ...(dataConverterFromEnv(process.env) ? { dataConverter: dataConverterFromEnv(process.env)! } : {}),
     activities: createAgentActivities({ machine: s.TAGSHIP_MACHINE, gatewayUrl: control.gateway, token, workdir: s.TAGSHIP_WORKDIR, secrets: agentSecrets(process.env),
       ...(process.getuid?.() === 0 ? { buildUser: { uid: s.TAGSHIP_BUILD_UID, gid: s.TAGSHIP_BUILD_UID } } : {}),
+      ...(s.TAGSHIP_EGRESS_PROXY ? { egressProxy: s.TAGSHIP_EGRESS_PROXY } : {}),
     }),
     // One build at a time: the machine is sized for one.
     maxConcurrentActivityTaskExecutions: 2,

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import type { Client } from '@temporalio/client';
 import type { Logger } from '../providers/log/logger.ts';
 import type { Settings } from '../core/settings.ts';
-import { DockerMachines } from '../providers/docker/machines.ts';
+import { DockerMachines, egressGateway } from '../providers/docker/machines.ts';
 import { ControlSockets } from '../providers/docker/control-sockets.ts';
 import { tcpEndpoint } from '../providers/net/relay.ts';
 import { DigitalOceanMachines, agentUserData, type DigitalOceanOptions } from '../providers/digitalocean/machines.ts';
@@ -22,6 +22,8 @@ import { createDeployActivities } from '../activities/deploy.ts';
 import { createCratesActivities } from '../pipes/crates/activities.ts';
 import { createPythonActivities } from '../pipes/python/activities.ts';
 import { createChecksumsActivities } from '../pipes/checksums/activities.ts';
+import { createEnvironmentActivities } from '../pipes/environments/activities.ts';
+import { proxyVariables, startEgressProxy, type EgressProxy } from '../providers/net/egress-proxy.ts';
 import { createRetentionActivities } from '../activities/retention.ts';
 import { createResumeActivities } from '../activities/resume.ts';
 import { createProvenanceActivities } from '../pipes/provenance/activities.ts';
@@ -87,6 +89,8 @@ export interface OrchestratorDeps {
   provenanceKeyFile?: string;
   /** The process's logger (the gateway logs each request through it). */
   log?: Logger;
+  /** What `network: true` work may reach through the egress proxy (default: any public host). */
+  egressAllow?: string[];
 }
 
 /** Where the bootstrap builds the scanner and helm, and puts Node for arm64 machines, unless
@@ -159,7 +163,8 @@ export function agentToken(stateDir: string, given?: string): string {
   return token;
 }
 
-function buildActivities(deps: OrchestratorDeps, docker: Docker, gate: DockerMachines, machines: MachineProvider, artifacts: ArtifactStore) {
+function buildActivities(deps: OrchestratorDeps, docker: Docker, gate: DockerMachines, machines: MachineProvider, artifacts: ArtifactStore, egress: EgressProxy) {
+  const proxyEnv = (who: string) => () => Promise.resolve(proxyVariables(egress.urlFor(who)));
   const repoRoot = deps.repoRoot ?? join(deps.stateDir, 'repo-server');
   const key = provenanceKey(deps.stateDir, deps.provenanceKeyFile);
   return {
@@ -167,6 +172,7 @@ function buildActivities(deps: OrchestratorDeps, docker: Docker, gate: DockerMac
     ...createNotifyActivities({ ...(deps.notify ? deps.notify : { on: 'failure' }), ...(deps.uiUrl ? { uiUrl: deps.uiUrl } : {}), namespace: deps.namespace ?? 'default' }),
     ...createMachineActivities({ provider: machines, ...(deps.client ? { client: deps.client } : {}) }),
     ...createBuildActivities({ provider: gate, shell: gate, artifacts }),
+    ...createEnvironmentActivities({ docker, sourcesDir: join(deps.stateDir, 'sources'), proxyEnv: proxyEnv('environment-build') }),
     ...createAppTestActivities({ provider: gate, shell: gate }),
     ...createRepositoryActivities({ stateDir: deps.stateDir, repoRoot, artifacts, docker, rpmImage: 'tagship/machine:bookworm-amd64', provenancePublicKey: key.publicPem }),
     ...createProvenanceActivities({ artifacts, key }),
@@ -176,17 +182,17 @@ function buildActivities(deps: OrchestratorDeps, docker: Docker, gate: DockerMac
     ...createRetentionActivities({ artifacts, sourcesDir: join(deps.stateDir, 'sources') }),
     ...createResumeActivities({ artifacts, ...(deps.client ? { client: deps.client } : {}) }),
     ...createDeployActivities({ repoRoot, stagingRoot: join(deps.stateDir, 'repos') }),
-    ...containerAppActivities(deps, docker, gate, key),
+    ...containerAppActivities(deps, docker, gate, key, proxyEnv('app-image-build')),
   };
 }
 
 /** CI of container apps: images, scans, integration tests and QA records. */
-function containerAppActivities(deps: OrchestratorDeps, docker: Docker, gate: DockerMachines, key: ProvenanceKey) {
+function containerAppActivities(deps: OrchestratorDeps, docker: Docker, gate: DockerMachines, key: ProvenanceKey, proxyEnv: () => Promise<Record<string, string>>) {
   const qa = new FsQaStore(join(deps.stateDir, 'qa'));
   const records = signedQaRecords(qa, key);
   const registry = deps.registry ? { registry: new OciRegistryClient(deps.registry) } : {};
   return {
-    ...createAppImageActivities({ docker, ...registry }),
+    ...createAppImageActivities({ docker, proxyEnv, ...registry }),
     ...createAppReleaseActivities({ records, ...registry }),
     ...createQaReportActivities({ stateDir: deps.stateDir, repoRoot: deps.repoRoot ?? join(deps.stateDir, 'repo-server'), qa, ...(deps.uiUrl ? { runLink: (run) => `${deps.uiUrl!.replace(/\/$/, '')}/namespaces/${encodeURIComponent(deps.namespace ?? 'default')}/workflows/${encodeURIComponent(run.workflowId)}/${encodeURIComponent(run.runId)}/history` } : {}) }),
     ...createChartActivities({ helm: toolPaths(deps.toolsDir).helm, ...(deps.registry ? { registryHost: deps.registry } : {}) }),
@@ -219,6 +225,12 @@ export async function createOrchestrator(deps: OrchestratorDeps): Promise<Orches
     ...(deps.log ? { log: deps.log.child({ name: 'gateway' }) } : {}),
   });
   await buildAgentBundle();
+  // The way out for `network: true` work, on the egress bridge's gateway.
+  const egress = await startEgressProxy({
+    host: await egressGateway(docker),
+    allow: deps.egressAllow ?? ['*'],
+    log: (d) => deps.log?.child({ name: 'egress' })[d.allowed ? 'info' : 'warn']({ machine: d.who, host: d.host, port: d.port, reason: d.reason }, d.allowed ? 'egress allowed' : 'egress refused'),
+  });
   const tokenFor = (spec: MachineSpec) => mintMachineToken(token, { ...scopeOf(spec), machine: spec.name, expiresAt: Date.now() + MACHINE_TOKEN_HOURS * 3_600_000 });
   const enrolmentFor = (spec: MachineSpec) => mintEnrolment(token, { ...scopeOf(spec), machine: spec.name, expiresAt: Date.now() + ENROLMENT_HOURS * 3_600_000 });
   // Installed by the bootstrap where arm64 emulation works.
@@ -239,19 +251,21 @@ export async function createOrchestrator(deps: OrchestratorDeps): Promise<Orches
           tokenFor,
           control,
         },
+        egressProxy: egress,
       });
   // Machines that outlived an orchestrator restart find their way out again.
   await containers?.reattach();
   const machines = deps.provider?.({ gatewayUrl: gateway.url, tokenFor, enrolmentFor, agentEnv: deps.agentEnv ?? {} }) ?? containers!;
   // The test gate runs in a plain container driven through docker exec, on this host.
-  const gate = new DockerMachines({ docker });
+  const gate = new DockerMachines({ docker, egressProxy: egress });
   return {
-    activities: buildActivities(deps, docker, gate, machines, artifacts),
+    activities: buildActivities(deps, docker, gate, machines, artifacts, egress),
     gateway,
     machines,
     close: async () => {
       await control.close();
       await gateway.close();
+      await egress.close();
     },
   };
 }

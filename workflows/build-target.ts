@@ -60,6 +60,7 @@ export async function buildTarget(input: BuildTargetInput): Promise<TargetResult
 
   const { createMachine } = proxyActivities<MachineActivities>({ ...Profiles.machineCreate, summary: `create ${target.machine.arch} machine for ${target.name}` });
   const { deleteMachine } = proxyActivities<MachineActivities>({ ...Profiles.machineDelete, summary: `delete machine of ${target.name}` });
+  const { loadEnvironment } = proxyActivities<MachineActivities>({ ...Profiles.environmentLoad, summary: `load the build environment for ${target.name}` });
   const { verifyMachineGone } = proxyActivities<MachineActivities>({ ...Profiles.machineGone, summary: `verify machine of ${target.name} is gone` });
 
   const started = workflowNow();
@@ -90,6 +91,11 @@ export async function buildTarget(input: BuildTargetInput): Promise<TargetResult
       });
       enter('enrolling');
       await enrol(() => agent({ ...Profiles.agentEnrolment, summary: `wait for the build agent on ${machine}` }).agentHello(), machine);
+      const environment = target.machine.environment;
+      if (environment?.image) {
+        enter('loading-environment');
+        await loadEnvironment({ name: machine, image: environment.image });
+      }
       enter('building');
       await agent({ ...agentBuild(target.timeoutMinutes), summary: `build ${target.name} on ${machine}` }).agentBuild({
         target: target.name,
@@ -97,6 +103,7 @@ export async function buildTarget(input: BuildTargetInput): Promise<TargetResult
         commands: target.build,
         env: { ...input.env, TAGSHIP_TARGET: target.name, TAGSHIP_ARCH: target.arch },
         ...(target.network ? { network: true } : {}),
+        ...(environment?.image ? { environment: { image: environment.image, env: environment.env ?? [] } } : {}),
       });
       enter('uploading');
       const manifest = await agent({ ...Profiles.agentUpload, summary: `upload artifacts of ${target.name}` }).agentUpload({

@@ -123,6 +123,13 @@ export const Profiles = {
     heartbeatTimeout: LIVENESS,
     retry: { initialInterval: '5 seconds', backoffCoefficient: 2, maximumAttempts: 3, nonRetryableErrorTypes: NON_RETRYABLE },
   },
+  /** Putting a build environment's root filesystem on a machine: an image's worth of bytes
+   *  through the engine, a minute for a large toolchain; a retry starts the copy again. */
+  environmentLoad: {
+    startToCloseTimeout: '20 minutes',
+    heartbeatTimeout: LIVENESS,
+    retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumAttempts: 3, nonRetryableErrorTypes: NON_RETRYABLE },
+  },
   /** Scanning an image against the database on disk: seconds to a minute; retried for a busy registry. */
   scan: {
     startToCloseTimeout: '15 minutes',

@@ -68,6 +68,9 @@ export interface ReleaseResult {
   provenance?: { path: string; sha256: string; keyid: string; subjects: number };
   /** A container app's release: the version tag written by digest (issue 13). */
   app?: AppReleased;
+  /** Build environments from the commit's Dockerfiles, by `<arch>:<context>:<dockerfile>`:
+   *  the image each release step ran in, and whether an earlier release had built it. */
+  environments?: Record<string, { image: string; imageId: string; reused: boolean }>;
   /** A dry run's account: what each publishing pipe would have sent, where the repositories
    *  were staged (not deployed), and the pipes it did not run. */
   dryRun?: { wouldPublish: Record<string, string[]>; staged?: string; skipped: string[] };
@@ -103,8 +106,8 @@ export interface ReleasedSource {
   reproducible: boolean;
 }
 
-export type ReleaseStage = 'validating' | 'loading' | 'qa-check' | 'test-gate' | 'building' | 'publishing' | 'repositories' | 'deploying' | 'tagging' | 'done' | 'failed' | 'cancelled';
-export type TargetStage = 'pending' | 'creating-machine' | 'enrolling' | 'building' | 'uploading' | 'deleting-machine' | 'done' | 'failed' | 'cancelled';
+export type ReleaseStage = 'validating' | 'loading' | 'qa-check' | 'environments' | 'test-gate' | 'building' | 'publishing' | 'repositories' | 'deploying' | 'tagging' | 'done' | 'failed' | 'cancelled';
+export type TargetStage = 'pending' | 'creating-machine' | 'enrolling' | 'loading-environment' | 'building' | 'uploading' | 'deleting-machine' | 'done' | 'failed' | 'cancelled';
 
 export interface ReleaseProgress {
   stage: ReleaseStage;

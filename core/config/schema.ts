@@ -27,13 +27,37 @@ const relativeGlob = z
 
 const command = z.string().trim().min(1, 'must not be empty');
 
+/** A build environment from a Dockerfile in the tagged commit: tagship builds it (RUN lines get
+ *  the network through tagship's egress proxy), keeps it by the content digest of the
+ *  Dockerfile, its context and its base, and runs the builds inside it. */
+const dockerfileEnvironment = z.strictObject({
+  dockerfile: relativeGlob.refine((p) => !/[*?[\]]/.test(p), 'must be a path, not a glob'),
+  context: relativeGlob.refine((p) => !/[*?[\]]/.test(p), 'must be a path, not a glob').default('.'),
+});
+
+/** The same, written in tagship.yml: Dockerfile lines (RUN, ENV, WORKDIR, …) on top of
+ *  tagship's machine image for the arch, with nothing of the repository in the context — for a
+ *  project that keeps no Dockerfile of its own. */
+const stepsEnvironment = z.strictObject({
+  steps: z.array(z.string().trim().min(1, 'must not be empty').refine((l) => /^[A-Za-z]+(\s|$)/.test(l) && !/^from\s/i.test(l), 'must be a Dockerfile line such as "RUN apt-get install -y rustc-web" or "ENV PATH=…"; the base is tagship\'s machine image')).min(1, 'needs at least one line'),
+});
+
+const environment = z.union([dockerfileEnvironment, stepsEnvironment]);
+
+/** An image by name (tagship's own; on DigitalOcean a droplet image), or an environment. */
+const image = z.union([
+  z.string().min(1).refine((i) => !i.startsWith('tagship-env/'), 'names an environment tagship built; name its Dockerfile instead: { dockerfile: path/to/Dockerfile }'),
+  environment,
+]);
+
 const machine = z.strictObject({
   /** The arch of the machine the build runs on. Cross-builds run on amd64, as Veilid does. */
   arch: z.enum(MACHINE_ARCHES).default('amd64'),
   /** A provider size name (a DigitalOcean size slug in production; informational for docker). */
   size: z.string().min(1).default('small'),
-  /** The machine image; defaults to tagship's Debian bookworm image for the arch. */
-  image: z.string().min(1).optional(),
+  /** The machine image; defaults to tagship's Debian bookworm image for the arch. With
+   *  `{ dockerfile }`, the builds run inside the environment that Dockerfile builds. */
+  image: image.optional(),
 });
 
 const target = z.strictObject({
@@ -59,7 +83,10 @@ const target = z.strictObject({
 
 const testGate = z.strictObject({
   command,
-  image: z.string().min(1).optional(),
+  /** tagship's machine image by default; `{ dockerfile }` builds the tests' environment. */
+  image: image.optional(),
+  /** Outbound network for the tests (to fetch dependencies), through the egress proxy. */
+  network: z.boolean().optional(),
   timeoutMinutes: z.number().int().positive().max(24 * 60).default(30),
 });
 
@@ -128,3 +155,4 @@ export const configSchema = z.strictObject({
 
 export type TagshipConfig = z.output<typeof configSchema>;
 export type TargetConfig = TagshipConfig['targets'][number];
+export type EnvironmentConfig = z.output<typeof environment>;

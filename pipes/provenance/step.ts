@@ -3,6 +3,7 @@
 // one). Patched in: releases that started before it replay without it. Workflow code.
 import { patched, proxyActivities, workflowInfo } from '@temporalio/workflow';
 import { Profiles } from '../../workflows/profiles.ts';
+import type { ReleasePlan } from '../../core/plan.ts';
 import { workflowNowIso } from '../../workflows/clock.ts';
 import type { createProvenanceActivities, WriteProvenanceInput } from './activities.ts';
 import { planOf, type Pipe, type ReleaseRun } from '../pipe.ts';
@@ -20,6 +21,14 @@ export const provenance: Pipe = {
   },
 };
 
+/** The machine as the provenance tells it: an environment by its image, not its ENV. */
+function machineOf(m: ReleasePlan['targets'][number]['machine']): WriteProvenanceInput['targets'][number]['machine'] {
+  if (!m.environment) return m;
+  const environment = { ...m.environment };
+  delete environment.env;
+  return { ...m, environment };
+}
+
 function provenanceInput(r: ReleaseRun): WriteProvenanceInput {
   const plan = planOf(r);
   const info = workflowInfo();
@@ -35,7 +44,8 @@ function provenanceInput(r: ReleaseRun): WriteProvenanceInput {
     finishedOn: workflowNowIso(),
     source: r.released,
     testGate: { command: plan.testGate.command, image: plan.testGate.image },
-    targets: plan.targets.map((t) => ({ name: t.name, arch: t.arch, os: t.os, machine: t.machine, commands: t.build, artifacts: recorded[t.name] ?? {} })),
+    targets: plan.targets.map((t) => ({ name: t.name, arch: t.arch, os: t.os, machine: machineOf(t.machine), commands: t.build, artifacts: recorded[t.name] ?? {} })),
+    ...(r.result.environments ? { environments: Object.entries(r.result.environments).map(([name, e]) => ({ name, image: e.image, imageId: e.imageId })) } : {}),
     ...(sums ? { files: [{ name: sums.file, sha256: sums.sha256 }] } : {}),
   };
 }

@@ -29,6 +29,7 @@ export const testGate: Pipe = {
       env: plan.env,
       source: r.source,
       release: { project: plan.project, version: plan.version },
+      ...(plan.testGate.network ? { network: true } : {}),
     });
   },
 };

@@ -5,6 +5,7 @@
 import { createReadStream } from 'node:fs';
 import { PassThrough, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
+import { createHash } from 'node:crypto';
 import tar from 'tar-stream';
 import { dockerfileProblems, type DockerfilePolicy } from '../../core/dockerfile-policy.ts';
 
@@ -77,4 +78,35 @@ export async function buildContext(sourceTar: string, context: string, dockerfil
   );
   out.pipe(stream);
   return { stream, dockerfile: name, failure: () => failed };
+}
+
+/** The content digest of a build context: every entry's name, type, mode, link target and
+ *  content, in order — not its times (a new commit with the same files has the same digest). */
+export async function contextDigest(context: Readable): Promise<string> {
+  const hash = createHash('sha256');
+  const extract = tar.extract();
+  extract.on('entry', (header, body, next) => {
+    hash.update(JSON.stringify([header.name, header.type, header.mode ?? 0, header.linkname ?? '']));
+    const content = createHash('sha256');
+    body.on('data', (c: unknown) => void content.update(c as Buffer));
+    body.on('end', () => {
+      hash.update(content.digest('hex'));
+      next();
+    });
+  });
+  await pipeline(context, extract);
+  return hash.digest('hex');
+}
+
+/** A context that is a Dockerfile alone (an environment written in tagship.yml), under the same
+ *  policy as one from the repository. */
+export function dockerfileOnlyContext(text: string, policy: DockerfilePolicy): { stream: Readable; dockerfile: string; failure: () => Error | undefined } {
+  const refused = dockerfileProblems(text, policy);
+  if (refused.length) throw new BuildContextError(`the steps ask the engine for what no build may have:\n${refused.map((p) => `  ${p}`).join('\n')}`);
+  const out = tar.pack();
+  out.entry({ name: 'Dockerfile', mode: 0o644, mtime: new Date(0) }, text);
+  out.finalize();
+  const stream = new PassThrough();
+  out.pipe(stream);
+  return { stream, dockerfile: 'Dockerfile', failure: () => undefined };
 }

@@ -9,7 +9,8 @@ import type Docker from 'dockerode';
 import { dirname, join } from 'node:path';
 import { OutputTail } from '../../core/output-tail.ts';
 import { MachineLabel } from '../../core/names.ts';
-import { containerImageProblem } from '../../core/dockerfile-policy.ts';
+import { ENV_REPOSITORY, containerImageProblem } from '../../core/dockerfile-policy.ts';
+import { proxyVariables } from '../net/egress-proxy.ts';
 import { CONTROL_DIR_IN_MACHINE, type ControlSockets } from './control-sockets.ts';
 import type { MachineArch } from '../../core/config/schema.ts';
 import {
@@ -44,6 +45,8 @@ export interface DockerProviderOptions {
   docker: Docker;
   /** Without it a machine only sleeps, and is driven through the MachineShell (the test gate). */
   agent?: DockerAgentLaunch;
+  /** tagship's egress proxy: machines with network get its URL (their name as the user). */
+  egressProxy?: { urlFor(machine: string): string };
 }
 
 /** The bridge network of machines whose target asked for outbound network (`network: true`):
@@ -59,6 +62,17 @@ export async function ensureEgressNetwork(docker: Docker): Promise<string> {
       if (statusCode(err) !== 409) throw err; // 409: it exists
     });
   return EGRESS_NETWORK;
+}
+
+/** The address of tagship's egress bridge on this host (its gateway), where the egress proxy
+ *  listens: reachable from the bridge's containers, and no loopback. */
+export async function egressGateway(docker: Docker): Promise<string> {
+  await ensureEgressNetwork(docker);
+  const net = (await docker.getNetwork(EGRESS_NETWORK).inspect()) as { IPAM?: { Config?: { Gateway?: string; Subnet?: string }[] } };
+  const config = net.IPAM?.Config?.find((c) => c.Subnet && !c.Subnet.includes(':'));
+  const gateway = config?.Gateway ?? config?.Subnet?.replace(/\.0\/\d+$/, '.1');
+  if (!gateway) throw new Error(`the ${EGRESS_NETWORK} network has no IPv4 gateway`);
+  return gateway;
 }
 
 /** What a machine's agent (root) needs to give each build namespaces of its own
@@ -85,16 +99,20 @@ export class DockerMachines implements MachineProvider, MachineShell {
   readonly kind = 'docker';
   private readonly docker: Docker;
   private readonly agent: DockerAgentLaunch | undefined;
+  private readonly proxy: DockerProviderOptions['egressProxy'];
   private egress: Promise<string> | undefined;
 
   constructor(opts: DockerProviderOptions) {
     this.docker = opts.docker;
     this.agent = opts.agent;
+    this.proxy = opts.egressProxy;
   }
 
   /** The container's command, mounts and environment. */
   private async launch(spec: MachineSpec): Promise<{ Cmd: string[]; Binds: string[]; Env: string[] }> {
-    if (!this.agent) return { Cmd: ['sleep', 'infinity'], Binds: [], Env: [] };
+    const proxy = spec.network && this.proxy ? this.proxy.urlFor(spec.name) : undefined;
+    // A plain container (the test gate) runs its commands with the proxy in its environment.
+    if (!this.agent) return { Cmd: ['sleep', 'infinity'], Binds: [], Env: proxy ? Object.entries(proxyVariables(proxy)).map(([k, v]) => `${k}=${v}`) : [] };
     const node = this.agent.nodeBinary[spec.arch];
     if (!node) throw new ProviderError('ImageMissing', `no Node binary for ${spec.arch} machines; run \`npm run bootstrap\` on a host where ${spec.arch} emulation works`, false);
     const control = await this.agent.control.serve(spec.name);
@@ -108,7 +126,7 @@ export class DockerMachines implements MachineProvider, MachineShell {
         `${node}:/opt/node/bin/node:ro`,
         `${control}:${CONTROL_DIR_IN_MACHINE}:ro`,
       ],
-      Env: Object.entries({ ...this.agent.env, TAGSHIP_MACHINE: spec.name, TAGSHIP_AGENT_TOKEN: this.agent.tokenFor(spec), TAGSHIP_CONTROL_DIR: CONTROL_DIR_IN_MACHINE }).map(([k, v]) => `${k}=${v}`),
+      Env: Object.entries({ ...this.agent.env, ...(proxy ? { TAGSHIP_EGRESS_PROXY: proxy } : {}), TAGSHIP_MACHINE: spec.name, TAGSHIP_AGENT_TOKEN: this.agent.tokenFor(spec), TAGSHIP_CONTROL_DIR: CONTROL_DIR_IN_MACHINE }).map(([k, v]) => `${k}=${v}`),
     };
   }
 
@@ -181,6 +199,26 @@ export class DockerMachines implements MachineProvider, MachineShell {
     const info = await this.describe(spec.name);
     if (!info) throw new ProviderError('MachineLost', `machine ${spec.name} vanished right after it was started`, true);
     return info;
+  }
+
+  /** The environment image's files, exported from a container that is created and never started
+   *  (nothing of the image runs here), into `dir` on the machine — unpacked by the engine, inside
+   *  the machine's own filesystem. */
+  async loadEnvironment(machine: string, image: string, dir: string): Promise<void> {
+    if (!image.startsWith(`${ENV_REPOSITORY}/`)) throw new ProviderError('ProviderRejected', `${image} is not an environment tagship built`, false);
+    await this.requireImage(image);
+    const prepared = await this.exec(machine, { command: `rm -rf '${dir}' && mkdir -p '${dir}' && chmod 755 '${dir}'`, env: {}, workdir: '/' });
+    if (prepared.exitCode !== 0) throw new Error(`could not prepare ${dir} on ${machine}: ${prepared.outputTail}`);
+    const labels = (await this.describe(machine))?.labels ?? {};
+    const holder = this.docker.getContainer(`${machine}-env`);
+    await holder.remove({ force: true }).catch(() => undefined);
+    await this.docker.createContainer({ name: `${machine}-env`, Image: image, Cmd: ['/nonexistent'], NetworkDisabled: true, Labels: { ...labels, [MachineLabel.managed]: 'true', [MachineLabel.role]: 'environment' }, HostConfig: { NetworkMode: 'none' } });
+    try {
+      const files = await holder.export();
+      await this.docker.getContainer(machine).putArchive(files, { path: dir });
+    } finally {
+      await holder.remove({ force: true }).catch(() => undefined);
+    }
   }
 
   async delete(name: string): Promise<DeleteOutcome> {

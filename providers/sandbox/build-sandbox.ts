@@ -25,6 +25,11 @@ export interface SandboxSpec {
   user: SandboxUser;
   /** Outbound network through user-mode NAT; never to the machine's loopback. */
   network: boolean;
+  /** A build environment's root filesystem on the machine (core/build-env.ts ENV_ROOT): the
+   *  command runs inside it, chrooted, with the machine's /work bound at /work. */
+  root?: string;
+  /** The egress proxy's address (IPv4): the one private address a `network: true` build may reach. */
+  proxy?: string;
 }
 
 /** The device slirp4netns makes inside the build's namespace. */
@@ -32,11 +37,16 @@ const TAP = 'tap0';
 /** What a build with network may never reach: link-local (cloud metadata), private ranges and
  *  carrier-grade NAT. */
 export const PROHIBITED = ['169.254.0.0/16', '10.0.0.0/8', '172.16.0.0/12', '192.168.0.0/16', '100.64.0.0/10'];
+/** slirp4netns' gateway inside the namespace (what it NATs out through). */
+const SLIRP_GATEWAY = '10.0.2.2';
 /** slirp4netns' resolver address inside the namespace. */
 const SLIRP_DNS = '10.0.2.3';
 
 // Runs as root inside the new namespaces, then becomes the build. $1: "net" or "sealed";
-// $2: the build command. The build's environment is the spawn's, untouched.
+// $2: the build command; $3/$4: the build user; $5: a build environment's root or ""; then the
+// build's environment as NAME=value words. The script itself runs with a fixed PATH only:
+// nothing of the build's environment (which an environment image's ENV fills) reaches a
+// process that is still root.
 const INNER = [
   'set -e',
   'ip link set lo up',
@@ -47,26 +57,53 @@ const INNER = [
   // them inside the namespace, and the build has no capability to change its routes. slirp's
   // own 10.0.2.0/24 stays reachable (its route is more specific).
   `  for r in ${PROHIBITED.join(' ')}; do ip route add prohibit $r; done`,
+  // …but for tagship's egress proxy, on its bridge's gateway: the way to the registries.
+  `  if [ -n "$TAGSHIP_PROXY_IP" ]; then ip route add "$TAGSHIP_PROXY_IP/32" via ${SLIRP_GATEWAY} dev ${TAP}; fi`,
   // The machine's resolver may be on its loopback (Docker's 127.0.0.11): ask slirp's instead.
   `  printf 'nameserver ${SLIRP_DNS}\\n' > /run/tagship-resolv.conf && mount --bind /run/tagship-resolv.conf /etc/resolv.conf`,
   'fi',
+  'net=$1 cmd=$2 uid=$3 gid=$4 root=$5; shift 5',
+  'if [ -z "$root" ]; then',
   // The build user owns nothing of the agent's: /run/tagship (the control sockets) stays
   // root's, and /proc now shows the build's own processes only.
-  'exec setpriv --reuid="$3" --regid="$4" --clear-groups --inh-caps=-all --bounding-set=-all --no-new-privs -- sh -c "$2"',
+  '  exec setpriv --reuid="$uid" --regid="$gid" --clear-groups --inh-caps=-all --bounding-set=-all --no-new-privs -- env -i "$@" sh -c "$cmd"',
+  'fi',
+  // A build environment: the image's files, read without setuid bits or devices; fresh /proc,
+  // /dev, /tmp and the workspace in it. Each mount point is made anew when an earlier command
+  // (which may write in a world-writable root) left a symlink or a file there — checked while
+  // no build process is alive. The root never sees /run/tagship or the agent.
+  'chown 0:0 "$root" && chmod 755 "$root"',
+  'mount --bind "$root" "$root" && mount -o remount,bind,nosuid,nodev "$root"',
+  'for d in proc dev tmp work; do if [ -L "$root/$d" ] || [ ! -d "$root/$d" ]; then rm -rf "$root/$d"; mkdir -m 755 "$root/$d"; fi; done',
+  'mount -t proc -o nosuid,nodev,noexec proc "$root/proc"',
+  'mount --rbind /dev "$root/dev"',
+  'mount -t tmpfs -o nosuid,nodev,mode=1777 tmpfs "$root/tmp"',
+  'mount --bind /work "$root/work"',
+  'if [ "$net" = net ] && [ -d "$root/etc" ] && [ ! -L "$root/etc" ]; then rm -f "$root/etc/resolv.conf"; : > "$root/etc/resolv.conf"; mount --bind /run/tagship-resolv.conf "$root/etc/resolv.conf"; fi',
+  // chroot (the machine's own) changes root and becomes the build user; after that nothing runs
+  // as root, setuid and file capabilities are void (no_new_privs, nosuid), and the bounding set
+  // keeps only what chroot itself needed.
+  'exec setpriv --no-new-privs --inh-caps=-all --bounding-set=-all,+sys_chroot,+setuid,+setgid -- chroot --userspec="$uid:$gid" --groups="$gid" "$root" env -i "$@" sh -c \'cd "$0" && exec sh -c "$1"\' "$PWD" "$cmd"',
 ].join('\n');
 
-/** The command line that runs `command` sandboxed (pure; the caller spawns it). */
-export function sandboxCommand(command: string, spec: SandboxSpec): { file: string; args: string[] } {
+/** What the sandbox's own root steps run with: a fixed PATH, nothing of the build's. */
+const ROOT_ENV = { PATH: '/usr/sbin:/usr/bin:/sbin:/bin', LANG: 'C.UTF-8' };
+
+/** The command line that runs `command` sandboxed with exactly `env` (pure; the caller spawns
+ *  it with ROOT_ENV). */
+export function sandboxCommand(command: string, spec: SandboxSpec, env: Record<string, string>): { file: string; args: string[] } {
+  const words = Object.entries(env).map(([k, v]) => `${k}=${v}`);
   return {
     file: 'unshare',
-    args: ['--net', '--pid', '--fork', '--kill-child', '--mount', '--mount-proc', '--propagation', 'private', '--', 'sh', '-c', INNER, 'tagship-sandbox', spec.network ? 'net' : 'sealed', command, String(spec.user.uid), String(spec.user.gid)],
+    args: ['--net', '--pid', '--fork', '--kill-child', '--mount', '--mount-proc', '--propagation', 'private', '--', 'sh', '-c', INNER, 'tagship-sandbox', spec.network ? 'net' : 'sealed', command, String(spec.user.uid), String(spec.user.gid), spec.root ?? '', ...words],
   };
 }
 
 /** Spawns `command` sandboxed, in its own process group (so a cancellation kills all of it). */
 export function spawnSandboxed(command: string, spec: SandboxSpec, opts: { cwd: string; env: Record<string, string> }): { child: ChildProcess; ready: Promise<void> } {
-  const { file, args } = sandboxCommand(command, spec);
-  const child = spawn(file, args, { cwd: opts.cwd, env: opts.env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+  const { file, args } = sandboxCommand(command, spec, opts.env);
+  if (spec.proxy !== undefined && !/^\d{1,3}(\.\d{1,3}){3}$/.test(spec.proxy)) throw new Error(`the egress proxy must be an IPv4 address, not ${spec.proxy}`);
+  const child = spawn(file, args, { cwd: opts.cwd, env: { ...ROOT_ENV, ...(spec.network && spec.proxy ? { TAGSHIP_PROXY_IP: spec.proxy } : {}) }, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
   const ready = spec.network ? attachNetwork(child) : Promise.resolve();
   return { child, ready };
 }

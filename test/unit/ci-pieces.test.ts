@@ -117,5 +117,5 @@ test('the build context: the context folder re-rooted, a Dockerfile from outside
   assert.deepEqual(await entries(outside.stream), { 'main.py': 'print(1)\n', 'Dockerfile': 'FROM tagship/y\n', [OUTSIDE_DOCKERFILE]: 'FROM tagship/x\n' });
   await assert.rejects(buildContext(src, '.', 'docker/Dockerfile', POLICY), /the commit has no docker\/Dockerfile/);
   // The policy holds before any stream exists.
-  await assert.rejects(buildContext(src, 'bad', 'bad/Dockerfile', POLICY), /bad\/Dockerfile asks the engine for what no build may have:\n  line 2: ADD http:\/\/127\.0\.0\.1:1\/x is not allowed/);
+  await assert.rejects(buildContext(src, 'bad', 'bad/Dockerfile', POLICY), /bad\/Dockerfile asks the engine for what no build may have:\n {2}line 2: ADD http:\/\/127\.0\.0\.1:1\/x is not allowed/);
 });

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { parseConfig } from '../../core/config/parse.ts';
 import { parseTag } from '../../core/tag.ts';
-import { planRelease, unknownTargets } from '../../core/plan.ts';
+import { environmentId, plannedEnvironments, planRelease, unknownTargets } from '../../core/plan.ts';
 import { machineName, nameSafe, shortHash, releaseWorkflowId } from '../../core/names.ts';
 
 const cfgText = `
@@ -64,4 +64,35 @@ test('cost: machine-seconds times the hourly price of the size; unknown sizes ha
   const plan = planRelease(c.config, t.value);
   assert.equal(plan.currency, 'USD');
   assert.equal(plan.targets[0]!.hourlyPrice, 0.5, 'default size "small" is priced');
+});
+
+test('environments: a Dockerfile per target and gate; the machine stays tagship\'s, one build per Dockerfile, context and arch', () => {
+  const c = parseConfig(`
+project: demo
+testGate: { command: make test, image: { dockerfile: ci/Dockerfile }, network: true }
+targets:
+  - { name: a, arch: amd64, os: deb, machine: { image: { dockerfile: ci/Dockerfile } }, build: [make], artifacts: [out/*] }
+  - { name: b, arch: amd64, os: rpm, machine: { image: { dockerfile: ci/Dockerfile, context: ci } }, build: [make], artifacts: [out/*] }
+  - { name: c, arch: arm64, os: deb, machine: { arch: arm64, image: { dockerfile: ci/Dockerfile } }, build: [make], artifacts: [out/*] }
+`);
+  assert.ok(c.ok, c.ok ? '' : JSON.stringify(c.errors));
+  const t = parseTag('v1.0.0');
+  assert.ok(t.ok);
+  const plan = planRelease(c.config, t.value);
+  assert.deepEqual(plan.targets.map((x) => x.machine.image), ['tagship/machine:bookworm-amd64', 'tagship/machine:bookworm-amd64', 'tagship/machine:bookworm-arm64']);
+  assert.deepEqual(plan.targets[0]!.machine.environment, { dockerfile: 'ci/Dockerfile', context: '.', arch: 'amd64' });
+  assert.equal(plan.testGate.network, true);
+  assert.deepEqual(plannedEnvironments(plan).map(environmentId), ['amd64:.:ci/Dockerfile', 'amd64:ci:ci/Dockerfile', 'arm64:.:ci/Dockerfile']);
+});
+
+test('an environment is a path, never a glob, inside the project; tagship-env images are not named directly', () => {
+  const bad = (image: string) => {
+    const r = parseConfig(cfgText.replace('build: [make deb]', `machine: { image: ${image} }, build: [make deb]`));
+    assert.equal(r.ok, false, image);
+    return r.ok ? '' : r.errors.map((e) => `${e.path}: ${e.message}`).join('\n');
+  };
+  assert.match(bad('{ dockerfile: "../Dockerfile" }'), /dockerfile: must not contain "\.\."/);
+  assert.match(bad('{ dockerfile: "ci/*" }'), /must be a path, not a glob/);
+  assert.match(bad('{ dockerfile: /etc/Dockerfile }'), /must be relative to the project root/);
+  assert.match(bad('"tagship-env/other:amd64-0123"'), /names an environment tagship built; name its Dockerfile instead/);
 });

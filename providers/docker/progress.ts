@@ -1,0 +1,29 @@
+// Following the engine's build and push streams: output into a tail, heartbeats with it, the
+// first error the stream reports thrown, and the stream dropped when the activity is cancelled.
+import type Docker from 'dockerode';
+import type { OutputTail } from '../../core/output-tail.ts';
+import type { HeartbeatHandle } from '../../activities/heartbeat.ts';
+
+/** Follows a build or push stream: output into `tail`, heartbeats, the first error thrown. */
+export function follow(docker: Docker, stream: NodeJS.ReadableStream, tail: OutputTail, hb: HeartbeatHandle, onAux: (aux: Record<string, unknown>) => void = () => undefined): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const abort = () => (stream as unknown as { destroy?: (e: Error) => void }).destroy?.(new Error('cancelled'));
+    hb.signal.addEventListener('abort', abort, { once: true });
+    docker.modem.followProgress(
+      stream,
+      (err: Error | null, events: Array<{ error?: string; errorDetail?: { message?: string } }>) => {
+        hb.signal.removeEventListener('abort', abort);
+        const failed = events?.find((e) => e.error || e.errorDetail);
+        if (err) reject(err);
+        else if (failed) reject(new Error(failed.errorDetail?.message ?? failed.error));
+        else resolve();
+      },
+      (e: { stream?: string; status?: string; progress?: string; aux?: Record<string, unknown> }) => {
+        if (e.stream) tail.push(e.stream);
+        else if (e.status) tail.push(`${e.status}${e.progress ? ` ${e.progress}` : ''}\n`);
+        if (e.aux) onAux(e.aux);
+        hb.update({ outputTail: tail.tail(10) });
+      },
+    );
+  });
+}
