@@ -144,7 +144,8 @@ export function createAgentActivities(deps: AgentDeps) {
   const home = join(deps.workdir, 'home');
   // The agent's copies of the artifacts, which no build process can reach.
   const stagingDir = join(deps.workdir, 'staging');
-  const proxy = deps.egressProxy ? new URL(deps.egressProxy).hostname : undefined;
+  const proxyUrl = deps.egressProxy ? new URL(deps.egressProxy) : undefined;
+  const proxy = proxyUrl ? { address: proxyUrl.hostname, port: Number(proxyUrl.port || 80) } : undefined;
   const sandbox = (network: boolean, root?: string): SandboxSpec | undefined =>
     deps.buildUser ? { user: deps.buildUser, network, ...(root ? { root } : {}), ...(network && proxy ? { proxy } : {}) } : undefined;
   const redact = redactor([deps.token, ...(deps.secrets ?? [])]);

@@ -28,8 +28,9 @@ export interface SandboxSpec {
   /** A build environment's root filesystem on the machine (core/build-env.ts ENV_ROOT): the
    *  command runs inside it, chrooted, with the machine's /work bound at /work. */
   root?: string;
-  /** The egress proxy's address (IPv4): the one private address a `network: true` build may reach. */
-  proxy?: string;
+  /** tagship's egress proxy (IPv4 address and port): with it, the only thing a `network: true`
+   *  build can reach. */
+  proxy?: { address: string; port: number };
 }
 
 /** The device slirp4netns makes inside the build's namespace. */
@@ -57,8 +58,15 @@ const INNER = [
   // them inside the namespace, and the build has no capability to change its routes. slirp's
   // own 10.0.2.0/24 stays reachable (its route is more specific).
   `  for r in ${PROHIBITED.join(' ')}; do ip route add prohibit $r; done`,
-  // …but for tagship's egress proxy, on its bridge's gateway: the way to the registries.
-  `  if [ -n "$TAGSHIP_PROXY_IP" ]; then ip route add "$TAGSHIP_PROXY_IP/32" via ${SLIRP_GATEWAY} dev ${TAP}; fi`,
+  // With tagship's egress proxy, the proxy is the only way out: no default route, one route to
+  // the proxy's address, and on it only the proxy's port (the address is the host's, where other
+  // services may listen). No nft in the machine image: no network (fail closed).
+  '  if [ -n "$TAGSHIP_PROXY_IP" ]; then',
+  '    command -v nft >/dev/null || { echo "tagship: this machine image has no nft to hold the build to the egress proxy; rebuild it (npm run bootstrap)" >&2; exit 125; }',
+  '    ip route del default',
+  `    ip route add "$TAGSHIP_PROXY_IP/32" via ${SLIRP_GATEWAY} dev ${TAP}`,
+  '    printf \'table ip tagship {\\n chain out {\\n  type filter hook output priority 0; policy accept;\\n  ip daddr %s tcp dport != %s reject\\n  ip daddr %s meta l4proto != tcp reject\\n }\\n}\\n\' "$TAGSHIP_PROXY_IP" "$TAGSHIP_PROXY_PORT" "$TAGSHIP_PROXY_IP" | nft -f -',
+  '  fi',
   // The machine's resolver may be on its loopback (Docker's 127.0.0.11): ask slirp's instead.
   `  printf 'nameserver ${SLIRP_DNS}\\n' > /run/tagship-resolv.conf && mount --bind /run/tagship-resolv.conf /etc/resolv.conf`,
   'fi',
@@ -102,8 +110,9 @@ export function sandboxCommand(command: string, spec: SandboxSpec, env: Record<s
 /** Spawns `command` sandboxed, in its own process group (so a cancellation kills all of it). */
 export function spawnSandboxed(command: string, spec: SandboxSpec, opts: { cwd: string; env: Record<string, string> }): { child: ChildProcess; ready: Promise<void> } {
   const { file, args } = sandboxCommand(command, spec, opts.env);
-  if (spec.proxy !== undefined && !/^\d{1,3}(\.\d{1,3}){3}$/.test(spec.proxy)) throw new Error(`the egress proxy must be an IPv4 address, not ${spec.proxy}`);
-  const child = spawn(file, args, { cwd: opts.cwd, env: { ...ROOT_ENV, ...(spec.network && spec.proxy ? { TAGSHIP_PROXY_IP: spec.proxy } : {}) }, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+  const proxy = spec.network ? spec.proxy : undefined;
+  if (proxy && (!/^\d{1,3}(\.\d{1,3}){3}$/.test(proxy.address) || !Number.isInteger(proxy.port))) throw new Error(`the egress proxy must be an IPv4 address and a port, not ${JSON.stringify(proxy)}`);
+  const child = spawn(file, args, { cwd: opts.cwd, env: { ...ROOT_ENV, ...(proxy ? { TAGSHIP_PROXY_IP: proxy.address, TAGSHIP_PROXY_PORT: String(proxy.port) } : {}) }, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
   const ready = spec.network ? attachNetwork(child) : Promise.resolve();
   return { child, ready };
 }

@@ -48,6 +48,13 @@ const gatewayOf = () => {
   for (const [name, port] of Object.entries(ports.host)) report.direct[name] = await knock({ host: '127.0.0.1', port });
   const gw = gatewayOf();
   if (gw) for (const [name, port] of Object.entries(ports.host)) report.direct[name + '@gateway'] = await knock({ host: gw, port });
+  // Through tagship's egress proxy: its own port answers; no other port of its address (the
+  // host's) does — the host's Temporal and gateway ports among them.
+  const proxy = process.env.https_proxy ? new URL(process.env.https_proxy) : null;
+  if (proxy) {
+    report.proxy = { own: await knock({ host: proxy.hostname, port: Number(proxy.port) }) };
+    for (const [name, port] of Object.entries(ports.host)) report.proxy[name] = await knock({ host: proxy.hostname, port });
+  }
   // Off-machine addresses are asked of the routing table, never sent a packet.
   for (const ip of ['169.254.169.254', '10.1.2.3', '172.16.0.1', '192.168.1.1', '100.64.0.1']) {
     try { report.routes[ip] = require('node:child_process').execFileSync('ip', ['route', 'get', ip], { stdio: 'pipe' }).toString().trim(); } catch (e) { report.routes[ip] = 'refused: ' + String(e.stderr).trim(); }
@@ -73,6 +80,8 @@ export interface ReachReport {
   direct: Record<string, string>;
   routes: Record<string, string>;
   files: { token: string; control: string; docker: string; environ: number; processes: number };
+  /** With an egress proxy: what its address answers on its own port and on the host's. */
+  proxy?: Record<string, string>;
 }
 
 /** From /proc/net/tcp (and tcp6) text: ports listening on loopback, and the local ports of

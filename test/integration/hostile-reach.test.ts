@@ -85,7 +85,15 @@ async function attack(machines: (releaseId: string) => Promise<string[]>, provid
       assert.deepEqual(r.scan, ['own'], `${target}: of 65,535 loopback ports only the build's own answers`);
       assert.ok(Object.keys(r.bypass).length >= 24, `${target}: the bypass was tried (${Object.keys(r.bypass).length} times)`);
       for (const [where, verdict] of Object.entries({ ...r.bypass, ...r.direct })) assert.notEqual(verdict, 'answered', `${target}: ${where} answered the build`);
-      assert.equal('temporal@gateway' in r.direct, target === 'egress', `${target}: a route out only with network: true`);
+      // Docker machines go out through tagship's egress proxy alone (no default route; on the
+      // proxy's address, its port only); emulated droplets, which have no proxy, through NAT.
+      const proxied = target === 'egress' && !provider;
+      assert.equal('temporal@gateway' in r.direct, target === 'egress' && !proxied, `${target}: a default route only with network: true and no proxy`);
+      assert.equal(r.proxy !== undefined, proxied, `${target}: given the egress proxy only when it asked for network, on a docker machine`);
+      if (r.proxy) {
+        assert.equal(r.proxy.own, 'answered', 'the proxy answers on its port');
+        for (const [name, verdict] of Object.entries(r.proxy)) if (name !== 'own') assert.equal(verdict, 'ECONNREFUSED', `the host's ${name} port at the proxy's address is refused (${verdict})`);
+      }
       for (const [ip, route] of Object.entries(r.routes)) assert.match(route, target === 'egress' ? /^refused: .*(Permission denied|prohibit)/ : /^refused: .*unreachable/, `${target}: ${ip} has no route (${route})`);
       assert.equal(Object.keys(r.routes).length, 5);
       // A droplet keeps the token it enrolled for in a root-only file; a docker machine has it in
