@@ -18,6 +18,7 @@ import { runCommandSteps } from './command-steps.ts';
 import { sha256File } from '../providers/files/sha256.ts';
 import { spawnSandboxed, type SandboxSpec } from '../providers/sandbox/build-sandbox.ts';
 import { proxyVariables } from '../providers/net/egress-proxy.ts';
+import { lockFilesOf, restoreCargoCache, saveCargoCache } from './agent-cache.ts';
 import { expandGlobs, stageArtifacts, type ArtifactLimits, type RunAsBuild } from './agent-artifacts.ts';
 import type { CommandResult } from './build.ts';
 import { DEFAULT_LIMITS, MIB } from '../core/limits.ts';
@@ -180,9 +181,18 @@ export function createAgentActivities(deps: AgentDeps) {
         if (input.environment && !deps.buildUser) throw nonRetryable(FailureType.ConfigInvalid, `this agent does not run as root, so it cannot run builds inside the environment ${input.environment.image}`);
         const env = { ...buildEnvironment(input.env, home, input.environment?.env), ...(input.network && deps.egressProxy ? proxyVariables(deps.egressProxy) : {}) };
         const root = input.environment ? ENV_ROOT : undefined;
+        // The project's dependency cache: in before the build, the new crates back after it. A
+        // cache that cannot be read or written costs downloads, never the build.
+        const io = { gatewayUrl: deps.gatewayUrl, headers: auth, workdir: deps.workdir, home };
+        const asBuild = (command: string) => runShell(command, srcDir, env, hb.signal, () => {}, sandbox(false, root));
+        const locked = (await lockFilesOf(tarPath)).length > 0;
+        const problems: string[] = [];
+        const noted = (what: string) => (err: unknown) => (problems.push(`${what}: ${(err as Error).message}`), 0);
+        const restored = locked ? await restoreCargoCache(io, asBuild).catch(noted('not restored')) : 0;
         const last = await runCommandSteps(input.commands, hb, (command, onOutput) => runShell(command, srcDir, env, hb.signal, onOutput, sandbox(input.network === true, root)), { redact });
         if (last.exitCode !== 0) throw commandFailure(FailureType.BuildFailed, `The build of ${input.target}`, { ...last, target: input.target, step: 'build' });
-        return last;
+        const stored = locked ? await saveCargoCache(io, asBuild, tarPath).catch(noted('not saved')) : 0;
+        return locked ? { ...last, cache: { restored, stored, ...(problems.length ? { problem: problems.join('; ') } : {}) } } : last;
       });
     },
 

@@ -31,6 +31,9 @@ export interface CommandResult {
   command: string;
   exitCode: number;
   outputTail: string;
+  /** A build of a project with a Cargo.lock: crates its dependency cache put in place, and new
+   *  ones it kept for the next release. */
+  cache?: { restored: number; stored: number; problem?: string };
 }
 
 export interface BuildDeps {

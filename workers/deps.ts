@@ -24,6 +24,7 @@ import { createPythonActivities } from '../pipes/python/activities.ts';
 import { createChecksumsActivities } from '../pipes/checksums/activities.ts';
 import { createEnvironmentActivities } from '../pipes/environments/activities.ts';
 import { proxyVariables, startEgressProxy, type EgressProxy } from '../providers/net/egress-proxy.ts';
+import { DependencyCaches } from '../providers/gateway/dependency-caches.ts';
 import { createRetentionActivities } from '../activities/retention.ts';
 import { createResumeActivities } from '../activities/resume.ts';
 import { createProvenanceActivities } from '../pipes/provenance/activities.ts';
@@ -221,6 +222,7 @@ export async function createOrchestrator(deps: OrchestratorDeps): Promise<Orches
     token,
     port: deps.gatewayPort ?? 0,
     enrolmentLedger: join(deps.stateDir, 'enrolments-used'),
+    caches: new DependencyCaches(join(deps.stateDir, 'caches')),
     ...(deps.agentEnv ? { agentEnv: deps.agentEnv } : {}),
     ...(deps.log ? { log: deps.log.child({ name: 'gateway' }) } : {}),
   });

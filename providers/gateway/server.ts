@@ -12,6 +12,9 @@
 //        (staged in the machine's upload session)
 //   PUT  /manifests/<project>/<version>/<target>          JSON TargetManifest: commits the session
 //        write-once; answers with the manifest that stands (409 ArtifactSealed: other bytes)
+//   GET  /caches/cargo                                     the machine's project's cached crates
+//   GET  /caches/cargo/<dir>/<file>                        one of them
+//   PUT  /caches/cargo/<dir>/<file>                        x-tagship-sha256: offers one (write-once)
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { listen } from '../http/listen.ts';
 import { createReadStream } from 'node:fs';
@@ -23,6 +26,7 @@ import { storeNameProblem, StoreNameError, type StoreNameKind } from '../../core
 import { describeArtifact, isBuildKind } from '../../core/artifact-kinds.ts';
 import { MACHINE_TOKEN_HOURS, mintMachineToken, verifyEnrolment, verifyMachineToken, type MachineScope } from './tokens.ts';
 import { EnrolmentLedger } from './enrolment-ledger.ts';
+import { CacheRefused, type DependencyCaches } from './dependency-caches.ts';
 
 export interface GatewayOptions {
   store: ArtifactStore;
@@ -39,6 +43,8 @@ export interface GatewayOptions {
   /** What an enrolling agent is handed with its token (the payload codec's keys): secrets a
    *  droplet's user data must not carry, since its metadata service serves them all its life. */
   agentEnv?: Record<string, string>;
+  /** Projects' dependency caches; without it the cache routes answer 404. */
+  caches?: DependencyCaches;
 }
 
 export interface Gateway {
@@ -122,6 +128,29 @@ async function handle(opts: GatewayOptions, ledger: EnrolmentLedger, log: Logger
     res.writeHead(200, { 'content-type': 'application/x-tar', 'content-length': st.size });
     createReadStream(file).pipe(res);
     return;
+  }
+
+  if (parts[0] === 'caches' && parts[1] === 'cargo' && opts.caches) {
+    // Only the machine's own project's cache, whatever the path says.
+    const caches = opts.caches;
+    try {
+      if (req.method === 'GET' && parts.length === 2) return send(res, 200, await caches.list(scope.project));
+      if (req.method === 'GET' && parts.length === 4) {
+        const found = await caches.open(scope.project, parts[2]!, parts[3]!);
+        if (!found) return send(res, 404, { error: `no ${parts[3]} in the cache of ${scope.project}` });
+        res.writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': found.size });
+        found.stream.pipe(res);
+        return;
+      }
+      if (req.method === 'PUT' && parts.length === 4) {
+        const stored = await caches.put(scope.project, parts[2]!, parts[3]!, String(req.headers['x-tagship-sha256'] ?? ''), req);
+        return send(res, stored ? 201 : 200, { stored });
+      }
+    } catch (err) {
+      if (!(err instanceof CacheRefused)) throw err;
+      log.warn({ machine: scope.machine, project: scope.project, path: req.url, reason: err.message }, 'cache entry refused');
+      return send(res, 400, { error: 'CacheRefused', message: err.message });
+    }
   }
 
   if (req.method === 'PUT' && parts[0] === 'artifacts') {

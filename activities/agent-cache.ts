@@ -1,0 +1,128 @@
+// The agent's side of a project's dependency cache (cargo's downloaded crates): put what the
+// project's earlier releases kept into the build's CARGO_HOME before the build, and offer back
+// what the build downloaded after it succeeded. Both copies inside the build's reach run as the
+// build user, sandboxed (in its environment, if any); the agent itself only reads the tar the
+// build wrote — opened without following links, as a regular file, bounded — and offers a crate
+// only when the tagged commit's own Cargo.lock (read from the source tarball the agent fetched
+// and checked, which no build can write) records exactly its sha256.
+import { createHash } from 'node:crypto';
+import { constants, createReadStream, createWriteStream } from 'node:fs';
+import { chmod, mkdir, open, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { pipeline } from 'node:stream/promises';
+import { Readable } from 'node:stream';
+import type { ReadableStream as WebReadableStream } from 'node:stream/web';
+import tar from 'tar-stream';
+import { MAX_CRATE_BYTES, cacheEntryProblem, lockedChecksums, vouchedFor, type CacheEntry } from '../core/dependency-cache.ts';
+
+/** A sandboxed command as the build user, with the build's environment; its exit code. */
+export type AsBuild = (command: string) => Promise<number>;
+
+export interface CacheIo {
+  gatewayUrl: string;
+  headers: Record<string, string>;
+  /** The agent's working folder (/work): the source tarball is there, root's. */
+  workdir: string;
+  /** The build's HOME (where the build leaves the tar of its crates). */
+  home: string;
+}
+
+/** What the build writes: the crates under its CARGO_HOME's registry cache. */
+const CARGO_CACHE = '"${CARGO_HOME:-$HOME/.cargo}/registry/cache"';
+/** The most the agent reads of the build's tar. */
+const MAX_OFFER_BYTES = 4 * 2 ** 30;
+
+/** The Cargo.lock files of the source tarball (at any depth), as text. */
+export async function lockFilesOf(sourceTar: string): Promise<string[]> {
+  const found: string[] = [];
+  const extract = tar.extract();
+  extract.on('entry', (header, body, next) => {
+    if (header.type === 'file' && /(^|\/)Cargo\.lock$/.test(header.name) && (header.size ?? 0) <= 8 << 20) {
+      const chunks: Buffer[] = [];
+      body.on('data', (c: unknown) => void chunks.push(c as Buffer));
+      body.on('end', () => ((found.push(Buffer.concat(chunks).toString('utf8')), next())));
+      return;
+    }
+    body.on('end', next);
+    body.resume();
+  });
+  await pipeline(createReadStream(sourceTar), extract);
+  return found;
+}
+
+async function listed(io: CacheIo): Promise<CacheEntry[]> {
+  const res = await fetch(`${io.gatewayUrl}/caches/cargo`, { headers: io.headers });
+  if (res.status === 404) return [];
+  if (!res.ok) throw new Error(`listing the dependency cache failed: HTTP ${res.status}`);
+  return (await res.json()) as CacheEntry[];
+}
+
+/** Puts the project's cached crates in the build's CARGO_HOME; how many. */
+export async function restoreCargoCache(io: CacheIo, asBuild: AsBuild): Promise<number> {
+  const entries = (await listed(io)).filter((e) => !cacheEntryProblem(e.dir, e.file));
+  if (!entries.length) return 0;
+  const incoming = join(io.workdir, 'cache-in');
+  await rm(incoming, { recursive: true, force: true });
+  for (const e of entries) {
+    await mkdir(join(incoming, e.dir), { recursive: true, mode: 0o755 });
+    const res = await fetch(`${io.gatewayUrl}/caches/cargo/${encodeURIComponent(e.dir)}/${encodeURIComponent(e.file)}`, { headers: io.headers });
+    if (!res.ok || !res.body) throw new Error(`fetching ${e.file} from the dependency cache failed: HTTP ${res.status}`);
+    const file = join(incoming, e.dir, e.file);
+    const hash = createHash('sha256');
+    await pipeline(Readable.fromWeb(res.body as WebReadableStream).on('data', (c: Buffer) => hash.update(c)), createWriteStream(file, { mode: 0o644 }));
+    if (hash.digest('hex') !== e.sha256) throw new Error(`${e.file} came from the dependency cache with the wrong sha256`);
+  }
+  await chmod(incoming, 0o755);
+  // No-clobber: whatever the environment already holds stays.
+  const code = await asBuild(`c=${CARGO_CACHE} && mkdir -p "$c" && cp -Rn ${incoming}/. "$c/"`);
+  await rm(incoming, { recursive: true, force: true });
+  if (code !== 0) throw new Error(`putting the dependency cache in place failed (exit ${code})`);
+  return entries.length;
+}
+
+/** Offers the crates the build downloaded that the commit's lock files vouch for and the cache
+ *  lacks; how many it stored. */
+export async function saveCargoCache(io: CacheIo, asBuild: AsBuild, sourceTar: string): Promise<number> {
+  const locked = lockedChecksums(await lockFilesOf(sourceTar));
+  if (!locked.size) return 0;
+  const out = join(io.home, '.tagship-cargo-cache.tar');
+  const code = await asBuild(`c=${CARGO_CACHE}; rm -f "$HOME/.tagship-cargo-cache.tar"; [ -d "$c" ] || exit 0; cd "$c" && find . -mindepth 2 -maxdepth 2 -type f -name '*.crate' | tar -cf "$HOME/.tagship-cargo-cache.tar" -T -`);
+  if (code !== 0) return 0;
+  // The build wrote it: no link followed, no FIFO waited on, a regular file of bounded size.
+  const handle = await open(out, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK).catch(() => null);
+  if (!handle) return 0;
+  try {
+    const st = await handle.stat();
+    if (!st.isFile() || st.size > MAX_OFFER_BYTES) return 0;
+    const have = new Set((await listed(io)).map((e) => `${e.dir}/${e.file}`));
+    let stored = 0;
+    const extract = tar.extract();
+    extract.on('entry', (header, body, next) => {
+      const [dir, file, ...rest] = header.name.replace(/^\.\//, '').split('/');
+      const skip = header.type !== 'file' || rest.length > 0 || cacheEntryProblem(dir, file) !== null || have.has(`${dir}/${file}`) || (header.size ?? 0) > MAX_CRATE_BYTES;
+      if (skip) {
+        body.on('end', next);
+        body.resume();
+        return;
+      }
+      const chunks: Buffer[] = [];
+      body.on('data', (c: unknown) => void chunks.push(c as Buffer));
+      body.on('end', () => {
+        const bytes = Buffer.concat(chunks);
+        const sha256 = createHash('sha256').update(bytes).digest('hex');
+        if (!vouchedFor(locked, file!, sha256)) return next();
+        fetch(`${io.gatewayUrl}/caches/cargo/${encodeURIComponent(dir!)}/${encodeURIComponent(file!)}`, { method: 'PUT', headers: { ...io.headers, 'x-tagship-sha256': sha256 }, body: bytes })
+          .then((res) => {
+            if (res.status === 201) stored++;
+            next();
+          })
+          .catch(next);
+      });
+    });
+    await pipeline(handle.createReadStream({ start: 0, end: st.size - 1 }), extract);
+    return stored;
+  } finally {
+    await handle.close().catch(() => undefined);
+    await rm(out, { force: true });
+  }
+}
