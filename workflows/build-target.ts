@@ -97,7 +97,7 @@ export async function buildTarget(input: BuildTargetInput): Promise<TargetResult
         await loadEnvironment({ name: machine, image: environment.image });
       }
       enter('building');
-      await agent({ ...agentBuild(target.timeoutMinutes), summary: `build ${target.name} on ${machine}` }).agentBuild({
+      const built = await agent({ ...agentBuild(target.timeoutMinutes), summary: `build ${target.name} on ${machine}` }).agentBuild({
         target: target.name,
         source: { sha256: input.source.sha256 },
         commands: target.build,
@@ -121,7 +121,7 @@ export async function buildTarget(input: BuildTargetInput): Promise<TargetResult
       enter('done');
       const machineSeconds = Math.round((workflowNow() - started) / 1000);
       const estimatedCost = target.hourlyPrice === undefined ? undefined : estimateCost(machineSeconds, target.machine.size, { currency: '', hourly: { [target.machine.size]: target.hourlyPrice } });
-      return { target: target.name, machine, manifest, machineSeconds, machineAttempts: attempt, ...(estimatedCost !== undefined ? { estimatedCost } : {}) };
+      return { target: target.name, machine, manifest, machineSeconds, machineAttempts: attempt, ...(estimatedCost !== undefined ? { estimatedCost } : {}), ...(built.cache ? { dependencyCache: built.cache } : {}) };
     } catch (err) {
       const failedAt = progress.stage;
       await saga.runAll();

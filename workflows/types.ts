@@ -42,6 +42,9 @@ export interface TargetResult {
   /** Built by an earlier run of this release and kept by a retry (no machine this run; its
    *  machineSeconds and estimatedCost are that run's, so the result counts every run). */
   reused?: boolean;
+  /** A project with a Cargo.lock: crates the project's dependency cache gave the build, and new
+   *  ones it kept for the next release (and why not, when it could not). */
+  dependencyCache?: { restored: number; stored: number; problem?: string };
 }
 
 export interface ReleaseResult {

@@ -59,3 +59,15 @@ test('a container app release: the image and chart by digest, latest and why, th
   assert.match(text, new RegExp(`QA +record of c{40} from ci-app-c{40}, kept until 2027-01-01T00:00:00\\.000Z; report at qa/1\\.0\\.1/`));
   assert.doesNotMatch(text, /crates|repositories/);
 });
+
+test('a release with a build environment and a dependency cache says which image ran and what the cache gave', () => {
+  const withEnv: ReleaseResult = {
+    ...result,
+    environments: { 'amd64:ci:ci/Dockerfile': { image: 'tagship-env/p:amd64-0123', imageId: 'sha256:' + 'a'.repeat(64), reused: true } },
+    targets: [{ ...result.targets[0]!, dependencyCache: { restored: 212, stored: 3 } }, { ...result.targets[0]!, target: 'arm64-deb', dependencyCache: { restored: 0, stored: 0, problem: 'not saved: HTTP 500' } }],
+  };
+  const text = renderSummary('release:p:v1.2.0', withEnv, { startTime: new Date(0), closeTime: new Date(1000) }).join('\n');
+  assert.match(text, /environment +amd64:ci:ci\/Dockerfile: tagship-env\/p:amd64-0123 \(built by an earlier release\)/);
+  assert.match(text, /amd64-deb .* 1 artifact\(s\), cache: 212 crate\(s\) in, 3 kept$/m);
+  assert.match(text, /arm64-deb .* cache: 0 crate\(s\) in, 0 kept \(not saved: HTTP 500\)$/m);
+});
