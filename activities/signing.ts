@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { FailureType, nonRetryable } from '../core/failures.ts';
+import { signingKeyProblem } from '../core/config/signing-key.ts';
 
 const run = promisify(execFile);
 
@@ -56,10 +57,13 @@ export async function withSigner<T>(key: SigningKeyRef, fn: (s: Signer) => Promi
   }
 }
 
-/** Resolves `env:NAME` key files against the worker's environment. */
-export function resolveKey(key: SigningKeyRef, env: Record<string, string | undefined>, field: string): SigningKeyRef {
-  if (!key.keyFile?.startsWith('env:')) return key;
-  const name = key.keyFile.slice(4);
+/** Resolves a project's `env:NAME` key file against the worker's environment — only a variable
+ *  that carries the project's prefix: whoever starts a workflow may pass any key reference, and
+ *  the worker holds every project's keys. */
+export function resolveKey(key: SigningKeyRef, env: Record<string, string | undefined>, field: string, project: string): SigningKeyRef {
+  const problem = signingKeyProblem(project, key);
+  if (problem) throw nonRetryable(FailureType.ConfigInvalid, `${field}: ${problem}`);
+  const name = key.keyFile!.slice(4);
   const path = env[name];
   if (!path) throw nonRetryable(FailureType.ConfigInvalid, `${field}.keyFile is "env:${name}" but the worker has no ${name} in its environment; set it to the path of the secret key file`);
   return { ...key, keyFile: path };

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { DEFAULT_STATE_DIR } from '../providers/paths.ts';
 import { makeProject } from '../test/helpers/projects.ts';
-import { generateTestKey } from '../test/helpers/gpg.ts';
+import { generateTestKey, projectKey } from '../test/helpers/gpg.ts';
 import { startRelease } from '../client/release.ts';
 import { releaseTimeline } from '../client/timeline.ts';
 import { renderTimelineSvg, timelineSpans, type Span } from '../core/timeline.ts';
@@ -32,9 +32,10 @@ export const SHAPE: Shape = {
 const deb = (t: string) => `mkdir -p out/r/DEBIAN && printf "Package: hello-${t}\\nVersion: $TAGSHIP_VERSION\\nArchitecture: all\\nMaintainer: t <t@example.invalid>\\nDescription: s\\n" > out/r/DEBIAN/control && dpkg-deb --build out/r out/hello-${t}_\${TAGSHIP_VERSION}_all.deb >/dev/null`;
 const rpm = (t: string) => `printf 'Name: hello-${t}\\nVersion: %s\\nRelease: 1\\nSummary: s\\nLicense: MIT\\nBuildArch: noarch\\n%%%%description\\ns\\n%%%%files\\n' $TAGSHIP_VERSION > s.spec && rpmbuild -bb --quiet --define "_topdir $PWD/rpm" s.spec && mkdir -p out && cp rpm/RPMS/noarch/*.rpm out/`;
 
-function projectYml(name: string, keyFile: string, shape: Shape): string {
+/** `keyRef`: the project's key as tagship.yml names it (env:<PROJECT>_SIGNING_KEY). */
+function projectYml(name: string, keyRef: string, shape: Shape): string {
   const targets = shape.targets.map((t) => `  - { name: ${t.name}, arch: amd64, os: ${t.os}, build: [${JSON.stringify(`sleep ${t.buildMs / 1000} && ${t.os === 'deb' ? deb(t.name) : rpm(t.name)}`)}], artifacts: [out/*.${t.os}] }\n`).join('');
-  return `project: ${name}\ntestGate: { command: "sleep ${shape.gateMs / 1000}" }\ntargets:\n${targets}repositories:\n  deb: { signingKey: { keyFile: ${JSON.stringify(keyFile)} } }\n  rpm: { signingKey: { keyFile: ${JSON.stringify(keyFile)} }, baseUrl: "http://127.0.0.1:1/${name}/rpm" }\n`;
+  return `project: ${name}\ntestGate: { command: "sleep ${shape.gateMs / 1000}" }\ntargets:\n${targets}repositories:\n  deb: { signingKey: { keyFile: ${JSON.stringify(keyRef)} } }\n  rpm: { signingKey: { keyFile: ${JSON.stringify(keyRef)} }, baseUrl: "http://127.0.0.1:1/${name}/rpm" }\n`;
 }
 
 /** Total time of the spans on rows ending in `suffix` (first start to last end). */
@@ -60,7 +61,7 @@ export async function sideBySide(): Promise<void> {
   mkdirSync(out, { recursive: true });
   const key = generateTestKey();
   const name = `shape-${Date.now().toString(36)}`;
-  const dir = makeProject(projectYml(name, key.keyFile, SHAPE));
+  const dir = makeProject(projectYml(name, projectKey(name, key.keyFile).ref, SHAPE));
   const sumPB = SHAPE.targets.reduce((n, t) => n + t.provisionMs + t.buildMs, 0) / 1000;
   const tagship = await withSimulatedWorker(
     async ({ client, taskQueue }) => {

@@ -3,6 +3,7 @@
 import type { ConfigError } from './parse.ts';
 import type { TagshipConfig } from './schema.ts';
 import { appProblems } from './app.ts';
+import { signingKeyProblem } from './signing-key.ts';
 
 type Rule = (c: TagshipConfig) => ConfigError[];
 
@@ -18,15 +19,17 @@ const uniqueTargetNames: Rule = (c) => {
   return errors;
 };
 
-const signingKeyGiven: Rule = (c) => {
-  const errors: ConfigError[] = [];
-  for (const kind of ['deb', 'rpm'] as const) {
-    const repo = c.repositories?.[kind];
-    if (repo && !repo.signingKey.fingerprint && !repo.signingKey.keyFile) {
-      errors.push({ path: `repositories.${kind}.signingKey`, message: 'give a fingerprint (a key in the worker\'s keyring) or a keyFile' });
-    }
-  }
-  return errors;
+/** Every signing key tagship.yml names is the project's own (core/config/signing-key.ts). */
+const signingKeysOwn: Rule = (c) => {
+  const keys = [
+    ['repositories.deb.signingKey', c.repositories?.deb?.signingKey],
+    ['repositories.rpm.signingKey', c.repositories?.rpm?.signingKey],
+    ['checksums.signingKey', c.checksums?.signingKey],
+  ] as const;
+  return keys.flatMap(([path, key]) => {
+    const problem = key ? signingKeyProblem(c.project, key) : null;
+    return problem ? [{ path, message: problem }] : [];
+  });
 };
 
 const suitesDiffer: Rule = (c) => {
@@ -45,7 +48,7 @@ const repositoriesHaveTargets: Rule = (c) =>
     .filter((kind) => c.repositories?.[kind] && !c.targets.some((t) => builds(t, kind)))
     .map((kind) => ({ path: `repositories.${kind}`, message: `is configured but no target builds a .${kind} (os: ${kind}, an artifact glob ending in .${kind}, or one declared kind: ${kind}); add such a target or remove repositories.${kind}` }));
 
-export const rules: Rule[] = [uniqueTargetNames, signingKeyGiven, suitesDiffer, repositoriesHaveTargets, (c) => appProblems(c.app)];
+export const rules: Rule[] = [uniqueTargetNames, signingKeysOwn, suitesDiffer, repositoriesHaveTargets, (c) => appProblems(c.app)];
 
 /** What a project must declare, checked on the document as written so that it is reported with
  *  every other error at once (the schema cannot: which parts are required depends on `app`).

@@ -1,6 +1,10 @@
 // A project's signing key as tagship.yml names it: never the key itself, only where the worker
-// finds it (a fingerprint in its keyring, or a secret key file, or `env:NAME` for a path in its
-// environment).
+// finds it — `env:NAME`, a variable of the worker's environment holding the path of a secret key
+// file, optionally with the fingerprint of the key to use in it. The worker holds every
+// project's keys and every tagship.yml is hostile, so a project may name only variables that
+// carry its own prefix (hello-veilid: HELLO_VEILID_…): the operator binds a key to a project by
+// naming its variable so. A plain path, or a fingerprint in the worker's own keyring, could name
+// any project's key and is refused.
 import { z } from 'zod';
 
 export const signingKey = z.strictObject({
@@ -8,3 +12,20 @@ export const signingKey = z.strictObject({
   /** Path of an exported secret key file, read by the worker (never sent through workflows). */
   keyFile: z.string().min(1).optional(),
 });
+
+/** The prefix a project's variables carry: hello-veilid → HELLO_VEILID_. */
+export function projectEnvPrefix(project: string): string {
+  return `${project.toUpperCase().replace(/-/g, '_')}_`;
+}
+
+/** Why `project` may not sign with `key`, or null. */
+export function signingKeyProblem(project: string, key: { fingerprint?: string | undefined; keyFile?: string | undefined }): string | null {
+  const prefix = projectEnvPrefix(project);
+  const fix = `name it by a variable of the worker's environment that carries the project's prefix, e.g. keyFile: "env:${prefix}SIGNING_KEY"`;
+  if (!key.keyFile) return `a key named by fingerprint alone would come from the worker's keyring, which holds other projects' keys; ${fix}`;
+  if (!key.keyFile.startsWith('env:')) return `keyFile ${JSON.stringify(key.keyFile)} is a path, and a path could name any project's key; ${fix}`;
+  const name = key.keyFile.slice(4);
+  if (!/^[A-Z_][A-Z0-9_]*$/.test(name)) return `keyFile "env:${name}" is not a variable name (letters, digits, _)`;
+  if (!name.startsWith(prefix)) return `keyFile "env:${name}" does not carry the project's prefix ${prefix}, so it could be another project's key; ${fix}`;
+  return null;
+}

@@ -35,7 +35,7 @@ export function createChecksumsActivities(deps: { artifacts: ArtifactStore; env?
         const dir = await mkdtemp(join(tmpdir(), 'tagship-sums-'));
         try {
           await writeFile(join(dir, SUMS_FILE), sums.text);
-          signedBy = await withSigner(resolveKey(input.signingKey.key, env, input.signingKey.field), async (s) => {
+          signedBy = await withSigner(resolveKey(input.signingKey.key, env, input.signingKey.field, input.project), async (s) => {
             await s.detachSign(join(dir, SUMS_FILE), join(dir, `${SUMS_FILE}.asc`));
             return s.fingerprint;
           });

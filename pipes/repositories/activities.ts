@@ -95,7 +95,7 @@ export function createRepositoryActivities(deps: RepositoryDeps) {
         else result.deb = await buildDebRepository({
           project: input.project,
           channel: input.channel,
-          config: { ...deb, signingKey: resolveKey(deb.signingKey, env, 'repositories.deb.signingKey') },
+          config: { ...deb, signingKey: resolveKey(deb.signingKey, env, 'repositories.deb.signingKey', input.project) },
           packages,
           liveDir: existsSync(join(live, 'deb')) ? join(live, 'deb') : null,
           outDir: join(staging, 'deb'),
@@ -118,7 +118,7 @@ export function createRepositoryActivities(deps: RepositoryDeps) {
   };
 
   async function rpmRepository(input: BuildRepositoriesInput, rpm: NonNullable<NonNullable<BuildRepositoriesInput['repositories']>['rpm']>, packages: string[], live: string, staging: string): Promise<RpmRepoResult> {
-        const key = resolveKey(rpm.signingKey, env, 'repositories.rpm.signingKey');
+        const key = resolveKey(rpm.signingKey, env, 'repositories.rpm.signingKey', input.project);
         if (!key.keyFile) throw nonRetryable(FailureType.ConfigInvalid, 'repositories.rpm.signingKey needs a keyFile: the rpm repository is signed inside a container, which gets the key file mounted read-only');
         return buildRpmRepository(
           deps.docker,

@@ -2,10 +2,15 @@
 // first error the stream reports thrown, and the stream dropped when the activity is cancelled.
 import type Docker from 'dockerode';
 import type { OutputTail } from '../../core/output-tail.ts';
-import type { HeartbeatHandle } from '../../activities/heartbeat.ts';
+
+/** What the caller heartbeats through (activities/heartbeat.ts's handle). */
+interface Progress {
+  signal: AbortSignal;
+  update(details: Record<string, unknown>): void;
+}
 
 /** Follows a build or push stream: output into `tail`, heartbeats, the first error thrown. */
-export function follow(docker: Docker, stream: NodeJS.ReadableStream, tail: OutputTail, hb: HeartbeatHandle, onAux: (aux: Record<string, unknown>) => void = () => undefined): Promise<void> {
+export function follow(docker: Docker, stream: NodeJS.ReadableStream, tail: OutputTail, hb: Progress, onAux: (aux: Record<string, unknown>) => void = () => undefined): Promise<void> {
   return new Promise((resolve, reject) => {
     const abort = () => (stream as unknown as { destroy?: (e: Error) => void }).destroy?.(new Error('cancelled'));
     hb.signal.addEventListener('abort', abort, { once: true });

@@ -39,3 +39,12 @@ export function publicKeyring(keyFile: string, out: string): void {
     rmSync(home, { recursive: true, force: true });
   }
 }
+
+/** Binds `keyFile` to `project` the way an operator does: a variable with the project's prefix
+ *  (core/config/signing-key.ts), set in this process (where withWorker's worker reads it).
+ *  Returns the variable and the `env:` reference tagship.yml names. */
+export function projectKey(project: string, keyFile: string): { name: string; ref: string } {
+  const name = `${project.toUpperCase().replace(/-/g, '_')}_SIGNING_KEY`;
+  process.env[name] = keyFile;
+  return { name, ref: `env:${name}` };
+}

@@ -4,7 +4,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { activityCounts, uniqueSuffix, waitForProgress, withWorker } from '../helpers/temporal.ts';
 import { makeProject } from '../helpers/projects.ts';
-import { generateTestKey } from '../helpers/gpg.ts';
+import { generateTestKey, projectKey } from '../helpers/gpg.ts';
 import { startRelease } from '../../client/release.ts';
 import type { ReleaseProgress } from '../../workflows/types.ts';
 
@@ -12,7 +12,7 @@ test('a deploy waits while another deploy of the same repository runs', async ()
   const name = `serial-${uniqueSuffix()}`;
   const key = generateTestKey();
   const deb = 'mkdir -p out/r/DEBIAN && printf "Package: s\\nVersion: $TAGSHIP_VERSION\\nArchitecture: amd64\\nMaintainer: t <t@example.invalid>\\nDescription: s\\n" > out/r/DEBIAN/control && dpkg-deb --build out/r out/s.deb';
-  const dir = makeProject(`project: ${name}\ntestGate: { command: "true" }\ntargets:\n  - { name: d, arch: amd64, os: deb, build: [${JSON.stringify(deb)}], artifacts: [out/*.deb] }\nrepositories:\n  deb: { signingKey: { keyFile: ${JSON.stringify(key.keyFile)} } }\n`);
+  const dir = makeProject(`project: ${name}\ntestGate: { command: "true" }\ntargets:\n  - { name: d, arch: amd64, os: deb, build: [${JSON.stringify(deb)}], artifacts: [out/*.deb] }\nrepositories:\n  deb: { signingKey: { keyFile: ${JSON.stringify(projectKey(name, key.keyFile).ref)} } }\n`);
   await withWorker(async ({ client, taskQueue }) => {
     // Another deploy of this repository "is running": a workflow holding its id, on a queue no
     // worker polls, so it stays open until we end it.

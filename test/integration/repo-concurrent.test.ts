@@ -7,7 +7,7 @@ import { readFileSync, readdirSync, readlinkSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { activityCounts, uniqueSuffix, waitForProgress, withWorker } from '../helpers/temporal.ts';
 import { makeProject } from '../helpers/projects.ts';
-import { generateTestKey } from '../helpers/gpg.ts';
+import { generateTestKey, projectKey } from '../helpers/gpg.ts';
 import { startRelease } from '../../client/release.ts';
 import type { ReleaseProgress } from '../../workflows/types.ts';
 
@@ -29,7 +29,7 @@ test('two releases built on the same live tree: the second deploy builds again a
   const name = `concurrent-${uniqueSuffix()}`;
   const key = generateTestKey();
   const deb = 'mkdir -p out/r/DEBIAN && printf "Package: s\\nVersion: $TAGSHIP_VERSION\\nArchitecture: amd64\\nMaintainer: t <t@example.invalid>\\nDescription: s\\n" > out/r/DEBIAN/control && dpkg-deb --build out/r out/s_${TAGSHIP_VERSION}_amd64.deb';
-  const dir = makeProject(`project: ${name}\ntestGate: { command: "true" }\ntargets:\n  - { name: d, arch: amd64, os: deb, build: [${JSON.stringify(deb)}], artifacts: [out/*.deb] }\nrepositories:\n  deb: { signingKey: { keyFile: ${JSON.stringify(key.keyFile)} } }\n`);
+  const dir = makeProject(`project: ${name}\ntestGate: { command: "true" }\ntargets:\n  - { name: d, arch: amd64, os: deb, build: [${JSON.stringify(deb)}], artifacts: [out/*.deb] }\nrepositories:\n  deb: { signingKey: { keyFile: ${JSON.stringify(projectKey(name, key.keyFile).ref)} } }\n`);
   await withWorker(async ({ client, taskQueue, stateDir }) => {
     // Hold the repository's deploy lock (a workflow under its id, on a queue nobody polls) so
     // both releases build their trees on the same (empty) live tree before either deploys.

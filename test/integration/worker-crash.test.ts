@@ -9,7 +9,7 @@ import proto from '@temporalio/proto';
 import { orchestratorEnv, startOrchestrator } from '../helpers/orchestrator-process.ts';
 import { activityCounts, uniqueSuffix, waitForProgress } from '../helpers/temporal.ts';
 import { containersOf, docker, makeProject } from '../helpers/projects.ts';
-import { generateTestKey } from '../helpers/gpg.ts';
+import { generateTestKey, projectKey } from '../helpers/gpg.ts';
 import { MachineLabel } from '../../core/names.ts';
 import { startRelease } from '../../client/release.ts';
 import type { TargetProgress } from '../../workflows/types.ts';
@@ -64,7 +64,7 @@ test('SIGKILL while the rpm repository is signed: the step is retried after its 
     `project: ${name}\ntestGate: { command: "true" }\ntargets:\n` +
       `  - { name: d, arch: amd64, os: deb, build: [${JSON.stringify(deb)}], artifacts: [out/*.deb] }\n` +
       `  - { name: r, arch: amd64, os: rpm, build: [${JSON.stringify(spec)}], artifacts: [out/*.rpm] }\n` +
-      `repositories:\n  deb: { signingKey: { keyFile: ${JSON.stringify(key.keyFile)} } }\n  rpm: { signingKey: { keyFile: ${JSON.stringify(key.keyFile)} }, baseUrl: "http://127.0.0.1:1/${name}/rpm" }\n`,
+      `repositories:\n  deb: { signingKey: { keyFile: ${JSON.stringify(projectKey(name, key.keyFile).ref)} } }\n  rpm: { signingKey: { keyFile: ${JSON.stringify(projectKey(name, key.keyFile).ref)} }, baseUrl: "http://127.0.0.1:1/${name}/rpm" }\n`,
   );
   const env = await orchestratorEnv('crash-repo');
   const connection = await Connection.connect({ address: env.TEMPORAL_ADDRESS });

@@ -108,11 +108,23 @@ test('parseConfig never throws, whatever it is given', () => {
   }
 });
 
+test('a signing key is named by a variable with the project\'s prefix; a path, a fingerprint alone or another project\'s variable is refused', () => {
+  const withKey = (key: string) => minimal + `repositories:\n  deb: { signingKey: ${key} }\n`;
+  assert.ok(parseConfig(withKey('{ keyFile: "env:DEMO_SIGNING_KEY", fingerprint: ABCDEF0123456789 }')).ok);
+  const message = (key: string) => errorsOf(withKey(key)).find((e) => e.path === 'repositories.deb.signingKey')?.message ?? '';
+  assert.match(message('{ keyFile: /etc/tagship/keys/hello-veilid.asc }'), /is a path, and a path could name any project's key; .*env:DEMO_SIGNING_KEY/);
+  assert.match(message('{ fingerprint: ABCDEF0123456789 }'), /fingerprint alone would come from the worker's keyring/);
+  assert.match(message('{ keyFile: "env:HELLO_VEILID_SIGNING_KEY" }'), /does not carry the project's prefix DEMO_/);
+  assert.match(message('{}'), /fingerprint alone/);
+  const sums = errorsOf(minimal + 'checksums: { signingKey: { keyFile: "env:OTHER_KEY" } }\n');
+  assert.deepEqual(sums.map((e) => e.path), ['checksums.signingKey']);
+});
+
 test('a repository kind needs a target of that kind', () => {
-  const errors = errorsOf(minimal + `repositories:\n  rpm: { signingKey: { keyFile: /k }, baseUrl: "http://127.0.0.1:1/x/rpm" }\n`);
+  const errors = errorsOf(minimal + `repositories:\n  rpm: { signingKey: { keyFile: "env:DEMO_SIGNING_KEY" }, baseUrl: "http://127.0.0.1:1/x/rpm" }\n`);
   assert.deepEqual(errors.map((e) => e.path), ['repositories.rpm']);
   assert.match(errors[0]!.message, /no target builds a \.rpm \(os: rpm, an artifact glob ending in \.rpm, or one declared kind: rpm\)/);
   // One target may build both families: a glob of that kind is enough.
-  const both = parseConfig(minimal.replace('[out/*.deb]', '[out/*.deb, { path: "out/*", kind: rpm }]') + `repositories:\n  rpm: { signingKey: { keyFile: /k }, baseUrl: "http://127.0.0.1:1/x/rpm" }\n`);
+  const both = parseConfig(minimal.replace('[out/*.deb]', '[out/*.deb, { path: "out/*", kind: rpm }]') + `repositories:\n  rpm: { signingKey: { keyFile: "env:DEMO_SIGNING_KEY" }, baseUrl: "http://127.0.0.1:1/x/rpm" }\n`);
   assert.ok(both.ok, both.ok ? '' : JSON.stringify(both.errors));
 });
