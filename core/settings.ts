@@ -43,6 +43,9 @@ const schema = z.object({
   /** Hosts `network: true` work may reach through the egress proxy: names, `*.suffix`, comma-
    *  separated; `*` (the default) is any host whose addresses are public. */
   TAGSHIP_EGRESS_ALLOW: z.string().regex(/^\s*(\*|(\*\.)?[A-Za-z0-9.-]+)(\s*,\s*(\*|(\*\.)?[A-Za-z0-9.-]+))*\s*$/, 'must be host names, *.suffix patterns or *, comma-separated').default('*'),
+  /** The forge API a tagship.yml `forge` block releases through (GitHub's by default; a GitHub
+   *  Enterprise or compatible one). */
+  TAGSHIP_FORGE_API_URL: z.string().url().default('https://api.github.com'),
   /** The registry's config file (Debian's docker-registry): image retention then collects garbage. */
   TAGSHIP_REGISTRY_CONFIG: z.string().min(1).optional(),
   /** Payload encryption: `<id>:<base64 of 32 bytes>` pairs, comma-separated; the key in use. */
@@ -90,6 +93,8 @@ export interface Settings {
   notify?: { url: string; on: 'failure' | 'all' };
   /** What the egress proxy lets `network: true` work reach. */
   egressAllow: string[];
+  /** The forge API forge releases go through. */
+  forgeApiUrl: string;
   /** For provider digitalocean. The token is a secret, like agentToken. */
   digitalocean?: { token: string; apiUrl?: string; region: string; image: string };
   /** Apply the schedules at worker start, the purge defaulting to retentionDays. */
@@ -147,6 +152,7 @@ export function parseSettings(env: Record<string, string | undefined>, defaultSt
     ...(r.data.TAGSHIP_UI_URL ? { uiUrl: r.data.TAGSHIP_UI_URL } : {}),
     ...(r.data.TAGSHIP_NOTIFY_URL ? { notify: { url: r.data.TAGSHIP_NOTIFY_URL, on: r.data.TAGSHIP_NOTIFY_ON } } : {}),
     egressAllow: r.data.TAGSHIP_EGRESS_ALLOW.split(',').map((h) => h.trim()),
+    forgeApiUrl: r.data.TAGSHIP_FORGE_API_URL,
     schedules: { apply: r.data.TAGSHIP_SCHEDULES === 'apply', retentionDays: r.data.TAGSHIP_RETENTION_DAYS },
     ...(r.data.TAGSHIP_DO_TOKEN
       ? { digitalocean: { token: r.data.TAGSHIP_DO_TOKEN, ...(r.data.TAGSHIP_DO_API_URL ? { apiUrl: r.data.TAGSHIP_DO_API_URL } : {}), region: r.data.TAGSHIP_DO_REGION, image: r.data.TAGSHIP_DO_IMAGE } }

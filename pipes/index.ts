@@ -13,6 +13,7 @@ import { provenance } from './provenance/step.ts';
 import { crates } from './crates/step.ts';
 import { python } from './python/step.ts';
 import { repositories } from './repositories/step.ts';
+import { forge } from './forge/step.ts';
 
 export const PIPELINE: readonly Pipe[] = [
   appQaCheck, // a container app ships only a commit its CI passed: checked before anything runs
@@ -25,5 +26,6 @@ export const PIPELINE: readonly Pipe[] = [
   crates, // publishers, in publish order: crates in dependency order, then the Python package
   python,
   repositories, // signed repositories and the release files, deployed atomically
+  forge, // the tag's forge release: notes and the release files as assets
   appImage, // the version tag by digest, the chart, the QA report
 ];

@@ -23,6 +23,7 @@ import { createCratesActivities } from '../pipes/crates/activities.ts';
 import { createPythonActivities } from '../pipes/python/activities.ts';
 import { createChecksumsActivities } from '../pipes/checksums/activities.ts';
 import { createEnvironmentActivities } from '../pipes/environments/activities.ts';
+import { createForgeActivities } from '../pipes/forge/activities.ts';
 import { proxyVariables, startEgressProxy, type EgressProxy } from '../providers/net/egress-proxy.ts';
 import { DependencyCaches } from '../providers/gateway/dependency-caches.ts';
 import { createRetentionActivities } from '../activities/retention.ts';
@@ -92,6 +93,8 @@ export interface OrchestratorDeps {
   log?: Logger;
   /** What `network: true` work may reach through the egress proxy (default: any public host). */
   egressAllow?: string[];
+  /** The forge API for tagship.yml's `forge` releases (GitHub's by default). */
+  forgeApiUrl?: string;
 }
 
 /** Where the bootstrap builds the scanner and helm, and puts Node for arm64 machines, unless
@@ -180,6 +183,7 @@ function buildActivities(deps: OrchestratorDeps, docker: Docker, gate: DockerMac
     ...createCratesActivities({ artifacts, ...(deps.registryEnv ? { env: deps.registryEnv } : {}) }),
     ...createPythonActivities({ artifacts, ...(deps.registryEnv ? { env: deps.registryEnv } : {}) }),
     ...createChecksumsActivities({ artifacts }),
+    ...createForgeActivities({ artifacts, mirrors: new GitMirrors(join(deps.stateDir, 'mirrors')), apiUrl: deps.forgeApiUrl ?? 'https://api.github.com' }),
     ...createRetentionActivities({ artifacts, sourcesDir: join(deps.stateDir, 'sources') }),
     ...createResumeActivities({ artifacts, ...(deps.client ? { client: deps.client } : {}) }),
     ...createDeployActivities({ repoRoot, stagingRoot: join(deps.stateDir, 'repos') }),

@@ -90,6 +90,7 @@ export async function runOrchestratorWorker(): Promise<void> {
     ...(settings.uiUrl ? { uiUrl: settings.uiUrl } : {}),
     ...(settings.notify ? { notify: settings.notify } : {}),
     egressAllow: settings.egressAllow,
+    forgeApiUrl: settings.forgeApiUrl,
     ...(settings.projectsFile ? { projects: readProjectsFile(settings.projectsFile, process.env, { credentials: true }) } : {}),
     ...(settings.provider === 'digitalocean' && settings.digitalocean
       ? { provider: digitalOceanProvider(settings.digitalocean, { address: settings.temporalAddress, namespace: settings.namespace }) }

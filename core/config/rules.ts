@@ -4,6 +4,7 @@ import type { ConfigError } from './parse.ts';
 import type { TagshipConfig } from './schema.ts';
 import { appProblems } from './app.ts';
 import { signingKeyProblem } from './signing-key.ts';
+import { projectVariableProblem } from './project-env.ts';
 
 type Rule = (c: TagshipConfig) => ConfigError[];
 
@@ -32,6 +33,12 @@ const signingKeysOwn: Rule = (c) => {
   });
 };
 
+/** The forge token is the project's own, like its keys. */
+const forgeTokenOwn: Rule = (c) => {
+  const problem = c.forge ? projectVariableProblem(c.project, c.forge.token, 'GITHUB_TOKEN') : null;
+  return problem ? [{ path: 'forge.token', message: problem }] : [];
+};
+
 const suitesDiffer: Rule = (c) => {
   const deb = c.repositories?.deb;
   return deb && deb.stableSuite === deb.prereleaseSuite
@@ -48,7 +55,7 @@ const repositoriesHaveTargets: Rule = (c) =>
     .filter((kind) => c.repositories?.[kind] && !c.targets.some((t) => builds(t, kind)))
     .map((kind) => ({ path: `repositories.${kind}`, message: `is configured but no target builds a .${kind} (os: ${kind}, an artifact glob ending in .${kind}, or one declared kind: ${kind}); add such a target or remove repositories.${kind}` }));
 
-export const rules: Rule[] = [uniqueTargetNames, signingKeysOwn, suitesDiffer, repositoriesHaveTargets, (c) => appProblems(c.app)];
+export const rules: Rule[] = [uniqueTargetNames, signingKeysOwn, forgeTokenOwn, suitesDiffer, repositoriesHaveTargets, (c) => appProblems(c.app)];
 
 /** What a project must declare, checked on the document as written so that it is reported with
  *  every other error at once (the schema cannot: which parts are required depends on `app`).

@@ -9,6 +9,7 @@ import { BUILD_KINDS } from '../artifact-kinds.ts';
 import { signingKey } from './signing-key.ts';
 import { TAG_PREFIXES } from '../tag.ts';
 import { checksumsConfig } from '../../pipes/checksums/config.ts';
+import { forgeConfig } from '../../pipes/forge/config.ts';
 import { appSchema, ciSchema } from './app.ts';
 
 export { MACHINE_ARCHES, type MachineArch } from './arches.ts';
@@ -144,6 +145,8 @@ export const configSchema = z.strictObject({
   publish: publish.optional(),
   repositories: repositories.optional(),
   checksums: checksumsConfig.optional(),
+  /** The tag's release on the project's forge (GitHub's releases API), with notes and assets. */
+  forge: forgeConfig.optional(),
   /** A container app: its image, tests, scan and QA record (CI per commit). */
   app: appSchema.optional(),
   ci: ciSchema.default({ branches: ['main'] }),

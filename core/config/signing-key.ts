@@ -6,6 +6,9 @@
 // naming its variable so. A plain path, or a fingerprint in the worker's own keyring, could name
 // any project's key and is refused.
 import { z } from 'zod';
+import { projectEnvPrefix, projectVariableProblem } from './project-env.ts';
+
+export { projectEnvPrefix };
 
 export const signingKey = z.strictObject({
   fingerprint: z.string().regex(/^[0-9A-Fa-f]{16,40}$/, 'must be a hex key id or fingerprint').optional(),
@@ -13,19 +16,12 @@ export const signingKey = z.strictObject({
   keyFile: z.string().min(1).optional(),
 });
 
-/** The prefix a project's variables carry: hello-veilid → HELLO_VEILID_. */
-export function projectEnvPrefix(project: string): string {
-  return `${project.toUpperCase().replace(/-/g, '_')}_`;
-}
-
 /** Why `project` may not sign with `key`, or null. */
 export function signingKeyProblem(project: string, key: { fingerprint?: string | undefined; keyFile?: string | undefined }): string | null {
   const prefix = projectEnvPrefix(project);
   const fix = `name it by a variable of the worker's environment that carries the project's prefix, e.g. keyFile: "env:${prefix}SIGNING_KEY"`;
   if (!key.keyFile) return `a key named by fingerprint alone would come from the worker's keyring, which holds other projects' keys; ${fix}`;
   if (!key.keyFile.startsWith('env:')) return `keyFile ${JSON.stringify(key.keyFile)} is a path, and a path could name any project's key; ${fix}`;
-  const name = key.keyFile.slice(4);
-  if (!/^[A-Z_][A-Z0-9_]*$/.test(name)) return `keyFile "env:${name}" is not a variable name (letters, digits, _)`;
-  if (!name.startsWith(prefix)) return `keyFile "env:${name}" does not carry the project's prefix ${prefix}, so it could be another project's key; ${fix}`;
-  return null;
+  const problem = projectVariableProblem(project, key.keyFile, 'SIGNING_KEY');
+  return problem ? `keyFile ${problem}` : null;
 }

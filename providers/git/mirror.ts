@@ -159,6 +159,29 @@ export class GitMirrors {
     return Number((await git(['show', '-s', '--format=%ct', checkedSha(commit)], { cwd: this.dirOf(project) })).trim());
   }
 
+  /** The mirror's tags (those earlier releases fetched); none when there is no mirror yet. */
+  async tags(project: string): Promise<string[]> {
+    const r = await gitRun(['tag', '--list'], { cwd: this.dirOf(project) }).catch(() => null);
+    return r && r.code === 0 ? r.stdout.toString('utf8').split('\n').filter(Boolean) : [];
+  }
+
+  /** An annotated tag's message (without its signature); '' for a lightweight tag. */
+  async tagMessage(project: string, tag: string): Promise<string> {
+    const r = await gitRun(['for-each-ref', '--format=%(contents:subject)%0a%0a%(contents:body)', `refs/tags/${tag}`], { cwd: this.dirOf(project) });
+    return r.code === 0 ? r.stdout.toString('utf8').trim() : '';
+  }
+
+  /** Commits reachable from `to` and not from `from` (all of them when `from` is null), newest
+   *  first, at most `max`: their ids, subjects and bodies. */
+  async commitsBetween(project: string, from: string | null, to: string, max: number): Promise<{ sha: string; subject: string; body: string }[]> {
+    const range = from ? [`refs/tags/${from}..${checkedSha(to)}`] : [checkedSha(to)];
+    const out = await git(['log', `--max-count=${max}`, '--no-merges', '--format=%H%x1f%s%x1f%b%x1e', ...range, '--'], { cwd: this.dirOf(project) });
+    return out.split('\x1e').map((c) => c.trim()).filter(Boolean).map((c) => {
+      const [sha = '', subject = '', body = ''] = c.split('\x1f');
+      return { sha, subject, body: body.trim() };
+    });
+  }
+
   /** Packs exactly the commit's tree: the same commit always gives the same bytes. */
   async archive(project: string, commit: string, out: string): Promise<void> {
     await git(['archive', '--format=tar', `--output=${out}`, checkedSha(commit)], { cwd: this.dirOf(project) });

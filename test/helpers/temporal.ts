@@ -38,7 +38,7 @@ export function uniqueSuffix(): string {
 /** Runs `fn` while an orchestrator worker polls a fresh task queue. */
 export async function withWorker<T>(
   fn: (ctx: TestContext) => Promise<T>,
-  opts: { stateDir?: string; artifacts?: OrchestratorDeps['artifacts']; provider?: OrchestratorDeps['provider']; codecEnv?: Record<string, string>; projects?: OrchestratorDeps['projects']; registry?: string; scannerCache?: string; registryConfig?: string; notify?: OrchestratorDeps['notify']; uiUrl?: string } = {},
+  opts: { stateDir?: string; artifacts?: OrchestratorDeps['artifacts']; provider?: OrchestratorDeps['provider']; codecEnv?: Record<string, string>; projects?: OrchestratorDeps['projects']; registry?: string; scannerCache?: string; registryConfig?: string; notify?: OrchestratorDeps['notify']; uiUrl?: string; forgeApiUrl?: string } = {},
 ): Promise<T> {
   if (!runtimeInstalled) {
     Runtime.install({ logger: new DefaultLogger('ERROR') });
@@ -67,6 +67,7 @@ export async function withWorker<T>(
     ...(opts.registryConfig ? { registryConfig: opts.registryConfig } : {}),
     ...(opts.notify ? { notify: opts.notify } : {}),
     ...(opts.uiUrl ? { uiUrl: opts.uiUrl } : {}),
+    ...(opts.forgeApiUrl ? { forgeApiUrl: opts.forgeApiUrl } : {}),
     ...(dataConverter && opts.codecEnv ? { dataConverter, agentEnv: opts.codecEnv } : {}),
     ...(bundle ? { workflowBundle: { codePath: bundle } } : {}),
   });
