@@ -10,7 +10,7 @@ import { OutputTail } from '../core/output-tail.ts';
 import { MACHINE_ARCHES } from '../core/config/arches.ts';
 import { imageName } from '../core/config/app.ts';
 import { BuildContextError, buildContext } from '../providers/docker/build-context.ts';
-import { TAGSHIP_BASES } from '../core/dockerfile-policy.ts';
+import { TAGSHIP_BASES, platformArgs } from '../core/dockerfile-policy.ts';
 import { ensureEgressNetwork } from '../providers/docker/machines.ts';
 import { follow } from '../providers/docker/progress.ts';
 import type { OciRegistryClient, PlatformManifest } from '../providers/oci/registry.ts';
@@ -102,7 +102,7 @@ export function createAppImageActivities(deps: AppImageDeps) {
       return withHeartbeat(async (hb) => {
         const tail = new OutputTail();
         const platform = `linux/${input.arch}`;
-        const buildargs = { TARGETPLATFORM: platform, TARGETOS: 'linux', TARGETARCH: input.arch };
+        const buildargs = platformArgs(input.arch);
         const context = await buildContext(input.source.path, input.context, input.dockerfile, { ...TAGSHIP_BASES, buildArgs: buildargs }).catch((err: unknown) => {
           throw err instanceof BuildContextError ? nonRetryable(FailureType.ImageBuildFailed, err.message) : err;
         });
@@ -134,7 +134,7 @@ export function createAppImageActivities(deps: AppImageDeps) {
         }
         const built = await docker.getImage(reference).inspect();
         if (built.Architecture !== input.arch) {
-          throw nonRetryable(FailureType.ImageBuildFailed, `the image built for ${input.arch} is a ${built.Architecture} image: its base image is for ${built.Architecture}. Pick the base by platform: \`ARG TARGETARCH\` before \`FROM tagship/python:bookworm-\${TARGETARCH}\``);
+          throw nonRetryable(FailureType.ImageBuildFailed, `the image built for ${input.arch} is a ${built.Architecture} image: its base image is for ${built.Architecture}. Pick the base by platform: \`FROM tagship/python:bookworm-\${TARGETARCH}\` (tagship declares TARGETARCH and the other platform arguments, as BuildKit does)`);
         }
         let digest: string | undefined;
         await follow(docker, await docker.getImage(reference).push({ authconfig: { serveraddress: registry.host } }), tail, hb, (aux) => {

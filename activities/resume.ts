@@ -39,10 +39,12 @@ export function createResumeActivities(deps: { artifacts: ArtifactStore; client?
     async inspectPriorWork(input: InspectPriorWorkInput): Promise<PriorWork> {
       const release = { project: input.project, version: input.version };
       const intactTargets: Record<string, TargetManifest> = {};
+      const recordedTargets: Record<string, string[]> = {};
       for (const target of input.targets) {
         const key = { ...release, target };
         const manifest = await store.readManifest(key);
         if (!manifest) continue;
+        recordedTargets[target] = manifest.artifacts.map((a) => a.name);
         // A file changed or gone since the build means building again, not trusting the manifest.
         const hashes = await Promise.all(manifest.artifacts.map((a) => store.hash(key, a.name).catch(() => null)));
         if (hashes.every((h, i) => h === manifest.artifacts[i]!.sha256)) intactTargets[target] = manifest;
@@ -50,6 +52,7 @@ export function createResumeActivities(deps: { artifacts: ArtifactStore; client?
       const releaseId = Context.current().info.workflowExecution?.workflowId;
       return {
         intactTargets,
+        recordedTargets,
         targetCosts: await costsOf(deps.client, releaseId, Object.keys(intactTargets)),
         gate: await store.readRecord<GateRecord>(release, 'test-gate'),
         published: Object.fromEntries(await Promise.all((input.publishers ?? LEGACY_PUBLISHERS).map(async (p) => [p, await store.readRecord<PublishRecord>(release, publishRecordName(p))] as const))),

@@ -33,6 +33,22 @@ export interface Instruction {
 /** tagship's own base images, built by the bootstrap; nothing a project builds is named so. */
 export const TAGSHIP_BASES = { allowedBase: (ref: string) => /^tagship\/[a-z0-9][a-z0-9._-]*(:[A-Za-z0-9._-]+)?$/.test(ref), allowedBases: 'tagship\'s base images (tagship/<name>:<tag>, e.g. tagship/machine:bookworm-amd64) or scratch' };
 
+/** The platform arguments BuildKit defines for every build, for `arch` built on this host
+ *  (amd64; arm64 runs under emulation). tagship passes them and declares them at the top of
+ *  the Dockerfile the builder gets (withArgsDeclared), so the engine's classic builder has them
+ *  as BuildKit does. */
+export function platformArgs(arch: string): Record<string, string> {
+  return { TARGETPLATFORM: `linux/${arch}`, TARGETOS: 'linux', TARGETARCH: arch, TARGETVARIANT: '', BUILDPLATFORM: 'linux/amd64', BUILDOS: 'linux', BUILDARCH: 'amd64' };
+}
+
+/** `text` with `ARG <name>` for each name after its parser directives (pure). */
+export function withArgsDeclared(text: string, names: readonly string[]): string {
+  const lines = text.split('\n');
+  let at = 0;
+  while (at < lines.length && /^#\s*[a-z]+\s*=/i.test(lines[at]!)) at++;
+  return [...lines.slice(0, at), ...names.map((n) => `ARG ${n}`), ...lines.slice(at)].join('\n');
+}
+
 /** Where tagship keeps the build environments it builds from projects' Dockerfiles. */
 export const ENV_REPOSITORY = 'tagship-env';
 
@@ -124,7 +140,8 @@ export function dockerfileBases(text: string, buildArgs: Record<string, string>)
 /** What is wrong with the Dockerfile under `policy`, one line per refused instruction. */
 export function dockerfileProblems(text: string, policy: DockerfilePolicy): string[] {
   const problems: string[] = [];
-  const vars: Record<string, string> = {};
+  // The build arguments are declared at the top of what the builder gets (withArgsDeclared).
+  const vars: Record<string, string> = { ...policy.buildArgs };
   const stages = new Set<string>();
   let stageCount = 0;
   const base = (ref: string) => {
@@ -140,13 +157,13 @@ export function dockerfileProblems(text: string, policy: DockerfilePolicy): stri
       if (stageCount > 0) return;
       for (const word of args(rest)) {
         const [name, ...value] = word.split('=');
-        if (name && !(name in vars)) vars[name] = policy.buildArgs[name] ?? (value.length ? value.join('=') : '');
+        if (name && !(name in vars)) vars[name] = value.length ? value.join('=') : '';
       }
     } else if (keyword === 'FROM') {
       const { flags: f, rest: left } = flags(rest);
       const [image = '', as, stage] = args(left);
       const ref = expand(image, vars);
-      if (f.platform !== undefined && !expand(f.platform, vars)) problems.push(`${where}: FROM --platform=${f.platform} is empty here; tagship passes TARGETPLATFORM, TARGETOS and TARGETARCH as build arguments — declare them with ARG before the first FROM`);
+      if (f.platform !== undefined && !expand(f.platform, vars)) problems.push(`${where}: FROM --platform=${f.platform} is empty here; tagship declares and passes the platform arguments (TARGETPLATFORM, TARGETARCH, BUILDPLATFORM, …) — declare any other with ARG before the first FROM`);
       if (!base(ref)) problems.push(`${where}: FROM ${ref || image} is not allowed; a build may start from ${policy.allowedBases}, or an earlier stage`);
       stageCount++;
       if (as?.toLowerCase() === 'as' && stage) stages.add(stage.toLowerCase());

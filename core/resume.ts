@@ -27,6 +27,9 @@ export interface PriorWork {
   published: Record<string, PublishRecord | null>;
   /** What building each intact target cost in the run that built it (absent when unknown). */
   targetCosts?: Record<string, { machineSeconds: number; estimatedCost?: number }>;
+  /** Every planned target's stored manifest, intact or not: its artifacts' names (absent in
+   *  inspections from before it was recorded). */
+  recordedTargets?: Record<string, string[]>;
 }
 
 /** The store record a publish pipe leaves (`published-crates`, `published-python`, …). */
@@ -46,6 +49,24 @@ export function reusableTargets(prior: PriorWork, sourceSha256: string, planned:
     if (m && m.sourceSha256 === sourceSha256) out[name] = m;
   }
   return out;
+}
+
+/** Why the retry may not build a target again, or null: a release that has published a file
+ *  never rebuilds the target that made it (a rebuild could make other bytes under a name
+ *  already out there); it reuses exactly what it published, or stops. */
+export function rebuildProblem(prior: PriorWork, reuse: Record<string, unknown>, planned: string[]): string | null {
+  const published = new Map<string, string>();
+  for (const [pipe, record] of Object.entries(prior.published)) {
+    if (record && Object.keys(record.outcomes).length) for (const name of Object.keys(record.files)) published.set(name, pipe);
+  }
+  for (const target of planned) {
+    if (reuse[target]) continue;
+    const out = (prior.recordedTargets?.[target] ?? []).filter((n) => published.has(n));
+    if (out.length) {
+      return `target ${target} would be built again, but this release already published its ${out.map((n) => `${n} (${published.get(n)})`).join(', ')}, and the stored copy no longer matches what was built; a published file is never rebuilt — restore the release's stored artifacts, or release a new version`;
+    }
+  }
+  return null;
 }
 
 /** The earlier outcome of a publish step when it still stands: the same registry, and exactly

@@ -7,7 +7,7 @@ import { CancellationScope, executeChild, isCancellation, upsertSearchAttributes
 import { FailureType, nonRetryable } from '../../core/failures.ts';
 import { releaseBytesProblem } from '../../core/limits.ts';
 import type { ReleasePlan } from '../../core/plan.ts';
-import { reusableTargets, type PriorWork } from '../../core/resume.ts';
+import { rebuildProblem, reusableTargets, type PriorWork } from '../../core/resume.ts';
 import { SA } from '../../core/search-attributes.ts';
 import type { SourceRef } from '../../core/source.ts';
 import type { TargetManifest } from '../../ports/artifacts.ts';
@@ -22,6 +22,8 @@ export const builds: Pipe = {
   run: async (r) => {
     const plan = planOf(r);
     const reuse = r.prior ? reusableTargets(r.prior, r.source.sha256, plan.targets.map((t) => t.name)) : {};
+    const refused = r.prior ? rebuildProblem(r.prior, reuse, plan.targets.map((t) => t.name)) : null;
+    if (refused) throw nonRetryable(FailureType.ArtifactSealed, refused);
     r.kept.push(...Object.keys(reuse).map((t) => `target ${t}`));
     r.enter('building', plan.targets.map((t) => (reuse[t.name] ? `${t.name} (kept)` : t.name)).join(', '));
     const targets = await buildAll(plan, r.source, r.progress, reuse, r.released.commit, r.prior?.targetCosts ?? {});

@@ -9,7 +9,7 @@ import type Docker from 'dockerode';
 import { FailureType, nonRetryable } from '../../core/failures.ts';
 import { OutputTail } from '../../core/output-tail.ts';
 import { MACHINE_ARCHES } from '../../core/config/arches.ts';
-import { ENV_REPOSITORY, TAGSHIP_BASES, dockerfileBases } from '../../core/dockerfile-policy.ts';
+import { ENV_REPOSITORY, TAGSHIP_BASES, dockerfileBases, platformArgs } from '../../core/dockerfile-policy.ts';
 import { MachineLabel } from '../../core/names.ts';
 import type { SourceRef } from '../../core/source.ts';
 import { stepsDockerfile, type PlannedEnvironment } from '../../core/plan.ts';
@@ -80,7 +80,7 @@ export function createEnvironmentActivities(deps: EnvironmentDeps) {
       const { arch } = e;
       const dockerfile = 'steps' in e ? 'tagship.yml steps' : e.dockerfile;
       const platform = `linux/${arch}`;
-      const buildargs = { TARGETPLATFORM: platform, TARGETOS: 'linux', TARGETARCH: arch };
+      const buildargs = platformArgs(arch);
       const policy = { ...TAGSHIP_BASES, buildArgs: buildargs };
       const refused = (err: unknown) => {
         throw err instanceof BuildContextError ? nonRetryable(FailureType.ImageBuildFailed, `the environment ${dockerfile}: ${err.message}`) : err;

@@ -7,7 +7,7 @@ import { PassThrough, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { createHash } from 'node:crypto';
 import tar from 'tar-stream';
-import { dockerfileProblems, type DockerfilePolicy } from '../../core/dockerfile-policy.ts';
+import { dockerfileProblems, withArgsDeclared, type DockerfilePolicy } from '../../core/dockerfile-policy.ts';
 
 /** The name the Dockerfile gets when it lies outside the context folder. */
 export const OUTSIDE_DOCKERFILE = '.tagship.Dockerfile';
@@ -49,6 +49,7 @@ export async function buildContext(sourceTar: string, context: string, dockerfil
   if (!text) throw new BuildContextError(`the commit has no ${dockerfile} (or it is over ${MAX_DOCKERFILE_BYTES >> 20} MiB); name the Dockerfile relative to the project root`);
   const refused = dockerfileProblems(text.toString('utf8'), policy);
   if (refused.length) throw new BuildContextError(`${dockerfile} asks the engine for what no build may have:\n${refused.map((p) => `  ${p}`).join('\n')}`);
+  const declared = Buffer.from(withArgsDeclared(text.toString('utf8'), Object.keys(policy.buildArgs)));
   const root = clean(context) === '.' ? '' : `${clean(context)}/`;
   const inside = clean(dockerfile).startsWith(root);
   const name = inside ? clean(dockerfile).slice(root.length) : OUTSIDE_DOCKERFILE;
@@ -62,6 +63,13 @@ export async function buildContext(sourceTar: string, context: string, dockerfil
     if (!keep && !outsideDockerfile) {
       body.on('end', next);
       body.resume();
+      return;
+    }
+    if (path === clean(dockerfile) && header.type === 'file') {
+      // The Dockerfile the builder gets declares the platform arguments up front, as BuildKit
+      // has them: `FROM --platform=$TARGETPLATFORM …` works without an ARG of its own.
+      body.resume();
+      body.on('end', () => out.entry({ ...header, name: keep ? rel : OUTSIDE_DOCKERFILE, size: declared.length }, declared, (err) => next(err ?? undefined)));
       return;
     }
     const entry = out.entry({ ...header, name: keep ? rel : OUTSIDE_DOCKERFILE }, (err) => next(err ?? undefined));
@@ -104,7 +112,7 @@ export function dockerfileOnlyContext(text: string, policy: DockerfilePolicy): {
   const refused = dockerfileProblems(text, policy);
   if (refused.length) throw new BuildContextError(`the steps ask the engine for what no build may have:\n${refused.map((p) => `  ${p}`).join('\n')}`);
   const out = tar.pack();
-  out.entry({ name: 'Dockerfile', mode: 0o644, mtime: new Date(0) }, text);
+  out.entry({ name: 'Dockerfile', mode: 0o644, mtime: new Date(0) }, withArgsDeclared(text, Object.keys(policy.buildArgs)));
   out.finalize();
   const stream = new PassThrough();
   out.pipe(stream);

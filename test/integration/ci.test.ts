@@ -224,3 +224,34 @@ test('a Dockerfile cannot have the engine fetch from the host or start from anot
   }, ciOpts());
   assert.deepEqual((await images()).filter((t) => !before.includes(t)), [], 'no image of either commit was built');
 });
+
+test('a Dockerfile shaped like Velocitas\' template — FROM --platform=$TARGETPLATFORM with no ARG of its own, a build stage, FROM scratch — builds and passes CI', async () => {
+  const dockerfile = [
+    '# syntax=docker/dockerfile:1',
+    'FROM --platform=$TARGETPLATFORM tagship/python:bookworm-${TARGETARCH} AS builder',
+    'ARG TARGETARCH',
+    'RUN mkdir -p /dist && printf "built for %s\\n" "$TARGETARCH" > /dist/platform.txt',
+    'FROM scratch',
+    'COPY --from=builder /dist /dist',
+    'CMD ["/dist/platform.txt"]',
+    '',
+  ].join('\n');
+  const commit = repo.commit({ 'Dockerfile': dockerfile, 'tagship.yml': configWith({ minimum: 50, platforms: ['amd64'], integration: null, allow: [{ id: ADVISORY.id, until: '2099-12-31', reason: 'test' }] }) }, 'template-shaped Dockerfile');
+  await withWorker(async ({ client, taskQueue }) => {
+    const { record, failure } = await runCi(client, taskQueue, commit);
+    assert.equal(failure, null, failure?.message);
+    assert.equal(record?.gates.image?.passed, true);
+  }, ciOpts());
+  // The image holds what its build stage made for the platform, and nothing else.
+  const image = `${registry.host}/${a.image}:${commit}-amd64`;
+  const c = await docker.createContainer({ Image: image, Cmd: ['/dist/platform.txt'] });
+  try {
+    const tarStream = await c.getArchive({ path: '/dist/platform.txt' });
+    const chunks: Buffer[] = [];
+    for await (const b of tarStream as AsyncIterable<Buffer>) chunks.push(b);
+    assert.match(Buffer.concat(chunks).toString('utf8'), /built for amd64\n/);
+    assert.equal((await docker.getImage(image).inspect()).RootFS.Layers?.length, 1, 'FROM scratch: one layer, the copied files');
+  } finally {
+    await c.remove({ force: true });
+  }
+});

@@ -4,7 +4,7 @@
 // decided by this test, which writes it into b's machine (after a has finished), so nothing depends on timing.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { appendFileSync, readFileSync, statSync } from 'node:fs';
+import { appendFileSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { WorkflowFailedError } from '@temporalio/client';
 import { historySummary, uniqueSuffix, waitForProgress, withWorker } from '../helpers/temporal.ts';
@@ -59,10 +59,25 @@ test('retry keeps the gate, finished targets and a finished publish, and redoes 
         assert.equal(crates.uploads.get('retry-core'), 1);
         assert.equal(statSync(aManifest).mtimeMs, aStoredAt, "a's stored artifacts were not touched");
 
+        // A retry now, with the published crate changed in the store: a's files are no longer
+        // what was built, but a rebuild could make other bytes under a name already out there.
+        // It stops before any machine, naming the file; the stored bytes put back, it goes on.
+        const crateFile = join(stateDir, 'artifacts', name, '3.1.0', 'a', 'retry-core-3.1.0.crate');
+        const crateBytes = readFileSync(crateFile);
+        appendFileSync(crateFile, 'changed');
+        const refused = await retryRelease(client, opts);
+        assert.match(await failureMessage(refused.handle.result()), /target a would be built again, but this release already published its retry-core-3\.1\.0\.crate \(crates\)/);
+        const refusedRun = await historySummary(client, id);
+        assert.deepEqual(refusedRun.activities, ['loadProject', 'inspectPriorWork']);
+        assert.equal(refusedRun.events.filter((e) => e === 'EVENT_TYPE_START_CHILD_WORKFLOW_EXECUTION_INITIATED').length, 0, 'no machine');
+        writeFileSync(crateFile, crateBytes);
+        const refusedId = (await client.workflow.getHandle(id).describe()).runId;
+
         // Run 3: everything but the Python publish is kept.
         process.env[pythonToken] = tokens.pypi;
         const third = await retryRelease(client, opts);
-        assert.equal(third.previousRunId, run2Id);
+        assert.equal(third.previousRunId, refusedId);
+        assert.notEqual(refusedId, run2Id);
         const result: ReleaseResult = await third.handle.result();
         assert.deepEqual(result.resumed?.kept, ['test gate', 'target a', 'target b', 'crates']);
         assert.deepEqual(result.published, { crates: { 'retry-core': 'published' }, python: { 'retry_demo-3.1.0-py3-none-any.whl': 'published' } });

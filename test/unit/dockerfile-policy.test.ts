@@ -3,7 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { dockerfileProblems, instructions, TAGSHIP_BASES } from '../../core/dockerfile-policy.ts';
+import { dockerfileProblems, instructions, platformArgs, TAGSHIP_BASES, withArgsDeclared } from '../../core/dockerfile-policy.ts';
 
 const policy = { ...TAGSHIP_BASES, buildArgs: { TARGETARCH: 'arm64', TARGETPLATFORM: 'linux/arm64', TARGETOS: 'linux' } };
 const problems = (lines: string[]) => dockerfileProblems(lines.join('\n'), policy);
@@ -49,10 +49,11 @@ test('an image that is not tagship\'s base cannot be a base or a COPY source, wh
 test('RUN flags that widen a RUN line are refused; a platform variable nobody declared is named with the fix', () => {
   const found = problems(['FROM --platform=$BUILDPLATFORM tagship/machine:bookworm-amd64', 'RUN --mount=type=secret,id=npm cat /run/secrets/npm', 'RUN --network=host true']);
   assert.equal(found.length, 3, found.join('\n'));
-  assert.match(found[0]!, /FROM --platform=\$BUILDPLATFORM is empty here; tagship passes TARGETPLATFORM, TARGETOS and TARGETARCH/);
+  assert.match(found[0]!, /FROM --platform=\$BUILDPLATFORM is empty here; tagship declares and passes the platform arguments/);
   assert.match(found[1]!, /line 2: RUN --mount is not allowed/);
   assert.match(found[2]!, /line 3: RUN --network is not allowed/);
-  assert.deepEqual(problems(['ARG TARGETPLATFORM', 'FROM --platform=$TARGETPLATFORM tagship/machine:bookworm-arm64']), []);
+  // The arguments tagship passes need no ARG of their own (it declares them, as BuildKit does).
+  assert.deepEqual(problems(['FROM --platform=$TARGETPLATFORM tagship/machine:bookworm-${TARGETARCH}']), []);
   assert.deepEqual(problems(['# just a comment']), ['the Dockerfile has no FROM line']);
 });
 
@@ -60,4 +61,9 @@ test('the escape directive changes what continues a line', () => {
   const list = instructions(['# escape=`', 'FROM tagship/machine:bookworm-amd64', 'ADD `', '  http://127.0.0.1/x /x'].join('\n'));
   assert.deepEqual(list.map((i) => [i.line, i.keyword]), [[2, 'FROM'], [3, 'ADD']]);
   assert.match(list[1]!.rest, /http:\/\/127\.0\.0\.1\/x \/x/);
+});
+
+test('the platform arguments are declared after the parser directives, as BuildKit has them', () => {
+  assert.equal(withArgsDeclared('# syntax=docker/dockerfile:1\n# escape=`\nFROM --platform=$TARGETPLATFORM x\n', ['TARGETPLATFORM', 'TARGETARCH']), '# syntax=docker/dockerfile:1\n# escape=`\nARG TARGETPLATFORM\nARG TARGETARCH\nFROM --platform=$TARGETPLATFORM x\n');
+  assert.deepEqual(platformArgs('arm64'), { TARGETPLATFORM: 'linux/arm64', TARGETOS: 'linux', TARGETARCH: 'arm64', TARGETVARIANT: '', BUILDPLATFORM: 'linux/amd64', BUILDOS: 'linux', BUILDARCH: 'amd64' });
 });

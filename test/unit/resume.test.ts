@@ -1,7 +1,7 @@
 // What a retry keeps: each rule of core/resume.ts, including the cases that must NOT be kept.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { filesOf, gateStillPasses, publishStillDone, reusableTargets, type PriorWork, type PublishRecord } from '../../core/resume.ts';
+import { filesOf, gateStillPasses, publishStillDone, rebuildProblem, reusableTargets, type PriorWork, type PublishRecord } from '../../core/resume.ts';
 import { kindOf } from '../../core/artifact-kinds.ts';
 import type { TargetManifest } from '../../ports/artifacts.ts';
 
@@ -49,4 +49,18 @@ test('the files a publish step sends are picked from the manifests by kind and f
   // A recorded kind is what counts, whatever the name looks like.
   const declared = [{ ...manifest('c', {}), artifacts: [{ name: 'pkg-x-1.0.0.tar.gz', size: 1, sha256: 'a', createdAt: '', kind: 'archive' as const, facts: { format: 'tar.gz' } }] }];
   assert.deepEqual(filesOf(declared, (a) => kindOf(a, hints).kind === 'sdist'), {});
+});
+
+test('a target whose published file is no longer intact is never rebuilt; one that published nothing may be', () => {
+  const done: PriorWork = {
+    intactTargets: {},
+    gate: null,
+    published: { crates: { registry: 'local', files: { 'core-1.0.0.crate': 'a'.repeat(64) }, outcomes: { core: 'published' } }, python: null },
+    recordedTargets: { a: ['core-1.0.0.crate', 'core-1.0.0-py3-none-any.whl'], b: ['b.txt'] },
+  };
+  assert.match(rebuildProblem(done, {}, ['a', 'b']) ?? '', /^target a would be built again, but this release already published its core-1\.0\.0\.crate \(crates\)/);
+  assert.equal(rebuildProblem(done, { a: {} }, ['a', 'b']), null, 'kept intact: nothing is rebuilt');
+  assert.equal(rebuildProblem(done, {}, ['b']), null, 'b published nothing');
+  assert.equal(rebuildProblem({ ...done, published: { crates: { ...done.published.crates!, outcomes: {} } } }, {}, ['a']), null, 'a record with no outcome published nothing');
+  assert.equal(rebuildProblem({ ...done, recordedTargets: undefined }, {}, ['a']), null, 'inspections from before the field: as before');
 });
