@@ -23,6 +23,19 @@ export interface AppTestsInput {
   /** Report paths, relative to the project root (validated by the config schema). */
   junit: string;
   coverageReport: string;
+  /** Outbound network for the tests (app.tests.network), through the egress proxy. */
+  network?: boolean;
+}
+
+/** One command of the app's (its lint) in a fresh container of the tests' image. */
+export interface AppCommandInput {
+  machine: string;
+  runId: string;
+  image: string;
+  command: string;
+  env: Record<string, string>;
+  source: SourceRef;
+  network?: boolean;
 }
 
 export interface AppTestsResult {
@@ -43,8 +56,12 @@ export function createAppTestActivities(deps: { provider: MachineProvider; shell
   }
 
   return {
+    runAppCommand(input: AppCommandInput): Promise<CommandResult> {
+      return inScratchContainer(deps.provider, { machine: input.machine, ownerId: input.runId, image: input.image, role: 'lint', ...(input.network ? { network: true } : {}) }, () => runCommands(deps.shell, input.machine, [input.command], input.env, input.source));
+    },
+
     runAppTests(input: AppTestsInput): Promise<AppTestsResult> {
-      return inScratchContainer(deps.provider, { machine: input.machine, ownerId: input.runId, image: input.image, role: 'unit-tests' }, async () => {
+      return inScratchContainer(deps.provider, { machine: input.machine, ownerId: input.runId, image: input.image, role: 'unit-tests', ...(input.network ? { network: true } : {}) }, async () => {
         // Failing tests still leave their reports; the gates say what failed.
         const run = await runCommands(deps.shell, input.machine, [input.command], input.env, input.source);
         const tests = await report(input.machine, 'JUnit', input.junit, junitSummary, run);

@@ -8,6 +8,7 @@ import type { createAppTestActivities } from '../activities/app-tests.ts';
 import type { createAppImageActivities, PlatformImage } from '../activities/app-image.ts';
 import type { createScanActivities } from '../activities/scan.ts';
 import type { createIntegrationActivities } from '../activities/integration.ts';
+import type { createEnvironmentActivities } from '../pipes/environments/activities.ts';
 import type { SourceRef } from '../core/source.ts';
 import type { AppConfig } from '../core/config/app.ts';
 import { FailureType } from '../core/failures.ts';
@@ -26,7 +27,7 @@ type IntegrationActivities = ReturnType<typeof createIntegrationActivities>;
 const { buildAppImage, pushImageIndex } = proxyActivities<AppImageActivities>({ ...Profiles.imageBuild, summary: 'build and push the image' });
 const { scanImage } = proxyActivities<ScanActivities>({ ...Profiles.scan, summary: 'scan the image' });
 
-export type CiStage = 'loading' | 'tests' | 'image' | 'scan' | 'integration' | 'recording' | 'passed' | 'failed' | 'cancelled';
+export type CiStage = 'loading' | 'lint' | 'tests' | 'image' | 'scan' | 'integration' | 'recording' | 'passed' | 'failed' | 'cancelled';
 
 /** What the steps share: the commit's app config and source, and the record they fill. */
 export interface CiRun {
@@ -38,6 +39,8 @@ export interface CiRun {
   record: QaRecord;
   /** Filled by the image step, read by the scan and integration steps. */
   images?: PlatformImage[];
+  /** The tests' image, once resolved (testImageOf). */
+  testImage?: string;
   enter: (stage: CiStage, details: string) => void;
 }
 
@@ -64,9 +67,36 @@ async function asGate(r: CiRun, name: GateName, types: string[], fn: () => Promi
   }
 }
 
-const testImage = (app: AppConfig) => app.tests.image ?? defaultImage('amd64');
+type EnvironmentActivities = ReturnType<typeof createEnvironmentActivities>;
+
+/** The image the lint and the tests run in: tagship's, or the one the app defines (built from
+ *  the commit by the environments activity, once per CI run and once per content). */
+async function testImageOf(r: CiRun): Promise<string> {
+  if (r.testImage) return r.testImage;
+  const img = r.app.tests.image;
+  if (img === undefined || typeof img === 'string') return (r.testImage = img ?? defaultImage('amd64'));
+  const { buildEnvironment } = proxyActivities<EnvironmentActivities>({ ...Profiles.imageBuild, summary: "build the tests' image" });
+  const built = await buildEnvironment({ project: r.project, environment: { ...img, arch: 'amd64' }, source: r.source, commit: r.commit });
+  r.record.testImage = { image: built.image, imageId: built.imageId };
+  return (r.testImage = built.image);
+}
 
 export const CI_STEPS: CiStep[] = [
+  {
+    stage: 'lint',
+    gates: ['lint'],
+    applies: (r) => !!r.app.lint,
+    async run(r) {
+      const lint = r.app.lint!;
+      const { workflowId, runId } = workflowInfo();
+      const { runAppCommand } = proxyActivities<AppTestActivities>({ ...longCommand(lint.timeoutMinutes), summary: 'lint' });
+      await asGate(r, 'lint', [FailureType.ImageBuildFailed], async () => {
+        const run = await runAppCommand({ machine: `tagship-lint-${shortHash(`${workflowId}/${runId}`)}`, runId: workflowId, image: await testImageOf(r), command: lint.command, env: {}, source: r.source, ...(r.app.tests.network ? { network: true } : {}) });
+        r.record.lint = { command: lint.command, exitCode: run.exitCode, outputTail: run.outputTail };
+        gate(r, 'lint', run.exitCode === 0 ? { passed: true, message: `\`${lint.command}\` passed` } : { passed: false, message: `\`${lint.command}\` exited with ${run.exitCode}\n--- last lines of output ---\n${run.outputTail}` });
+      });
+    },
+  },
   {
     stage: 'tests',
     gates: ['tests', 'coverage'],
@@ -74,11 +104,12 @@ export const CI_STEPS: CiStep[] = [
     async run(r) {
       const { workflowId, runId } = workflowInfo();
       const { runAppTests } = proxyActivities<AppTestActivities>({ ...longCommand(r.app.tests.timeoutMinutes), summary: 'unit tests and coverage' });
-      await asGate(r, 'tests', [FailureType.QaReportInvalid], async () => {
+      await asGate(r, 'tests', [FailureType.QaReportInvalid, FailureType.ImageBuildFailed], async () => {
         const t = await runAppTests({
           machine: `tagship-ut-${shortHash(`${workflowId}/${runId}`)}`,
           runId: workflowId,
-          image: testImage(r.app),
+          image: await testImageOf(r),
+          ...(r.app.tests.network ? { network: true } : {}),
           command: r.app.tests.command,
           env: {},
           source: r.source,
@@ -149,7 +180,7 @@ export const CI_STEPS: CiStep[] = [
         appImage: `${r.record.images!.repository}@${image.digest}`,
         services: it.services.map((s) => ({ name: s.name, image: s.image, ...(s.command ? { command: s.command } : {}), ...(s.env ? { env: s.env } : {}) })),
         command: it.command,
-        runnerImage: testImage(r.app),
+        runnerImage: await testImageOf(r),
         env: {},
         source: r.source,
       });

@@ -4,6 +4,7 @@
 // service containers, and how long the commit's QA record is kept. Shapes only; cross-field
 // rules are at the end and run with the others (rules.ts).
 import { z } from 'zod';
+import { image } from './environment.ts';
 import { DEFAULT_RETENTION_DAYS } from '../retention.ts';
 import { MACHINE_ARCHES } from './arches.ts';
 import type { ConfigError } from './parse.ts';
@@ -60,8 +61,11 @@ export const appSchema = z.strictObject({
   network: z.boolean().default(false),
   tests: z.strictObject({
     command,
-    /** The test-runner image (defaults to tagship's machine image). */
-    image: z.string().min(1).optional(),
+    /** The test-runner image: tagship's machine image by default, or one the app defines —
+     *  `{ dockerfile }` in the commit or `{ steps }` — with its test requirements installed. */
+    image: image.optional(),
+    /** Outbound network for the tests, through the egress proxy. */
+    network: z.boolean().optional(),
     junit: projectFile,
     coverage: z.strictObject({
       /** A Cobertura XML report. */
@@ -71,6 +75,13 @@ export const appSchema = z.strictObject({
     }),
     timeoutMinutes: z.number().int().positive().max(24 * 60).default(30),
   }),
+  /** A lint gate (pre-commit, flake8, mypy, …), run in the tests' image before the tests. */
+  lint: z
+    .strictObject({
+      command,
+      timeoutMinutes: z.number().int().positive().max(24 * 60).default(15),
+    })
+    .optional(),
   scan: z
     .strictObject({
       /** Findings of this severity or higher fail the CI unless allowlisted. */

@@ -11,6 +11,7 @@ import { TAG_PREFIXES } from '../tag.ts';
 import { checksumsConfig } from '../../pipes/checksums/config.ts';
 import { forgeConfig } from '../../pipes/forge/config.ts';
 import { appSchema, ciSchema } from './app.ts';
+import { image } from './environment.ts';
 
 export { MACHINE_ARCHES, type MachineArch } from './arches.ts';
 
@@ -27,29 +28,6 @@ const relativeGlob = z
   .refine((p) => !p.split('/').includes('..'), 'must not contain ".."');
 
 const command = z.string().trim().min(1, 'must not be empty');
-
-/** A build environment from a Dockerfile in the tagged commit: tagship builds it (RUN lines get
- *  the network through tagship's egress proxy), keeps it by the content digest of the
- *  Dockerfile, its context and its base, and runs the builds inside it. */
-const dockerfileEnvironment = z.strictObject({
-  dockerfile: relativeGlob.refine((p) => !/[*?[\]]/.test(p), 'must be a path, not a glob'),
-  context: relativeGlob.refine((p) => !/[*?[\]]/.test(p), 'must be a path, not a glob').default('.'),
-});
-
-/** The same, written in tagship.yml: Dockerfile lines (RUN, ENV, WORKDIR, …) on top of
- *  tagship's machine image for the arch, with nothing of the repository in the context — for a
- *  project that keeps no Dockerfile of its own. */
-const stepsEnvironment = z.strictObject({
-  steps: z.array(z.string().trim().min(1, 'must not be empty').refine((l) => /^[A-Za-z]+(\s|$)/.test(l) && !/^from\s/i.test(l), 'must be a Dockerfile line such as "RUN apt-get install -y rustc-web" or "ENV PATH=…"; the base is tagship\'s machine image')).min(1, 'needs at least one line'),
-});
-
-const environment = z.union([dockerfileEnvironment, stepsEnvironment]);
-
-/** An image by name (tagship's own; on DigitalOcean a droplet image), or an environment. */
-const image = z.union([
-  z.string().min(1).refine((i) => !i.startsWith('tagship-env/'), 'names an environment tagship built; name its Dockerfile instead: { dockerfile: path/to/Dockerfile }'),
-  environment,
-]);
 
 const machine = z.strictObject({
   /** The arch of the machine the build runs on. Cross-builds run on amd64, as Veilid does. */
@@ -158,4 +136,4 @@ export const configSchema = z.strictObject({
 
 export type TagshipConfig = z.output<typeof configSchema>;
 export type TargetConfig = TagshipConfig['targets'][number];
-export type EnvironmentConfig = z.output<typeof environment>;
+export type { EnvironmentConfig } from './environment.ts';

@@ -5,7 +5,10 @@
 import type { AllowEntry, Finding } from './gates.ts';
 import type { CoverageSummary, TestSummary } from './reports.ts';
 
-export type GateName = 'tests' | 'coverage' | 'scan' | 'integration' | 'image';
+export type GateName = 'lint' | 'tests' | 'coverage' | 'scan' | 'integration' | 'image';
+
+/** The gates in the order CI runs them (summaries and reports list them so). */
+export const GATE_ORDER: readonly GateName[] = ['lint', 'tests', 'coverage', 'image', 'scan', 'integration'];
 
 export interface GateOutcome {
   passed: boolean;
@@ -33,6 +36,9 @@ export interface QaRecord {
   /** Per platform: the findings at or above the threshold, the allowlist's decisions, the SBOM. */
   scan?: Record<string, PlatformScan>;
   integration?: { exitCode: number; outputTail: string };
+  lint?: { command: string; exitCode: number; outputTail: string };
+  /** The image the tests (and lint) ran in, when the app defines it. */
+  testImage?: { image: string; imageId: string };
   /** Where the commit came from, and the digest of its tagship.yml. */
   source?: { repository: string; configDigest: string; sourceSha256: string };
 }
@@ -56,8 +62,8 @@ export function qaExpiry(finishedAt: string, retentionDays: number): string {
 }
 
 /** Every gate the app's config asks for; the image gate always (a release needs its digests). */
-export function requiredGates(app: { integration?: unknown }): GateName[] {
-  return ['tests', 'coverage', 'image', 'scan', ...(app.integration ? (['integration'] as const) : [])];
+export function requiredGates(app: { integration?: unknown; lint?: unknown }): GateName[] {
+  return [...(app.lint ? (['lint'] as const) : []), 'tests', 'coverage', 'image', 'scan', ...(app.integration ? (['integration'] as const) : [])];
 }
 
 /** Why `record` cannot release `commit` at `nowMs`, or null when it can. Each reason names

@@ -2,7 +2,7 @@
 // released commit measured and decided — tests, coverage, every platform's scan with the
 // allowlist's decisions, the SBOMs, the image and chart digests, the commit and the CI run — as
 // markdown and as a static HTML page. Pure; every value from the record is escaped in HTML.
-import type { QaRecord } from './record.ts';
+import { GATE_ORDER, type QaRecord } from './record.ts';
 
 export interface ReportInput {
   project: string;
@@ -18,7 +18,6 @@ export interface ReportInput {
   runLink?: string;
 }
 
-const GATES = ['tests', 'coverage', 'image', 'scan', 'integration'] as const;
 
 function rows(r: ReportInput): { title: string; facts: [string, string][]; gates: [string, string, string][]; findings: [string, string, string, string, string][]; sboms: [string, string, string][] } {
   const q = r.record;
@@ -34,7 +33,7 @@ function rows(r: ReportInput): { title: string; facts: [string, string][]; gates
   ];
   if (q.tests) facts.push(['Tests', `${q.tests.tests} run, ${q.tests.failures} failed, ${q.tests.errors} errors, ${q.tests.skipped} skipped`]);
   if (q.coverage) facts.push(['Line coverage', `${q.coverage.linePercent}% (${q.coverage.linesCovered} of ${q.coverage.linesValid} lines; required ${q.coverage.minimum}%)`]);
-  const gates = GATES.filter((g) => q.gates[g]).map((g) => [g, q.gates[g]!.passed ? 'passed' : 'FAILED', q.gates[g]!.message.split('\n')[0]!] as [string, string, string]);
+  const gates = GATE_ORDER.filter((g) => q.gates[g]).map((g) => [g, q.gates[g]!.passed ? 'passed' : 'FAILED', q.gates[g]!.message.split('\n')[0]!] as [string, string, string]);
   const findings: [string, string, string, string, string][] = [];
   const sboms: [string, string, string][] = [];
   for (const [arch, s] of Object.entries(q.scan ?? {})) {

@@ -1,8 +1,7 @@
 // A QA record as lines for the terminal (`tagship qa show`, `tagship ci run`): every gate with
 // its verdict, the images by digest, what the scan found and allowed, the SBOMs. Pure.
-import { requiredGates, type GateName, type QaRecord } from './record.ts';
+import { GATE_ORDER, requiredGates, type QaRecord } from './record.ts';
 
-const ORDER: GateName[] = ['tests', 'coverage', 'image', 'scan', 'integration'];
 
 export function qaSummary(r: QaRecord, nowMs: number): string[] {
   const expired = Date.parse(r.expiresAt) <= nowMs;
@@ -12,7 +11,7 @@ export function qaSummary(r: QaRecord, nowMs: number): string[] {
     `  ran         ${r.startedAt} → ${r.finishedAt}`,
     `  kept until  ${r.expiresAt}${expired ? '  EXPIRED: releases no longer accept it' : ''}`,
   ];
-  for (const g of ORDER) {
+  for (const g of GATE_ORDER) {
     const o = r.gates[g];
     const mark = !o ? '·' : o.passed ? '✓' : '✗';
     lines.push(`  ${mark} ${g.padEnd(12)}${o ? o.message.split('\n')[0] : 'did not run'}`);
@@ -26,7 +25,7 @@ export function qaSummary(r: QaRecord, nowMs: number): string[] {
     for (const f of s.failing) lines.push(`    ✗ ${f.id} ${f.package} ${f.version} (${f.severity}${f.fixedVersion ? `, fixed in ${f.fixedVersion}` : ''})`);
     for (const a of s.allowed) lines.push(`    allowed ${a.finding.id} ${a.finding.package} until ${a.entry.until}: ${a.entry.reason}`);
   }
-  const failed = ORDER.filter((g) => r.gates[g] && !r.gates[g].passed);
+  const failed = GATE_ORDER.filter((g) => r.gates[g] && !r.gates[g].passed);
   lines.push(failed.length ? `  FAILED: ${failed.join(', ')}` : Object.keys(r.gates).length >= requiredGates({}).length ? '  PASSED' : '  incomplete');
   return lines;
 }

@@ -6,6 +6,7 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
+import { parse, stringify } from 'yaml';
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
@@ -254,4 +255,37 @@ test('a Dockerfile shaped like Velocitas\' template — FROM --platform=$TARGETP
   } finally {
     await c.remove({ force: true });
   }
+});
+
+test('the app defines its tests\' image (a Dockerfile in the commit) and a lint gate run in it: a lint failure fails CI before the tests, with its output; fixed, the tests run in that image', async () => {
+  const testDockerfile = [
+    'FROM tagship/python:bookworm-${TARGETARCH}',
+    // The app's lint tool, installed when its tests' image is built.
+    `RUN printf '#!/bin/sh\\nfor f in "$@"; do head -1 "$f" | grep -q SPDX-License-Identifier || { echo "$f: no license header"; exit 1; }; done\\n' > /usr/local/bin/license-check && chmod 755 /usr/local/bin/license-check`,
+    '',
+  ].join('\n');
+  const withLint = (() => {
+    const doc = parse(configWith({ minimum: 50, platforms: ['amd64'], integration: null, allow: [{ id: ADVISORY.id, until: '2099-12-31', reason: 'test' }] })) as { app: { tests: Record<string, unknown>; lint?: unknown } };
+    doc.app.tests.image = { dockerfile: 'ci/Dockerfile.test', context: 'ci' };
+    doc.app.lint = { command: 'license-check app/src/*.py' };
+    return stringify(doc);
+  })();
+  const source = a.files['app/src/vehicle_app.py']!;
+  const unlicensed = repo.commit({ 'ci/Dockerfile.test': testDockerfile, 'tagship.yml': withLint, 'Dockerfile': a.files['Dockerfile']!, 'app/src/vehicle_app.py': source }, 'lint gate, no headers');
+  const licensed = repo.commit({ 'app/src/vehicle_app.py': `# SPDX-License-Identifier: Apache-2.0\n${source}` }, 'license headers');
+  await withWorker(async ({ client, taskQueue, stateDir }) => {
+    const failed = await runCi(client, taskQueue, unlicensed);
+    assert.match(failed.failure?.message ?? '', /lint: `license-check app\/src\/\*\.py` exited with 1/);
+    const record = await storedRecord(stateDir, unlicensed);
+    assert.equal(record?.lint?.exitCode, 1);
+    assert.match(record?.lint?.outputTail ?? '', /app\/src\/vehicle_app\.py: no license header/);
+    assert.equal(record?.gates.tests, undefined, 'the tests did not run after the failed lint');
+    assert.match(record?.testImage?.image ?? '', new RegExp(`^tagship-env/${project}:amd64-[0-9a-f]{40}$`));
+
+    const passed = await runCi(client, taskQueue, licensed);
+    assert.equal(passed.failure, null, passed.failure?.message);
+    assert.equal(passed.record?.gates.lint?.passed, true);
+    assert.equal(passed.record?.gates.tests?.passed, true);
+    assert.equal(passed.record?.testImage?.image, record?.testImage?.image, 'the same Dockerfile and context: the image was built once');
+  }, ciOpts());
 });
