@@ -117,10 +117,10 @@ export const CI_STEPS: CiStep[] = [
           coverageReport: r.app.tests.coverage.report,
         });
         r.record.tests = t.tests;
-        r.record.coverage = { ...t.coverage, minimum: r.app.tests.coverage.minimum };
+        r.record.coverage = { ...t.coverage, minimum: r.app.tests.coverage.minimum, ...(r.app.tests.coverage.branchMinimum !== undefined ? { branchMinimum: r.app.tests.coverage.branchMinimum } : {}) };
         const tests = testsVerdict(t.tests);
         gate(r, 'tests', t.run.exitCode !== 0 && tests.passed ? { passed: false, message: `the test command exited with ${t.run.exitCode} though its report shows no failure\n${t.run.outputTail}` } : tests);
-        gate(r, 'coverage', coverageVerdict(t.coverage, r.app.tests.coverage.minimum));
+        gate(r, 'coverage', coverageVerdict(t.coverage, r.app.tests.coverage.minimum, r.app.tests.coverage.branchMinimum));
       });
     },
   },

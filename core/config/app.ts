@@ -72,6 +72,8 @@ export const appSchema = z.strictObject({
       report: projectFile,
       /** Line coverage in percent the tests must reach. */
       minimum: z.number().min(0).max(100),
+      /** Branch coverage in percent the tests must reach (the report must measure branches). */
+      branchMinimum: z.number().min(0).max(100).optional(),
     }),
     timeoutMinutes: z.number().int().positive().max(24 * 60).default(30),
   }),

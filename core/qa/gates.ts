@@ -19,10 +19,16 @@ export function testsVerdict(t: TestSummary): Verdict {
     : { passed: true, message: `${t.tests} tests passed${t.skipped ? `, ${t.skipped} skipped` : ''}` };
 }
 
-export function coverageVerdict(c: CoverageSummary, minimum: number): Verdict {
-  return c.linePercent >= minimum
-    ? { passed: true, message: `line coverage ${c.linePercent}% (required ${minimum}%)` }
-    : { passed: false, message: `line coverage ${c.linePercent}% is below the required ${minimum}% (${c.linesCovered} of ${c.linesValid} lines)` };
+/** Line coverage against `minimum`; branch coverage against `branchMinimum` when the app sets
+ *  one — then a report without branch data fails (measure with branches, e.g. coverage --branch). */
+export function coverageVerdict(c: CoverageSummary, minimum: number, branchMinimum?: number): Verdict {
+  const branches = c.branchPercent !== undefined ? `, branch coverage ${c.branchPercent}%` : '';
+  if (c.linePercent < minimum) return { passed: false, message: `line coverage ${c.linePercent}% is below the required ${minimum}% (${c.linesCovered} of ${c.linesValid} lines)` };
+  if (branchMinimum !== undefined) {
+    if (c.branchPercent === undefined) return { passed: false, message: `the coverage report measured no branches, and ${branchMinimum}% branch coverage is required; measure branches (coverage run --branch)` };
+    if (c.branchPercent < branchMinimum) return { passed: false, message: `branch coverage ${c.branchPercent}% is below the required ${branchMinimum}% (${c.branchesCovered} of ${c.branchesValid} branches)` };
+  }
+  return { passed: true, message: `line coverage ${c.linePercent}% (required ${minimum}%)${branches}${branchMinimum !== undefined ? ` (required ${branchMinimum}%)` : ''}` };
 }
 
 export interface Finding {

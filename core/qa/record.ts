@@ -32,7 +32,7 @@ export interface QaRecord {
   gates: Partial<Record<GateName, GateOutcome>>;
   /** What each gate measured (absent for gates that did not run). */
   tests?: TestSummary;
-  coverage?: CoverageSummary & { minimum: number };
+  coverage?: CoverageSummary & { minimum: number; branchMinimum?: number };
   /** Per platform: the findings at or above the threshold, the allowlist's decisions, the SBOM. */
   scan?: Record<string, PlatformScan>;
   integration?: { exitCode: number; outputTail: string };

@@ -16,6 +16,11 @@ export interface CoverageSummary {
   linePercent: number;
   linesCovered: number;
   linesValid: number;
+  /** Percent of branches covered, two decimals, when the report measured branches
+   *  (coverage.py with --branch, JaCoCo, …). */
+  branchPercent?: number;
+  branchesCovered?: number;
+  branchesValid?: number;
 }
 
 export class ReportError extends Error {}
@@ -59,5 +64,10 @@ export function coberturaSummary(xml: string): CoverageSummary {
   const linesCovered = count(cov['lines-covered']);
   const rate = linesValid > 0 ? linesCovered / linesValid : Number(cov['line-rate']);
   if (!Number.isFinite(rate) || rate < 0 || rate > 1) throw new ReportError(`the Cobertura report's line-rate ${String(cov['line-rate'])} is not between 0 and 1`);
-  return { linePercent: Math.round(rate * 10_000) / 100, linesCovered, linesValid };
+  const branchesValid = count(cov['branches-valid']);
+  const branchesCovered = count(cov['branches-covered']);
+  // A report without branch data says branches-valid="0" (coverage.py without --branch).
+  const branchRate = branchesValid > 0 ? branchesCovered / branchesValid : null;
+  if (branchRate !== null && (branchRate < 0 || branchRate > 1)) throw new ReportError(`the Cobertura report covers ${branchesCovered} of ${branchesValid} branches`);
+  return { linePercent: Math.round(rate * 10_000) / 100, linesCovered, linesValid, ...(branchRate !== null ? { branchPercent: Math.round(branchRate * 10_000) / 100, branchesCovered, branchesValid } : {}) };
 }

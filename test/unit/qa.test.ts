@@ -33,6 +33,17 @@ test('the tests gate fails on any failure or error, and on no tests at all', () 
   assert.deepEqual(testsVerdict({ tests: 5, failures: 0, errors: 0, skipped: 1 }), { passed: true, message: '5 tests passed, 1 skipped' });
 });
 
+test('branch coverage: recorded when the report measured branches, gated when the app sets a floor', () => {
+  const branched = COBERTURA.replace('branches-covered="0" branches-valid="0"', 'branches-covered="9" branches-valid="12"');
+  assert.deepEqual(coberturaSummary(branched), { linePercent: 77.5, linesCovered: 31, linesValid: 40, branchPercent: 75, branchesCovered: 9, branchesValid: 12 });
+  const c = coberturaSummary(branched);
+  assert.deepEqual(coverageVerdict(c, 70, 80), { passed: false, message: 'branch coverage 75% is below the required 80% (9 of 12 branches)' });
+  assert.deepEqual(coverageVerdict(c, 70, 75), { passed: true, message: 'line coverage 77.5% (required 70%), branch coverage 75% (required 75%)' });
+  assert.match(coverageVerdict(coberturaSummary(COBERTURA), 70, 50).message, /measured no branches, and 50% branch coverage is required; measure branches/);
+  assert.equal(coverageVerdict(coberturaSummary(COBERTURA), 70).passed, true, 'no floor, no branches needed');
+  assert.throws(() => coberturaSummary(COBERTURA.replace('branches-covered="0" branches-valid="0"', 'branches-covered="13" branches-valid="12"')), /covers 13 of 12 branches/);
+});
+
 test('coverage below the floor fails naming both numbers; at the floor it passes', () => {
   const c = { linePercent: 77.5, linesCovered: 31, linesValid: 40 };
   assert.deepEqual(coverageVerdict(c, 80), { passed: false, message: 'line coverage 77.5% is below the required 80% (31 of 40 lines)' });
