@@ -23,14 +23,21 @@ export interface IntegrationInput {
   command: string;
   /** The runner's image (the app's test image). */
   runnerImage: string;
+  /** The app container's environment (app.integration.env). */
+  appEnv?: Record<string, string>;
   env: Record<string, string>;
   source: SourceRef;
 }
 
 export interface IntegrationResult {
   run: CommandResult;
-  /** The last lines each service printed, when the command failed. */
+  /** The last lines each service printed, when the command failed (or the app stopped). */
   serviceLogs?: Record<string, string>;
+  /** The app's last lines, whatever the outcome: they go into the QA record. */
+  appLog?: string;
+  /** Set when the app was no longer running when the tests ended: its exit code. An app that
+   *  exits at start fails the gate even when the test command passed. */
+  appExited?: number;
 }
 
 export function createIntegrationActivities(deps: { docker: Docker; shell: MachineShell }) {
@@ -44,13 +51,16 @@ export function createIntegrationActivities(deps: { docker: Docker; shell: Machi
         await env.createNetwork();
         await env.pull(input.appImage);
         for (const s of input.services) await env.start(s, 'integration-service');
-        await env.start({ name: 'app', image: input.appImage }, 'integration-app');
+        await env.start({ name: 'app', image: input.appImage, ...(input.appEnv ? { env: input.appEnv } : {}) }, 'integration-app');
         const runner = await env.start({ name: 'runner', image: input.runnerImage, command: ['sleep', 'infinity'] }, 'integration-runner');
         const run = await runCommands(deps.shell, runner, [input.command], input.env, input.source);
-        if (run.exitCode === 0) return { run };
+        const app = await env.state('app');
+        const appLog = await env.logs('app', 40);
+        const appExited = app.running ? {} : { appExited: app.exitCode };
+        if (run.exitCode === 0 && app.running) return { run, appLog };
         const serviceLogs: Record<string, string> = {};
-        for (const s of [...input.services.map((x) => x.name), 'app']) serviceLogs[s] = await env.logs(s);
-        return { run, serviceLogs };
+        for (const s of input.services.map((x) => x.name)) serviceLogs[s] = await env.logs(s);
+        return { run, serviceLogs, appLog, ...appExited };
       } catch (err) {
         throw asFailure(err);
       } finally {

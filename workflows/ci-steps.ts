@@ -178,17 +178,22 @@ export const CI_STEPS: CiStep[] = [
       const result = await runIntegration({
         runId: workflowInfo().workflowId,
         appImage: `${r.record.images!.repository}@${image.digest}`,
-        services: it.services.map((s) => ({ name: s.name, image: s.image, ...(s.command ? { command: s.command } : {}), ...(s.env ? { env: s.env } : {}) })),
+        services: it.services.map((s) => ({ name: s.name, image: s.image, ...(s.command ? { command: s.command } : {}), ...(s.env ? { env: s.env } : {}), ...(s.aliases ? { aliases: s.aliases } : {}) })),
         command: it.command,
         runnerImage: await testImageOf(r),
         env: {},
         source: r.source,
+        ...(it.env ? { appEnv: it.env } : {}),
       });
-      r.record.integration = { exitCode: result.run.exitCode, outputTail: result.run.outputTail };
+      r.record.integration = { exitCode: result.run.exitCode, outputTail: result.run.outputTail, ...(result.appLog !== undefined ? { appLog: result.appLog } : {}), ...(result.appExited !== undefined ? { appExited: result.appExited } : {}) };
       const logs = Object.entries(result.serviceLogs ?? {}).map(([name, text]) => `--- ${name} ---\n${text}`).join('\n');
-      gate(r, 'integration', result.run.exitCode === 0
-        ? { passed: true, message: `\`${it.command}\` passed against ${['app', ...it.services.map((s) => s.name)].join(', ')}` }
-        : { passed: false, message: `\`${it.command}\` exited with ${result.run.exitCode}\n--- last lines of output ---\n${result.run.outputTail}${logs ? `\n${logs}` : ''}` });
+      const appLog = result.appLog ? `\n--- app ---\n${result.appLog}` : '';
+      const names = ['app', ...it.services.flatMap((s) => [s.name, ...(s.aliases ?? [])])].join(', ');
+      gate(r, 'integration', result.run.exitCode !== 0
+        ? { passed: false, message: `\`${it.command}\` exited with ${result.run.exitCode}\n--- last lines of output ---\n${result.run.outputTail}${logs ? `\n${logs}` : ''}${appLog}` }
+        : result.appExited !== undefined
+          ? { passed: false, message: `the app exited with ${result.appExited} before \`${it.command}\` ended: an app that stops is not a passing app${appLog}${logs ? `\n${logs}` : ''}` }
+          : { passed: true, message: `\`${it.command}\` passed against ${names}` });
     },
   },
 ];

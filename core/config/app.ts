@@ -42,13 +42,18 @@ const allowEntry = z.strictObject({
   reason: z.string().trim().min(1, 'say why the finding is accepted'),
 });
 
+const hostName = z.string().regex(/^[a-z][a-z0-9-]{0,62}$/, 'must be a host name: lowercase letters, digits and "-", starting with a letter');
+const envVars = z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'must be a variable name'), z.string());
+
 const service = z.strictObject({
   /** Its host name on the private network the integration tests run in. */
-  name: z.string().regex(/^[a-z][a-z0-9-]{0,62}$/, 'must be a host name: lowercase letters, digits and "-", starting with a letter'),
+  name: hostName,
+  /** More names it answers to there (the ones the app's SDK expects, e.g. `databroker`). */
+  aliases: z.array(hostName).optional(),
   /** A locally built image (nothing can be pulled here): tagship's, or one the bootstrap made. */
   image: z.string().regex(/^tagship\/[a-z0-9][a-z0-9._-]*(?::[A-Za-z0-9._-]+)?$/, 'must be one of tagship\'s local base images, such as tagship/mosquitto:bookworm (other images on the engine are other projects\')'),
   command: z.array(z.string()).optional(),
-  env: z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'must be a variable name'), z.string()).optional(),
+  env: envVars.optional(),
 });
 
 export const appSchema = z.strictObject({
@@ -94,6 +99,8 @@ export const appSchema = z.strictObject({
   integration: z
     .strictObject({
       services: z.array(service).default([]),
+      /** The app container's environment (where its services are, log levels, …). */
+      env: envVars.optional(),
       command,
       timeoutMinutes: z.number().int().positive().max(24 * 60).default(30),
     })
@@ -121,6 +128,15 @@ export function appProblems(app: AppConfig | undefined): ConfigError[] {
   services.forEach((s, i) => {
     const first = services.findIndex((o) => o.name === s.name);
     if (first !== i) errors.push({ path: `app.integration.services[${i}].name`, message: `"${s.name}" is already the name of app.integration.services[${first}]; service names must be unique` });
+  });
+  // Every name on the network names one container: the app, the runner, each service and alias.
+  const taken = new Map<string, string>([['app', 'the app'], ['runner', 'the test runner']]);
+  services.forEach((s, i) => {
+    for (const [j, alias] of (s.aliases ?? []).entries()) {
+      const owner = taken.get(alias) ?? services.find((o, k) => k !== i && o.name === alias)?.name;
+      if (owner || alias === s.name) errors.push({ path: `app.integration.services[${i}].aliases[${j}]`, message: `"${alias}" already names ${owner ?? 'this service'} on the integration network` });
+      else taken.set(alias, s.name);
+    }
   });
   const ids = app.scan.allow.map((a) => `${a.id} ${a.package ?? '*'}`);
   ids.forEach((id, i) => {

@@ -35,7 +35,7 @@ export interface QaRecord {
   coverage?: CoverageSummary & { minimum: number; branchMinimum?: number };
   /** Per platform: the findings at or above the threshold, the allowlist's decisions, the SBOM. */
   scan?: Record<string, PlatformScan>;
-  integration?: { exitCode: number; outputTail: string };
+  integration?: { exitCode: number; outputTail: string; /** The app's last lines. */ appLog?: string; /** The app had stopped, with this code. */ appExited?: number };
   lint?: { command: string; exitCode: number; outputTail: string };
   /** The image the tests (and lint) ran in, when the app defines it. */
   testImage?: { image: string; imageId: string };

@@ -12,6 +12,8 @@ export interface IntegrationContainer {
   image: string;
   command?: string[];
   env?: Record<string, string>;
+  /** More host names it answers to on the network. */
+  aliases?: string[];
 }
 
 function statusCode(err: unknown): number | undefined {
@@ -68,10 +70,16 @@ export class IntegrationEnv {
       Env: Object.entries(c.env ?? {}).map(([k, v]) => `${k}=${v}`),
       Labels: this.labels(role),
       HostConfig: { NetworkMode: this.network, SecurityOpt: ['no-new-privileges'], Init: true },
-      NetworkingConfig: { EndpointsConfig: { [this.network]: { Aliases: [c.name] } } },
+      NetworkingConfig: { EndpointsConfig: { [this.network]: { Aliases: [c.name, ...(c.aliases ?? [])] } } },
     });
     await container.start();
     return name;
+  }
+
+  /** Whether the container still runs, and how it ended when it does not. */
+  async state(host: string): Promise<{ running: boolean; exitCode: number }> {
+    const s = (await this.docker.getContainer(this.containerName(host)).inspect()).State;
+    return { running: s.Running, exitCode: s.ExitCode };
   }
 
   /** The output of a container so far (a service's log, for a failure message). */

@@ -289,3 +289,29 @@ test('the app defines its tests\' image (a Dockerfile in the commit) and a lint 
     assert.equal(passed.record?.testImage?.image, record?.testImage?.image, 'the same Dockerfile and context: the image was built once');
   }, ciOpts());
 });
+
+test('integration: the app gets its environment and finds a service by an alias; an app that stopped fails the gate even when the tests pass, its log in the record', async () => {
+  const config = (integration: Record<string, unknown>) => {
+    const doc = parse(configWith({ minimum: 50, platforms: ['amd64'], allow: [{ id: ADVISORY.id, until: '2099-12-31', reason: 'test' }] })) as { app: { integration: Record<string, unknown> & { services: Record<string, unknown>[] } } };
+    Object.assign(doc.app.integration, integration);
+    doc.app.integration.services[0]!.aliases = ['broker'];
+    return stringify(doc);
+  };
+  // The app reaches its broker only by the alias its environment names.
+  const viaAlias = repo.commit({ 'Dockerfile': a.files['Dockerfile']!, 'tagship.yml': config({ env: { MQTT_HOST: 'broker' } }) }, 'the app finds the broker by an alias');
+  // Python cannot start with this environment: the app stops at once, while the command passes.
+  const stops = repo.commit({ 'tagship.yml': config({ env: { PYTHONHOME: '/nonexistent' }, command: 'sleep 3' }) }, 'an app that stops');
+  await withWorker(async ({ client, taskQueue, stateDir }) => {
+    const ok = await runCi(client, taskQueue, viaAlias);
+    assert.equal(ok.failure, null, ok.failure?.message);
+    assert.match(ok.record?.gates.integration?.message ?? '', /passed against app, mosquitto, broker/);
+    assert.match(ok.record?.integration?.appLog ?? '', /subscribed to/, 'the app\'s log is in the record');
+
+    const stopped = await runCi(client, taskQueue, stops);
+    assert.match(stopped.failure?.message ?? '', /integration: the app exited with 1 before `sleep 3` ended/);
+    const record = await storedRecord(stateDir, stops);
+    assert.equal(record?.integration?.exitCode, 0, 'the command itself passed');
+    assert.equal(record?.integration?.appExited, 1);
+    assert.match(record?.integration?.appLog ?? '', /platform independent libraries|encodings/);
+  }, ciOpts());
+});

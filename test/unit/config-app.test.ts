@@ -86,6 +86,13 @@ test('platforms, services and branches: duplicates and bad names are named', () 
     "app.integration.services[1].image: must be one of tagship's local base images, such as tagship/mosquitto:bookworm (other images on the engine are other projects')",
     'app.integration.services[1].name: must be a host name: lowercase letters, digits and "-", starting with a letter',
   ]);
+  // Aliases name one container each on the integration network.
+  const aliased = errorsOf(minimalApp + integration(`      - { name: mqtt, image: "tagship/mosquitto:bookworm", aliases: [broker, app] }\n      - { name: db, image: "tagship/mosquitto:bookworm", aliases: [mqtt, broker] }\n`));
+  assert.deepEqual(aliased, [
+    'app.integration.services[0].aliases[1]: "app" already names the app on the integration network',
+    'app.integration.services[1].aliases[0]: "mqtt" already names mqtt on the integration network',
+    'app.integration.services[1].aliases[1]: "broker" already names mqtt on the integration network',
+  ]);
   // Another project's app image is on the same engine; a service may not run it.
   assert.equal(errorsOf(minimalApp + integration('      - { name: peer, image: "127.0.0.1:5000/other-app:1.0.0" }\n')).length, 1);
   assert.deepEqual(errorsOf(`${minimalApp}ci: { branches: ["main; rm -rf /"] }\n`), ['ci.branches[0]: must be a branch name or a glob such as release/*']);
