@@ -26,6 +26,7 @@ import { createEnvironmentActivities } from '../pipes/environments/activities.ts
 import { createForgeActivities } from '../pipes/forge/activities.ts';
 import { proxyVariables, startEgressProxy, type EgressProxy } from '../providers/net/egress-proxy.ts';
 import { DependencyCaches } from '../providers/gateway/dependency-caches.ts';
+import { relayTls, temporalConnection } from '../providers/temporal/connection.ts';
 import { createRetentionActivities } from '../activities/retention.ts';
 import { createResumeActivities } from '../activities/resume.ts';
 import { createProvenanceActivities } from '../pipes/provenance/activities.ts';
@@ -241,7 +242,10 @@ export async function createOrchestrator(deps: OrchestratorDeps): Promise<Orches
   const enrolmentFor = (spec: MachineSpec) => mintEnrolment(token, { ...scopeOf(spec), machine: spec.name, expiresAt: Date.now() + ENROLMENT_HOURS * 3_600_000 });
   // Installed by the bootstrap where arm64 emulation works.
   const { arm64Node } = toolPaths(deps.toolsDir);
-  const control = new ControlSockets(join(deps.stateDir, 'control'), { temporal: tcpEndpoint(deps.temporalAddress), gateway: tcpEndpoint(gateway.url) });
+  // Machines' agents speak plain gRPC to their socket; a secured frontend gets TLS (and the
+  // client certificate, which never enters a machine) from the relay.
+  const secured = relayTls(temporalConnection(deps.temporalAddress));
+  const control = new ControlSockets(join(deps.stateDir, 'control'), { temporal: tcpEndpoint(deps.temporalAddress), gateway: tcpEndpoint(gateway.url) }, secured ? { temporal: secured } : {});
   const containers = deps.provider
     ? undefined
     : new DockerMachines({

@@ -1,6 +1,7 @@
 // The orchestrator worker: runs the workflows and the activities that drive machines,
 // artifacts, registries and repositories, and serves the artifact gateway that build agents use.
 // Entry point: `npm run worker`.
+import { temporalConnection } from '../providers/temporal/connection.ts';
 import { NativeConnection, Runtime, Worker, type WorkerOptions } from '@temporalio/worker';
 import { connectClient } from '../providers/temporal/connect.ts';
 import { pathToFileURL } from 'node:url';
@@ -67,7 +68,7 @@ export async function runOrchestratorWorker(): Promise<void> {
   // go through it too, with every secret the settings hold cut out.
   const log = createLogger({ level: settings.logLevel, secrets: settingsSecrets(settings) });
   Runtime.install({ logger: sdkLogger(log) });
-  const connection = await NativeConnection.connect({ address: settings.temporalAddress });
+  const connection = await NativeConnection.connect(temporalConnection(settings.temporalAddress));
   const { client, close: closeClient } = await connectClient(settings);
   const dataConverter = dataConverterFromEnv(settings.codecEnv);
   const { worker, orchestrator } = await createOrchestratorWorker({

@@ -5,6 +5,7 @@
 // trusted example projects only — never for projects tagship does not own.
 import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
+import { temporalConnection } from '../providers/temporal/connection.ts';
 import { NativeConnection, Worker } from '@temporalio/worker';
 import { createAgentActivities } from '../activities/agent.ts';
 import { LIVENESS_OPTIONS } from '../activities/heartbeat.ts';
@@ -47,7 +48,7 @@ export class SimulatedMachines implements MachineProvider {
 
   private async make(spec: MachineSpec): Promise<MachineInfo> {
     await new Promise((r) => setTimeout(r, this.opts.provisionMs(spec)));
-    this.connection ??= NativeConnection.connect({ address: this.opts.temporalAddress });
+    this.connection ??= NativeConnection.connect(temporalConnection(this.opts.temporalAddress));
     const workdir = join(this.opts.workRoot, spec.name);
     await mkdir(workdir, { recursive: true });
     const worker = await Worker.create({

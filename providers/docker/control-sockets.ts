@@ -6,6 +6,7 @@ import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
+import type { ConnectionOptions as TlsOptions } from 'node:tls';
 import { startRelay, type Endpoint, type Relay } from '../net/relay.ts';
 
 /** Where the sockets appear inside the machine. */
@@ -22,6 +23,8 @@ export class ControlSockets {
   constructor(
     private readonly root: string,
     private readonly targets: Record<keyof typeof CONTROL_SOCKETS, Endpoint>,
+    /** TLS to a target (a secured Temporal frontend), opened by the relay. */
+    private readonly tls: Partial<Record<keyof typeof CONTROL_SOCKETS, TlsOptions>> = {},
   ) {}
 
   dirOf(machine: string): string {
@@ -44,7 +47,8 @@ export class ControlSockets {
             const path = join(dir, CONTROL_SOCKETS[which]);
             if (Buffer.byteLength(path) > MAX_SOCKET_PATH) throw new Error(`the control socket path ${path} is too long for a unix socket; choose a shorter state folder`);
             await rm(path, { force: true }); // left by an orchestrator that died
-            return startRelay({ listen: { path }, to: this.targets[which] });
+            const tls = this.tls[which];
+            return startRelay({ listen: { path }, to: this.targets[which], ...(tls ? { tls } : {}) });
           }),
         );
       })();

@@ -5,6 +5,7 @@
 // runs in a network namespace of its own (providers/sandbox/build-sandbox.ts), so the port is
 // out of their reach by construction, not by a check of who connected.
 import { connect, createServer, type Server, type Socket } from 'node:net';
+import { connect as tlsConnect, type ConnectionOptions as TlsOptions } from 'node:tls';
 
 export type Endpoint = { path: string } | { host: string; port: number };
 
@@ -17,6 +18,9 @@ export interface Relay {
 export interface RelayOptions {
   listen: Endpoint;
   to: Endpoint;
+  /** Opens TLS to `to` (a secured Temporal frontend: the relay holds the client certificate,
+   *  the machine never does). */
+  tls?: TlsOptions;
 }
 
 /** "host:port" (the form Temporal addresses take) or an http URL, as an endpoint. */
@@ -34,7 +38,7 @@ export async function startRelay(opts: RelayOptions): Promise<Relay> {
   const server: Server = createServer((client) => {
     track(client);
     client.on('error', () => client.destroy());
-    const upstream = connect(opts.to);
+    const upstream = opts.tls ? tlsConnect({ ...opts.tls, ...opts.to }) : connect(opts.to);
     track(upstream);
     upstream.on('error', () => client.destroy());
     client.on('close', () => upstream.destroy());

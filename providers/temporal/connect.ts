@@ -4,6 +4,7 @@
 import { Client, Connection } from '@temporalio/client';
 import type { Settings } from '../../core/settings.ts';
 import { dataConverterFromEnv } from '../codec/aes-gcm.ts';
+import { temporalConnection } from './connection.ts';
 
 export class TemporalUnreachableError extends Error {
   constructor(address: string, cause: unknown) {
@@ -23,7 +24,7 @@ export interface ConnectedClient {
 export async function connectClient(settings: Pick<Settings, 'temporalAddress' | 'namespace'> & Partial<Pick<Settings, 'codecEnv'>>, codecEnv: Record<string, string | undefined> = settings.codecEnv ?? {}, address = settings.temporalAddress): Promise<ConnectedClient> {
   let connection: Connection;
   try {
-    connection = await Connection.connect({ address, connectTimeout: '5 seconds' });
+    connection = await Connection.connect({ ...temporalConnection(address), connectTimeout: '5 seconds' });
   } catch (err) {
     throw new TemporalUnreachableError(address, err);
   }

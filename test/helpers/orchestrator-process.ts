@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { randomBytes } from 'node:crypto';
 import { REPO_ROOT } from '../../providers/paths.ts';
 import { freePort } from '../../providers/net/ports.ts';
+import { temporalConnection } from '../../providers/temporal/connection.ts';
 import { Connection } from '@temporalio/client';
 import proto from '@temporalio/proto';
 import { temporalAddress, uniqueSuffix } from './temporal.ts';
@@ -55,7 +56,8 @@ export function startOrchestrator(env: Record<string, string>, onOutput?: (text:
       reject(new Error(`orchestrator exited (${code}) before it was ready:\n${output}`));
     });
     void (async () => {
-      const connection = await Connection.connect({ address: env.TEMPORAL_ADDRESS ?? temporalAddress() });
+      // As the process connects: TLS and client certificate from its environment, if any.
+      const connection = await Connection.connect(temporalConnection(env.TEMPORAL_ADDRESS ?? temporalAddress(), { ...process.env, ...env }));
       try {
         const taskQueue = { name: env.TAGSHIP_TASK_QUEUE ?? 'tagship-orchestrator-v1' };
         while (!exited) {
