@@ -43,6 +43,9 @@ const schema = z.object({
   /** Hosts `network: true` work may reach through the egress proxy: names, `*.suffix`, comma-
    *  separated; `*` (the default) is any host whose addresses are public. */
   TAGSHIP_EGRESS_ALLOW: z.string().regex(/^\s*(\*|(\*\.)?[A-Za-z0-9.-]+)(\s*,\s*(\*|(\*\.)?[A-Za-z0-9.-]+))*\s*$/, 'must be host names, *.suffix patterns or *, comma-separated').default('*'),
+  /** Where the worker serves Prometheus metrics (host:port; /metrics): the SDK's and tagship's
+   *  own (releases by outcome, machine-seconds, machines reaped). Off when unset. */
+  TAGSHIP_METRICS_ADDRESS: z.string().regex(/^[^\s:]+:\d{1,5}$/, 'must be host:port, e.g. 127.0.0.1:9464').optional(),
   /** The forge API a tagship.yml `forge` block releases through (GitHub's by default; a GitHub
    *  Enterprise or compatible one). */
   TAGSHIP_FORGE_API_URL: z.string().url().default('https://api.github.com'),
@@ -95,6 +98,8 @@ export interface Settings {
   egressAllow: string[];
   /** The forge API forge releases go through. */
   forgeApiUrl: string;
+  /** Where the worker serves Prometheus metrics, when set. */
+  metricsAddress?: string;
   /** For provider digitalocean. The token is a secret, like agentToken. */
   digitalocean?: { token: string; apiUrl?: string; region: string; image: string };
   /** Apply the schedules at worker start, the purge defaulting to retentionDays. */
@@ -153,6 +158,7 @@ export function parseSettings(env: Record<string, string | undefined>, defaultSt
     ...(r.data.TAGSHIP_NOTIFY_URL ? { notify: { url: r.data.TAGSHIP_NOTIFY_URL, on: r.data.TAGSHIP_NOTIFY_ON } } : {}),
     egressAllow: r.data.TAGSHIP_EGRESS_ALLOW.split(',').map((h) => h.trim()),
     forgeApiUrl: r.data.TAGSHIP_FORGE_API_URL,
+    ...(r.data.TAGSHIP_METRICS_ADDRESS ? { metricsAddress: r.data.TAGSHIP_METRICS_ADDRESS } : {}),
     schedules: { apply: r.data.TAGSHIP_SCHEDULES === 'apply', retentionDays: r.data.TAGSHIP_RETENTION_DAYS },
     ...(r.data.TAGSHIP_DO_TOKEN
       ? { digitalocean: { token: r.data.TAGSHIP_DO_TOKEN, ...(r.data.TAGSHIP_DO_API_URL ? { apiUrl: r.data.TAGSHIP_DO_API_URL } : {}), region: r.data.TAGSHIP_DO_REGION, image: r.data.TAGSHIP_DO_IMAGE } }

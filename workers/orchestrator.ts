@@ -67,7 +67,8 @@ export async function runOrchestratorWorker(): Promise<void> {
   // One logger for the process: the SDK's lines (activities' Context.current().log among them)
   // go through it too, with every secret the settings hold cut out.
   const log = createLogger({ level: settings.logLevel, secrets: settingsSecrets(settings) });
-  Runtime.install({ logger: sdkLogger(log) });
+  // The SDK's metrics and tagship's own (workflows/metrics.ts), for Prometheus to scrape.
+  Runtime.install({ logger: sdkLogger(log), ...(settings.metricsAddress ? { telemetryOptions: { metrics: { prometheus: { bindAddress: settings.metricsAddress } } } } : {}) });
   const connection = await NativeConnection.connect(temporalConnection(settings.temporalAddress));
   const { client, close: closeClient } = await connectClient(settings);
   const dataConverter = dataConverterFromEnv(settings.codecEnv);

@@ -12,6 +12,7 @@ import { machineDeadline } from '../core/reaper.ts';
 import { ENROLMENT_CHECK, MAX_MACHINE_ATTEMPTS, Profiles, agentBuild } from './profiles.ts';
 import { Compensations } from './saga.ts';
 import { explain } from './explain.ts';
+import { countMachineSeconds } from './metrics.ts';
 import { isMachineLoss } from './machine-loss.ts';
 import { workflowNow, workflowNowIso } from './clock.ts';
 import type { BuildTargetInput, TargetProgress, TargetResult, TargetStage } from './types.ts';
@@ -120,6 +121,7 @@ export async function buildTarget(input: BuildTargetInput): Promise<TargetResult
       await saga.runAll();
       enter('done');
       const machineSeconds = Math.round((workflowNow() - started) / 1000);
+      countMachineSeconds(input.project, machineSeconds);
       const estimatedCost = target.hourlyPrice === undefined ? undefined : estimateCost(machineSeconds, target.machine.size, { currency: '', hourly: { [target.machine.size]: target.hourlyPrice } });
       return { target: target.name, machine, manifest, machineSeconds, machineAttempts: attempt, ...(estimatedCost !== undefined ? { estimatedCost } : {}), ...(built.cache ? { dependencyCache: built.cache } : {}) };
     } catch (err) {

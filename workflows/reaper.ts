@@ -1,6 +1,7 @@
 // The reaper: the second line of defence against leaked machines. Deletes every tagship
 // machine whose release is closed (its own cleanup could not run: terminated, or its worker
 // lost for good) or that is older than the maximum lifetime, and reports what it deleted.
+import { countReaped } from './metrics.ts';
 import { proxyActivities } from '@temporalio/workflow';
 import type { createMachineActivities } from '../activities/machines.ts';
 import { reaperInputProblem, selectMachinesToReap, type ReapDecision } from '../core/reaper.ts';
@@ -39,5 +40,6 @@ export async function reaper(input: ReaperInput = {}): Promise<ReaperResult> {
   if (result.dryRun) return { ...result, deleted: decisions };
   const outcomes = await Promise.allSettled(decisions.map((d) => deleteMachine({ name: d.machine })));
   outcomes.forEach((o, i) => (o.status === 'fulfilled' ? result.deleted : result.failed).push(decisions[i]!));
+  countReaped(result.deleted.length, result.failed.length);
   return result;
 }

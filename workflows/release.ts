@@ -16,6 +16,7 @@ import { packageReleaseProblem, planRelease, unknownTargetsProblem } from '../co
 import { SA } from '../core/search-attributes.ts';
 import { stageEntry } from './stages.ts';
 import { Profiles } from './profiles.ts';
+import { countRelease, failureTypeOf } from './metrics.ts';
 import { explain } from './explain.ts';
 import type { LoadProjectResult } from '../core/source.ts';
 import type { ReleaseInput, ReleaseProgress, ReleaseResult, ReleasedSource } from './types.ts';
@@ -84,6 +85,7 @@ export async function release(input: ReleaseInput): Promise<ReleaseResult> {
     const app = run.result.app;
     enter('done', `${targets.length} target(s), ${targets.reduce((n, t) => n + t.manifest.artifacts.length, 0)} artifact(s)${app ? `; ${app.reference}` : ''}${input.dryRun ? '; dry run: nothing was published or deployed' : ''}`);
     if (notifyOn === 'all') await notifyQuietly(notifyOn, { ...project, outcome: 'completed', stage: 'done' });
+    countRelease(project.name, 'completed');
     return {
       ...run.result,
       project: config.project, tag: parsedTag.tag, version: parsedTag.version, channel: parsedTag.channel,
@@ -94,6 +96,7 @@ export async function release(input: ReleaseInput): Promise<ReleaseResult> {
   } catch (err) {
     if (isCancellation(err)) {
       enter('cancelled', 'cancelled; every machine was deleted');
+      countRelease(project.name, 'cancelled');
       await CancellationScope.nonCancellable(() => notifyQuietly(notifyOn, { ...project, outcome: 'cancelled', stage: 'cancelled' }));
       throw err;
     }
@@ -102,6 +105,7 @@ export async function release(input: ReleaseInput): Promise<ReleaseResult> {
     const stage = progress.stage;
     const cause = explained instanceof Error ? explained.message.split('\n')[0]! : String(explained);
     enter('failed', cause);
+    countRelease(project.name, 'failed', failureTypeOf(explained));
     await notifyQuietly(notifyOn, { ...project, outcome: 'failed', stage, cause });
     throw explained;
   }
