@@ -13,6 +13,7 @@ import { WorkflowFailedError, type Client } from '@temporalio/client';
 import { connectClient } from '../providers/temporal/connect.ts';
 import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
 import { join } from 'node:path';
+import { existsSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import { parseSettings } from '../core/settings.ts';
 import { parseReleaseTag } from '../core/tag.ts';
@@ -53,14 +54,17 @@ function startDemoEmulator() {
 }
 
 /** The first tag from `from` on that was never released (hooks never restart a release that
- *  ran, whatever became of it). */
-async function nextFreeTag(client: Client, from: string, project = PROJECT): Promise<string> {
+ *  ran, whatever became of it) — by the server's histories and by the state folder's artifact
+ *  store, which outlives a dev server whose database was removed (its artifacts are never
+ *  replaced by another source's). */
+async function nextFreeTag(client: Client, from: string, project = PROJECT, stateDir = DEFAULT_STATE_DIR): Promise<string> {
   const t = parseReleaseTag(from);
   if (!t.ok) throw new InputError('--tag', t.reason);
   for (let patch = t.value.patch; ; patch++) {
     const tag = `v${t.value.major}.${t.value.minor}.${patch}`;
     const ran = await client.workflow.getHandle(releaseWorkflowId(project, tag)).describe().then(() => true, () => false);
-    if (!ran) return tag;
+    const stored = existsSync(join(stateDir, 'artifacts', project, `${t.value.major}.${t.value.minor}.${patch}`));
+    if (!ran && !stored) return tag;
   }
 }
 
@@ -96,7 +100,7 @@ async function main(): Promise<void> {
   // through the worker's environment, so the key never enters a workflow.
   process.env.HELLO_VEILID_SIGNING_KEY ??= demoSigningKey(settings.stateDir);
   const { client, close: closeClient } = await connectClient(settings, settings.codecEnv, server.address);
-  const tag = opts.tag ?? (await nextFreeTag(client, 'v1.4.0'));
+  const tag = opts.tag ?? (await nextFreeTag(client, 'v1.4.0', PROJECT, settings.stateDir));
 
   // The forge: a throwaway repository of the example, its tag signed by a maintainer's key.
   const maintainerKey = demoSigningKey(settings.stateDir, 'maintainer-key', 'demo maintainer <maintainer@example.invalid>');
@@ -244,7 +248,7 @@ async function ciDemo(settings: ReturnType<typeof parseSettings>, opts: { tag?: 
   console.log(`Repo server ${repoServer.reused ? 'reused' : 'started'} at ${repoServer.url} (pid ${repoServer.pid})`);
   const { client, close } = await connectClient(settings, settings.codecEnv, server.address);
   try {
-    const tag = opts.tag ?? (await nextFreeTag(client, 'v1.0.0', CI_PROJECT));
+    const tag = opts.tag ?? (await nextFreeTag(client, 'v1.0.0', CI_PROJECT, settings.stateDir));
     const run = await runExampleCi({ settings, temporalAddress: server.address, client, log: (l) => console.log(l), release: tag, ...(server.uiUrl ? { uiUrl: server.uiUrl } : {}) });
     const runId = (await run.handle.describe()).runId;
     if (run.record) {
