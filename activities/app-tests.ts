@@ -12,7 +12,8 @@ import { SOURCE_DIR, inScratchContainer, runCommands } from './build.ts';
 /** A report larger than this is not a test report. */
 export const MAX_REPORT_BYTES = 10 * 1024 * 1024;
 
-export interface AppTestsInput {
+/** One command of the app's (its lint, its tests) in a fresh container of the tests' image. */
+export interface AppCommandInput {
   /** The container's name; derived from the CI run, so a retry replaces it. */
   machine: string;
   runId: string;
@@ -20,22 +21,14 @@ export interface AppTestsInput {
   command: string;
   env: Record<string, string>;
   source: SourceRef;
-  /** Report paths, relative to the project root (validated by the config schema). */
-  junit: string;
-  coverageReport: string;
-  /** Outbound network for the tests (app.tests.network), through the egress proxy. */
+  /** Outbound network (app.tests.network), through the egress proxy. */
   network?: boolean;
 }
 
-/** One command of the app's (its lint) in a fresh container of the tests' image. */
-export interface AppCommandInput {
-  machine: string;
-  runId: string;
-  image: string;
-  command: string;
-  env: Record<string, string>;
-  source: SourceRef;
-  network?: boolean;
+export interface AppTestsInput extends AppCommandInput {
+  /** Report paths, relative to the project root (validated by the config schema). */
+  junit: string;
+  coverageReport: string;
 }
 
 export interface AppTestsResult {
