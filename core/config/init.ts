@@ -25,7 +25,11 @@ export function initialConfig(f: RepoFacts, schemaPath: string): string {
   const gate = f.makefileTest ? 'make test' : f.cargo ? 'cargo test --locked' : f.pyproject ? 'python3 -m pytest' : 'true';
   const packages = !!(f.cargo || f.pyproject) || !f.dockerfile;
   if (packages) {
-    out.push('# Runs on the tagged commit before any build machine exists; a failure ends the release.', `testGate: { command: ${q(gate)} }${gate === 'true' ? '  # CHECK: your tests' : ''}`, '', 'targets:');
+    // Tests that fetch their dependencies (cargo, pip) need the egress proxy.
+    const fetches = !f.makefileTest && !!(f.cargo || f.pyproject);
+    out.push('# Runs on the tagged commit before any build machine exists; a failure ends the release.', `testGate: { command: ${q(gate)}${fetches ? ', network: true' : ''} }${gate === 'true' ? '  # CHECK: your tests' : fetches ? '   # dependencies through the egress proxy' : ''}`);
+    if (f.cargo) out.push("# A toolchain newer than tagship's machine image: image: { steps: [\"RUN …\"] } here and in machine:");
+    out.push('', 'targets:');
     if (f.cargo) {
       const bin = f.cargo.bins?.[0] ?? f.cargo.packageName ?? project;
       out.push(

@@ -13,6 +13,7 @@ test('a Cargo workspace with Python bindings: archive target, crates in order to
   assert.ok(r.ok, r.ok ? '' : JSON.stringify(r.errors));
   assert.equal(r.config.project, 'my-tool');
   assert.equal(r.config.testGate?.command, 'cargo test --locked');
+  assert.equal(r.config.testGate?.network, true, 'cargo fetches the dependencies of the tests too');
   assert.deepEqual(r.config.targets.map((t) => t.name), ['linux-amd64', 'python']);
   assert.deepEqual(r.config.targets[0]!.artifacts, [{ path: 'dist/*.tar.gz', kind: 'archive' }]);
   assert.deepEqual(r.config.publish?.crates?.order, ['mytool-core', 'mytool']);
