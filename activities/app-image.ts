@@ -12,7 +12,7 @@ import { imageName } from '../core/config/app.ts';
 import { BuildContextError, buildContext } from '../providers/docker/build-context.ts';
 import { TAGSHIP_BASES, platformArgs } from '../core/dockerfile-policy.ts';
 import { ensureEgressNetwork } from '../providers/docker/machines.ts';
-import { follow } from '../providers/docker/progress.ts';
+import { buildImage, follow } from '../providers/docker/progress.ts';
 import type { OciRegistryClient, PlatformManifest } from '../providers/oci/registry.ts';
 import type { SourceRef } from './source.ts';
 import { invalidInput } from './inputs.ts';
@@ -106,32 +106,14 @@ export function createAppImageActivities(deps: AppImageDeps) {
         const context = await buildContext(input.source.path, input.context, input.dockerfile, { ...TAGSHIP_BASES, buildArgs: buildargs }).catch((err: unknown) => {
           throw err instanceof BuildContextError ? nonRetryable(FailureType.ImageBuildFailed, err.message) : err;
         });
-        const { stream, dockerfile } = context;
         const labels = {
           'org.opencontainers.image.revision': input.commit,
           'org.opencontainers.image.created': input.createdAt,
           ...(input.repositoryUrl ? { 'org.opencontainers.image.source': input.repositoryUrl } : {}),
           'org.opencontainers.image.title': input.image,
         };
-        try {
-          const build = await docker.buildImage(stream, {
-            t: reference,
-            dockerfile,
-            platform,
-            networkmode: input.network ? await ensureEgressNetwork(docker) : 'none',
-            buildargs: { ...buildargs, ...(input.network ? await deps.proxyEnv?.() : {}) },
-            labels,
-            rm: true,
-            forcerm: true,
-            pull: false,
-          } as Docker.ImageBuildOptions);
-          await follow(docker, build, tail, hb);
-          const unread = context.failure();
-          if (unread) throw new Error(`the source tarball could not be read: ${unread.message}`);
-        } catch (err) {
-          if (hb.signal.aborted) throw err;
-          throw nonRetryable(FailureType.ImageBuildFailed, `the ${input.arch} image of ${input.commit.slice(0, 12)} did not build from ${input.dockerfile}: ${(err as Error).message.split('\n')[0]}\n--- last lines of output ---\n${tail.tail()}`);
-        }
+        const options = { t: reference, platform, networkmode: input.network ? await ensureEgressNetwork(docker) : 'none', buildargs: { ...buildargs, ...(input.network ? await deps.proxyEnv?.() : {}) }, labels };
+        await buildImage(docker, context, options, tail, hb, `the ${input.arch} image of ${input.commit.slice(0, 12)} did not build from ${input.dockerfile}`);
         const built = await docker.getImage(reference).inspect();
         if (built.Architecture !== input.arch) {
           throw nonRetryable(FailureType.ImageBuildFailed, `the image built for ${input.arch} is a ${built.Architecture} image: its base image is for ${built.Architecture}. Pick the base by platform: \`FROM tagship/python:bookworm-\${TARGETARCH}\` (tagship declares TARGETARCH and the other platform arguments, as BuildKit does)`);

@@ -4,7 +4,7 @@
 // service containers, and how long the commit's QA record is kept. Shapes only; cross-field
 // rules are at the end and run with the others (rules.ts).
 import { z } from 'zod';
-import { image } from './environment.ts';
+import { image, projectPath } from './environment.ts';
 import { DEFAULT_RETENTION_DAYS } from '../retention.ts';
 import { MACHINE_ARCHES } from './arches.ts';
 import type { ConfigError } from './parse.ts';
@@ -17,13 +17,8 @@ export const imageName = z
   .max(200)
   .regex(/^[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*(?:\/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*$/, 'must be an image repository name such as "hello-vehicle-app" or "velocitas/seat-adjuster": lowercase letters, digits and . _ - separators, no registry host and no tag');
 
-/** A file inside the project: relative, no "..", plain characters. */
-const projectFile = z
-  .string()
-  .min(1, 'must not be empty')
-  .regex(/^[A-Za-z0-9_.\-/]+$/, 'may hold only letters, digits and _ . - /')
-  .refine((p) => !p.startsWith('/'), 'must be relative to the project root, not absolute')
-  .refine((p) => !p.split('/').includes('..'), 'must not contain ".."');
+/** A file inside the project. */
+const projectFile = projectPath;
 
 const command = z.string().trim().min(1, 'must not be empty');
 

@@ -3,8 +3,8 @@
 // environments pipe builds it (pipes/environments). Shapes only.
 import { z } from 'zod';
 
-/** A path inside the project: relative, no "..", no glob characters. */
-const projectPath = z
+/** A path inside the project: relative, no "..", plain characters (no glob). */
+export const projectPath = z
   .string()
   .min(1, 'must not be empty')
   .regex(/^[A-Za-z0-9_.\-/]+$/, 'may hold only letters, digits and _ . - /; must be a path, not a glob')

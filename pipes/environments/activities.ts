@@ -16,7 +16,7 @@ import { stepsDockerfile, type PlannedEnvironment } from '../../core/plan.ts';
 import type { EnvironmentConfig } from '../../core/config/schema.ts';
 import { BuildContextError, buildContext, contextDigest, dockerfileOnlyContext, fileInTar } from '../../providers/docker/build-context.ts';
 import { ensureEgressNetwork } from '../../providers/docker/machines.ts';
-import { follow } from '../../providers/docker/progress.ts';
+import { buildImage } from '../../providers/docker/progress.ts';
 import { invalidInput, requireInside, requireName } from '../../activities/inputs.ts';
 import { withHeartbeat } from '../../activities/heartbeat.ts';
 
@@ -103,26 +103,9 @@ export function createEnvironmentActivities(deps: EnvironmentDeps) {
       return withHeartbeat(async (hb) => {
         const tail = new OutputTail();
         const ctx = await contextOf();
-        try {
-          const build = await docker.buildImage(ctx.stream, {
-            t: image,
-            dockerfile: ctx.dockerfile,
-            platform,
-            // RUN lines install the toolchain: the egress bridge, never the host's network.
-            networkmode: await ensureEgressNetwork(docker),
-            buildargs: { ...buildargs, ...(await deps.proxyEnv?.()) },
-            labels: { [MachineLabel.managed]: 'true', [ENV_LABEL]: input.project, ...(input.commit ? { 'org.opencontainers.image.revision': input.commit } : {}) },
-            rm: true,
-            forcerm: true,
-            pull: false,
-          } as Docker.ImageBuildOptions);
-          await follow(docker, build, tail, hb);
-          const unread = ctx.failure();
-          if (unread) throw new Error(`the source tarball could not be read: ${unread.message}`);
-        } catch (err) {
-          if (hb.signal.aborted) throw err;
-          throw nonRetryable(FailureType.ImageBuildFailed, `the ${arch} environment did not build from ${dockerfile}: ${(err as Error).message.split('\n')[0]}\n--- last lines of output ---\n${tail.tail()}`);
-        }
+        // RUN lines install the toolchain: the egress bridge, never the host's network.
+        const options = { t: image, platform, networkmode: await ensureEgressNetwork(docker), buildargs: { ...buildargs, ...(await deps.proxyEnv?.()) }, labels: { [MachineLabel.managed]: 'true', [ENV_LABEL]: input.project, ...(input.commit ? { 'org.opencontainers.image.revision': input.commit } : {}) } };
+        await buildImage(docker, ctx, options, tail, hb, `the ${arch} environment did not build from ${dockerfile}`);
         const built = await docker.getImage(image).inspect();
         if (built.Architecture !== arch) throw nonRetryable(FailureType.ImageBuildFailed, `the environment built from ${dockerfile} for ${arch} is a ${built.Architecture} image; start it from tagship/machine:bookworm-\${TARGETARCH} (with ARG TARGETARCH before FROM)`);
         return { image, imageId: built.Id, key, env: built.Config.Env ?? [], reused: false };

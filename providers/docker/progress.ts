@@ -2,6 +2,7 @@
 // first error the stream reports thrown, and the stream dropped when the activity is cancelled.
 import type Docker from 'dockerode';
 import type { OutputTail } from '../../core/output-tail.ts';
+import { FailureType, nonRetryable } from '../../core/failures.ts';
 
 /** What the caller heartbeats through (activities/heartbeat.ts's handle). */
 interface Progress {
@@ -31,4 +32,26 @@ export function follow(docker: Docker, stream: NodeJS.ReadableStream, tail: Outp
       },
     );
   });
+}
+
+/** A build context ready for the engine (providers/docker/build-context.ts). */
+export interface ReadyContext {
+  stream: NodeJS.ReadableStream;
+  dockerfile: string;
+  failure: () => Error | undefined;
+}
+
+/** Builds `ctx` into `options.t` with the engine's builder, never pulling; its output goes into
+ *  `tail` and the heartbeats. A build that fails (or a context that could not be read whole) is
+ *  an ImageBuildFailed whose message starts with `what` and ends with the output's last lines. */
+export async function buildImage(docker: Docker, ctx: ReadyContext, options: { t: string; platform: string; networkmode: string; buildargs: Record<string, string>; labels: Record<string, string> }, tail: OutputTail, hb: Progress, what: string): Promise<void> {
+  try {
+    const build = await docker.buildImage(ctx.stream, { ...options, dockerfile: ctx.dockerfile, rm: true, forcerm: true, pull: false } as Docker.ImageBuildOptions);
+    await follow(docker, build, tail, hb);
+    const unread = ctx.failure();
+    if (unread) throw new Error(`the source tarball could not be read: ${unread.message}`);
+  } catch (err) {
+    if (hb.signal.aborted) throw err;
+    throw nonRetryable(FailureType.ImageBuildFailed, `${what}: ${(err as Error).message.split('\n')[0]}\n--- last lines of output ---\n${tail.tail()}`);
+  }
 }
