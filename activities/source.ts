@@ -7,14 +7,14 @@
 // unreproducible.
 import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { mkdir, readFile, rename, rm } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rename, rm } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { FailureType, nonRetryable } from '../core/failures.ts';
 import { formatConfigErrors, parseConfig, type ConfigError } from '../core/config/parse.ts';
 import type { TagshipConfig } from '../core/config/schema.ts';
 import { parseReleaseTag, tagPrefixProblem } from '../core/tag.ts';
-import { cargoVersion, pyprojectVersion, versionDisagreement, type DeclaredVersion } from '../core/declared-versions.ts';
+import { declaredIn, manifestPaths, versionDisagreement, type DeclaredVersion, type Published } from '../core/declared-versions.ts';
 import { parse as parseToml } from 'smol-toml';
 import { sha256File } from '../providers/files/sha256.ts';
 import { CI_REF, CommitNotFoundError, FileTooLargeError, lsRemoteBranch, lsRemoteTags, TagNotFoundError, type GitMirrors, type ResolvedTag } from '../providers/git/mirror.ts';
@@ -156,14 +156,31 @@ export async function inspectTag(deps: SourceDeps, input: { project: string; tag
   if (!parsed.ok) throw new SourceProblem(FailureType.ConfigInvalid, parsed.message, parsed.errors);
   const prefix = tagPrefixProblem(input.tag, parsed.config.tag.prefix);
   if (prefix) throw new SourceProblem(FailureType.InvalidTag, prefix);
-  const disagreement = await versionProblem(input.tag, parsed.config, (path) => mirrors.readFile(input.project, resolved.commit, path).then((b) => b?.toString('utf8') ?? null, () => null));
+  const disagreement = await versionProblem(input.tag, parsed.config, (path) => mirrors.readFile(input.project, resolved.commit, path).then((b) => b?.toString('utf8') ?? null, () => null), await mirrors.paths(input.project, resolved.commit, MANIFEST_DEPTH));
   if (disagreement) throw new SourceProblem(FailureType.InvalidTag, disagreement);
   return { config: parsed.config, configText: text!, resolved, repository: entry.repository, ...(signedBy ? { signedBy } : {}) };
 }
 
-/** Whether the root manifests (Cargo.toml, pyproject.toml) contradict the tag's version, when
- *  tagship.yml asks for the check (the default). A file that is absent or not TOML is not checked. */
-async function versionProblem(tag: string, config: TagshipConfig, read: (path: string) => Promise<string | null>): Promise<string | null> {
+/** How deep workspaces keep their members' manifests (`crates/core/Cargo.toml`). */
+const MANIFEST_DEPTH = 2;
+
+/** A working tree's file paths, at most `maxDepth` folders down (build output and VCS folders
+ *  left out, as the source tarball leaves them out). */
+async function treePaths(dir: string, maxDepth: number, prefix = ''): Promise<string[]> {
+  const entries = await readdir(join(dir, prefix), { withFileTypes: true }).catch(() => []);
+  const out: string[] = [];
+  for (const e of entries) {
+    const path = prefix ? `${prefix}/${e.name}` : e.name;
+    if (e.isFile()) out.push(path);
+    else if (e.isDirectory() && maxDepth > 0 && !EXCLUDES.includes(e.name)) out.push(...(await treePaths(dir, maxDepth - 1, path)));
+  }
+  return out;
+}
+
+/** Whether the manifests (the root Cargo.toml and pyproject.toml, and the members' of what the
+ *  release publishes) contradict the tag's version, when tagship.yml asks for the check (the
+ *  default). A file that is absent or not TOML is not checked. `files`: the tree's paths. */
+async function versionProblem(tag: string, config: TagshipConfig, read: (path: string) => Promise<string | null>, files: readonly string[]): Promise<string | null> {
   const parsedTag = parseReleaseTag(tag);
   if (!parsedTag.ok || !(config.tag as TagshipConfig['tag'] | undefined)?.checkVersions) return null;
   const toml = async (path: string) => {
@@ -174,9 +191,13 @@ async function versionProblem(tag: string, config: TagshipConfig, read: (path: s
       return null;
     }
   };
-  const cargo = await toml('Cargo.toml');
-  const py = await toml('pyproject.toml');
-  const declared = [cargo && cargoVersion(cargo), py && pyprojectVersion(py)].filter((d): d is DeclaredVersion => !!d);
+  const published: Published = { crates: config.publish?.crates?.order ?? [], ...(config.publish?.python ? { python: config.publish.python.package } : {}) };
+  const declared: DeclaredVersion[] = [];
+  for (const path of manifestPaths(files)) {
+    const parsed = await toml(path);
+    const d = parsed && declaredIn(path, parsed, published);
+    if (d) declared.push(d);
+  }
   return versionDisagreement(tag, parsedTag.value.version, declared);
 }
 
@@ -205,7 +226,7 @@ async function fromWorkingTree(deps: SourceDeps, input: LoadProjectInput & { pro
   const parsed = checkProjectConfig(text, file, input.project);
   if (!parsed.ok) throw nonRetryable(FailureType.ConfigInvalid, parsed.message, parsed.errors);
   if (input.tag !== undefined) {
-    const disagreement = await versionProblem(input.tag, parsed.config, (path) => readFile(join(dir, path), 'utf8').catch(() => null));
+    const disagreement = await versionProblem(input.tag, parsed.config, (path) => readFile(join(dir, path), 'utf8').catch(() => null), await treePaths(dir, MANIFEST_DEPTH));
     if (disagreement) throw nonRetryable(FailureType.InvalidTag, disagreement);
   }
   // Sorted names, fixed owner and mtime: the same tree always gives the same tarball.

@@ -142,6 +142,12 @@ export class GitMirrors {
     return r.code === 0 ? r.stdout : null;
   }
 
+  /** The paths of a commit's files (not folders), at most `maxDepth` folders down. */
+  async paths(project: string, commit: string, maxDepth: number): Promise<string[]> {
+    const out = await git(['ls-tree', '-r', '-z', '--name-only', checkedSha(commit)], { cwd: this.dirOf(project) });
+    return out.split('\0').filter((p) => p && p.split('/').length <= maxDepth + 1);
+  }
+
   /** The raw text of an annotated tag object (headers, message, signature). */
   async tagObjectText(project: string, tagObject: string): Promise<string> {
     return git(['cat-file', 'tag', checkedSha(tagObject)], { cwd: this.dirOf(project) });

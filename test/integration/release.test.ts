@@ -1,7 +1,7 @@
 // The release workflow on a real Temporal server, with real Docker containers as machines.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import { WorkflowFailedError } from '@temporalio/client';
@@ -137,6 +137,15 @@ test('a project that tags without "v" releases 2.0.0; a tag of the other form is
     const wrong = await failureOf((await startRelease(client, { project: name, tag: '2.1.0', projectDir: dir, taskQueue })).handle.result());
     assert.equal(wrong.type, 'InvalidTag');
     assert.match(wrong.message, /tag 2\.1\.0 releases version 2\.1\.0, but Cargo\.toml \[workspace\.package\] declares 2\.0\.0/);
+
+    // So do the members it publishes: a crate left at the old version is named by its path.
+    writeFileSync(join(dir, 'Cargo.toml'), '[workspace]\nmembers = ["core"]\n');
+    mkdirSync(join(dir, 'core'), { recursive: true });
+    writeFileSync(join(dir, 'core', 'Cargo.toml'), '[package]\nname = "bare-core"\nversion = "2.0.0"\n');
+    writeFileSync(join(dir, 'tagship.yml'), `${readFileSync(join(dir, 'tagship.yml'), 'utf8')}\npublish:\n  crates:\n    registry: local\n    order: [bare-core]\n`);
+    const member = await failureOf((await startRelease(client, { project: name, tag: '2.1.0', projectDir: dir, taskQueue })).handle.result());
+    assert.equal(member.type, 'InvalidTag');
+    assert.match(member.message, /but core\/Cargo\.toml \[package\] \(crate bare-core\) declares 2\.0\.0/);
   });
 });
 
