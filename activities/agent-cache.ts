@@ -6,14 +6,14 @@
 // only when the tagged commit's own Cargo.lock (read from the source tarball the agent fetched
 // and checked, which no build can write) records exactly its sha256.
 import { createHash } from 'node:crypto';
-import { constants, createReadStream, createWriteStream } from 'node:fs';
+import { constants, createWriteStream } from 'node:fs';
 import { chmod, mkdir, open, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { Readable } from 'node:stream';
 import type { ReadableStream as WebReadableStream } from 'node:stream/web';
-import tar from 'tar-stream';
-import { MAX_CRATE_BYTES, cacheEntryProblem, lockedChecksums, vouchedFor, type CacheEntry } from '../core/dependency-cache.ts';
+import { cacheEntryProblem, lockedChecksums, type CacheEntry } from '../core/dependency-cache.ts';
+import { CARGO_CACHE, lockFilesOf, offerVouchedCrates } from './cargo-cache.ts';
 
 /** A sandboxed command as the build user, with the build's environment; its exit code. */
 export type AsBuild = (command: string) => Promise<number>;
@@ -27,28 +27,8 @@ export interface CacheIo {
   home: string;
 }
 
-/** What the build writes: the crates under its CARGO_HOME's registry cache. */
-const CARGO_CACHE = '"${CARGO_HOME:-$HOME/.cargo}/registry/cache"';
 /** The most the agent reads of the build's tar. */
 const MAX_OFFER_BYTES = 4 * 2 ** 30;
-
-/** The Cargo.lock files of the source tarball (at any depth), as text. */
-export async function lockFilesOf(sourceTar: string): Promise<string[]> {
-  const found: string[] = [];
-  const extract = tar.extract();
-  extract.on('entry', (header, body, next) => {
-    if (header.type === 'file' && /(^|\/)Cargo\.lock$/.test(header.name) && (header.size ?? 0) <= 8 << 20) {
-      const chunks: Buffer[] = [];
-      body.on('data', (c: unknown) => void chunks.push(c as Buffer));
-      body.on('end', () => ((found.push(Buffer.concat(chunks).toString('utf8')), next())));
-      return;
-    }
-    body.on('end', next);
-    body.resume();
-  });
-  await pipeline(createReadStream(sourceTar), extract);
-  return found;
-}
 
 async function listed(io: CacheIo): Promise<CacheEntry[]> {
   const res = await fetch(`${io.gatewayUrl}/caches/cargo`, { headers: io.headers });
@@ -95,32 +75,10 @@ export async function saveCargoCache(io: CacheIo, asBuild: AsBuild, sourceTar: s
     const st = await handle.stat();
     if (!st.isFile() || st.size > MAX_OFFER_BYTES) return 0;
     const have = new Set((await listed(io)).map((e) => `${e.dir}/${e.file}`));
-    let stored = 0;
-    const extract = tar.extract();
-    extract.on('entry', (header, body, next) => {
-      const [dir, file, ...rest] = header.name.replace(/^\.\//, '').split('/');
-      const skip = header.type !== 'file' || rest.length > 0 || cacheEntryProblem(dir, file) !== null || have.has(`${dir}/${file}`) || (header.size ?? 0) > MAX_CRATE_BYTES;
-      if (skip) {
-        body.on('end', next);
-        body.resume();
-        return;
-      }
-      const chunks: Buffer[] = [];
-      body.on('data', (c: unknown) => void chunks.push(c as Buffer));
-      body.on('end', () => {
-        const bytes = Buffer.concat(chunks);
-        const sha256 = createHash('sha256').update(bytes).digest('hex');
-        if (!vouchedFor(locked, file!, sha256)) return next();
-        fetch(`${io.gatewayUrl}/caches/cargo/${encodeURIComponent(dir!)}/${encodeURIComponent(file!)}`, { method: 'PUT', headers: { ...io.headers, 'x-tagship-sha256': sha256 }, body: bytes })
-          .then((res) => {
-            if (res.status === 201) stored++;
-            next();
-          })
-          .catch(next);
-      });
+    return await offerVouchedCrates(handle.createReadStream({ start: 0, end: st.size - 1 }), locked, have, async (dir, file, sha256, bytes) => {
+      const res = await fetch(`${io.gatewayUrl}/caches/cargo/${encodeURIComponent(dir)}/${encodeURIComponent(file)}`, { method: 'PUT', headers: { ...io.headers, 'x-tagship-sha256': sha256 }, body: bytes });
+      return res.status === 201;
     });
-    await pipeline(handle.createReadStream({ start: 0, end: st.size - 1 }), extract);
-    return stored;
   } finally {
     await handle.close().catch(() => undefined);
     await rm(out, { force: true });

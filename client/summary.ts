@@ -2,7 +2,7 @@
 // which version, which commit, how long, which machines for how long, what was published and
 // where the repositories are; for a container app, the image and chart by digest and the QA
 // record it shipped on. Pure.
-import type { ReleaseResult, TargetResult } from '../workflows/types.ts';
+import type { ReleaseResult } from '../workflows/types.ts';
 
 export interface RunTimes {
   startTime: Date;
@@ -34,6 +34,7 @@ export function renderSummary(workflowId: string, r: ReleaseResult, t: RunTimes)
     `  commit        ${sourceLine(r.source)}`,
     ...(r.source ? [`  source        sha256 ${r.source.sha256}${r.source.configDigest ? `, tagship.yml ${r.source.configDigest}` : ''}`] : []),
     `  targets       ${r.targets.length}, ${r.machineSeconds} machine-seconds${r.estimatedCost ? ` (≈ ${r.estimatedCost.amount} ${r.estimatedCost.currency})` : ''}`,
+    ...(r.gateCache ? [`  test gate     ${cacheNote(r.gateCache).slice(2)}`] : []),
     ...r.targets.map((x) => `    ${x.target.padEnd(12)} ${x.reused ? `kept from an earlier run (${x.machineSeconds} machine-seconds there)` : `${x.machineSeconds} machine-seconds on ${x.machine}`}, ${x.manifest.artifacts.length} artifact(s)${cacheNote(x.dependencyCache)}`),
   ];
   // By publish pipe, in the order they ran.
@@ -61,7 +62,7 @@ export function renderSummary(workflowId: string, r: ReleaseResult, t: RunTimes)
 }
 
 /** ", cache: 212 crates in, 3 kept" for a target whose build had a dependency cache. */
-function cacheNote(c: TargetResult['dependencyCache']): string {
+function cacheNote(c: ReleaseResult['gateCache']): string {
   if (!c) return '';
   return `, cache: ${c.restored} crate(s) in, ${c.stored} kept${c.problem ? ` (${c.problem})` : ''}`;
 }

@@ -176,7 +176,7 @@ function buildActivities(deps: OrchestratorDeps, docker: Docker, gate: DockerMac
     ...createSourceActivities({ stateDir: deps.stateDir, mirrors: new GitMirrors(join(deps.stateDir, 'mirrors')), ...(deps.projects ? { projects: deps.projects } : {}), ...(deps.notify ? { notify: deps.notify.on } : {}) }),
     ...createNotifyActivities({ ...(deps.notify ? deps.notify : { on: 'failure' }), ...(deps.uiUrl ? { uiUrl: deps.uiUrl } : {}), namespace: deps.namespace ?? 'default' }),
     ...createMachineActivities({ provider: machines, ...(deps.client ? { client: deps.client } : {}) }),
-    ...createBuildActivities({ provider: gate, shell: gate, artifacts }),
+    ...createBuildActivities({ provider: gate, shell: gate, artifacts, caches: new DependencyCaches(join(deps.stateDir, 'caches')) }),
     ...createEnvironmentActivities({ docker, sourcesDir: join(deps.stateDir, 'sources'), proxyEnv: proxyEnv('environment-build') }),
     ...createAppTestActivities({ provider: gate, shell: gate }),
     ...createRepositoryActivities({ stateDir: deps.stateDir, repoRoot, artifacts, docker, rpmImage: 'tagship/machine:bookworm-amd64', provenancePublicKey: key.publicPem }),

@@ -71,6 +71,9 @@ export interface ReleaseResult {
   provenance?: { path: string; sha256: string; keyid: string; subjects: number };
   /** A container app's release: the version tag written by digest (issue 13). */
   app?: AppReleased;
+  /** The test gate's dependency cache, when the project has a Cargo.lock: crates put in place
+   *  before its tests, and new ones it kept for later releases. */
+  gateCache?: { restored: number; stored: number; problem?: string };
   /** Build environments from the commit's Dockerfiles, by `<arch>:<context>:<dockerfile>`:
    *  the image each release step ran in, and whether an earlier release had built it. */
   environments?: Record<string, { image: string; imageId: string; reused: boolean }>;

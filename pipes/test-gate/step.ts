@@ -21,7 +21,7 @@ export const testGate: Pipe = {
     }
     const { workflowId, runId } = workflowInfo();
     const { runTestGate } = proxyActivities<ReturnType<typeof createBuildActivities>>({ ...longCommand(plan.testGate.timeoutMinutes), summary: 'test gate' });
-    await runTestGate({
+    const passed = await runTestGate({
       machine: `tagship-gate-${shortHash(`${workflowId}/${runId}`)}`,
       releaseId: workflowId,
       image: plan.testGate.image,
@@ -31,5 +31,6 @@ export const testGate: Pipe = {
       release: { project: plan.project, version: plan.version },
       ...(plan.testGate.network ? { network: true } : {}),
     });
+    if (passed.cache) r.result.gateCache = passed.cache;
   },
 };

@@ -1,6 +1,6 @@
-// A project's dependency cache (issue 25): crates a build downloaded into its CARGO_HOME are
+// A project's dependency cache (issue 25): crates a build or the test gate downloaded into its CARGO_HOME are
 // kept for the project's next release — only those whose sha256 the tagged commit's Cargo.lock
-// records — and put back before its next build; another project never sees them. The builds
+// records — and put back before its next gate and builds; another project never sees them. The builds
 // here play cargo: they write .crate files where cargo keeps its downloads (a real cargo build
 // through the egress proxy fills the same folder: see README, "Releasing a real project").
 import { test } from 'node:test';
@@ -14,6 +14,7 @@ import { startRelease } from '../../client/release.ts';
 
 const DIR = 'index.test-0123456789abcdef';
 const good = 'the good crate\n';
+const gateOnly = 'a crate only the tests need\n';
 const forged = 'not what the lock file says\n';
 const sha = (t: string) => createHash('sha256').update(t).digest('hex');
 
@@ -25,6 +26,12 @@ const lock = [
   'version = "1.0.0"',
   'source = "registry+https://example.invalid/index"',
   `checksum = "${sha(good)}"`,
+  '',
+  '[[package]]',
+  'name = "gateonly"',
+  'version = "1.0.0"',
+  'source = "registry+https://example.invalid/index"',
+  `checksum = "${sha(gateOnly)}"`,
   '',
   '[[package]]',
   'name = "evil"',
@@ -46,9 +53,20 @@ const BUILD = [
   'ln -sf /etc/passwd "$c/' + DIR + '/good-2.0.0.crate"',
 ].join(' && ');
 
+// The test gate plays `cargo test`: on the second release it needs what the first release's
+// build and gate kept, in cargo's folder, byte for byte (exit 7 otherwise); then it "downloads" a
+// crate only it needs and forges another.
+const GATE = [
+  'c="${CARGO_HOME:-$HOME/.cargo}/registry/cache"',
+  'if [ "$TAGSHIP_VERSION" = 1.0.1 ]; then [ "$(sha256sum < "$c/' + DIR + '/good-1.0.0.crate" | cut -c1-64)" = ' + sha(good) + ' ] && [ "$(sha256sum < "$c/' + DIR + '/gateonly-1.0.0.crate" | cut -c1-64)" = ' + sha(gateOnly) + ' ] || exit 7; fi',
+  'mkdir -p "$c/' + DIR + '"',
+  'cp crates/gateonly "$c/' + DIR + '/gateonly-1.0.0.crate"',
+  'cp crates/forged "$c/' + DIR + '/evil-1.0.0.crate"',
+].join(' && ');
+
 function project(name: string): string {
-  const config = [`project: ${name}`, 'testGate: { command: "true" }', 'targets:', `  - { name: t, arch: amd64, os: generic, build: [${JSON.stringify(BUILD)}], artifacts: [out/*] }`].join('\n');
-  return makeProject(config, { 'Cargo.lock': lock, 'crates/good': good, 'crates/forged': forged });
+  const config = [`project: ${name}`, `testGate: { command: ${JSON.stringify(GATE)} }`, 'targets:', `  - { name: t, arch: amd64, os: generic, build: [${JSON.stringify(BUILD)}], artifacts: [out/*] }`].join('\n');
+  return makeProject(config, { 'Cargo.lock': lock, 'crates/good': good, 'crates/gateonly': gateOnly, 'crates/forged': forged });
 }
 
 test('a project\'s next release finds the crates its commit\'s Cargo.lock vouches for — nothing forged, nothing for another project', async () => {
@@ -56,14 +74,17 @@ test('a project\'s next release finds the crates its commit\'s Cargo.lock vouche
   const b = `cache-b-${uniqueSuffix()}`;
   await withWorker(async ({ client, taskQueue, stateDir }) => {
     const before = (p: string, v: string) => readFileSync(join(stateDir, 'artifacts', p, v, 't', 'before.txt'), 'utf8');
-    await (await startRelease(client, { project: a, tag: 'v1.0.0', projectDir: project(a), taskQueue })).handle.result();
-    assert.equal(before(a, '1.0.0'), '', 'the first release starts with an empty cache');
-    assert.deepEqual(readdirSync(join(stateDir, 'caches', a, 'cargo', DIR)), [`good-1.0.0.crate.${sha(good)}`], 'only the vouched-for crate was kept');
+    const first = await (await startRelease(client, { project: a, tag: 'v1.0.0', projectDir: project(a), taskQueue })).handle.result();
+    assert.deepEqual(first.gateCache, { restored: 0, stored: 1 }, 'the gate started empty and kept the one crate it needed that the lock vouches for');
+    assert.equal(before(a, '1.0.0'), `./${DIR}/gateonly-1.0.0.crate\n./${DIR}/gateonly-1.0.0.crate ${sha(gateOnly)}\n`, 'the build starts with what the gate kept');
+    assert.deepEqual(readdirSync(join(stateDir, 'caches', a, 'cargo', DIR)).sort(), [`gateonly-1.0.0.crate.${sha(gateOnly)}`, `good-1.0.0.crate.${sha(good)}`], 'only the vouched-for crates were kept');
 
-    await (await startRelease(client, { project: a, tag: 'v1.0.1', projectDir: project(a), taskQueue })).handle.result();
-    assert.equal(before(a, '1.0.1'), `./${DIR}/good-1.0.0.crate\n./${DIR}/good-1.0.0.crate ${sha(good)}\n`, 'the next release\'s build starts with it, byte for byte');
+    const second = await (await startRelease(client, { project: a, tag: 'v1.0.1', projectDir: project(a), taskQueue })).handle.result();
+    assert.deepEqual(second.gateCache, { restored: 2, stored: 0 }, 'the gate found both crates in cargo\'s folder (it exits 7 otherwise)');
+    assert.equal(before(a, '1.0.1'), [`./${DIR}/gateonly-1.0.0.crate`, `./${DIR}/good-1.0.0.crate`, `./${DIR}/gateonly-1.0.0.crate ${sha(gateOnly)}`, `./${DIR}/good-1.0.0.crate ${sha(good)}`, ''].join('\n'), 'the next release\'s build starts with them, byte for byte');
 
-    await (await startRelease(client, { project: b, tag: 'v1.0.0', projectDir: project(b), taskQueue })).handle.result();
-    assert.equal(before(b, '1.0.0'), '', 'another project starts with its own, empty cache');
+    const other = await (await startRelease(client, { project: b, tag: 'v1.0.0', projectDir: project(b), taskQueue })).handle.result();
+    assert.equal(other.gateCache?.restored, 0, 'another project\'s gate starts with its own, empty cache');
+    assert.equal(before(b, '1.0.0'), `./${DIR}/gateonly-1.0.0.crate\n./${DIR}/gateonly-1.0.0.crate ${sha(gateOnly)}\n`, 'and its build with only what its own gate kept');
   });
 });
