@@ -6,6 +6,7 @@
 import { FailureType, nonRetryable } from '../core/failures.ts';
 import { kindOf, type ArtifactFacts, type ArtifactKind, type KindHints } from '../core/artifact-kinds.ts';
 import type { ArtifactStore } from '../ports/artifacts.ts';
+import { sha256OrNull } from '../providers/files/sha256.ts';
 
 /** An artifact as the workflow's history recorded it at build time. */
 export interface RecordedFile {
@@ -37,15 +38,16 @@ export async function verifiedArtifacts(store: ArtifactStore, release: { project
     const recorded: Record<string, RecordedFile | string> = release.expected?.[target] ?? Object.fromEntries(((await store.readManifest(key))?.artifacts ?? []).map((a) => [a.name, { sha256: a.sha256, ...kindOf(a, hints) }]));
     for (const [name, entry] of Object.entries(recorded).sort(([a], [b]) => a.localeCompare(b))) {
       const { sha256, kind, facts } = typeof entry === 'string' ? { sha256: entry, ...kindOf({ name }, hints) } : entry;
-      const path = store.pathOf(key, name);
-      const actual = await store.hash(key, name).catch(() => null);
+      // The bytes later steps will read are the ones hashed: this host's file of the artifact.
+      const path = await store.localPath(key, name).catch(() => null);
+      const actual = path === null ? null : await sha256OrNull(path);
       if (actual !== sha256) {
         throw nonRetryable(
           FailureType.ChecksumMismatch,
           `artifact ${name} of target ${target} ${actual === null ? 'is missing from the store' : `now has sha256 ${actual}`}, but was built with sha256 ${sha256}; it was changed after the build and is not used. Release the version again (a new tag) after finding out what changed it`,
         );
       }
-      out.push({ target, name, path, sha256, kind, facts });
+      out.push({ target, name, path: path!, sha256, kind, facts });
     }
   }
   return out;

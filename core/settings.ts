@@ -60,9 +60,18 @@ const schema = z.object({
   TAGSHIP_PROVENANCE_KEY: z.string().min(1).optional(),
   /** A prebuilt workflow bundle (the test harness makes one); bundled from source when unset. */
   TAGSHIP_WORKFLOW_BUNDLE: z.string().min(1).optional(),
+  /** The artifact store: an S3 bucket (artifacts, manifests, step records) that every worker
+   *  host shares; the state folder's artifacts/ when unset. Credentials come from the SDK's
+   *  own variables (AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY). */
+  TAGSHIP_S3_BUCKET: z.string().regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, 'must be an S3 bucket name: 3 to 63 lower-case letters, digits, "." and "-"').optional(),
+  /** A self-hosted S3 server (path-style addressing); AWS's own when unset. */
+  TAGSHIP_S3_ENDPOINT: z.string().url().optional(),
+  TAGSHIP_S3_REGION: z.string().min(1).default('us-east-1'),
+  AWS_SECRET_ACCESS_KEY: z.string().min(1).optional(),
   /** Where the bootstrap put the scanner, helm and arm64 Node; <state folder>/tools by default. */
   TAGSHIP_TOOLS_DIR: z.string().min(1).optional(),
 }).superRefine((e, ctx) => {
+  if (e.TAGSHIP_S3_ENDPOINT && !e.TAGSHIP_S3_BUCKET) ctx.addIssue({ code: 'custom', path: ['TAGSHIP_S3_BUCKET'], message: 'is required when TAGSHIP_S3_ENDPOINT is set: name the bucket tagship stores artifacts in' });
   if (e.TAGSHIP_CODEC_KEY_ID && !(e.TAGSHIP_CODEC_KEYS ?? '').split(',').some((pair) => pair.split(':')[0] === e.TAGSHIP_CODEC_KEY_ID)) {
     ctx.addIssue({ code: 'custom', path: ['TAGSHIP_CODEC_KEY_ID'], message: `is "${e.TAGSHIP_CODEC_KEY_ID}", which TAGSHIP_CODEC_KEYS does not define; name one of its ids` });
   }
@@ -114,13 +123,17 @@ export interface Settings {
   toolsDir: string;
   /** Named registries' URL and token variables (tokens are secrets), for the publish steps. */
   registryEnv: Record<string, string>;
+  /** The S3 artifact store, when set (its secret key is the SDK's, read by the SDK). */
+  s3?: { bucket: string; endpoint?: string; region: string };
+  /** Secret: for the logger to cut out. */
+  s3SecretKey?: string;
 }
 
 /** Every secret value the settings hold, for the logger to cut out of every line. */
 export function settingsSecrets(s: Settings): string[] {
   const registryTokens = Object.entries(s.registryEnv).filter(([k]) => k.endsWith('_TOKEN')).map(([, v]) => v);
   // The agent token and the codec keys are read the way an agent reads its own.
-  return [...agentSecrets({ ...s.codecEnv, TAGSHIP_AGENT_TOKEN: s.agentToken }), s.digitalocean?.token, s.codecToken, s.notify?.url, ...registryTokens].filter((v): v is string => !!v);
+  return [...agentSecrets({ ...s.codecEnv, TAGSHIP_AGENT_TOKEN: s.agentToken }), s.digitalocean?.token, s.codecToken, s.notify?.url, s.s3SecretKey, ...registryTokens].filter((v): v is string => !!v);
 }
 
 /** Where the bootstrap's tools are: TAGSHIP_TOOLS_DIR, else <state folder>/tools — the same
@@ -169,5 +182,7 @@ export function parseSettings(env: Record<string, string | undefined>, defaultSt
     ...(r.data.TAGSHIP_WORKFLOW_BUNDLE ? { workflowBundle: r.data.TAGSHIP_WORKFLOW_BUNDLE } : {}),
     toolsDir: toolsDirOf(env, defaultStateDir),
     registryEnv,
+    ...(r.data.TAGSHIP_S3_BUCKET ? { s3: { bucket: r.data.TAGSHIP_S3_BUCKET, ...(r.data.TAGSHIP_S3_ENDPOINT ? { endpoint: r.data.TAGSHIP_S3_ENDPOINT } : {}), region: r.data.TAGSHIP_S3_REGION } } : {}),
+    ...(r.data.AWS_SECRET_ACCESS_KEY ? { s3SecretKey: r.data.AWS_SECRET_ACCESS_KEY } : {}),
   };
 }

@@ -23,8 +23,10 @@ export interface ArtifactStore {
    *  the manifest that stands. */
   commit(manifest: TargetManifest, upload: string): Promise<{ manifest: TargetManifest; outcome: CommitOutcome }>;
   readManifest(key: ArtifactKey): Promise<TargetManifest | null>;
-  /** Where a stored artifact can be read on this host. */
-  pathOf(key: ArtifactKey, name: string): string;
+  /** A file on this host holding a stored artifact's bytes — the store's own file, or a copy
+   *  fetched into this host's cache — for publishers and signers, which want files; null when
+   *  the artifact is missing. Callers hash what they read (verified-artifacts.ts). */
+  localPath(key: ArtifactKey, name: string): Promise<string | null>;
   /** The sha256 of a stored artifact as it is now; null when it is missing. */
   hash(key: ArtifactKey, name: string): Promise<string | null>;
   /** Every stored manifest, for retention. */
@@ -35,8 +37,10 @@ export interface ArtifactStore {
   /** Step records of a release, replaced whole (written to a temporary name, then renamed). */
   writeRecord(key: ReleaseKey, name: RecordName, value: unknown): Promise<void>;
   readRecord<T>(key: ReleaseKey, name: RecordName): Promise<T | null>;
-  /** Where a step record lives on this host. */
-  recordPath(key: ReleaseKey, name: RecordName): string;
+  /** A file on this host holding a step record's bytes as stored; null when there is none. */
+  localRecordPath(key: ReleaseKey, name: RecordName): Promise<string | null>;
+  /** Where a step record lives, for people: a path, or an s3:// address. */
+  recordLocation(key: ReleaseKey, name: RecordName): string;
 }
 
 export class ChecksumMismatchError extends Error {

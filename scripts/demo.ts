@@ -14,6 +14,11 @@ import { connectClient } from '../providers/temporal/connect.ts';
 import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
 import { join } from 'node:path';
 import { existsSync } from 'node:fs';
+import { copyFile, mkdir } from 'node:fs/promises';
+import { startS3Server } from '../embedded/s3-server.ts';
+import { S3ArtifactStore } from '../providers/artifacts-s3/store.ts';
+import type { ArtifactStore } from '../ports/artifacts.ts';
+import type { ReleaseResult } from '../workflows/types.ts';
 import { spawnSync } from 'node:child_process';
 import { parseSettings } from '../core/settings.ts';
 import { parseReleaseTag } from '../core/tag.ts';
@@ -57,15 +62,31 @@ function startDemoEmulator() {
  *  ran, whatever became of it) — by the server's histories and by the state folder's artifact
  *  store, which outlives a dev server whose database was removed (its artifacts are never
  *  replaced by another source's). */
-async function nextFreeTag(client: Client, from: string, project = PROJECT, stateDir = DEFAULT_STATE_DIR): Promise<string> {
+async function nextFreeTag(client: Client, from: string, project = PROJECT, stateDir = DEFAULT_STATE_DIR, store?: ArtifactStore): Promise<string> {
   const t = parseReleaseTag(from);
   if (!t.ok) throw new InputError('--tag', t.reason);
+  const inStore = store ? new Set((await store.listManifests()).filter((m) => m.project === project).map((m) => m.version)) : null;
   for (let patch = t.value.patch; ; patch++) {
     const tag = `v${t.value.major}.${t.value.minor}.${patch}`;
     const ran = await client.workflow.getHandle(releaseWorkflowId(project, tag)).describe().then(() => true, () => false);
-    const stored = existsSync(join(stateDir, 'artifacts', project, `${t.value.major}.${t.value.minor}.${patch}`));
+    const version = `${t.value.major}.${t.value.minor}.${patch}`;
+    const stored = inStore ? inStore.has(version) : existsSync(join(stateDir, 'artifacts', project, version));
     if (!ran && !stored) return tag;
   }
+}
+
+/** The release's artifacts (as <target>/<name>) and provenance, copied out of the store. */
+async function exportRelease(store: ArtifactStore, r: ReleaseResult, root: string): Promise<{ artifacts: string; provenance?: string }> {
+  const dir = join(root, r.project, r.version);
+  for (const t of r.targets) {
+    await mkdir(join(dir, t.target), { recursive: true });
+    for (const a of t.manifest.artifacts) {
+      const path = await store.localPath({ project: r.project, version: r.version, target: t.target }, a.name);
+      if (path) await copyFile(path, join(dir, t.target, a.name));
+    }
+  }
+  const provenance = await store.localRecordPath({ project: r.project, version: r.version }, 'provenance');
+  return { artifacts: dir, ...(provenance ? { provenance } : {}) };
 }
 
 async function main(): Promise<void> {
@@ -75,11 +96,13 @@ async function main(): Promise<void> {
     .option('--dry-run', 'rehearse the release: build, check and sign everything, stage the repositories; publish and deploy nothing')
     .option('--nightly', 'build the head of main as a nightly instead of a tag: deployed to the nightly suites, published nowhere')
     .option('--provider <provider>', 'build machines: docker (containers) or digitalocean (droplets from the DigitalOcean API emulator)', 'docker')
+    .option('--store <store>', 'the artifact store: fs (the state folder) or s3 (a SeaweedFS S3 server on loopback, its data in the state folder)', 'fs')
     .option('--example <name>', 'hello-veilid (a package release) or hello-vehicle-app (CI of a container app for a pushed commit)', PROJECT)
     .parse()
-    .opts<{ tag?: string; stop?: boolean; dryRun?: boolean; nightly?: boolean; provider: string; example: string }>();
+    .opts<{ tag?: string; stop?: boolean; dryRun?: boolean; nightly?: boolean; provider: string; store: string; example: string }>();
   if (opts.example !== PROJECT && opts.example !== CI_PROJECT) throw new InputError('--example', `"${opts.example}" is not an example; use ${PROJECT} or ${CI_PROJECT}`);
   if (opts.provider !== 'docker' && opts.provider !== 'digitalocean') throw new InputError('--provider', `"${opts.provider}" is not a provider; use docker or digitalocean`);
+  if (opts.store !== 'fs' && opts.store !== 's3') throw new InputError('--store', `"${opts.store}" is not a store; use fs or s3`);
   const settings = parseSettings(process.env, DEFAULT_STATE_DIR);
   if (opts.stop) {
     console.log(stopDemoServer(settings.stateDir));
@@ -100,7 +123,11 @@ async function main(): Promise<void> {
   // through the worker's environment, so the key never enters a workflow.
   process.env.HELLO_VEILID_SIGNING_KEY ??= demoSigningKey(settings.stateDir);
   const { client, close: closeClient } = await connectClient(settings, settings.codecEnv, server.address);
-  const tag = opts.tag ?? (await nextFreeTag(client, 'v1.4.0', PROJECT, settings.stateDir));
+  // --store s3: a real S3 server (SeaweedFS) for this run; the bucket's data stays in the state folder.
+  const s3 = opts.store === 's3' ? await startS3Server({ dir: join(settings.stateDir, 's3') }) : null;
+  const store = s3 ? new S3ArtifactStore({ bucket: s3.bucket, endpoint: s3.endpoint, credentials: s3.credentials, cacheDir: join(settings.stateDir, 'store-cache') }) : undefined;
+  if (s3) console.log(`Artifact store: S3 bucket ${s3.bucket} at ${s3.endpoint} (SeaweedFS, pid ${s3.pid})`);
+  const tag = opts.tag ?? (await nextFreeTag(client, 'v1.4.0', PROJECT, settings.stateDir, store));
 
   // The forge: a throwaway repository of the example, its tag signed by a maintainer's key.
   const maintainerKey = demoSigningKey(settings.stateDir, 'maintainer-key', 'demo maintainer <maintainer@example.invalid>');
@@ -126,6 +153,7 @@ async function main(): Promise<void> {
     gatewayPort: settings.gatewayPort,
     ...(settings.agentToken ? { agentToken: settings.agentToken } : {}),
     projects,
+    ...(store ? { artifacts: store } : {}),
     ...(emulator ? { provider: digitalOceanProvider({ token: DEMO_DO_TOKEN, apiUrl: emulator.apiUrl, region: 'nyc1', image: 'tagship-agent-snapshot' }, { address: server.address, namespace: settings.namespace }) } : {}),
   });
 
@@ -194,10 +222,12 @@ async function main(): Promise<void> {
       console.log(`  ${t.target}: ${t.machineSeconds} machine-seconds on ${t.machine}${t.machineAttempts > 1 ? ` (${t.machineAttempts} machines)` : ''}${t.estimatedCost !== undefined ? ` ≈ ${t.estimatedCost}` : ''}`);
       for (const a of t.manifest.artifacts) console.log(`    ${a.name}  ${a.size} bytes  sha256 ${a.sha256}`);
     }
-    console.log(`Artifacts: ${join(settings.stateDir, 'artifacts', r.project, r.version)}`);
-    if (r.provenance) {
+    // The verifier reads files: from the S3 store, this host's copies of the release's objects.
+    const local = store ? await exportRelease(store, r, join(settings.stateDir, 's3-export')) : { artifacts: join(settings.stateDir, 'artifacts', r.project, r.version), provenance: r.provenance?.path };
+    console.log(`Artifacts: ${store ? `s3://${s3!.bucket}/${r.project}/${r.version}/ (copies in ${local.artifacts})` : local.artifacts}`);
+    if (r.provenance && local.provenance) {
       const served = r.checksums ? [join(r.dryRun?.staged ?? join(repoRoot, r.project, 'current'), 'releases', r.version)] : [];
-      const verdict = (await runProvenanceVerifier(r.provenance.path, join(settings.stateDir, 'provenance-key.pub.pem'), join(settings.stateDir, 'artifacts', r.project, r.version), ...served)).out;
+      const verdict = (await runProvenanceVerifier(local.provenance, join(settings.stateDir, 'provenance-key.pub.pem'), local.artifacts, ...served)).out;
       console.log(`Provenance (in-toto Statement, SLSA provenance v1, DSSE-signed by key ${r.provenance.keyid.slice(0, 16)}…): ${r.provenance.path}`);
       console.log(`  ${verdict}`);
       if (r.repositories) console.log(`  served at ${repoServer.url}/${r.project}/provenance/${r.version}.intoto.json (key: tagship-provenance.pub.pem beside it)`);
@@ -230,6 +260,7 @@ async function main(): Promise<void> {
   console.log(`The Temporal server keeps running for inspection; stop it with: npm run demo -- --stop`);
   await pypi.close();
   await crates.close();
+  await s3?.close();
   await repo.server.close();
   if (emulator) {
     console.log(`Droplets left in the emulator: ${emulator.droplets.size}`);

@@ -14,6 +14,8 @@ import { dataConverterFromEnv } from '../providers/codec/aes-gcm.ts';
 import { applySchedules, nightliesOf } from './schedules.ts';
 import { readProjectsFile } from '../providers/projects/file.ts';
 import { LIVENESS_OPTIONS } from '../activities/heartbeat.ts';
+import { S3ArtifactStore } from '../providers/artifacts-s3/store.ts';
+import { join } from 'node:path';
 
 export interface OrchestratorWorkerOptions extends OrchestratorDeps {
   connection: NativeConnection;
@@ -76,6 +78,7 @@ export async function runOrchestratorWorker(): Promise<void> {
     ...(dataConverter ? { dataConverter, agentEnv: settings.codecEnv } : {}),
     toolsDir: settings.toolsDir,
     log,
+    ...(settings.s3 ? { artifacts: new S3ArtifactStore({ ...settings.s3, cacheDir: join(settings.stateDir, 'store-cache') }) } : {}),
     registryEnv: settings.registryEnv,
     ...(settings.provenanceKeyFile ? { provenanceKeyFile: settings.provenanceKeyFile } : {}),
     connection,

@@ -63,7 +63,8 @@ export function createForgeActivities(deps: ForgeDeps) {
       const text = sums?.[name];
       if (typeof text === 'string') out.push(file(name, Buffer.from(text)));
     }
-    const provenance = await readFile(deps.artifacts.recordPath(key, 'provenance')).catch(() => null);
+    const stored = await deps.artifacts.localRecordPath(key, 'provenance').catch(() => null);
+    const provenance = stored ? await readFile(stored).catch(() => null) : null;
     if (provenance) out.push(file(`${input.project}-${input.version}.intoto.json`, provenance));
     return out;
   }

@@ -31,7 +31,7 @@ export function createProvenanceActivities(deps: { artifacts: ArtifactStore; key
       const envelope = signEnvelope(deps.key, DSSE_PAYLOAD_TYPE, statement);
       const key = { project: input.project, version: input.version };
       await deps.artifacts.writeRecord(key, 'provenance', envelope);
-      const path = deps.artifacts.recordPath(key, 'provenance');
+      const path = deps.artifacts.recordLocation(key, 'provenance');
       return { path, sha256: createHash('sha256').update(JSON.stringify(envelope, null, 2) + '\n').digest('hex'), keyid: deps.key.keyid, subjects: statement.subject.length };
     },
   };

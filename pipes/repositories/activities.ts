@@ -144,7 +144,9 @@ export function createRepositoryActivities(deps: RepositoryDeps) {
     await rm(dir, { recursive: true, force: true });
     if (existsSync(join(live, 'provenance'))) await cp(join(live, 'provenance'), dir, { recursive: true, preserveTimestamps: true });
     await mkdir(dir, { recursive: true });
-    await copyFile(deps.artifacts.recordPath({ project: input.project, version: input.version }, 'provenance'), join(dir, `${input.version}.intoto.json`));
+    const provenance = await deps.artifacts.localRecordPath({ project: input.project, version: input.version }, 'provenance');
+    if (!provenance) throw new Error(`the provenance of ${input.project} ${input.version} is missing from the artifact store`);
+    await copyFile(provenance, join(dir, `${input.version}.intoto.json`));
     if (deps.provenancePublicKey) await writeFile(join(dir, 'tagship-provenance.pub.pem'), deps.provenancePublicKey);
   }
 

@@ -9,7 +9,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
 import { sha256OrNull } from '../files/sha256.ts';
-import { mkdir, readFile, readdir, rename, rm, rmdir, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, readdir, rename, rm, rmdir, stat, writeFile } from 'node:fs/promises';
 import { join, resolve, sep } from 'node:path';
 import { checkStoreNames, storeNameProblem, StoreNameError } from '../../core/store-names.ts';
 import { pipeline } from 'node:stream/promises';
@@ -18,7 +18,7 @@ import { ArtifactSealedError, ChecksumMismatchError, UploadIncompleteError, type
 
 
 /** The names whose sha256 differ between two sets (or that only one has). */
-function differing(a: ArtifactEntry[], b: ArtifactEntry[]): string[] {
+export function differing(a: ArtifactEntry[], b: ArtifactEntry[]): string[] {
   const bs = new Map(b.map((e) => [e.name, e.sha256]));
   const names = new Set([...a.map((e) => e.name), ...b.map((e) => e.name)]);
   return [...names].filter((n) => a.find((e) => e.name === n)?.sha256 !== bs.get(n)).sort();
@@ -50,6 +50,11 @@ export class FsArtifactStore implements ArtifactStore {
 
   hash(key: ArtifactKey, name: string): Promise<string | null> {
     return sha256OrNull(this.pathOf(key, name));
+  }
+
+  async localPath(key: ArtifactKey, name: string): Promise<string | null> {
+    const path = this.pathOf(key, name);
+    return (await stat(path).catch(() => null)) ? path : null;
   }
 
   private uploadDir(key: ArtifactKey, upload: string): string {
@@ -140,6 +145,15 @@ export class FsArtifactStore implements ArtifactStore {
   recordPath(key: ReleaseKey, name: RecordName): string {
     checkStoreNames({ record: name });
     return join(this.recordsDir(key), `${name}.json`);
+  }
+
+  async localRecordPath(key: ReleaseKey, name: RecordName): Promise<string | null> {
+    const path = this.recordPath(key, name);
+    return (await stat(path).catch(() => null)) ? path : null;
+  }
+
+  recordLocation(key: ReleaseKey, name: RecordName): string {
+    return this.recordPath(key, name);
   }
 
   async listManifests(): Promise<TargetManifest[]> {

@@ -56,3 +56,12 @@ test('notifications: TAGSHIP_NOTIFY_ON is failure or all', () => {
   refused({ TAGSHIP_NOTIFY_URL: 'http://127.0.0.1:1/h', TAGSHIP_NOTIFY_ON: 'sometimes' }, /TAGSHIP_NOTIFY_ON/);
   refused({ TAGSHIP_NOTIFY_URL: 'not a url' }, /TAGSHIP_NOTIFY_URL/);
 });
+
+test('the S3 artifact store: a bucket name S3 accepts, an endpoint only with a bucket, the secret key cut from logs', () => {
+  const s = parseSettings({ TAGSHIP_S3_BUCKET: 'tagship-artifacts', TAGSHIP_S3_ENDPOINT: 'http://127.0.0.1:8333', AWS_SECRET_ACCESS_KEY: 'very-secret-key' }, '/var/lib/tagship');
+  assert.deepEqual(s.s3, { bucket: 'tagship-artifacts', endpoint: 'http://127.0.0.1:8333', region: 'us-east-1' });
+  assert.ok(settingsSecrets(s).includes('very-secret-key'));
+  assert.equal(parseSettings({}, '/var/lib/tagship').s3, undefined, 'the state folder by default');
+  assert.throws(() => parseSettings({ TAGSHIP_S3_ENDPOINT: 'http://127.0.0.1:8333' }, '/x'), /TAGSHIP_S3_BUCKET: is required when TAGSHIP_S3_ENDPOINT is set/);
+  assert.throws(() => parseSettings({ TAGSHIP_S3_BUCKET: 'Tagship_Artifacts' }, '/x'), /TAGSHIP_S3_BUCKET: must be an S3 bucket name/);
+});

@@ -1,0 +1,114 @@
+// The S3 artifact store against a real S3 server (SeaweedFS on loopback): verified on the way in,
+// staged until committed, write-once across orchestrator hosts (two stores with caches of their
+// own, one bucket), hostile names refused before any request, and a whole release through it.
+import { test, after, before } from 'node:test';
+import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { tmpdir } from 'node:os';
+import { Readable } from 'node:stream';
+import { ListObjectsV2Command, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { startS3Server, type S3Server } from '../../embedded/s3-server.ts';
+import { S3ArtifactStore } from '../../providers/artifacts-s3/store.ts';
+import { ArtifactSealedError, ChecksumMismatchError, UploadIncompleteError, type TargetManifest } from '../../ports/artifacts.ts';
+import { StoreNameError } from '../../core/store-names.ts';
+import { uniqueSuffix, withWorker } from '../helpers/temporal.ts';
+import { makeProject } from '../helpers/projects.ts';
+import { startRelease } from '../../client/release.ts';
+
+const sha = (b: Buffer | string) => createHash('sha256').update(b).digest('hex');
+const at = '2026-01-01T00:00:00Z';
+let server: S3Server;
+let raw: S3Client;
+
+before(async () => {
+  server = await startS3Server();
+  raw = new S3Client({ endpoint: server.endpoint, region: 'us-east-1', forcePathStyle: true, credentials: server.credentials });
+});
+after(async () => {
+  raw.destroy();
+  await server.close();
+});
+
+/** A store as one orchestrator host sees the bucket: its own cache folder. */
+const host = () => new S3ArtifactStore({ bucket: server.bucket, endpoint: server.endpoint, credentials: server.credentials, cacheDir: mkdtempSync(join(tmpdir(), 'tagship-s3-cache-')) });
+const keysUnder = async (prefix: string) => ((await raw.send(new ListObjectsV2Command({ Bucket: server.bucket, Prefix: prefix }))).Contents ?? []).map((o) => o.Key!).sort();
+
+test('an upload that is not what the machine said is refused and stores nothing; staged files are artifacts only once committed', async () => {
+  const store = host();
+  const key = { project: `p${uniqueSuffix()}`, version: '1.0.0', target: 't' };
+  const good = Buffer.from('the real package');
+  await assert.rejects(store.put(key, 'pkg.deb', Readable.from([Buffer.from('the real packagf')]), sha(good), at, 'm1'), (e: unknown) => e instanceof ChecksumMismatchError);
+  assert.deepEqual(await keysUnder(`${key.project}/`), [], 'nothing reached the bucket');
+
+  const entry = await store.put(key, 'pkg.deb', Readable.from([good]), sha(good), at, 'm1');
+  assert.equal(await store.readManifest(key), null);
+  assert.equal(await store.localPath(key, 'pkg.deb'), null, 'not an artifact before its manifest');
+  await assert.rejects(store.commit({ ...key, artifacts: [{ ...entry, name: 'other.deb' }] }, 'm1'), UploadIncompleteError);
+  const manifest: TargetManifest = { ...key, artifacts: [entry], sourceSha256: sha('source') };
+  assert.deepEqual(await store.commit(manifest, 'm1'), { manifest, outcome: 'stored' });
+  assert.deepEqual(await keysUnder(`${key.project}/`), [`${key.project}/1.0.0/t/${sha(good)}/pkg.deb`, `${key.project}/1.0.0/t/manifest.json`], "the session's staging is gone");
+  assert.equal(await store.hash(key, 'pkg.deb'), sha(good), 'the checksum the server verified');
+  assert.equal(readFileSync((await store.localPath(key, 'pkg.deb'))!, 'utf8'), good.toString());
+  // Another session with the very same bytes: idempotent.
+  await store.put(key, 'pkg.deb', Readable.from([good]), sha(good), at, 'm2');
+  assert.deepEqual(await store.commit(manifest, 'm2'), { manifest, outcome: 'unchanged' });
+});
+
+test('two orchestrator hosts committing one target with other bytes: the first set stands for both', async () => {
+  const [a, b] = [host(), host()];
+  const key = { project: `race${uniqueSuffix()}`, version: '2.0.0', target: 't' };
+  const one = Buffer.from('built on host a');
+  const two = Buffer.from('built on host b');
+  const ea = await a.put(key, 'x.bin', Readable.from([one]), sha(one), at, 'ma');
+  const eb = await b.put(key, 'x.bin', Readable.from([two]), sha(two), at, 'mb');
+  const results = await Promise.allSettled([a.commit({ ...key, artifacts: [ea], sourceSha256: sha('s1') }, 'ma'), b.commit({ ...key, artifacts: [eb], sourceSha256: sha('s2') }, 'mb')]);
+  const won = results.filter((r) => r.status === 'fulfilled');
+  const lost = results.filter((r): r is PromiseRejectedResult => r.status === 'rejected');
+  assert.equal(won.length, 1, 'exactly one commit stands');
+  assert.ok(lost[0]!.reason instanceof ArtifactSealedError, String(lost[0]!.reason));
+  const stood = (await a.readManifest(key))!;
+  assert.equal(stood.artifacts[0]!.sha256, await b.hash(key, 'x.bin'), "the stored file is the manifest's");
+
+  // A rebuild of the same source from another host is given the first build.
+  const again = Buffer.from('rebuilt, other bytes');
+  const e2 = await b.put(key, 'x.bin', Readable.from([again]), sha(again), at, 'mc');
+  const kept = await b.commit({ ...key, artifacts: [e2], sourceSha256: stood.sourceSha256! }, 'mc');
+  assert.equal(kept.outcome, 'kept');
+  assert.deepEqual(kept.manifest, stood);
+
+  // An object overwritten behind the store's back is no artifact any more: the set is repaired.
+  await raw.send(new PutObjectCommand({ Bucket: server.bucket, Key: `${key.project}/2.0.0/t/${stood.artifacts[0]!.sha256}/x.bin`, Body: 'tampered' }));
+  const e3 = await a.put(key, 'x.bin', Readable.from([one]), sha(one), at, 'md');
+  assert.equal((await a.commit({ ...key, artifacts: [e3], sourceSha256: sha('s1') }, 'md')).outcome, 'repaired');
+  assert.equal(readFileSync((await b.localPath(key, 'x.bin'))!, 'utf8'), one.toString(), "another host's cache follows the stored bytes");
+});
+
+test('hostile names never become keys: refused before any request', async () => {
+  const store = host();
+  const project = `names${uniqueSuffix()}`;
+  for (const [key, name] of [
+    [{ project, version: '1.0.0', target: '..' }, 'a'],
+    [{ project: '../other', version: '1.0.0', target: 't' }, 'a'],
+    [{ project, version: '1.0.0', target: 't' }, '../../../other/1.0.0/t/manifest.json'],
+    [{ project, version: '1.0.0', target: 't' }, '.uploads'],
+  ] as const) {
+    await assert.rejects(store.put(key, name, Readable.from([Buffer.from('x')]), sha('x'), at, 'm1'), StoreNameError, `${JSON.stringify(key)} ${name}`);
+  }
+  await assert.rejects(store.put({ project, version: '1.0.0', target: 't' }, 'a', Readable.from([Buffer.from('x')]), sha('x'), at, '../m'), StoreNameError);
+  assert.deepEqual(await keysUnder(''), (await keysUnder('')).filter((k) => !k.includes(project) && !k.includes('other/')), 'nothing written');
+});
+
+test('a release through the S3 store: artifacts, manifest and provenance in the bucket, none in the state folder', async () => {
+  const name = `s3rel-${uniqueSuffix()}`;
+  const dir = makeProject([`project: ${name}`, 'testGate: { command: "true" }', 'targets:', '  - { name: t, arch: amd64, os: generic, build: ["mkdir -p out && echo built > out/hello.txt"], artifacts: [out/*] }'].join('\n'), {});
+  const store = host();
+  await withWorker(async ({ client, taskQueue, stateDir }) => {
+    const result = await (await startRelease(client, { project: name, tag: 'v1.0.0', projectDir: dir, taskQueue })).handle.result();
+    assert.equal(result.targets[0]!.manifest.artifacts[0]!.sha256, sha('built\n'));
+    assert.deepEqual(await keysUnder(`${name}/`), [`${name}/1.0.0/.records/provenance.json`, `${name}/1.0.0/t/${sha('built\n')}/hello.txt`, `${name}/1.0.0/t/manifest.json`].concat((await keysUnder(`${name}/1.0.0/.records/`)).filter((k) => !k.endsWith('provenance.json'))).sort());
+    assert.equal(result.provenance?.path, `s3://${server.bucket}/${name}/1.0.0/.records/provenance.json`);
+    assert.ok(!existsSync(join(stateDir, 'artifacts', name)), "nothing in the host's artifact folder");
+  }, { artifacts: store });
+});
