@@ -8,10 +8,14 @@ import { TOOLS_DIR } from '../../providers/paths.ts';
 
 export interface TestAdvisory {
   id: string;
-  /** trivy-db's bucket: "debian 12" for the Debian bookworm images built here. */
+  /** trivy-db's bucket: "debian 12" for the Debian bookworm images built here; a language's
+   *  advisories as "pip::GitHub Security Advisory pip". */
   bucket: string;
   package: string;
-  fixedVersion: string;
+  fixedVersion?: string;
+  /** Language buckets: vulnerable ranges ("<2.31.0") and fixing versions. */
+  vulnerableVersions?: string[];
+  patchedVersions?: string[];
   severity: 'LOW' | 'MEDIUM' | 'HIGH' | 'CRITICAL';
   title: string;
 }

@@ -6,7 +6,12 @@
 // usage: trivy-testdb <cache-dir> < advisories.json
 //
 //	[{"id": "CVE-2099-0001", "bucket": "debian 12", "package": "mosquitto",
-//	  "fixedVersion": "99.0", "severity": "HIGH", "title": "..."}]
+//	  "fixedVersion": "99.0", "severity": "HIGH", "title": "..."},
+//	 {"id": "GHSA-test-0001", "bucket": "pip::GitHub Security Advisory pip", "package": "requests",
+//	  "vulnerableVersions": ["<2.31.0"], "patchedVersions": ["2.31.0"], "severity": "HIGH", "title": "..."}]
+//
+// A language bucket (`<ecosystem>::<source>`, as trivy-db names GitHub's advisories) holds
+// version ranges, which Trivy's language detectors compare; an OS bucket holds the fixed version.
 package main
 
 import (
@@ -30,6 +35,9 @@ type advisory struct {
 	FixedVersion string `json:"fixedVersion"`
 	Severity     string `json:"severity"`
 	Title        string `json:"title"`
+	// Language buckets: the ranges that are vulnerable and the versions that fix them.
+	VulnerableVersions []string `json:"vulnerableVersions,omitempty"`
+	PatchedVersions    []string `json:"patchedVersions,omitempty"`
 }
 
 func main() {
@@ -61,7 +69,11 @@ func write(dir string) error {
 				return fmt.Errorf("%s: %w", a.ID, err)
 			}
 			source := types.SourceID(strings.SplitN(a.Bucket, " ", 2)[0])
-			if err := dbc.PutAdvisory(tx, []string{a.Bucket, a.Package}, a.ID, types.Advisory{FixedVersion: a.FixedVersion}); err != nil {
+			if strings.Contains(a.Bucket, "::") {
+				source = "ghsa" // trivy-db's id for GitHub's advisory database
+			}
+			adv := types.Advisory{FixedVersion: a.FixedVersion, VulnerableVersions: a.VulnerableVersions, PatchedVersions: a.PatchedVersions}
+			if err := dbc.PutAdvisory(tx, []string{a.Bucket, a.Package}, a.ID, adv); err != nil {
 				return err
 			}
 			if err := dbc.PutDataSource(tx, a.Bucket, types.DataSource{ID: source, Name: "tagship test advisories"}); err != nil {
