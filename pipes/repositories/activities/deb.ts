@@ -3,7 +3,9 @@
 // fresh tree, so it can never hash an earlier signature), InRelease and Release.gpg.
 // Earlier versions and the other suite are carried over from the live tree; files the live
 // indexes name stay in the pool for one more generation, so switching trees never breaks a
-// client that is between reading an index and fetching a package.
+// client that is between reading an index and fetching a package. A release pays for what it
+// adds: a package the live tree carries keeps its stanza from the live Packages index (same
+// pool file, hard-linked), and only the release's own files are read and hashed.
 import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { copyFile, link, mkdir, readFile, readdir, rm, writeFile } from 'node:fs/promises';
@@ -67,6 +69,16 @@ function digest(algo: (typeof BY_HASH)[number], b: Buffer): string {
   return createHash(algo.toLowerCase()).update(b).digest('hex');
 }
 
+/** A Packages index's stanzas by their Filename (the pool path); none for a missing index. */
+export function stanzasByFilename(index: string): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const stanza of index.split(/\n{2,}/)) {
+    const file = /^Filename: (.+)$/m.exec(stanza)?.[1];
+    if (file) out.set(file.trim(), stanza.trim());
+  }
+  return out;
+}
+
 export async function buildDebRepository(input: DebRepoInput): Promise<DebRepoResult> {
   const { config, outDir } = input;
   const suite = suiteFor(input.channel, { stable: config.stableSuite, prerelease: config.prereleaseSuite, ...(config.nightlySuite ? { nightly: config.nightlySuite } : {}) });
@@ -95,15 +107,23 @@ export async function buildDebRepository(input: DebRepoInput): Promise<DebRepoRe
     counts[name] = files.length;
     const suiteDir = join(outDir, 'dists', name);
     for (const arch of ARCHES) {
-      // apt-ftparchive scans a folder: give it one holding just this suite's files for this arch.
+      const binDir = join(suiteDir, config.component, `binary-${arch}`);
+      // What the live index says of the files it already lists (carried over, byte for byte).
+      const live = input.liveDir ? stanzasByFilename(await readFile(join(input.liveDir, 'dists', name, config.component, `binary-${arch}`, 'Packages'), 'utf8').catch(() => '')) : new Map<string, string>();
+      const stanzas = new Map<string, string>();
+      // apt-ftparchive scans a folder: give it one holding just the files no live stanza covers.
       const scan = join(outDir, '.scan', name, arch);
       for (const f of files.filter((x) => x.arch === arch || x.arch === 'all')) {
-        await placeFile(join(outDir, poolPath(config.component, f)), join(scan, poolPath(config.component, f)));
+        const rel = poolPath(config.component, f);
+        const carried = newByFile.has(f.file) ? undefined : live.get(rel);
+        if (carried) stanzas.set(rel, carried);
+        else await placeFile(join(outDir, rel), join(scan, rel));
       }
       const { stdout } = existsSync(join(scan, 'pool')) ? await run('apt-ftparchive', ['packages', 'pool'], { cwd: scan, maxBuffer: 64 << 20 }) : { stdout: '' };
-      const binDir = join(suiteDir, config.component, `binary-${arch}`);
+      for (const [rel, stanza] of stanzasByFilename(stdout)) stanzas.set(rel, stanza);
       await mkdir(binDir, { recursive: true });
-      const packages = Buffer.from(stdout);
+      // Sorted by pool path: the same files always give the same index.
+      const packages = Buffer.from([...stanzas.keys()].sort().map((k) => `${stanzas.get(k)!}\n\n`).join(''));
       const gz = gzipSync(packages, { level: 9 });
       await writeFile(join(binDir, 'Packages'), packages);
       await writeFile(join(binDir, 'Packages.gz'), gz);

@@ -3,10 +3,13 @@
 // it exits, its status checked (the seed used a fixed `sleep 2`). The new rpms are signed with
 // rpmsign, indexed with createrepo_c, and repodata/repomd.xml gets a detached signature.
 // Which rpms each suite lists is planned here, with the same keep-N rules as the deb pool;
-// the previous generation's rpms and metadata stay one generation longer, unindexed.
+// the previous generation's rpms and metadata stay one generation longer, unindexed. A release
+// pays for what it adds: carried rpms are hard links to the live tree's (signed already, times
+// kept), and createrepo_c --update takes their metadata from the live repodata instead of
+// reading each package again.
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { copyFile, mkdir, readFile, readdir, rm, writeFile } from 'node:fs/promises';
+import { copyFile, cp, link, mkdir, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
 import type Docker from 'dockerode';
@@ -76,7 +79,8 @@ function containerScript(project: string, suites: string[], fingerprint: string 
       // Sign only what is not signed yet: carried-over rpms keep their signatures.
       'for f in $(cat .tosign); do rpmsign --define "__gpg $(command -v gpg)" --define "_gpg_name $FPR" --addsign "$f" >/dev/null; done',
       'rm -f .tosign',
-      'createrepo_c --quiet --pkglist .pkglist --unique-md-filenames .',
+      // --update: packages whose name, size and time match the previous repodata keep its entries.
+      'if [ -f repodata/repomd.xml ]; then createrepo_c --quiet --update --pkglist .pkglist --unique-md-filenames .; else createrepo_c --quiet --pkglist .pkglist --unique-md-filenames .; fi',
       'rm -f .pkglist',
       'gpg --batch --yes --local-user "$FPR" --armor --detach-sign -o repodata/repomd.xml.asc repodata/repomd.xml',
     );
@@ -101,11 +105,17 @@ export async function buildRpmRepository(docker: Docker, input: RpmRepoInput, ke
     const previousFiles = (previous[name] ?? []).map((f) => f.file);
     const indexed = files.map((f) => f.file);
     for (const file of new Set([...indexed, ...previousFiles])) {
-      const from = newByFile.get(file) ?? join(input.liveDir ?? '', name, file);
+      const fresh = newByFile.get(file);
+      const from = fresh ?? join(input.liveDir ?? '', name, file);
       if (!existsSync(from)) throw new Error(`rpm ${file} of suite ${name} is missing from the live repository`);
       await mkdir(dirname(join(dir, file)), { recursive: true });
-      await copyFile(from, join(dir, file));
+      // The release's own rpms are copied: rpmsign rewrites them. Carried ones never change.
+      if (fresh) await copyFile(from, join(dir, file));
+      else await link(from, join(dir, file)).catch(() => copyFile(from, join(dir, file)));
     }
+    // The live metadata, for createrepo_c --update to take unchanged packages' entries from.
+    const liveRepodata = input.liveDir ? join(input.liveDir, name, 'repodata') : null;
+    if (liveRepodata && existsSync(join(liveRepodata, 'repomd.xml'))) await cp(liveRepodata, join(dir, 'repodata'), { recursive: true });
     await writeFile(join(dir, '.pkglist'), indexed.join('\n') + '\n');
     await writeFile(join(dir, '.tosign'), indexed.filter((f) => newByFile.has(f)).join('\n') + '\n');
   }
