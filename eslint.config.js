@@ -8,7 +8,7 @@ const nodeBuiltins = builtinModules.flatMap((m) => [m, `node:${m}`, `${m}/*`]);
 const ioModules = ['dockerode', 'do-wrapper', 'pino', '@temporalio/activity', '@temporalio/client', '@temporalio/worker', '@temporalio/testing'];
 
 export default tseslint.config(
-  { ignores: ['node_modules/**', '.tagship/**', 'examples/**', 'test-artifacts/**'] },
+  { ignores: ['node_modules/**', '.tagship/**', 'examples/**', 'test-artifacts/**', 'dist/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   {
