@@ -122,6 +122,8 @@ export interface Orchestrator {
   activities: ReturnType<typeof buildActivities>;
   gateway: Gateway;
   machines: MachineProvider;
+  /** What the gateway's /readyz answers from (the worker's state, once there is a worker). */
+  readiness: { ready: () => boolean };
   close(): Promise<void>;
 }
 
@@ -221,7 +223,10 @@ export async function createOrchestrator(deps: OrchestratorDeps): Promise<Orches
   const docker = deps.docker ?? new Docker();
   const token = agentToken(deps.stateDir, deps.agentToken);
   const artifacts = deps.artifacts ?? new FsArtifactStore(join(deps.stateDir, 'artifacts'));
+  // Not ready until a worker says it polls (createOrchestratorWorker sets it).
+  const readiness = { ready: () => false };
   const gateway = await startGateway({
+    ready: () => readiness.ready(),
     store: artifacts,
     sourcesDir: join(deps.stateDir, 'sources'),
     token,
@@ -272,6 +277,7 @@ export async function createOrchestrator(deps: OrchestratorDeps): Promise<Orches
     activities: buildActivities(deps, docker, gate, machines, artifacts, egress),
     gateway,
     machines,
+    readiness,
     close: async () => {
       await control.close();
       await gateway.close();

@@ -46,6 +46,7 @@ export async function createOrchestratorWorker(opts: OrchestratorWorkerOptions):
       shutdownGraceTime: '10 seconds',
       ...LIVENESS_OPTIONS,
     });
+    orchestrator.readiness.ready = () => worker.getState() === 'RUNNING';
     return {
       worker,
       orchestrator,

@@ -4,7 +4,7 @@
 // refuses a mismatch, so a corrupted artifact never reaches the store. Everything in a request
 // is hostile: each path segment is percent-decoded once and then checked against the rule for
 // its role (core/store-names.ts) before it is used; refusals are logged.
-//   GET  /healthz
+//   GET  /healthz, /readyz (the worker polls: 200, else 503)
 //   POST /enrol                                            Authorization: Enrol <one-time secret>
 //        → { token, env? }: the machine's token and the codec keys, once per secret (droplets)
 //   GET  /sources/<sha256>.tar
@@ -45,6 +45,9 @@ export interface GatewayOptions {
   agentEnv?: Record<string, string>;
   /** Projects' dependency caches; without it the cache routes answer 404. */
   caches?: DependencyCaches;
+  /** Whether the orchestrator takes work (its worker polls): GET /readyz answers 200 or 503,
+   *  for a readiness probe. Ready when unset. */
+  ready?: () => boolean;
 }
 
 export interface Gateway {
@@ -117,6 +120,7 @@ async function handle(opts: GatewayOptions, ledger: EnrolmentLedger, log: Logger
   const parts = segments(req.url ?? '/');
   if (!parts) return send(res, 400, { error: 'the path is not validly percent-encoded' });
   if (req.method === 'GET' && parts[0] === 'healthz') return send(res, 200, { ok: true });
+  if (req.method === 'GET' && parts[0] === 'readyz') return (opts.ready?.() ?? true) ? send(res, 200, { ready: true }) : send(res, 503, { ready: false });
   if (req.method === 'POST' && parts[0] === 'enrol' && parts.length === 1) return enrol(opts, ledger, log, req, res);
   const scope = scopeOf(req, opts.token);
   if (!scope) return send(res, 401, { error: 'missing, wrong or expired machine token' });
