@@ -1,0 +1,77 @@
+// tagship's own Helm chart (issue 20): `helm lint --strict`, then the rendered manifests checked
+// against the Kubernetes API schemas (kubernetes-models' validators) and for what an operator
+// relies on — probes on the real health endpoints, secrets only by reference, a non-root
+// container, the image by digest, mTLS to Temporal when asked, a drain window, disruption budgets.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { join } from 'node:path';
+import { parseAllDocuments } from 'yaml';
+import { ConfigMap, Service } from 'kubernetes-models/v1';
+import { Deployment } from 'kubernetes-models/apps/v1';
+import { PodDisruptionBudget } from 'kubernetes-models/policy/v1';
+import { REPO_ROOT } from '../../providers/paths.ts';
+import { toolPaths } from '../../workers/deps.ts';
+
+const CHART = join(REPO_ROOT, 'deploy', 'helm', 'tagship');
+const helm = (...args: string[]) => execFileSync(toolPaths().helm, args, { encoding: 'utf8' });
+type Doc = { kind: string; metadata: { name: string }; spec: Record<string, unknown> } & Record<string, unknown>;
+type Container = { name: string; image: string; args: string[]; env?: { name: string; value?: string; valueFrom?: { secretKeyRef?: { name: string; key: string } } }[]; livenessProbe?: { httpGet: { path: string; port: string } }; readinessProbe?: { httpGet: { path: string; port: string } }; securityContext?: Record<string, unknown>; volumeMounts?: { name: string; mountPath: string }[] };
+
+function render(...sets: string[]): Doc[] {
+  const out = helm('template', 'rel', CHART, ...sets.flatMap((s) => ['--set', s]));
+  return parseAllDocuments(out).map((d) => d.toJS() as Doc).filter(Boolean);
+}
+const validators: Record<string, (d: Doc) => void> = {
+  Deployment: (d) => new Deployment(d as never).validate(),
+  Service: (d) => new Service(d).validate(),
+  ConfigMap: (d) => new ConfigMap(d).validate(),
+  PodDisruptionBudget: (d) => new PodDisruptionBudget(d).validate(),
+};
+const containers = (d: Doc) => (d.spec as { template: { spec: { containers: Container[]; terminationGracePeriodSeconds?: number; volumes: { name: string; secret?: { secretName: string } }[] } } }).template.spec;
+
+test('the chart lints and renders manifests the Kubernetes schemas accept', () => {
+  assert.match(helm('lint', '--strict', CHART), /1 chart\(s\) linted, 0 chart\(s\) failed/);
+  for (const sets of [[], ['hooks.enabled=false', 'docker.sidecar.enabled=false', 'docker.host=tcp://docker:2376'], ['temporal.tlsSecret=temporal-client', 'envFromSecrets={hook-secrets,registry-tokens}']]) {
+    const docs = render(...sets);
+    for (const d of docs) {
+      const validate = validators[d.kind];
+      assert.ok(validate, `a ${d.kind} the test does not know`);
+      validate(d);
+    }
+  }
+  // A manifest the schemas refuse is refused here too (the check can fail).
+  const bad = render()[0]!;
+  assert.throws(() => validators[bad.kind]!({ ...bad, spec: { ...bad.spec, maxUnavailable: { not: 'a number' } } }));
+});
+
+test('what an operator relies on: probes, secrets by reference, non-root, digest, TLS, drain, budgets', () => {
+  const digest = `sha256:${'a'.repeat(64)}`;
+  const docs = render(`image.digest=${digest}`, 'temporal.tlsSecret=temporal-client', 'agentTokenSecret.name=my-agent');
+  const byName = new Map(docs.map((d) => [`${d.kind}/${d.metadata.name}`, d]));
+  assert.deepEqual([...byName.keys()].sort(), ['ConfigMap/rel-tagship-projects', 'Deployment/rel-tagship-hooks', 'Deployment/rel-tagship-worker', 'PodDisruptionBudget/rel-tagship-hooks', 'PodDisruptionBudget/rel-tagship-worker', 'Service/rel-tagship-hooks']);
+
+  const worker = containers(byName.get('Deployment/rel-tagship-worker')!);
+  const w = worker.containers.find((c) => c.name === 'worker')!;
+  assert.deepEqual(w.args, ['worker']);
+  assert.equal(w.image, `tagship@${digest}`, 'the image by digest');
+  assert.deepEqual([w.livenessProbe?.httpGet.path, w.readinessProbe?.httpGet.path], ['/healthz', '/readyz']);
+  assert.equal(worker.terminationGracePeriodSeconds, 300, 'time for running activities to finish after SIGTERM');
+  const env = new Map((w.env ?? []).map((e) => [e.name, e]));
+  for (const name of ['TAGSHIP_AGENT_TOKEN', 'TAGSHIP_DO_TOKEN']) assert.ok(env.get(name)?.valueFrom?.secretKeyRef && env.get(name)?.value === undefined, `${name} by reference only`);
+  assert.equal(env.get('TAGSHIP_AGENT_TOKEN')?.valueFrom?.secretKeyRef?.name, 'my-agent');
+  assert.equal(env.get('TEMPORAL_TLS_CLIENT_CERT_PATH')?.value, '/etc/tagship/temporal-tls/tls.crt');
+  assert.ok(worker.volumes.some((v) => v.secret?.secretName === 'temporal-client'), 'the client certificate comes from its Secret');
+  assert.equal(w.securityContext?.runAsNonRoot, true);
+  assert.ok(worker.containers.some((c) => c.name === 'docker'), 'a Docker engine beside the worker (the gate runs in containers)');
+
+  const hooks = containers(byName.get('Deployment/rel-tagship-hooks')!).containers[0]!;
+  assert.deepEqual(hooks.args, ['hooks', 'serve', '--host', '0.0.0.0', '--port', '8380']);
+  assert.equal(hooks.readinessProbe?.httpGet.path, '/healthz');
+  assert.equal(hooks.securityContext?.runAsNonRoot, true);
+  assert.ok(!(hooks.env ?? []).some((e) => /TOKEN|SECRET/.test(e.name)), 'the hook server holds no machine or cloud token');
+
+  const plain = render('temporal.tlsSecret=');
+  const plainWorker = containers(plain.find((d) => d.kind === 'Deployment' && d.metadata.name === 'rel-tagship-worker')!).containers[0]!;
+  assert.ok(!(plainWorker.env ?? []).some((e) => e.name.startsWith('TEMPORAL_TLS_')), 'no TLS settings without a certificate');
+});
