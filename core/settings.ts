@@ -68,6 +68,9 @@ const schema = z.object({
   TAGSHIP_S3_ENDPOINT: z.string().url().optional(),
   TAGSHIP_S3_REGION: z.string().min(1).default('us-east-1'),
   AWS_SECRET_ACCESS_KEY: z.string().min(1).optional(),
+  /** An OpenTelemetry collector's OTLP/HTTP traces endpoint (…/v1/traces): one trace per release,
+   *  across its child workflows and activities. Off when unset. */
+  TAGSHIP_TRACES_URL: z.string().url().optional(),
   /** Where the bootstrap put the scanner, helm and arm64 Node; <state folder>/tools by default. */
   TAGSHIP_TOOLS_DIR: z.string().min(1).optional(),
 }).superRefine((e, ctx) => {
@@ -127,6 +130,8 @@ export interface Settings {
   s3?: { bucket: string; endpoint?: string; region: string };
   /** Secret: for the logger to cut out. */
   s3SecretKey?: string;
+  /** Where release traces are sent, when set. */
+  tracesUrl?: string;
 }
 
 /** Every secret value the settings hold, for the logger to cut out of every line. */
@@ -184,5 +189,6 @@ export function parseSettings(env: Record<string, string | undefined>, defaultSt
     registryEnv,
     ...(r.data.TAGSHIP_S3_BUCKET ? { s3: { bucket: r.data.TAGSHIP_S3_BUCKET, ...(r.data.TAGSHIP_S3_ENDPOINT ? { endpoint: r.data.TAGSHIP_S3_ENDPOINT } : {}), region: r.data.TAGSHIP_S3_REGION } } : {}),
     ...(r.data.AWS_SECRET_ACCESS_KEY ? { s3SecretKey: r.data.AWS_SECRET_ACCESS_KEY } : {}),
+    ...(r.data.TAGSHIP_TRACES_URL ? { tracesUrl: r.data.TAGSHIP_TRACES_URL } : {}),
   };
 }

@@ -10,6 +10,7 @@ import { bundleWorkflowCode } from '@temporalio/worker';
 import { startDevServer } from './lib/temporal-server.ts';
 import { freePort } from '../providers/net/ports.ts';
 import { DEFAULT_STATE_DIR, REPO_ROOT, WORKFLOWS_PATH } from '../providers/paths.ts';
+import { WORKFLOW_TRACING_MODULE } from '../providers/temporal/tracing.ts';
 
 function findTests(dir: string): string[] {
   return readdirSync(dir, { withFileTypes: true }).flatMap((e) => {
@@ -34,7 +35,7 @@ async function main(): Promise<number> {
   const server = await startDevServer({ port: await freePort(), uiPort: await freePort(), logFile: join(runDir, 'logs', 'temporal-server.log') });
   console.log(`test harness: Temporal dev server at ${server.address}, Web UI ${server.uiUrl} (pid ${server.pid})`);
   try {
-    const bundle = await bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: { log() {}, trace() {}, debug() {}, info() {}, warn: console.warn, error: console.error } });
+    const bundle = await bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, workflowInterceptorModules: [WORKFLOW_TRACING_MODULE], logger: { log() {}, trace() {}, debug() {}, info() {}, warn: console.warn, error: console.error } });
     const bundlePath = join(runDir, 'workflow-bundle.js');
     writeFileSync(bundlePath, bundle.code);
     const code = await new Promise<number>((resolve) => {

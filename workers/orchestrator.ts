@@ -15,6 +15,8 @@ import { applySchedules, nightliesOf } from './schedules.ts';
 import { readProjectsFile } from '../providers/projects/file.ts';
 import { LIVENESS_OPTIONS } from '../activities/heartbeat.ts';
 import { S3ArtifactStore } from '../providers/artifacts-s3/store.ts';
+import { otlpSpanProcessor, tracingOptions } from '../providers/temporal/tracing.ts';
+import type { SpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { join } from 'node:path';
 
 export interface OrchestratorWorkerOptions extends OrchestratorDeps {
@@ -24,6 +26,8 @@ export interface OrchestratorWorkerOptions extends OrchestratorDeps {
   workflowBundle?: WorkerOptions['workflowBundle'];
   /** The payload codec (encryption), when configured. */
   dataConverter?: WorkerOptions['dataConverter'];
+  /** Where release traces go (OpenTelemetry spans); dropped without it. */
+  traces?: SpanProcessor;
 }
 
 export interface OrchestratorWorker {
@@ -45,6 +49,7 @@ export async function createOrchestratorWorker(opts: OrchestratorWorkerOptions):
       ...(opts.dataConverter ? { dataConverter: opts.dataConverter } : {}),
       shutdownGraceTime: '10 seconds',
       ...LIVENESS_OPTIONS,
+      ...tracingOptions(opts.traces, opts.workflowBundle !== undefined),
     });
     orchestrator.readiness.ready = () => worker.getState() === 'RUNNING';
     return {
@@ -79,6 +84,7 @@ export async function runOrchestratorWorker(): Promise<void> {
     ...(dataConverter ? { dataConverter, agentEnv: settings.codecEnv } : {}),
     toolsDir: settings.toolsDir,
     log,
+    ...(settings.tracesUrl ? { traces: otlpSpanProcessor(settings.tracesUrl) } : {}),
     ...(settings.s3 ? { artifacts: new S3ArtifactStore({ ...settings.s3, cacheDir: join(settings.stateDir, 'store-cache') }) } : {}),
     registryEnv: settings.registryEnv,
     ...(settings.provenanceKeyFile ? { provenanceKeyFile: settings.provenanceKeyFile } : {}),

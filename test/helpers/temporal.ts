@@ -1,5 +1,6 @@
 // Test access to the real Temporal server that scripts/run-tests.ts started, and an
 // orchestrator worker per test on its own task queue and state folder.
+import type { SpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { WorkflowFailedError, type Client } from '@temporalio/client';
 import assert from 'node:assert/strict';
 import { NativeConnection, Runtime, DefaultLogger } from '@temporalio/worker';
@@ -38,7 +39,7 @@ export function uniqueSuffix(): string {
 /** Runs `fn` while an orchestrator worker polls a fresh task queue. */
 export async function withWorker<T>(
   fn: (ctx: TestContext) => Promise<T>,
-  opts: { stateDir?: string; artifacts?: OrchestratorDeps['artifacts']; provider?: OrchestratorDeps['provider']; codecEnv?: Record<string, string>; projects?: OrchestratorDeps['projects']; registry?: string; scannerCache?: string; registryConfig?: string; notify?: OrchestratorDeps['notify']; uiUrl?: string; forgeApiUrl?: string } = {},
+  opts: { stateDir?: string; artifacts?: OrchestratorDeps['artifacts']; provider?: OrchestratorDeps['provider']; codecEnv?: Record<string, string>; projects?: OrchestratorDeps['projects']; registry?: string; scannerCache?: string; registryConfig?: string; notify?: OrchestratorDeps['notify']; uiUrl?: string; forgeApiUrl?: string; traces?: SpanProcessor } = {},
 ): Promise<T> {
   if (!runtimeInstalled) {
     Runtime.install({ logger: new DefaultLogger('ERROR') });
@@ -68,6 +69,7 @@ export async function withWorker<T>(
     ...(opts.notify ? { notify: opts.notify } : {}),
     ...(opts.uiUrl ? { uiUrl: opts.uiUrl } : {}),
     ...(opts.forgeApiUrl ? { forgeApiUrl: opts.forgeApiUrl } : {}),
+    ...(opts.traces ? { traces: opts.traces } : {}),
     ...(dataConverter && opts.codecEnv ? { dataConverter, agentEnv: opts.codecEnv } : {}),
     ...(bundle ? { workflowBundle: { codePath: bundle } } : {}),
   });
