@@ -6,14 +6,11 @@
 // written and renamed only when the hash matches. Committing the manifest makes a session's
 // files the target's artifacts — write-once: a stored set is never replaced by other bytes
 // (see commit). Later steps still re-hash each file against what the workflow recorded.
-import { createHash, randomBytes } from 'node:crypto';
-import { createWriteStream } from 'node:fs';
-import { sha256OrNull } from '../files/sha256.ts';
+import { randomBytes } from 'node:crypto';
+import { sha256OrNull, writeHashed } from '../files/sha256.ts';
 import { mkdir, readFile, readdir, rename, rm, rmdir, stat, writeFile } from 'node:fs/promises';
 import { join, resolve, sep } from 'node:path';
 import { checkStoreNames, storeNameProblem, StoreNameError } from '../../core/store-names.ts';
-import { pipeline } from 'node:stream/promises';
-import { Transform } from 'node:stream';
 import { ArtifactSealedError, ChecksumMismatchError, UploadIncompleteError, type CommitOutcome, type ArtifactEntry, type ArtifactKey, type ArtifactStore, type RecordName, type ReleaseKey, type TargetManifest } from '../../ports/artifacts.ts';
 
 
@@ -70,24 +67,14 @@ export class FsArtifactStore implements ArtifactStore {
     // A temporary name of its own: two uploads of one artifact never share a file. It does not
     // embed the artifact's name, which may already take the 255 bytes a name can have.
     const tmp = join(dir, `.partial-${randomBytes(8).toString('hex')}`);
-    const hash = createHash('sha256');
-    let size = 0;
-    const hasher = new Transform({
-      transform(chunk: Buffer, _enc, done) {
-        hash.update(chunk);
-        size += chunk.length;
-        done(null, chunk);
-      },
-    });
     try {
-      await pipeline(content, hasher, createWriteStream(tmp));
-      const actual = hash.digest('hex');
+      const { sha256: actual, size } = await writeHashed(content, tmp);
       if (actual !== expectedSha256) throw new ChecksumMismatchError(name, expectedSha256, actual);
       await rename(tmp, final);
+      return { name, size, sha256: expectedSha256, createdAt };
     } finally {
       await rm(tmp, { force: true });
     }
-    return { name, size, sha256: expectedSha256, createdAt };
   }
 
   async commit(manifest: TargetManifest, upload: string): Promise<{ manifest: TargetManifest; outcome: CommitOutcome }> {

@@ -14,7 +14,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
 import { mkdir, rename, rm, stat } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import { Transform, type Readable } from 'node:stream';
+import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import {
   CopyObjectCommand,
@@ -27,7 +27,7 @@ import {
   type S3ClientConfig,
 } from '@aws-sdk/client-s3';
 import { checkStoreNames, storeNameProblem } from '../../core/store-names.ts';
-import { sha256OrNull } from '../files/sha256.ts';
+import { sha256OrNull, writeHashed } from '../files/sha256.ts';
 import { ArtifactSealedError, ChecksumMismatchError, UploadIncompleteError, type ArtifactEntry, type ArtifactKey, type ArtifactStore, type CommitOutcome, type RecordName, type ReleaseKey, type TargetManifest } from '../../ports/artifacts.ts';
 import { differing } from '../artifacts-fs/store.ts';
 
@@ -167,24 +167,14 @@ export class S3ArtifactStore implements ArtifactStore {
     // this host (hashed on the way), and sent only when it is what the machine said it is.
     await mkdir(join(this.cacheDir, '.incoming'), { recursive: true });
     const tmp = join(this.cacheDir, '.incoming', randomBytes(8).toString('hex'));
-    const hash = createHash('sha256');
-    let size = 0;
-    const hasher = new Transform({
-      transform(chunk: Buffer, _enc, done) {
-        hash.update(chunk);
-        size += chunk.length;
-        done(null, chunk);
-      },
-    });
     try {
-      await pipeline(content, hasher, createWriteStream(tmp));
-      const actual = hash.digest('hex');
+      const { sha256: actual, size } = await writeHashed(content, tmp);
       if (actual !== expectedSha256) throw new ChecksumMismatchError(name, expectedSha256, actual);
       await this.s3.send(new PutObjectCommand({ Bucket: this.bucket, Key: objectKey, Body: createReadStream(tmp), ContentLength: size, ChecksumSHA256: hexToBase64(expectedSha256) }));
+      return { name, size, sha256: expectedSha256, createdAt };
     } finally {
       await rm(tmp, { force: true });
     }
-    return { name, size, sha256: expectedSha256, createdAt };
   }
 
   async commit(manifest: TargetManifest, upload: string): Promise<{ manifest: TargetManifest; outcome: CommitOutcome }> {
