@@ -65,3 +65,9 @@ test('the S3 artifact store: a bucket name S3 accepts, an endpoint only with a b
   assert.throws(() => parseSettings({ TAGSHIP_S3_ENDPOINT: 'http://127.0.0.1:8333' }, '/x'), /TAGSHIP_S3_BUCKET: is required when TAGSHIP_S3_ENDPOINT is set/);
   assert.throws(() => parseSettings({ TAGSHIP_S3_BUCKET: 'Tagship_Artifacts' }, '/x'), /TAGSHIP_S3_BUCKET: must be an S3 bucket name/);
 });
+
+test('traces: TAGSHIP_TRACES_URL is a URL, off when unset', () => {
+  assert.equal(parseSettings({ TAGSHIP_TRACES_URL: 'http://collector:4318/v1/traces' }, '/x').tracesUrl, 'http://collector:4318/v1/traces');
+  assert.equal(parseSettings({}, '/x').tracesUrl, undefined);
+  assert.throws(() => parseSettings({ TAGSHIP_TRACES_URL: 'collector:4318' }, '/x'), /TAGSHIP_TRACES_URL/);
+});
