@@ -49,7 +49,8 @@ export async function createOrchestratorWorker(opts: OrchestratorWorkerOptions):
       ...(opts.dataConverter ? { dataConverter: opts.dataConverter } : {}),
       shutdownGraceTime: '10 seconds',
       ...LIVENESS_OPTIONS,
-      ...tracingOptions(opts.traces, opts.workflowBundle !== undefined),
+      // Added to the liveness interceptors, never in their place: without them no heartbeat.
+      ...tracingOptions(opts.traces, opts.workflowBundle !== undefined, LIVENESS_OPTIONS.interceptors),
     });
     orchestrator.readiness.ready = () => worker.getState() === 'RUNNING';
     return {

@@ -25,8 +25,9 @@ export function otlpSpanProcessor(url: string): SpanProcessor {
 
 /** The worker options that trace: interceptors (the workflow module only when the worker bundles
  *  the workflows itself; a prebuilt bundle carries it already) and the workflow spans' sink. With
- *  a processor, activity spans go to it too (as this process's tracer provider). */
-export function tracingOptions(processor: SpanProcessor | undefined, bundled: boolean): Pick<WorkerOptions, 'interceptors' | 'sinks'> {
+ *  a processor, activity spans go to it too (as this process's tracer provider). `base`: the
+ *  interceptors the worker has already (the liveness heartbeats), kept — they come first. */
+export function tracingOptions(processor: SpanProcessor | undefined, bundled: boolean, base: NonNullable<WorkerOptions['interceptors']> = {}): Pick<WorkerOptions, 'interceptors' | 'sinks'> {
   if (processor) {
     const provider = new BasicTracerProvider({ resource, spanProcessors: [processor] });
     // W3C trace context: how an activity finds the span of the workflow that scheduled it; the
@@ -35,8 +36,9 @@ export function tracingOptions(processor: SpanProcessor | undefined, bundled: bo
   }
   return {
     interceptors: {
-      ...(bundled ? {} : { workflowModules: [WORKFLOW_TRACING_MODULE] }),
-      activity: [(ctx) => ({ inbound: new OpenTelemetryActivityInboundInterceptor(ctx), outbound: new OpenTelemetryActivityOutboundInterceptor(ctx) })],
+      ...base,
+      ...(bundled ? {} : { workflowModules: [...(base.workflowModules ?? []), WORKFLOW_TRACING_MODULE] }),
+      activity: [...(base.activity ?? []), (ctx) => ({ inbound: new OpenTelemetryActivityInboundInterceptor(ctx), outbound: new OpenTelemetryActivityOutboundInterceptor(ctx) })],
     },
     sinks: { exporter: makeWorkflowExporter(processor ?? new NoopSpanProcessor(), resource) },
   };
