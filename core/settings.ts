@@ -20,6 +20,12 @@ const schema = z.object({
   /** projects.yml: each project's repository, hook secret variable, git credentials. */
   TAGSHIP_PROJECTS: z.string().min(1).optional(),
   TAGSHIP_GATEWAY_PORT: z.coerce.number().int().min(0).max(65535).default(7480),
+  /** Where the gateway listens: loopback by default (docker machines reach it through their
+   *  relays); an address droplets can reach when they run elsewhere (behind a TLS proxy). */
+  TAGSHIP_GATEWAY_HOST: z.string().regex(/^[A-Za-z0-9.:-]+$/, 'must be an address to listen on, e.g. 127.0.0.1 or 10.0.0.5').default('127.0.0.1'),
+  /** The gateway's address as droplets must use it (a public name, usually https through a
+   *  proxy); its own listening address when unset. */
+  TAGSHIP_GATEWAY_PUBLIC_URL: z.string().url().refine((u) => /^https?:\/\//.test(u), 'must be an http(s) URL').optional(),
   TAGSHIP_AGENT_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
   TAGSHIP_PROVIDER: z.enum(['docker', 'digitalocean']).default('docker'),
   TAGSHIP_DO_TOKEN: z.string().min(1).optional(),
@@ -93,6 +99,10 @@ export interface Settings {
   logLevel: 'trace' | 'debug' | 'info' | 'warn' | 'error';
   /** Where build agents reach the artifact gateway; fixed so they find it after a restart. */
   gatewayPort: number;
+  /** The address the gateway listens on. */
+  gatewayHost: string;
+  /** The gateway's URL as droplets are told it, when it differs from where it listens. */
+  gatewayPublicUrl?: string;
   /** Secret: from the environment only; never logged or sent through a workflow. */
   agentToken?: string;
   provider: 'docker' | 'digitalocean';
@@ -167,6 +177,8 @@ export function parseSettings(env: Record<string, string | undefined>, defaultSt
     ...(r.data.TAGSHIP_PROJECTS ? { projectsFile: r.data.TAGSHIP_PROJECTS } : {}),
     logLevel: r.data.TAGSHIP_LOG_LEVEL,
     gatewayPort: r.data.TAGSHIP_GATEWAY_PORT,
+    gatewayHost: r.data.TAGSHIP_GATEWAY_HOST,
+    ...(r.data.TAGSHIP_GATEWAY_PUBLIC_URL ? { gatewayPublicUrl: r.data.TAGSHIP_GATEWAY_PUBLIC_URL } : {}),
     ...(r.data.TAGSHIP_AGENT_TOKEN ? { agentToken: r.data.TAGSHIP_AGENT_TOKEN } : {}),
     provider: r.data.TAGSHIP_PROVIDER,
     ...(r.data.TAGSHIP_REGISTRY ? { registry: r.data.TAGSHIP_REGISTRY } : {}),

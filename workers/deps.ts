@@ -61,6 +61,10 @@ export interface OrchestratorDeps {
   docker?: Docker;
   /** Fixed so that agents find the gateway again after an orchestrator restart; 0 = any. */
   gatewayPort?: number;
+  /** Where the gateway listens (loopback by default). */
+  gatewayHost?: string;
+  /** The gateway's URL as droplets are told it (their user data); its own URL by default. */
+  gatewayPublicUrl?: string;
   /** Defaults to a token kept in <stateDir>/agent-token, stable across restarts. */
   agentToken?: string;
   /** Build machines from elsewhere (DigitalOcean); docker containers with agents by default. */
@@ -231,6 +235,7 @@ export async function createOrchestrator(deps: OrchestratorDeps): Promise<Orches
     sourcesDir: join(deps.stateDir, 'sources'),
     token,
     port: deps.gatewayPort ?? 0,
+    ...(deps.gatewayHost ? { host: deps.gatewayHost } : {}),
     enrolmentLedger: join(deps.stateDir, 'enrolments-used'),
     caches: new DependencyCaches(join(deps.stateDir, 'caches')),
     ...(deps.agentEnv ? { agentEnv: deps.agentEnv } : {}),
@@ -270,7 +275,7 @@ export async function createOrchestrator(deps: OrchestratorDeps): Promise<Orches
       });
   // Machines that outlived an orchestrator restart find their way out again.
   await containers?.reattach();
-  const machines = deps.provider?.({ gatewayUrl: gateway.url, tokenFor, enrolmentFor, agentEnv: deps.agentEnv ?? {} }) ?? containers!;
+  const machines = deps.provider?.({ gatewayUrl: deps.gatewayPublicUrl ?? gateway.url, tokenFor, enrolmentFor, agentEnv: deps.agentEnv ?? {} }) ?? containers!;
   // The test gate runs in a plain container driven through docker exec, on this host.
   const gate = new DockerMachines({ docker, egressProxy: egress });
   return {

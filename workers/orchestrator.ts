@@ -96,6 +96,8 @@ export async function runOrchestratorWorker(): Promise<void> {
     temporalAddress: settings.temporalAddress,
     client,
     gatewayPort: settings.gatewayPort,
+    gatewayHost: settings.gatewayHost,
+    ...(settings.gatewayPublicUrl ? { gatewayPublicUrl: settings.gatewayPublicUrl } : {}),
     ...(settings.agentToken ? { agentToken: settings.agentToken } : {}),
     ...(settings.registry ? { registry: settings.registry } : {}),
     ...(settings.scannerCache ? { scannerCache: settings.scannerCache } : {}),

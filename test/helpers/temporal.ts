@@ -39,7 +39,7 @@ export function uniqueSuffix(): string {
 /** Runs `fn` while an orchestrator worker polls a fresh task queue. */
 export async function withWorker<T>(
   fn: (ctx: TestContext) => Promise<T>,
-  opts: { stateDir?: string; artifacts?: OrchestratorDeps['artifacts']; provider?: OrchestratorDeps['provider']; codecEnv?: Record<string, string>; projects?: OrchestratorDeps['projects']; registry?: string; scannerCache?: string; registryConfig?: string; notify?: OrchestratorDeps['notify']; uiUrl?: string; forgeApiUrl?: string; traces?: SpanProcessor } = {},
+  opts: { stateDir?: string; artifacts?: OrchestratorDeps['artifacts']; provider?: OrchestratorDeps['provider']; codecEnv?: Record<string, string>; projects?: OrchestratorDeps['projects']; registry?: string; scannerCache?: string; registryConfig?: string; notify?: OrchestratorDeps['notify']; uiUrl?: string; forgeApiUrl?: string; traces?: SpanProcessor; gatewayPort?: number; gatewayPublicUrl?: string } = {},
 ): Promise<T> {
   if (!runtimeInstalled) {
     Runtime.install({ logger: new DefaultLogger('ERROR') });
@@ -59,7 +59,8 @@ export async function withWorker<T>(
     stateDir,
     temporalAddress: address,
     client,
-    gatewayPort: 0,
+    gatewayPort: opts.gatewayPort ?? 0,
+    ...(opts.gatewayPublicUrl ? { gatewayPublicUrl: opts.gatewayPublicUrl } : {}),
     ...(opts.artifacts ? { artifacts: opts.artifacts } : {}),
     ...(opts.provider ? { provider: opts.provider } : {}),
     ...(opts.projects ? { projects: opts.projects } : {}),

@@ -15,6 +15,7 @@ import { startRelease } from '../../client/release.ts';
 import type { DoEmulator } from '../../embedded/do-emulator.ts';
 import type { TargetProgress } from '../../workflows/types.ts';
 import type { ReaperResult } from '../../workflows/reaper.ts';
+import { freePort } from '../../providers/net/ports.ts';
 
 function project(name: string, opts: { size?: string; build?: string; targets?: number } = {}) {
   const build = opts.build ?? 'mkdir -p out && echo "built on $(hostname)" > out/result.txt';
@@ -68,6 +69,29 @@ test('with payload encryption, a droplet\'s agent gets the codec keys when it en
         assert.ok(!data.includes(key) && !data.includes('TAGSHIP_CODEC_KEYS'), `${droplet}'s user data (served by the metadata service all its life) holds no codec key`);
       }
     }, { provider: emulatorProvider(em), codecEnv });
+    await noDroplets(em);
+  } finally {
+    await em.close();
+  }
+});
+
+test('droplets are told the gateway\'s public URL (TAGSHIP_GATEWAY_PUBLIC_URL), not where it listens, and build through it', async () => {
+  const em = await startEmulator();
+  const name = `dopublic-${uniqueSuffix()}`;
+  const port = await freePort();
+  // A name for the same host, standing in for a public one: the droplet can only have used it.
+  const publicUrl = `http://localhost:${port}`;
+  try {
+    await withWorker(async ({ client, taskQueue, orchestrator }) => {
+      assert.equal(orchestrator.gateway.url, `http://127.0.0.1:${port}`, 'it listens on loopback');
+      const { handle } = await startRelease(client, { project: name, tag: 'v1.0.0', projectDir: project(name), taskQueue });
+      assert.equal((await handle.result()).targets[0]!.manifest.artifacts.length > 0, true);
+      assert.equal(em.userData.size, 1);
+      for (const data of em.userData.values()) {
+        assert.match(data, new RegExp(`^export TAGSHIP_GATEWAY_URL='${publicUrl}'$`, 'm'));
+        assert.ok(!data.includes('127.0.0.1:' + String(port)), 'the listening address is not in the user data');
+      }
+    }, { provider: emulatorProvider(em), gatewayPort: port, gatewayPublicUrl: publicUrl });
     await noDroplets(em);
   } finally {
     await em.close();

@@ -71,3 +71,13 @@ test('traces: TAGSHIP_TRACES_URL is a URL, off when unset', () => {
   assert.equal(parseSettings({}, '/x').tracesUrl, undefined);
   assert.throws(() => parseSettings({ TAGSHIP_TRACES_URL: 'the collector' }, '/x'), /TAGSHIP_TRACES_URL/);
 });
+
+test('the gateway: loopback by default; a listening address and the public URL droplets are told', () => {
+  const d = parseSettings({}, '/x');
+  assert.equal(d.gatewayHost, '127.0.0.1');
+  assert.equal(d.gatewayPublicUrl, undefined);
+  const s = parseSettings({ TAGSHIP_GATEWAY_HOST: '10.0.0.5', TAGSHIP_GATEWAY_PUBLIC_URL: 'https://gateway.example.org' }, '/x');
+  assert.deepEqual([s.gatewayHost, s.gatewayPublicUrl], ['10.0.0.5', 'https://gateway.example.org']);
+  refused({ TAGSHIP_GATEWAY_PUBLIC_URL: 'ftp://gateway.example.org' }, /TAGSHIP_GATEWAY_PUBLIC_URL: must be an http\(s\) URL/);
+  refused({ TAGSHIP_GATEWAY_HOST: '0.0.0.0; rm -rf /' }, /TAGSHIP_GATEWAY_HOST: must be an address to listen on/);
+});
