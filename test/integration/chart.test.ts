@@ -61,6 +61,7 @@ test('what an operator relies on: probes, secrets by reference, non-root, digest
   for (const name of ['TAGSHIP_AGENT_TOKEN', 'TAGSHIP_DO_TOKEN']) assert.ok(env.get(name)?.valueFrom?.secretKeyRef && env.get(name)?.value === undefined, `${name} by reference only`);
   assert.equal(env.get('TAGSHIP_AGENT_TOKEN')?.valueFrom?.secretKeyRef?.name, 'my-agent');
   assert.equal(env.get('TEMPORAL_TLS_CLIENT_CERT_PATH')?.value, '/etc/tagship/temporal-tls/tls.crt');
+  assert.equal(env.get('TAGSHIP_GATEWAY_HOST')?.value, '0.0.0.0', 'the probes reach the gateway on the pod address');
   assert.ok(worker.volumes.some((v) => v.secret?.secretName === 'temporal-client'), 'the client certificate comes from its Secret');
   assert.equal(w.securityContext?.runAsNonRoot, true);
   assert.ok(worker.containers.some((c) => c.name === 'docker'), 'a Docker engine beside the worker (the gate runs in containers)');
