@@ -19,7 +19,7 @@ import { sha256File } from '../providers/files/sha256.ts';
 import { spawnSandboxed, type SandboxSpec } from '../providers/sandbox/build-sandbox.ts';
 import { proxyVariables } from '../providers/net/egress-proxy.ts';
 import { restoreCargoCache, saveCargoCache } from './agent-cache.ts';
-import { lockFilesOf } from './cargo-cache.ts';
+import { cacheTally, lockFilesOf } from './cargo-cache.ts';
 import { expandGlobs, stageArtifacts, type ArtifactLimits, type RunAsBuild } from './agent-artifacts.ts';
 import type { CommandResult } from './build.ts';
 import { DEFAULT_LIMITS, MIB } from '../core/limits.ts';
@@ -187,13 +187,12 @@ export function createAgentActivities(deps: AgentDeps) {
         const io = { gatewayUrl: deps.gatewayUrl, headers: auth, workdir: deps.workdir, home };
         const asBuild = (command: string) => runShell(command, srcDir, env, hb.signal, () => {}, sandbox(false, root));
         const locked = (await lockFilesOf(tarPath)).length > 0;
-        const problems: string[] = [];
-        const noted = (what: string) => (err: unknown) => (problems.push(`${what}: ${(err as Error).message}`), 0);
-        const restored = locked ? await restoreCargoCache(io, asBuild).catch(noted('not restored')) : 0;
+        const tally = cacheTally();
+        const restored = locked ? await restoreCargoCache(io, asBuild).catch(tally.noted('not restored')) : 0;
         const last = await runCommandSteps(input.commands, hb, (command, onOutput) => runShell(command, srcDir, env, hb.signal, onOutput, sandbox(input.network === true, root)), { redact });
         if (last.exitCode !== 0) throw commandFailure(FailureType.BuildFailed, `The build of ${input.target}`, { ...last, target: input.target, step: 'build' });
-        const stored = locked ? await saveCargoCache(io, asBuild, tarPath).catch(noted('not saved')) : 0;
-        return locked ? { ...last, cache: { restored, stored, ...(problems.length ? { problem: problems.join('; ') } : {}) } } : last;
+        const stored = locked ? await saveCargoCache(io, asBuild, tarPath).catch(tally.noted('not saved')) : 0;
+        return locked ? { ...last, cache: tally.result(restored, stored) } : last;
       });
     },
 

@@ -9,7 +9,7 @@ import type { SourceRef } from './source.ts';
 import { asFailure } from './machines.ts';
 import { withHeartbeat } from './heartbeat.ts';
 import { runCommandSteps, type RunCommand } from './command-steps.ts';
-import { lockFilesOf } from './cargo-cache.ts';
+import { cacheTally, lockFilesOf } from './cargo-cache.ts';
 import { restoreForGate, saveFromGate } from './gate-cache.ts';
 import type { DependencyCaches } from '../providers/gateway/dependency-caches.ts';
 
@@ -80,13 +80,12 @@ export function createBuildActivities(deps: BuildDeps) {
       return inScratchContainer(deps.provider, { machine: input.machine, ownerId: input.releaseId, image: input.image, role: 'test-gate', ...(input.network ? { network: true } : {}) }, async () => {
         // A project with a Cargo.lock gets its dependency cache; the cache never fails the gate.
         const locks = deps.caches && input.release ? await lockFilesOf(input.source.path) : [];
-        const cache = locks.length && input.release ? { caches: deps.caches!, project: input.release.project, shell: deps.shell, machine: input.machine, env: input.env } : null;
-        const problems: string[] = [];
-        const noted = (what: string) => (err: unknown) => (problems.push(`${what}: ${err instanceof Error ? err.message : String(err)}`), 0);
-        const restored = cache ? await restoreForGate(cache).catch(noted('not restored')) : 0;
+        const cache = deps.caches && input.release && locks.length ? { caches: deps.caches, project: input.release.project, shell: deps.shell, machine: input.machine, env: input.env } : null;
+        const tally = cacheTally();
+        const restored = cache ? await restoreForGate(cache).catch(tally.noted('not restored')) : 0;
         const result = await runCommands(deps.shell, input.machine, [input.command], input.env, input.source);
         if (result.exitCode !== 0) throw commandFailure(FailureType.TestGateFailed, 'The test gate', { ...result, step: 'test gate' });
-        if (cache) result.cache = { restored, stored: await saveFromGate(cache, locks).catch(noted('not saved')), ...(problems.length ? { problem: problems.join('; ') } : {}) };
+        if (cache) result.cache = tally.result(restored, await saveFromGate(cache, locks).catch(tally.noted('not saved')));
         if (input.release && deps.artifacts) {
           const passed: GateRecord = { sourceSha256: input.source.sha256, command: input.command, image: input.image };
           await deps.artifacts.writeRecord(input.release, 'test-gate', passed);

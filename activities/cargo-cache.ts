@@ -29,6 +29,17 @@ export async function lockFilesOf(sourceTar: string): Promise<string[]> {
   return found;
 }
 
+/** What a command's dependency cache did, for its result: a cache that cannot be read or
+ *  written costs downloads, never the command — its failures are noted, not thrown. */
+export function cacheTally() {
+  const problems: string[] = [];
+  return {
+    /** A catch handler: notes `what` failed and counts nothing. */
+    noted: (what: string) => (err: unknown): number => (problems.push(`${what}: ${err instanceof Error ? err.message : String(err)}`), 0),
+    result: (restored: number, stored: number) => ({ restored, stored, ...(problems.length ? { problem: problems.join('; ') } : {}) }),
+  };
+}
+
 /** Stores one vouched crate; true when it was new. */
 export type StoreCrate = (dir: string, file: string, sha256: string, bytes: Buffer<ArrayBuffer>) => Promise<boolean>;
 

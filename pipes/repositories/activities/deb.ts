@@ -8,14 +8,15 @@
 // pool file, hard-linked), and only the release's own files are read and hashed.
 import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { copyFile, link, mkdir, readFile, readdir, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { gzipSync } from 'node:zlib';
 import type { Channel } from '../../../core/tag.ts';
 import { nextSuiteState, requireServed, poolFiles, poolPath, suiteFor, type PackageFile, type SuiteState } from '../../../core/repo-plan.ts';
 import { withSigner, type SigningKeyRef } from '../../../activities/signing.ts';
+import { placeFile } from './place-file.ts';
 
 const run = promisify(execFile);
 
@@ -49,12 +50,6 @@ export interface DebRepoResult {
 
 const STATE_FILE = '.tagship-repo.json';
 const ARCHES = ['amd64', 'arm64'];
-
-async function placeFile(from: string, to: string): Promise<void> {
-  await mkdir(dirname(to), { recursive: true });
-  // Hard links keep the staging tree cheap; copy when they cross file systems.
-  await link(from, to).catch(() => copyFile(from, to));
-}
 
 async function describeDeb(path: string): Promise<PackageFile> {
   const { stdout } = await run('dpkg-deb', ['-f', path, 'Package', 'Version', 'Architecture']);

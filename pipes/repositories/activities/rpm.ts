@@ -9,7 +9,7 @@
 // reading each package again.
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { copyFile, cp, link, mkdir, readFile, readdir, rm, writeFile } from 'node:fs/promises';
+import { copyFile, cp, mkdir, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
 import type Docker from 'dockerode';
@@ -19,6 +19,7 @@ import { MachineLabel } from '../../../core/names.ts';
 import { machineDeadline } from '../../../core/reaper.ts';
 import { FailureType, nonRetryable, tailLines } from '../../../core/failures.ts';
 import type { SigningKeyRef } from '../../../activities/signing.ts';
+import { placeFile } from './place-file.ts';
 
 const run = promisify(execFile);
 const STATE_FILE = '.tagship-repo.json';
@@ -112,7 +113,7 @@ export async function buildRpmRepository(docker: Docker, input: RpmRepoInput, ke
       await mkdir(dirname(join(dir, file)), { recursive: true });
       // The release's own rpms are copied: rpmsign rewrites them. Carried ones never change.
       if (fresh) await copyFile(from, join(dir, file));
-      else await link(from, join(dir, file)).catch(() => copyFile(from, join(dir, file)));
+      else await placeFile(from, join(dir, file));
     }
     // The live metadata, for createrepo_c --update to take unchanged packages' entries from.
     const liveRepodata = input.liveDir ? join(input.liveDir, name, 'repodata') : null;
