@@ -35,9 +35,9 @@ export function redactor(secrets: readonly string[]): (text: string) => string {
   return (text) => list.reduce((t, s) => t.split(s).join('[redacted]'), text);
 }
 
-/** The secret values an agent holds, from its environment: its token (or enrolment secret)
- *  and each codec key. */
+/** The secret values an agent holds, from its environment: its token (or enrolment secret),
+ *  each codec key, its Temporal client key and API key. */
 export function agentSecrets(env: Record<string, string | undefined>): string[] {
   const keys = (env.TAGSHIP_CODEC_KEYS ?? '').split(',').flatMap((pair) => [pair.slice(pair.indexOf(':') + 1), pair]);
-  return [env.TAGSHIP_AGENT_TOKEN ?? '', env.TAGSHIP_ENROLMENT ?? '', env.TAGSHIP_CODEC_KEYS ?? '', ...keys].filter(Boolean);
+  return [env.TAGSHIP_AGENT_TOKEN ?? '', env.TAGSHIP_ENROLMENT ?? '', env.TAGSHIP_CODEC_KEYS ?? '', ...keys, env.TEMPORAL_TLS_CLIENT_KEY_DATA ?? '', env.TEMPORAL_API_KEY ?? ''].filter(Boolean);
 }

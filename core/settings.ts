@@ -26,6 +26,16 @@ const schema = z.object({
   /** The gateway's address as droplets must use it (a public name, usually https through a
    *  proxy); its own listening address when unset. */
   TAGSHIP_GATEWAY_PUBLIC_URL: z.string().url().refine((u) => /^https?:\/\//.test(u), 'must be an http(s) URL').optional(),
+  /** The gateway's certificate and key (PEM files): it then speaks HTTPS only; and the CA
+   *  machines trust it by, when the certificate is not from a public CA (droplets get it in
+   *  their user data; for a self-signed certificate, the certificate itself). */
+  TAGSHIP_GATEWAY_TLS_CERT: z.string().min(1).optional(),
+  TAGSHIP_GATEWAY_TLS_KEY: z.string().min(1).optional(),
+  TAGSHIP_GATEWAY_TLS_CA: z.string().min(1).optional(),
+  /** The Temporal frontend as droplets reach it (a public name); TEMPORAL_ADDRESS when unset.
+   *  They connect as the worker does (the SDK's TEMPORAL_TLS_* and TEMPORAL_API_KEY): the CA
+   *  and server name in their user data, client credentials handed when they enrol. */
+  TAGSHIP_AGENT_TEMPORAL_ADDRESS: z.string().regex(/^[^\s:]+:\d{1,5}$/, 'must be host:port, e.g. temporal.example.org:7233').optional(),
   TAGSHIP_AGENT_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
   TAGSHIP_PROVIDER: z.enum(['docker', 'digitalocean']).default('docker'),
   TAGSHIP_DO_TOKEN: z.string().min(1).optional(),
@@ -80,6 +90,12 @@ const schema = z.object({
   /** Where the bootstrap put the scanner, helm and arm64 Node; <state folder>/tools by default. */
   TAGSHIP_TOOLS_DIR: z.string().min(1).optional(),
 }).superRefine((e, ctx) => {
+  if (!!e.TAGSHIP_GATEWAY_TLS_CERT !== !!e.TAGSHIP_GATEWAY_TLS_KEY) {
+    const missing = e.TAGSHIP_GATEWAY_TLS_CERT ? 'TAGSHIP_GATEWAY_TLS_KEY' : 'TAGSHIP_GATEWAY_TLS_CERT';
+    ctx.addIssue({ code: 'custom', path: [missing], message: 'is required with the other: give both the certificate and its key (PEM files), or neither' });
+  }
+  if (e.TAGSHIP_GATEWAY_TLS_CA && !e.TAGSHIP_GATEWAY_TLS_CERT) ctx.addIssue({ code: 'custom', path: ['TAGSHIP_GATEWAY_TLS_CA'], message: 'is set, but the gateway has no certificate: set TAGSHIP_GATEWAY_TLS_CERT and TAGSHIP_GATEWAY_TLS_KEY too' });
+  if (e.TAGSHIP_GATEWAY_TLS_CERT && e.TAGSHIP_GATEWAY_PUBLIC_URL?.startsWith('http:')) ctx.addIssue({ code: 'custom', path: ['TAGSHIP_GATEWAY_PUBLIC_URL'], message: 'must be an https:// URL when the gateway has a certificate (TAGSHIP_GATEWAY_TLS_CERT)' });
   if (e.TAGSHIP_S3_ENDPOINT && !e.TAGSHIP_S3_BUCKET) ctx.addIssue({ code: 'custom', path: ['TAGSHIP_S3_BUCKET'], message: 'is required when TAGSHIP_S3_ENDPOINT is set: name the bucket tagship stores artifacts in' });
   if (e.TAGSHIP_CODEC_KEY_ID && !(e.TAGSHIP_CODEC_KEYS ?? '').split(',').some((pair) => pair.split(':')[0] === e.TAGSHIP_CODEC_KEY_ID)) {
     ctx.addIssue({ code: 'custom', path: ['TAGSHIP_CODEC_KEY_ID'], message: `is "${e.TAGSHIP_CODEC_KEY_ID}", which TAGSHIP_CODEC_KEYS does not define; name one of its ids` });
@@ -103,6 +119,10 @@ export interface Settings {
   gatewayHost: string;
   /** The gateway's URL as droplets are told it, when it differs from where it listens. */
   gatewayPublicUrl?: string;
+  /** The gateway's certificate, key and CA files, when it speaks HTTPS. */
+  gatewayTls?: { certFile: string; keyFile: string; caFile?: string };
+  /** The Temporal frontend's address as droplets reach it, when it differs. */
+  agentTemporalAddress?: string;
   /** Secret: from the environment only; never logged or sent through a workflow. */
   agentToken?: string;
   provider: 'docker' | 'digitalocean';
@@ -179,6 +199,10 @@ export function parseSettings(env: Record<string, string | undefined>, defaultSt
     gatewayPort: r.data.TAGSHIP_GATEWAY_PORT,
     gatewayHost: r.data.TAGSHIP_GATEWAY_HOST,
     ...(r.data.TAGSHIP_GATEWAY_PUBLIC_URL ? { gatewayPublicUrl: r.data.TAGSHIP_GATEWAY_PUBLIC_URL } : {}),
+    ...(r.data.TAGSHIP_GATEWAY_TLS_CERT && r.data.TAGSHIP_GATEWAY_TLS_KEY
+      ? { gatewayTls: { certFile: r.data.TAGSHIP_GATEWAY_TLS_CERT, keyFile: r.data.TAGSHIP_GATEWAY_TLS_KEY, ...(r.data.TAGSHIP_GATEWAY_TLS_CA ? { caFile: r.data.TAGSHIP_GATEWAY_TLS_CA } : {}) } }
+      : {}),
+    ...(r.data.TAGSHIP_AGENT_TEMPORAL_ADDRESS ? { agentTemporalAddress: r.data.TAGSHIP_AGENT_TEMPORAL_ADDRESS } : {}),
     ...(r.data.TAGSHIP_AGENT_TOKEN ? { agentToken: r.data.TAGSHIP_AGENT_TOKEN } : {}),
     provider: r.data.TAGSHIP_PROVIDER,
     ...(r.data.TAGSHIP_REGISTRY ? { registry: r.data.TAGSHIP_REGISTRY } : {}),

@@ -66,8 +66,10 @@ export interface EmulatorOptions {
   sizes?: string[];
   /** Image slugs and snapshot ids the account has. */
   images?: (string | number)[];
-  /** When given, every droplet is a container of this image running its user data. */
-  backend?: { docker: Docker; image: string; binds: string[] };
+  /** When given, every droplet is a container of this image running its user data, on the
+   *  host's network or on the named Docker network (a droplet elsewhere: it reaches only what
+   *  that network routes to). */
+  backend?: { docker: Docker; image: string; binds: string[]; network?: string };
 }
 
 const DEFAULT_SIZES = ['s-1vcpu-1gb', 's-2vcpu-4gb', 'c2-8vcpu-16gb-intel'];
@@ -119,7 +121,7 @@ export async function startDoEmulator(opts: EmulatorOptions): Promise<DoEmulator
         Cmd: ['sh', '-c', d.user_data ?? 'sleep infinity'],
         Labels: { 'tagship.emulated-droplet': String(d.id) },
         // A droplet's root holds every capability; the agent needs these to sandbox builds.
-        HostConfig: { Init: true, NetworkMode: 'host', Binds: opts.backend.binds, ...SANDBOXING_AGENT },
+        HostConfig: { Init: true, NetworkMode: opts.backend.network ?? 'host', Binds: opts.backend.binds, ...SANDBOXING_AGENT },
       });
       await c.start();
     }

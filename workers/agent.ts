@@ -13,6 +13,7 @@ import { agentTaskQueue } from '../core/names.ts';
 import { agentSecrets } from '../core/build-env.ts';
 import { dataConverterFromEnv } from '../providers/codec/aes-gcm.ts';
 import { LIVENESS_OPTIONS } from '../activities/heartbeat.ts';
+import { HANDED_TO_AGENTS, temporalConnection } from '../providers/temporal/connection.ts';
 
 const env = z
   .object({
@@ -40,9 +41,10 @@ const env = z
   .safeParse(process.env);
 
 /** The machine's gateway token: given, kept from an earlier enrolment, or enrolled for now.
- *  Enrolling also hands the agent the codec keys (never in the droplet's user data); they are
- *  kept beside the token, root's only, for a restarted agent, and put in this process's
- *  environment, where the codec and the redactor read them. */
+ *  Enrolling also hands the agent the codec keys and its Temporal client credentials (never in
+ *  the droplet's user data); they are kept beside the token, root's only, for a restarted
+ *  agent, and put in this process's environment, where the codec, the Temporal connection and
+ *  the redactor read them. */
 async function machineToken(s: { TAGSHIP_AGENT_TOKEN?: string | undefined; TAGSHIP_ENROLMENT?: string | undefined; TAGSHIP_TOKEN_FILE: string }, gateway: string): Promise<string> {
   if (s.TAGSHIP_AGENT_TOKEN) return s.TAGSHIP_AGENT_TOKEN;
   const envFile = `${s.TAGSHIP_TOKEN_FILE}.env.json`;
@@ -54,7 +56,7 @@ async function machineToken(s: { TAGSHIP_AGENT_TOKEN?: string | undefined; TAGSH
   const body = (await res.json().catch(() => ({}))) as { token?: string; env?: Record<string, string>; error?: string; message?: string };
   if (!res.ok || !body.token) throw new Error(`enrolment refused by the gateway: HTTP ${res.status} ${body.message ?? body.error ?? ''}`);
   mkdirSync(dirname(s.TAGSHIP_TOKEN_FILE), { recursive: true, mode: 0o700 });
-  const handed = Object.fromEntries(Object.entries(body.env ?? {}).filter(([k]) => /^TAGSHIP_CODEC_KEY(S|_ID)$/.test(k)));
+  const handed = Object.fromEntries(Object.entries(body.env ?? {}).filter(([k]) => HANDED_TO_AGENTS.test(k)));
   if (Object.keys(handed).length) {
     writeFileSync(envFile, JSON.stringify(handed), { mode: 0o600 });
     Object.assign(process.env, handed);
@@ -84,7 +86,11 @@ async function main(): Promise<void> {
   const token = await machineToken(s, control.gateway);
   // The control sockets go with the orchestrator: one restarting as this machine boots is
   // waited for, not mistaken for a dead control plane.
-  const connection = await whileOrchestratorRestarts(() => NativeConnection.connect({ address: control.temporal }));
+  // Direct (droplets): TLS, client certificate and API key as the SDK's configuration says
+  // (TEMPORAL_TLS_* from the user data and the enrolment). Control sockets: plain, the relay
+  // holds TLS.
+  const temporal = s.TAGSHIP_CONTROL_DIR ? { address: control.temporal } : temporalConnection(control.temporal, process.env);
+  const connection = await whileOrchestratorRestarts(() => NativeConnection.connect(temporal));
   const worker = await Worker.create({
     connection,
     namespace: s.TEMPORAL_NAMESPACE,

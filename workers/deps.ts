@@ -4,6 +4,7 @@ import Docker from 'dockerode';
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { checkServerIdentity, type ConnectionOptions as TlsOptions } from 'node:tls';
 import type { Client } from '@temporalio/client';
 import type { Logger } from '../providers/log/logger.ts';
 import type { Settings } from '../core/settings.ts';
@@ -26,7 +27,7 @@ import { createEnvironmentActivities } from '../pipes/environments/activities.ts
 import { createForgeActivities } from '../pipes/forge/activities.ts';
 import { proxyVariables, startEgressProxy, type EgressProxy } from '../providers/net/egress-proxy.ts';
 import { DependencyCaches } from '../providers/gateway/dependency-caches.ts';
-import { relayTls, temporalConnection } from '../providers/temporal/connection.ts';
+import { relayTls, temporalConnection, type AgentTemporalProfile } from '../providers/temporal/connection.ts';
 import { createRetentionActivities } from '../activities/retention.ts';
 import { createResumeActivities } from '../activities/resume.ts';
 import { createProvenanceActivities } from '../pipes/provenance/activities.ts';
@@ -65,6 +66,9 @@ export interface OrchestratorDeps {
   gatewayHost?: string;
   /** The gateway's URL as droplets are told it (their user data); its own URL by default. */
   gatewayPublicUrl?: string;
+  /** The gateway's certificate and key (PEM): it speaks HTTPS only. `ca` is what machines
+   *  trust it by when it is not from a public CA (a self-signed certificate is its own CA). */
+  gatewayTls?: { cert: string; key: string; ca?: string };
   /** Defaults to a token kept in <stateDir>/agent-token, stable across restarts. */
   agentToken?: string;
   /** Build machines from elsewhere (DigitalOcean); docker containers with agents by default. */
@@ -75,6 +79,9 @@ export interface OrchestratorDeps {
   repoRoot?: string;
   /** Extra environment for build agents (the payload codec's keys), passed like their token. */
   agentEnv?: Record<string, string>;
+  /** What only agents that enrol (droplets) are handed besides agentEnv: their Temporal client
+   *  credentials (docker machines' relay holds those instead). */
+  enrolmentEnv?: Record<string, string>;
   /** The projects file: each project's repository, git credentials and signed-tag policy.
    *  Without it only working-tree releases (`--from-dir`) can run. */
   projects?: Projects;
@@ -131,13 +138,19 @@ export interface Orchestrator {
   close(): Promise<void>;
 }
 
-/** Droplets as build machines; the agent enrols from cloud-init user data made here. */
+/** Where a droplet's agent finds the gateway's CA (NODE_EXTRA_CA_CERTS: Node's fetch trusts it). */
+export const AGENT_GATEWAY_CA_FILE = '/var/lib/tagship/gateway-ca.pem';
+
+/** Droplets as build machines; the agent enrols from cloud-init user data made here. The user
+ *  data holds what the metadata service may serve to anyone on the droplet: addresses, CAs, the
+ *  one-time enrolment secret. Codec keys and Temporal client credentials are handed at enrolment. */
 export function digitalOceanProvider(
   d: { token: string; apiUrl?: string; region: string; image: string },
-  temporal: { address: string; namespace: string },
+  control: { address: string; namespace: string; temporal?: AgentTemporalProfile; gatewayCa?: string },
   tuning: Pick<DigitalOceanOptions, 'policy' | 'pollMs'> = {},
 ): NonNullable<OrchestratorDeps['provider']> {
-  // The codec keys are not in the user data: the agent gets them when it enrols (the gateway).
+  const files = { ...control.temporal?.files, ...(control.gatewayCa ? { [AGENT_GATEWAY_CA_FILE]: control.gatewayCa } : {}) };
+  const env = { ...control.temporal?.env, ...(control.gatewayCa ? { NODE_EXTRA_CA_CERTS: AGENT_GATEWAY_CA_FILE } : {}) };
   return ({ gatewayUrl, enrolmentFor }) =>
     new DigitalOceanMachines({
       ...tuning,
@@ -146,8 +159,15 @@ export function digitalOceanProvider(
       region: d.region,
       defaultImage: d.image,
       userData: (spec) =>
-        agentUserData({ TAGSHIP_MACHINE: spec.name, TEMPORAL_ADDRESS: temporal.address, TEMPORAL_NAMESPACE: temporal.namespace, TAGSHIP_GATEWAY_URL: gatewayUrl, TAGSHIP_ENROLMENT: enrolmentFor(spec) }),
+        agentUserData({ TAGSHIP_MACHINE: spec.name, TEMPORAL_ADDRESS: control.address, TEMPORAL_NAMESPACE: control.namespace, ...env, TAGSHIP_GATEWAY_URL: gatewayUrl, TAGSHIP_ENROLMENT: enrolmentFor(spec) }, files),
     });
+}
+
+/** How a machine's relay opens TLS to an HTTPS gateway: the certificate checked against the
+ *  given CA (the system's by default) and the public URL's host, whatever address it dials. */
+function gatewayRelayTls(publicUrl: string, ca?: string): TlsOptions {
+  const host = new URL(publicUrl).hostname.replace(/^\[|\]$/g, '');
+  return { ...(ca ? { ca } : {}), checkServerIdentity: (_dialled, cert) => checkServerIdentity(host, cert) };
 }
 
 /** The machine provider the settings name, for looking at and deleting machines (the CLI's
@@ -238,7 +258,8 @@ export async function createOrchestrator(deps: OrchestratorDeps): Promise<Orches
     ...(deps.gatewayHost ? { host: deps.gatewayHost } : {}),
     enrolmentLedger: join(deps.stateDir, 'enrolments-used'),
     caches: new DependencyCaches(join(deps.stateDir, 'caches')),
-    ...(deps.agentEnv ? { agentEnv: deps.agentEnv } : {}),
+    agentEnv: { ...deps.agentEnv, ...deps.enrolmentEnv },
+    ...(deps.gatewayTls ? { tls: deps.gatewayTls } : {}),
     ...(deps.log ? { log: deps.log.child({ name: 'gateway' }) } : {}),
   });
   await buildAgentBundle();
@@ -255,7 +276,12 @@ export async function createOrchestrator(deps: OrchestratorDeps): Promise<Orches
   // Machines' agents speak plain gRPC to their socket; a secured frontend gets TLS (and the
   // client certificate, which never enters a machine) from the relay.
   const secured = relayTls(temporalConnection(deps.temporalAddress));
-  const control = new ControlSockets(join(deps.stateDir, 'control'), { temporal: tcpEndpoint(deps.temporalAddress), gateway: tcpEndpoint(gateway.url) }, secured ? { temporal: secured } : {});
+  const gatewayUrl = deps.gatewayPublicUrl ?? gateway.url;
+  const control = new ControlSockets(
+    join(deps.stateDir, 'control'),
+    { temporal: tcpEndpoint(deps.temporalAddress), gateway: tcpEndpoint(gateway.url) },
+    { ...(secured ? { temporal: secured } : {}), ...(deps.gatewayTls ? { gateway: gatewayRelayTls(gatewayUrl, deps.gatewayTls.ca) } : {}) },
+  );
   const containers = deps.provider
     ? undefined
     : new DockerMachines({
@@ -275,7 +301,7 @@ export async function createOrchestrator(deps: OrchestratorDeps): Promise<Orches
       });
   // Machines that outlived an orchestrator restart find their way out again.
   await containers?.reattach();
-  const machines = deps.provider?.({ gatewayUrl: deps.gatewayPublicUrl ?? gateway.url, tokenFor, enrolmentFor, agentEnv: deps.agentEnv ?? {} }) ?? containers!;
+  const machines = deps.provider?.({ gatewayUrl, tokenFor, enrolmentFor, agentEnv: deps.agentEnv ?? {} }) ?? containers!;
   // The test gate runs in a plain container driven through docker exec, on this host.
   const gate = new DockerMachines({ docker, egressProxy: egress });
   return {

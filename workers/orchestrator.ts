@@ -1,7 +1,7 @@
 // The orchestrator worker: runs the workflows and the activities that drive machines,
 // artifacts, registries and repositories, and serves the artifact gateway that build agents use.
 // Entry point: `npm run worker`.
-import { temporalConnection } from '../providers/temporal/connection.ts';
+import { agentTemporalProfile, temporalConnection } from '../providers/temporal/connection.ts';
 import { NativeConnection, Runtime, Worker, type WorkerOptions } from '@temporalio/worker';
 import { connectClient } from '../providers/temporal/connect.ts';
 import { pathToFileURL } from 'node:url';
@@ -18,6 +18,8 @@ import { S3ArtifactStore } from '../providers/artifacts-s3/store.ts';
 import { otlpSpanProcessor, tracingOptions } from '../providers/temporal/tracing.ts';
 import type { SpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { join } from 'node:path';
+import { readFileSync } from 'node:fs';
+import type { Settings } from '../core/settings.ts';
 
 export interface OrchestratorWorkerOptions extends OrchestratorDeps {
   connection: NativeConnection;
@@ -70,6 +72,23 @@ export async function createOrchestratorWorker(opts: OrchestratorWorkerOptions):
   }
 }
 
+/** The gateway's PEM files, read at start: a missing one stops the worker, naming its setting. */
+function readGatewayTls(files: Settings['gatewayTls']): OrchestratorDeps['gatewayTls'] {
+  if (!files) return undefined;
+  const read = (setting: string, file: string) => {
+    try {
+      return readFileSync(file, 'utf8');
+    } catch (err) {
+      throw new Error(`${setting}: cannot read ${file} (${(err as NodeJS.ErrnoException).code ?? String(err)}); give a readable PEM file`);
+    }
+  };
+  return {
+    cert: read('TAGSHIP_GATEWAY_TLS_CERT', files.certFile),
+    key: read('TAGSHIP_GATEWAY_TLS_KEY', files.keyFile),
+    ...(files.caFile ? { ca: read('TAGSHIP_GATEWAY_TLS_CA', files.caFile) } : {}),
+  };
+}
+
 /** The worker process: settings from the environment, runs until SIGINT/SIGTERM. */
 export async function runOrchestratorWorker(): Promise<void> {
   const settings = parseSettings(process.env, DEFAULT_STATE_DIR);
@@ -81,6 +100,10 @@ export async function runOrchestratorWorker(): Promise<void> {
   const connection = await NativeConnection.connect(temporalConnection(settings.temporalAddress));
   const { client, close: closeClient } = await connectClient(settings);
   const dataConverter = dataConverterFromEnv(settings.codecEnv);
+  const gatewayTls = readGatewayTls(settings.gatewayTls);
+  // Droplets connect to the frontend as this worker does, at the address they can reach.
+  const agentAddress = settings.agentTemporalAddress ?? settings.temporalAddress;
+  const agentTemporal = { address: agentAddress, profile: agentTemporalProfile(temporalConnection(agentAddress)) };
   const { worker, orchestrator } = await createOrchestratorWorker({
     ...(dataConverter ? { dataConverter, agentEnv: settings.codecEnv } : {}),
     toolsDir: settings.toolsDir,
@@ -107,8 +130,12 @@ export async function runOrchestratorWorker(): Promise<void> {
     egressAllow: settings.egressAllow,
     forgeApiUrl: settings.forgeApiUrl,
     ...(settings.projectsFile ? { projects: readProjectsFile(settings.projectsFile, process.env, { credentials: true }) } : {}),
+    ...(gatewayTls ? { gatewayTls } : {}),
     ...(settings.provider === 'digitalocean' && settings.digitalocean
-      ? { provider: digitalOceanProvider(settings.digitalocean, { address: settings.temporalAddress, namespace: settings.namespace }) }
+      ? {
+          provider: digitalOceanProvider(settings.digitalocean, { address: agentTemporal.address, namespace: settings.namespace, temporal: agentTemporal.profile, ...(gatewayTls?.ca ? { gatewayCa: gatewayTls.ca } : {}) }),
+          enrolmentEnv: agentTemporal.profile.handed,
+        }
       : {}),
     // A prebuilt bundle saves the bundling at start (the test harness makes one).
     ...(settings.workflowBundle ? { workflowBundle: { codePath: settings.workflowBundle } } : {}),

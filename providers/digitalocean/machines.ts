@@ -14,7 +14,6 @@ export interface DigitalOceanOptions {
   region: string;
   /** The image for amd64 machines when a target names none: a snapshot id or an image slug. */
   defaultImage: string;
-  /** cloud-init user data that starts the agent for this machine. */
   /** Cloud-init user data that starts the agent of the machine being created. */
   userData: (spec: MachineSpec) => string;
   /** How long a droplet may take from `new` to `active`. */
@@ -136,11 +135,16 @@ export class DigitalOceanMachines implements MachineProvider {
   }
 }
 
-/** cloud-init user data that starts the agent from the snapshot's /opt/tagship and /opt/node. */
-export function agentUserData(env: Record<string, string>): string {
+/** cloud-init user data that starts the agent from the snapshot's /opt/tagship and /opt/node;
+ *  `files` (public things only, e.g. CA certificates) are written first, base64 in the script. */
+export function agentUserData(env: Record<string, string>, files: Record<string, string> = {}): string {
   const lines = Object.entries(env).map(([k, v]) => {
     if (!/^[A-Za-z0-9_.:/@+=,-]*$/.test(v)) throw new Error(`${k} has characters that cannot go into the droplet's user data`);
     return `export ${k}='${v}'`;
   });
-  return ['#!/bin/sh', '# tagship build agent enrolment (cloud-init user data)', ...lines, 'exec /opt/node/bin/node /opt/tagship/.tagship/agent/agent.mjs', ''].join('\n');
+  const writes = Object.entries(files).map(([path, content]) => {
+    if (!/^\/[A-Za-z0-9_./-]+$/.test(path) || path.includes('..')) throw new Error(`${path} cannot be a file in the droplet's user data`);
+    return `mkdir -p '${path.slice(0, path.lastIndexOf('/')) || '/'}' && echo '${Buffer.from(content).toString('base64')}' | base64 -d > '${path}'`;
+  });
+  return ['#!/bin/sh', '# tagship build agent enrolment (cloud-init user data)', ...writes, ...lines, 'exec /opt/node/bin/node /opt/tagship/.tagship/agent/agent.mjs', ''].join('\n');
 }

@@ -15,7 +15,8 @@
 //   GET  /caches/cargo                                     the machine's project's cached crates
 //   GET  /caches/cargo/<dir>/<file>                        one of them
 //   PUT  /caches/cargo/<dir>/<file>                        x-tagship-sha256: offers one (write-once)
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer, type IncomingMessage, type RequestListener, type ServerResponse } from 'node:http';
+import { createServer as createTlsServer } from 'node:https';
 import { listen } from '../http/listen.ts';
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
@@ -48,6 +49,8 @@ export interface GatewayOptions {
   /** Whether the orchestrator takes work (its worker polls): GET /readyz answers 200 or 503,
    *  for a readiness probe. Ready when unset. */
   ready?: () => boolean;
+  /** Certificate and key (PEM): HTTPS only, for machines that reach it across networks. */
+  tls?: { cert: string; key: string };
 }
 
 export interface Gateway {
@@ -225,7 +228,7 @@ async function handle(opts: GatewayOptions, ledger: EnrolmentLedger, log: Logger
 export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
   const log = opts.log ?? pino({ name: 'tagship-gateway', level: 'warn' }, pino.destination(2));
   const ledger = new EnrolmentLedger(opts.enrolmentLedger);
-  const server: Server = createServer((req, res) => {
+  const onRequest: RequestListener = (req, res) => {
     const began = Date.now();
     res.on('finish', () => log.info({ method: req.method, path: (req.url ?? '').split('?')[0], status: res.statusCode, ms: Date.now() - began }, 'gateway request'));
     handle(opts, ledger, log, req, res).catch((err: unknown) => {
@@ -233,6 +236,7 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
       if (err instanceof StoreNameError) return send(res, 400, { error: 'BadName', message: err.message });
       send(res, 500, { error: String(err) });
     });
-  });
-  return listen(server, opts);
+  };
+  const server = opts.tls ? createTlsServer({ cert: opts.tls.cert, key: opts.tls.key, minVersion: 'TLSv1.2' }, onRequest) : createServer(onRequest);
+  return listen(server, { ...opts, scheme: opts.tls ? 'https' : 'http' });
 }

@@ -1,6 +1,7 @@
-// Starts an HTTP server on loopback (by default) and gives back its URL and a close() that
+// Starts an HTTP(S) server on loopback (by default) and gives back its URL and a close() that
 // also ends keep-alive connections, so tests and entry points stop promptly.
 import type { Server } from 'node:http';
+import type { Server as TlsServer } from 'node:https';
 
 export interface Listening {
   url: string;
@@ -8,7 +9,7 @@ export interface Listening {
   close(): Promise<void>;
 }
 
-export async function listen(server: Server, opts: { port?: number; host?: string } = {}): Promise<Listening> {
+export async function listen(server: Server | TlsServer, opts: { port?: number; host?: string; scheme?: 'http' | 'https' } = {}): Promise<Listening> {
   const host = opts.host ?? '127.0.0.1';
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
@@ -16,7 +17,7 @@ export async function listen(server: Server, opts: { port?: number; host?: strin
   });
   const { port } = server.address() as { port: number };
   return {
-    url: `http://${host}:${port}`,
+    url: `${opts.scheme ?? 'http'}://${host.includes(':') ? `[${host}]` : host}:${port}`,
     port,
     close: () =>
       new Promise((resolve) => {

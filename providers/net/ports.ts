@@ -14,9 +14,9 @@ export async function freePort(): Promise<number> {
   });
 }
 
-export async function portAnswers(port: number): Promise<boolean> {
+export async function portAnswers(port: number, host = '127.0.0.1'): Promise<boolean> {
   return new Promise((resolve) => {
-    const sock = connect({ host: '127.0.0.1', port });
+    const sock = connect({ host, port });
     sock.once('connect', () => (sock.destroy(), resolve(true)));
     sock.once('error', () => resolve(false));
   });

@@ -8,7 +8,7 @@ import { temporalAddress } from './temporal.ts';
 
 export const DO_TOKEN = 'do-test-token-0123456789';
 
-export async function startEmulator(opts: { bootDelayMs?: number; dropletLimit?: number } = {}): Promise<DoEmulator> {
+export async function startEmulator(opts: { bootDelayMs?: number; dropletLimit?: number; network?: string } = {}): Promise<DoEmulator> {
   return startDoEmulator({
     token: DO_TOKEN,
     bootDelayMs: opts.bootDelayMs ?? 500,
@@ -18,15 +18,16 @@ export async function startEmulator(opts: { bootDelayMs?: number; dropletLimit?:
       `${REPO_ROOT}/.tagship/agent:/opt/tagship/.tagship/agent:ro`,
       `${REPO_ROOT}/node_modules:/opt/tagship/node_modules:ro`,
       `${process.execPath}:/opt/node/bin/node:ro`,
-    ] },
+    ], ...(opts.network ? { network: opts.network } : {}) },
   });
 }
 
-/** The provider as a worker wires it, pointed at the emulator; short timeouts keep tests quick. */
-export function emulatorProvider(em: DoEmulator, token = DO_TOKEN) {
+/** The provider as a worker wires it, pointed at the emulator; short timeouts keep tests quick.
+ *  `control`: how droplets reach Temporal and trust the gateway, when not loopback in plain. */
+export function emulatorProvider(em: DoEmulator, token = DO_TOKEN, control: Partial<Parameters<typeof digitalOceanProvider>[1]> = {}) {
   return digitalOceanProvider(
     { token, apiUrl: em.apiUrl, region: 'nyc1', image: 'tagship-agent-snapshot' },
-    { address: temporalAddress(), namespace: 'default' },
+    { address: temporalAddress(), namespace: 'default', ...control },
     { pollMs: 500, policy: { requestTimeoutMs: 1500 } },
   );
 }

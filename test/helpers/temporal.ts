@@ -39,7 +39,7 @@ export function uniqueSuffix(): string {
 /** Runs `fn` while an orchestrator worker polls a fresh task queue. */
 export async function withWorker<T>(
   fn: (ctx: TestContext) => Promise<T>,
-  opts: { stateDir?: string; artifacts?: OrchestratorDeps['artifacts']; provider?: OrchestratorDeps['provider']; codecEnv?: Record<string, string>; projects?: OrchestratorDeps['projects']; registry?: string; scannerCache?: string; registryConfig?: string; notify?: OrchestratorDeps['notify']; uiUrl?: string; forgeApiUrl?: string; traces?: SpanProcessor; gatewayPort?: number; gatewayPublicUrl?: string } = {},
+  opts: { stateDir?: string; artifacts?: OrchestratorDeps['artifacts']; provider?: OrchestratorDeps['provider']; codecEnv?: Record<string, string>; projects?: OrchestratorDeps['projects']; registry?: string; scannerCache?: string; registryConfig?: string; notify?: OrchestratorDeps['notify']; uiUrl?: string; forgeApiUrl?: string; traces?: SpanProcessor; gatewayPort?: number; gatewayPublicUrl?: string } & Pick<OrchestratorDeps, 'gatewayHost' | 'gatewayTls' | 'enrolmentEnv'> = {},
 ): Promise<T> {
   if (!runtimeInstalled) {
     Runtime.install({ logger: new DefaultLogger('ERROR') });
@@ -61,6 +61,9 @@ export async function withWorker<T>(
     client,
     gatewayPort: opts.gatewayPort ?? 0,
     ...(opts.gatewayPublicUrl ? { gatewayPublicUrl: opts.gatewayPublicUrl } : {}),
+    ...(opts.gatewayHost ? { gatewayHost: opts.gatewayHost } : {}),
+    ...(opts.gatewayTls ? { gatewayTls: opts.gatewayTls } : {}),
+    ...(opts.enrolmentEnv ? { enrolmentEnv: opts.enrolmentEnv } : {}),
     ...(opts.artifacts ? { artifacts: opts.artifacts } : {}),
     ...(opts.provider ? { provider: opts.provider } : {}),
     ...(opts.projects ? { projects: opts.projects } : {}),

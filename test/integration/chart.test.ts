@@ -16,7 +16,7 @@ import { toolPaths } from '../../workers/deps.ts';
 const CHART = join(REPO_ROOT, 'deploy', 'helm', 'tagship');
 const helm = (...args: string[]) => execFileSync(toolPaths().helm, args, { encoding: 'utf8' });
 type Doc = { kind: string; metadata: { name: string }; spec: Record<string, unknown> } & Record<string, unknown>;
-type Container = { name: string; image: string; args: string[]; env?: { name: string; value?: string; valueFrom?: { secretKeyRef?: { name: string; key: string } } }[]; livenessProbe?: { httpGet: { path: string; port: string } }; readinessProbe?: { httpGet: { path: string; port: string } }; securityContext?: Record<string, unknown>; volumeMounts?: { name: string; mountPath: string }[] };
+type Container = { name: string; image: string; args: string[]; env?: { name: string; value?: string; valueFrom?: { secretKeyRef?: { name: string; key: string } } }[]; livenessProbe?: { httpGet: { path: string; port: string; scheme?: string } }; readinessProbe?: { httpGet: { path: string; port: string; scheme?: string } }; securityContext?: Record<string, unknown>; volumeMounts?: { name: string; mountPath: string }[] };
 
 function render(...sets: string[]): Doc[] {
   const out = helm('template', 'rel', CHART, ...sets.flatMap((s) => ['--set', s]));
@@ -32,7 +32,7 @@ const containers = (d: Doc) => (d.spec as { template: { spec: { containers: Cont
 
 test('the chart lints and renders manifests the Kubernetes schemas accept', () => {
   assert.match(helm('lint', '--strict', CHART), /1 chart\(s\) linted, 0 chart\(s\) failed/);
-  for (const sets of [[], ['hooks.enabled=false', 'docker.sidecar.enabled=false', 'docker.host=tcp://docker:2376'], ['temporal.tlsSecret=temporal-client', 'envFromSecrets={hook-secrets,registry-tokens}']]) {
+  for (const sets of [[], ['hooks.enabled=false', 'docker.sidecar.enabled=false', 'docker.host=tcp://docker:2376'], ['temporal.tlsSecret=temporal-client', 'envFromSecrets={hook-secrets,registry-tokens}'], ['gateway.tlsSecret=gateway-tls', 'gateway.tlsCa=true', 'temporal.agentAddress=temporal.example.org:7233']]) {
     const docs = render(...sets);
     for (const d of docs) {
       const validate = validators[d.kind];
@@ -71,6 +71,14 @@ test('what an operator relies on: probes, secrets by reference, non-root, digest
   assert.equal(hooks.readinessProbe?.httpGet.path, '/healthz');
   assert.equal(hooks.securityContext?.runAsNonRoot, true);
   assert.ok(!(hooks.env ?? []).some((e) => /TOKEN|SECRET/.test(e.name)), 'the hook server holds no machine or cloud token');
+
+  assert.equal(w.readinessProbe?.httpGet.scheme, 'HTTP');
+  const tls = containers(render('gateway.tlsSecret=gateway-tls', 'gateway.tlsCa=true', 'gateway.publicUrl=https://gw.example.org:7480', 'temporal.agentAddress=temporal.example.org:7233').find((d) => d.kind === 'Deployment' && d.metadata.name === 'rel-tagship-worker')!);
+  const tw = tls.containers.find((c) => c.name === 'worker')!;
+  const tenv = new Map((tw.env ?? []).map((e) => [e.name, e.value]));
+  assert.deepEqual(['TAGSHIP_GATEWAY_TLS_CERT', 'TAGSHIP_GATEWAY_TLS_KEY', 'TAGSHIP_GATEWAY_TLS_CA', 'TAGSHIP_AGENT_TEMPORAL_ADDRESS'].map((n) => tenv.get(n)), ['/etc/tagship/gateway-tls/tls.crt', '/etc/tagship/gateway-tls/tls.key', '/etc/tagship/gateway-tls/ca.crt', 'temporal.example.org:7233']);
+  assert.deepEqual([tw.livenessProbe?.httpGet.scheme, tw.readinessProbe?.httpGet.scheme], ['HTTPS', 'HTTPS'], 'probes speak HTTPS to an HTTPS gateway');
+  assert.ok(tls.volumes.some((v) => v.secret?.secretName === 'gateway-tls') && tw.volumeMounts?.some((m) => m.mountPath === '/etc/tagship/gateway-tls'), 'the certificate comes from its Secret');
 
   const plain = render('temporal.tlsSecret=');
   const plainWorker = containers(plain.find((d) => d.kind === 'Deployment' && d.metadata.name === 'rel-tagship-worker')!).containers[0]!;

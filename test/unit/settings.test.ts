@@ -81,3 +81,15 @@ test('the gateway: loopback by default; a listening address and the public URL d
   refused({ TAGSHIP_GATEWAY_PUBLIC_URL: 'ftp://gateway.example.org' }, /TAGSHIP_GATEWAY_PUBLIC_URL: must be an http\(s\) URL/);
   refused({ TAGSHIP_GATEWAY_HOST: '0.0.0.0; rm -rf /' }, /TAGSHIP_GATEWAY_HOST: must be an address to listen on/);
 });
+
+test('the gateway\'s TLS: certificate and key together, an https public URL; droplets\' Temporal address', () => {
+  const s = parseSettings({ TAGSHIP_GATEWAY_TLS_CERT: '/etc/gw.pem', TAGSHIP_GATEWAY_TLS_KEY: '/etc/gw.key', TAGSHIP_GATEWAY_TLS_CA: '/etc/ca.pem', TAGSHIP_GATEWAY_PUBLIC_URL: 'https://gw.example.org:7480', TAGSHIP_AGENT_TEMPORAL_ADDRESS: 'temporal.example.org:7233' }, '/x');
+  assert.deepEqual(s.gatewayTls, { certFile: '/etc/gw.pem', keyFile: '/etc/gw.key', caFile: '/etc/ca.pem' });
+  assert.equal(s.agentTemporalAddress, 'temporal.example.org:7233');
+  assert.equal(parseSettings({}, '/x').gatewayTls, undefined);
+  refused({ TAGSHIP_GATEWAY_TLS_CERT: '/etc/gw.pem' }, /TAGSHIP_GATEWAY_TLS_KEY: is required with the other/);
+  refused({ TAGSHIP_GATEWAY_TLS_KEY: '/etc/gw.key' }, /TAGSHIP_GATEWAY_TLS_CERT: is required with the other/);
+  refused({ TAGSHIP_GATEWAY_TLS_CA: '/etc/ca.pem' }, /TAGSHIP_GATEWAY_TLS_CA: is set, but the gateway has no certificate/);
+  refused({ TAGSHIP_GATEWAY_TLS_CERT: '/etc/gw.pem', TAGSHIP_GATEWAY_TLS_KEY: '/etc/gw.key', TAGSHIP_GATEWAY_PUBLIC_URL: 'http://gw.example.org' }, /TAGSHIP_GATEWAY_PUBLIC_URL: must be an https:\/\/ URL when the gateway has a certificate/);
+  refused({ TAGSHIP_AGENT_TEMPORAL_ADDRESS: 'temporal.example.org' }, /TAGSHIP_AGENT_TEMPORAL_ADDRESS: must be host:port/);
+});
