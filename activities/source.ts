@@ -24,6 +24,7 @@ import { withHeartbeat } from './heartbeat.ts';
 import { invalidInput, requireName } from './inputs.ts';
 import type { LoadProjectResult, SourceRef } from '../core/source.ts';
 import { nightlyVersion } from '../core/nightly.ts';
+import type { SourceTars } from '../providers/sources/tars.ts';
 
 export type { LoadProjectResult, SourceRef } from '../core/source.ts';
 
@@ -76,11 +77,14 @@ export interface SourceDeps {
   /** Which release outcomes the worker posts (activities/notify.ts), told to the release with
    *  what it loads; never the URL. */
   notify?: 'failure' | 'all';
+  /** Shares each packed source through the artifact store, for steps on other hosts. */
+  sources?: SourceTars;
 }
 
-/** Moves a packed tarball to its content address, where build agents fetch it by sha256. */
-async function contentAddressed(stateDir: string, pack: (tmp: string) => Promise<void>, name: string): Promise<SourceRef> {
-  const sources = join(stateDir, 'sources');
+/** Moves a packed tarball to its content address, where build agents fetch it by sha256, and
+ *  shares it with the other worker hosts. */
+async function contentAddressed(deps: SourceDeps, pack: (tmp: string) => Promise<void>, name: string): Promise<SourceRef> {
+  const sources = join(deps.stateDir, 'sources');
   await mkdir(sources, { recursive: true });
   const tmp = join(sources, `.${name}-${process.pid}-${Date.now()}-${Math.random().toString(16).slice(2)}.tar`);
   try {
@@ -88,6 +92,7 @@ async function contentAddressed(stateDir: string, pack: (tmp: string) => Promise
     const sha256 = await sha256File(tmp);
     const path = join(sources, `${sha256}.tar`);
     await rename(tmp, path);
+    await deps.sources?.share(sha256);
     return { path, sha256 };
   } finally {
     await rm(tmp, { force: true });
@@ -205,7 +210,7 @@ async function fromRepository(deps: SourceDeps, input: LoadProjectInput & { tag:
   const t = await inspectTag(deps, input, signal).catch((err: unknown) => {
     throw err instanceof SourceProblem ? nonRetryable(err.type, err.message, err.details) : err;
   });
-  const source = await contentAddressed(deps.stateDir, (tmp) => deps.mirrors!.archive(input.project, t.resolved.commit, tmp), input.project);
+  const source = await contentAddressed(deps, (tmp) => deps.mirrors!.archive(input.project, t.resolved.commit, tmp), input.project);
   return {
     config: t.config,
     source,
@@ -230,7 +235,7 @@ async function fromWorkingTree(deps: SourceDeps, input: LoadProjectInput & { pro
     if (disagreement) throw nonRetryable(FailureType.InvalidTag, disagreement);
   }
   // Sorted names, fixed owner and mtime: the same tree always gives the same tarball.
-  const source = await contentAddressed(deps.stateDir, async (tmp) => {
+  const source = await contentAddressed(deps, async (tmp) => {
     await run('tar', ['--sort=name', '--owner=0', '--group=0', '--numeric-owner', '--mtime=@0', ...EXCLUDES.map((e) => `--exclude=./${e}`), '-C', dir, '-cf', tmp, '.']);
   }, parsed.config.project);
   return { config: parsed.config, source, configDigest: digest(text!), reproducible: false };
@@ -289,7 +294,7 @@ async function commitSource(deps: SourceDeps, input: LoadCommitInput, signal: Ab
   )?.toString('utf8') ?? null;
   const parsed = checkProjectConfig(text, where, input.project);
   if (!parsed.ok) throw nonRetryable(FailureType.ConfigInvalid, parsed.message, parsed.errors);
-  const source = await contentAddressed(deps.stateDir, (tmp) => mirrors.archive(input.project, input.commit, tmp), input.project);
+  const source = await contentAddressed(deps, (tmp) => mirrors.archive(input.project, input.commit, tmp), input.project);
   return { config: parsed.config, source, configDigest: digest(text!), repository: entry.repository, where };
 }
 

@@ -41,6 +41,12 @@ export interface ArtifactStore {
   localRecordPath(key: ReleaseKey, name: RecordName): Promise<string | null>;
   /** Where a step record lives, for people: a path, or an s3:// address. */
   recordLocation(key: ReleaseKey, name: RecordName): string;
+  /** Shares a packed source (named by its sha256) with every host that uses the store, so a
+   *  step on another host finds it; nothing to do for a store only this host has. */
+  shareSource(sha256: string, file: string): Promise<void>;
+  /** Writes a shared packed source to `dest` (verified against its sha256; an existing file is
+   *  replaced whole); false when the store has none. */
+  fetchSource(sha256: string, dest: string): Promise<boolean>;
 }
 
 export class ChecksumMismatchError extends Error {

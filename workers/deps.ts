@@ -28,6 +28,7 @@ import { createForgeActivities } from '../pipes/forge/activities.ts';
 import { proxyVariables, startEgressProxy, type EgressProxy } from '../providers/net/egress-proxy.ts';
 import { DependencyCaches } from '../providers/gateway/dependency-caches.ts';
 import { relayTls, temporalConnection, type AgentTemporalProfile } from '../providers/temporal/connection.ts';
+import { SourceTars } from '../providers/sources/tars.ts';
 import { createRetentionActivities } from '../activities/retention.ts';
 import { createResumeActivities } from '../activities/resume.ts';
 import { createProvenanceActivities } from '../pipes/provenance/activities.ts';
@@ -194,12 +195,12 @@ export function agentToken(stateDir: string, given?: string): string {
   return token;
 }
 
-function buildActivities(deps: OrchestratorDeps, docker: Docker, gate: DockerMachines, machines: MachineProvider, artifacts: ArtifactStore, egress: EgressProxy) {
+function buildActivities(deps: OrchestratorDeps, docker: Docker, gate: DockerMachines, machines: MachineProvider, artifacts: ArtifactStore, sources: SourceTars, egress: EgressProxy) {
   const proxyEnv = (who: string) => () => Promise.resolve(proxyVariables(egress.urlFor(who)));
   const repoRoot = deps.repoRoot ?? join(deps.stateDir, 'repo-server');
   const key = provenanceKey(deps.stateDir, deps.provenanceKeyFile);
   return {
-    ...createSourceActivities({ stateDir: deps.stateDir, mirrors: new GitMirrors(join(deps.stateDir, 'mirrors')), ...(deps.projects ? { projects: deps.projects } : {}), ...(deps.notify ? { notify: deps.notify.on } : {}) }),
+    ...createSourceActivities({ stateDir: deps.stateDir, sources, mirrors: new GitMirrors(join(deps.stateDir, 'mirrors')), ...(deps.projects ? { projects: deps.projects } : {}), ...(deps.notify ? { notify: deps.notify.on } : {}) }),
     ...createNotifyActivities({ ...(deps.notify ? deps.notify : { on: 'failure' }), ...(deps.uiUrl ? { uiUrl: deps.uiUrl } : {}), namespace: deps.namespace ?? 'default' }),
     ...createMachineActivities({ provider: machines, ...(deps.client ? { client: deps.client } : {}) }),
     ...createBuildActivities({ provider: gate, shell: gate, artifacts, caches: new DependencyCaches(join(deps.stateDir, 'caches')) }),
@@ -216,6 +217,25 @@ function buildActivities(deps: OrchestratorDeps, docker: Docker, gate: DockerMac
     ...createDeployActivities({ repoRoot, stagingRoot: join(deps.stateDir, 'repos') }),
     ...containerAppActivities(deps, docker, gate, key, proxyEnv('app-image-build')),
   };
+}
+
+/** Every activity that takes a packed source (`source: { sha256, path }`) gets this host's copy:
+ *  the path a workflow carries is the packing host's, so it is replaced by the one the sha256
+ *  names here, fetched from the store when another host packed it (or this host lost it). */
+function withLocalSources<A extends Record<string, (...args: never[]) => unknown>>(activities: A, sources: SourceTars): A {
+  const sourced = (input: unknown): input is { source: { sha256: string; path: string } } => {
+    const source = (input as { source?: { sha256?: unknown; path?: unknown } } | null)?.source;
+    return typeof source?.sha256 === 'string' && typeof source.path === 'string';
+  };
+  return Object.fromEntries(
+    Object.entries(activities).map(([name, fn]) => [
+      name,
+      async (input: unknown, ...rest: unknown[]) => {
+        const local = sourced(input) ? { ...input, source: { ...input.source, path: await sources.local(input.source.sha256) } } : input;
+        return (fn as (...args: unknown[]) => unknown)(local, ...rest);
+      },
+    ]),
+  ) as unknown as A;
 }
 
 /** CI of container apps: images, scans, integration tests and QA records. */
@@ -247,12 +267,13 @@ export async function createOrchestrator(deps: OrchestratorDeps): Promise<Orches
   const docker = deps.docker ?? new Docker();
   const token = agentToken(deps.stateDir, deps.agentToken);
   const artifacts = deps.artifacts ?? new FsArtifactStore(join(deps.stateDir, 'artifacts'));
+  const sources = new SourceTars(join(deps.stateDir, 'sources'), artifacts);
   // Not ready until a worker says it polls (createOrchestratorWorker sets it).
   const readiness = { ready: () => false };
   const gateway = await startGateway({
     ready: () => readiness.ready(),
     store: artifacts,
-    sourcesDir: join(deps.stateDir, 'sources'),
+    sources,
     token,
     port: deps.gatewayPort ?? 0,
     ...(deps.gatewayHost ? { host: deps.gatewayHost } : {}),
@@ -305,7 +326,7 @@ export async function createOrchestrator(deps: OrchestratorDeps): Promise<Orches
   // The test gate runs in a plain container driven through docker exec, on this host.
   const gate = new DockerMachines({ docker, egressProxy: egress });
   return {
-    activities: buildActivities(deps, docker, gate, machines, artifacts, egress),
+    activities: withLocalSources(buildActivities(deps, docker, gate, machines, artifacts, sources, egress), sources),
     gateway,
     machines,
     readiness,

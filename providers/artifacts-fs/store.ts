@@ -143,6 +143,15 @@ export class FsArtifactStore implements ArtifactStore {
     return this.recordPath(key, name);
   }
 
+  /** The filesystem store is one host's: its sources stay in that host's folder. */
+  shareSource(): Promise<void> {
+    return Promise.resolve();
+  }
+
+  fetchSource(): Promise<boolean> {
+    return Promise.resolve(false);
+  }
+
   async listManifests(): Promise<TargetManifest[]> {
     const out: TargetManifest[] = [];
     const dirs = async (d: string, kind: 'project' | 'version' | 'target') =>

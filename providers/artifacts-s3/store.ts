@@ -265,4 +265,36 @@ export class S3ArtifactStore implements ArtifactStore {
   recordLocation(key: ReleaseKey, name: RecordName): string {
     return `s3://${this.bucket}/${this.recordKey(key, name)}`;
   }
+
+  private sourceKey(sha256: string): string {
+    if (!/^[0-9a-f]{64}$/.test(sha256)) throw new Error(`${JSON.stringify(sha256)} is not a sha256`);
+    return `.sources/${sha256}.tar`;
+  }
+
+  async shareSource(sha256: string, file: string): Promise<void> {
+    const objectKey = this.sourceKey(sha256);
+    if ((await this.checksum(objectKey)) === sha256) return;
+    const { size } = await stat(file);
+    // The server checks the bytes against the digest before it stores them.
+    await this.s3.send(new PutObjectCommand({ Bucket: this.bucket, Key: objectKey, Body: createReadStream(file), ContentLength: size, ChecksumSHA256: hexToBase64(sha256) }));
+  }
+
+  async fetchSource(sha256: string, dest: string): Promise<boolean> {
+    const objectKey = this.sourceKey(sha256);
+    await mkdir(dirname(dest), { recursive: true });
+    const tmp = `${dest}.partial-${randomBytes(6).toString('hex')}`;
+    try {
+      const got = await this.s3.send(new GetObjectCommand({ Bucket: this.bucket, Key: objectKey })).catch((err: unknown) => {
+        if (status(err) === 404) return null;
+        throw err;
+      });
+      if (!got) return false;
+      const { sha256: actual } = await writeHashed(got.Body as Readable, tmp);
+      if (actual !== sha256) throw new ChecksumMismatchError(`source ${sha256}.tar`, sha256, actual);
+      await rename(tmp, dest);
+      return true;
+    } finally {
+      await rm(tmp, { force: true });
+    }
+  }
 }

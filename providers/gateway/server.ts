@@ -20,7 +20,6 @@ import { createServer as createTlsServer } from 'node:https';
 import { listen } from '../http/listen.ts';
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
-import { join } from 'node:path';
 import { pino, type Logger } from 'pino';
 import { ArtifactSealedError, ChecksumMismatchError, UploadIncompleteError, type ArtifactStore, type TargetManifest } from '../../ports/artifacts.ts';
 import { storeNameProblem, StoreNameError, type StoreNameKind } from '../../core/store-names.ts';
@@ -28,10 +27,12 @@ import { describeArtifact, isBuildKind } from '../../core/artifact-kinds.ts';
 import { MACHINE_TOKEN_HOURS, mintMachineToken, verifyEnrolment, verifyMachineToken, type MachineScope } from './tokens.ts';
 import { EnrolmentLedger } from './enrolment-ledger.ts';
 import { CacheRefused, type DependencyCaches } from './dependency-caches.ts';
+import { SourceMissingError, type SourceTars } from '../sources/tars.ts';
 
 export interface GatewayOptions {
   store: ArtifactStore;
-  sourcesDir: string;
+  /** Packed sources: this host's, or fetched from the store when another host packed them. */
+  sources: Pick<SourceTars, 'local'>;
   /** The secret that signs machine tokens (providers/gateway/tokens.ts); never sent anywhere.
    *  Each agent presents its machine's token as a bearer token. */
   token: string;
@@ -129,9 +130,12 @@ async function handle(opts: GatewayOptions, ledger: EnrolmentLedger, log: Logger
   if (!scope) return send(res, 401, { error: 'missing, wrong or expired machine token' });
 
   if (req.method === 'GET' && parts[0] === 'sources' && parts.length === 2 && /^[0-9a-f]{64}\.tar$/.test(parts[1]!)) {
-    const file = join(opts.sourcesDir, parts[1]!);
-    const st = await stat(file).catch(() => null);
-    if (!st) return send(res, 404, { error: `no source ${parts[1]}` });
+    const file = await opts.sources.local(parts[1]!.slice(0, 64)).catch((err: unknown) => {
+      if (err instanceof SourceMissingError) return null;
+      throw err;
+    });
+    const st = file ? await stat(file).catch(() => null) : null;
+    if (!file || !st) return send(res, 404, { error: `no source ${parts[1]}` });
     res.writeHead(200, { 'content-type': 'application/x-tar', 'content-length': st.size });
     createReadStream(file).pipe(res);
     return;

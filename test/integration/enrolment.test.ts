@@ -11,6 +11,7 @@ import { FsArtifactStore } from '../../providers/artifacts-fs/store.ts';
 import { startGateway } from '../../providers/gateway/server.ts';
 import { mintEnrolment, mintMachineToken, verifyEnrolment, verifyMachineToken } from '../../providers/gateway/tokens.ts';
 import { emulatorProvider, startEmulator } from '../helpers/digitalocean.ts';
+import { localSources } from '../../providers/sources/tars.ts';
 
 const secret = 'e'.repeat(32);
 const scope = { project: 'p', version: '1.0.0', target: 't', machine: 'tagship-p-1.0.0-t-m1', expiresAt: Date.now() + 600_000 };
@@ -20,7 +21,7 @@ test('an enrolment secret buys its machine\'s token once, also across a gateway 
   const ledger = join(state, 'enrolments-used');
   const refusals: { msg: string }[] = [];
   const log = pino({ level: 'warn' }, { write: (line: string) => void refusals.push(JSON.parse(line) as { msg: string }) });
-  const open = () => startGateway({ store: new FsArtifactStore(join(state, 'artifacts')), sourcesDir: join(state, 'sources'), token: secret, log, enrolmentLedger: ledger });
+  const open = () => startGateway({ store: new FsArtifactStore(join(state, 'artifacts')), sources: localSources(join(state, 'sources')), token: secret, log, enrolmentLedger: ledger });
   const enrolment = mintEnrolment(secret, scope);
   const enrol = (url: string, auth: string) => fetch(`${url}/enrol`, { method: 'POST', headers: { authorization: auth } });
 

@@ -13,6 +13,7 @@ import { FsArtifactStore } from '../../providers/artifacts-fs/store.ts';
 import { freePort } from '../../providers/net/ports.ts';
 import { listen } from '../../providers/http/listen.ts';
 import { createServer } from 'node:http';
+import { localSources } from '../../providers/sources/tars.ts';
 
 test('a source fetch started while the gateway is down succeeds once it is back; a 404 is final', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'tagship-gw-'));
@@ -26,7 +27,7 @@ test('a source fetch started while the gateway is down succeeds once it is back;
 
   const fetching = fetchWhileGatewayRestarts(`http://127.0.0.1:${port}/sources/${sha}.tar`, { headers: auth }, new AbortController().signal, 30_000);
   await new Promise((r) => setTimeout(r, 1500));
-  const gateway = await startGateway({ store: new FsArtifactStore(join(dir, 'artifacts')), sourcesDir: join(dir, 'sources'), token, port });
+  const gateway = await startGateway({ store: new FsArtifactStore(join(dir, 'artifacts')), sources: localSources(join(dir, 'sources')), token, port });
   try {
     const res = await fetching;
     assert.equal(res.status, 200);

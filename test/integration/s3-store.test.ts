@@ -4,7 +4,7 @@
 import { test, after, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
 import { Readable } from 'node:stream';
@@ -111,4 +111,24 @@ test('a release through the S3 store: artifacts, manifest and provenance in the 
     assert.equal(result.provenance?.path, `s3://${server.bucket}/${name}/1.0.0/.records/provenance.json`);
     assert.ok(!existsSync(join(stateDir, 'artifacts', name)), "nothing in the host's artifact folder");
   }, { artifacts: store });
+});
+
+test('a packed source shared by one host is fetched, verified, by another; a tampered or missing one is not taken', async () => {
+  const [packer, other] = [host(), host()];
+  const dir = mkdtempSync(join(tmpdir(), 'tagship-s3-src-'));
+  const bytes = Buffer.from(`source tarball ${uniqueSuffix()}`);
+  const digest = sha(bytes);
+  writeFileSync(join(dir, 'packed.tar'), bytes);
+  await packer.shareSource(digest, join(dir, 'packed.tar'));
+  await packer.shareSource(digest, join(dir, 'packed.tar')); // again: already there
+  assert.equal(await other.fetchSource(digest, join(dir, 'got.tar')), true);
+  assert.deepEqual(readFileSync(join(dir, 'got.tar')), bytes);
+  // Shared under a digest its bytes do not have: the server refuses it.
+  await assert.rejects(packer.shareSource(sha('something else'), join(dir, 'packed.tar')));
+  // Replaced behind the store's back: the bytes no longer match their name, and are not kept.
+  await raw.send(new PutObjectCommand({ Bucket: server.bucket, Key: `.sources/${digest}.tar`, Body: Buffer.from('swapped') }));
+  await assert.rejects(other.fetchSource(digest, join(dir, 'swapped.tar')), ChecksumMismatchError);
+  assert.ok(!existsSync(join(dir, 'swapped.tar')), 'nothing written');
+  assert.equal(await other.fetchSource(sha('never shared'), join(dir, 'none.tar')), false);
+  await assert.rejects(other.fetchSource('../../etc/passwd', join(dir, 'x.tar')), /is not a sha256/);
 });

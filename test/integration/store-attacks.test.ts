@@ -15,6 +15,7 @@ import { mintMachineToken } from '../../providers/gateway/tokens.ts';
 import { StoreNameError } from '../../core/store-names.ts';
 import { verifiedArtifacts } from '../../activities/verified-artifacts.ts';
 import { digestTree } from '../helpers/files.ts';
+import { localSources } from '../../providers/sources/tars.ts';
 
 const sha = (b: Buffer | string) => createHash('sha256').update(b).digest('hex');
 
@@ -31,7 +32,7 @@ test('hostile names through the gateway change nothing outside the store', async
   const refusals: unknown[] = [];
   const log = pino({ level: 'warn' }, { write: (line: string) => void refusals.push(JSON.parse(line)) });
   const secret = 's'.repeat(32);
-  const gateway = await startGateway({ store, sourcesDir: join(state, 'sources'), token: secret, log });
+  const gateway = await startGateway({ store, sources: localSources(join(state, 'sources')), token: secret, log });
   const scope = { project: 'p', version: '1.0.0', target: 't', machine: 'tagship-p-1.0.0-t-m1', expiresAt: Date.now() + 600_000 };
   const token = mintMachineToken(secret, scope);
   // node:http sends the path byte for byte; fetch would resolve "%2e%2e" segments itself.
