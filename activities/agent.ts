@@ -41,6 +41,26 @@ export interface AgentDeps {
   buildUser?: { uid: number; gid: number };
   /** tagship's egress proxy (its URL): `network: true` builds reach the registries through it. */
   egressProxy?: string;
+  /** Whether the machine can reach the artifact store itself (droplets): artifacts then go
+   *  straight there through URLs the gateway presigns, when the store offers them. */
+  directUploads?: boolean;
+}
+
+/** Stages one artifact straight into the store: the gateway presigns a PUT for exactly these
+ *  bytes, which then go to the store, never through the orchestrator's host. Null when the
+ *  store offers no such URLs (the caller uploads through the gateway). */
+async function uploadDirect(announceUrl: string, headers: Record<string, string>, body: () => ReadableStream, target: string, signal: AbortSignal): Promise<ArtifactEntry | null> {
+  const res = await fetch(announceUrl, { method: 'POST', headers, signal });
+  const answer = (await res.json().catch(() => ({}))) as { url?: string; headers?: Record<string, string>; entry?: ArtifactEntry; error?: string; message?: string };
+  if (res.status === 404 && answer.error === 'NoDirectUploads') return null;
+  if (res.status === 400) throw nonRetryable(FailureType.BadArtifact, `target ${target}: ${answer.message ?? answer.error}`);
+  if (!res.ok || !answer.url || !answer.entry) throw new Error(`announcing ${answer.entry?.name ?? announceUrl} failed: HTTP ${res.status} ${answer.message ?? answer.error ?? ''}`);
+  const put = await fetch(answer.url, { method: 'PUT', headers: answer.headers ?? {}, body: body(), duplex: 'half', signal } as RequestInit);
+  if (put.ok) return answer.entry;
+  const reason = (await put.text().catch(() => '')).match(/<Code>([^<]+)<\/Code>/)?.[1] ?? '';
+  // The store computed another digest than the machine did: the bytes changed on the way.
+  if (reason === 'BadDigest' || reason === 'XAmzContentSHA256Mismatch') throw nonRetryable(FailureType.ChecksumMismatch, `target ${target}: the store received ${answer.entry.name} with another sha256 than ${answer.entry.sha256}; it was corrupted in transit and was not stored`);
+  throw new Error(`uploading ${answer.entry.name} to the store failed: HTTP ${put.status} ${reason}`);
 }
 
 export interface AgentHello {
@@ -210,27 +230,37 @@ export function createAgentActivities(deps: AgentDeps) {
 
       const base = `${deps.gatewayUrl}/artifacts/${project}/${version}/${target}`;
       const artifacts: ArtifactEntry[] = [];
+      let direct = deps.directUploads === true;
       // Progress goes out with the heartbeats (a large artifact over a slow link is minutes),
       // and a cancelled or timed-out attempt stops sending at once: it never races its retry.
       await withHeartbeat(async (hb) => {
         for (const [i, { name, kind, facts, staged: full, sha256, size }] of staged.entries()) {
           let sent = 0;
           hb.update({ file: name, of: `${i + 1}/${staged.length}`, sent, size });
-          const counted = createReadStream(full).on('data', (chunk) => hb.update({ file: name, of: `${i + 1}/${staged.length}`, sent: (sent += chunk.length), size }));
-          const res = await fetch(`${base}/${encodeURIComponent(name)}`, {
-            method: 'PUT',
-            headers: { ...auth, 'x-tagship-sha256': sha256, 'x-tagship-created-at': input.createdAt, 'content-length': String(size) },
-            body: Readable.toWeb(counted) as ReadableStream,
-            duplex: 'half',
-            signal: hb.signal,
-          } as RequestInit);
-          const body = (await res.json()) as ArtifactEntry & { error?: string; message?: string };
-          if (res.status === 422 && body.error === 'ChecksumMismatch') {
-            throw nonRetryable(FailureType.ChecksumMismatch, `target ${target}: ${body.message}`);
+          const counted = () => Readable.toWeb(createReadStream(full).on('data', (chunk) => hb.update({ file: name, of: `${i + 1}/${staged.length}`, sent: (sent += chunk.length), size }))) as ReadableStream;
+          const announce = { ...auth, 'x-tagship-sha256': sha256, 'x-tagship-created-at': input.createdAt };
+          let body: (ArtifactEntry & { error?: string; message?: string }) | null = null;
+          if (direct) {
+            body = await uploadDirect(`${deps.gatewayUrl}/uploads/${project}/${version}/${target}/${encodeURIComponent(name)}`, { ...announce, 'x-tagship-size': String(size) }, counted, target, hb.signal);
+            // The store takes uploads through the gateway only: so for every file.
+            if (!body) direct = false;
           }
-          // A name the store does not take: no retry can change it.
-          if (res.status === 400) throw nonRetryable(FailureType.BadArtifact, `target ${target}: ${body.message ?? body.error}`);
-          if (!res.ok) throw new Error(`uploading ${name} failed: HTTP ${res.status} ${body.error ?? ''}`);
+          if (!body) {
+            const res = await fetch(`${base}/${encodeURIComponent(name)}`, {
+              method: 'PUT',
+              headers: { ...announce, 'content-length': String(size) },
+              body: counted(),
+              duplex: 'half',
+              signal: hb.signal,
+            } as RequestInit);
+            body = (await res.json()) as ArtifactEntry & { error?: string; message?: string };
+            if (res.status === 422 && body.error === 'ChecksumMismatch') {
+              throw nonRetryable(FailureType.ChecksumMismatch, `target ${target}: ${body.message}`);
+            }
+            // A name the store does not take: no retry can change it.
+            if (res.status === 400) throw nonRetryable(FailureType.BadArtifact, `target ${target}: ${body.message ?? body.error}`);
+            if (!res.ok) throw new Error(`uploading ${name} failed: HTTP ${res.status} ${body.error ?? ''}`);
+          }
           if (body.sha256 !== sha256 || body.size !== size) {
             throw nonRetryable(FailureType.ChecksumMismatch, `target ${target}: the store recorded ${name} as ${body.sha256} (${body.size} bytes), the machine has ${sha256} (${size} bytes)`);
           }

@@ -11,6 +11,9 @@
 //   - hook → workflow started at 50 requests/s: p50/p99 (bench/hook-latency.ts)
 //   - 200 concurrent releases on one worker, simulated machines (bench/concurrency.ts;
 //     BENCH_CONCURRENT=N for another count)
+//   - releases per minute on 1 and 3 worker processes (S3 store), and the bytes of a release
+//     through the orchestrator host with and without presigned uploads (bench/workers-scale.ts;
+//     BENCH_SCALE_RELEASES=N for another count)
 //   - indexing and signing 1,000 .deb and 1,000 .rpm packages (bench/repo-scale.ts)
 //   - the example built twice from one commit on fresh stores: which artifacts differ byte for
 //     byte (bench/reproducibility.ts)
@@ -48,6 +51,7 @@ import type { PurgeResult } from '../workflows/purge.ts';
 import { sideBySide } from './side-by-side.ts';
 import { hookStartLatency } from './hook-latency.ts';
 import { concurrentReleases } from './concurrency.ts';
+import { workerScale } from './workers-scale.ts';
 import { repositoryScale } from './repo-scale.ts';
 import { reproducibility } from './reproducibility.ts';
 
@@ -89,6 +93,7 @@ async function main(): Promise<void> {
     });
     await sideBySide();
     await concurrentReleases(Number(process.env.BENCH_CONCURRENT ?? 200));
+    await workerScale(Number(process.env.BENCH_SCALE_RELEASES ?? 60));
     await ciFigures(server.address);
     await retentionFigures();
     await repositoryScale(1000);

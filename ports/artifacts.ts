@@ -14,6 +14,14 @@ export type RecordName = string;
  *  set whose files no longer hash to its manifest. */
 export type CommitOutcome = 'stored' | 'unchanged' | 'kept' | 'repaired';
 
+/** A presigned upload: PUT the bytes to `url` with `headers` (their Content-Length and digest
+ *  are part of the signature), before `expiresAt`. */
+export interface DirectUpload {
+  url: string;
+  headers: Record<string, string>;
+  expiresAt: string;
+}
+
 export interface ArtifactStore {
   /** Stages a file of an upload session (the uploading machine); its sha256 must be
    *  `expectedSha256`. Nothing staged is an artifact until its manifest is committed. */
@@ -44,6 +52,10 @@ export interface ArtifactStore {
   /** Shares a packed source (named by its sha256) with every host that uses the store, so a
    *  step on another host finds it; nothing to do for a store only this host has. */
   shareSource(sha256: string, file: string): Promise<void>;
+  /** A short-lived URL (and the headers to send with it) through which a machine stages exactly
+   *  these bytes — this name, size and sha256, in this upload session — straight into the
+   *  store, which checks them; absent for a store that takes uploads only through put(). */
+  directUpload?(key: ArtifactKey, name: string, sha256: string, size: number, upload: string): Promise<DirectUpload>;
   /** Writes a shared packed source to `dest` (verified against its sha256; an existing file is
    *  replaced whole); false when the store has none. */
   fetchSource(sha256: string, dest: string): Promise<boolean>;

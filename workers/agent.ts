@@ -100,6 +100,8 @@ async function main(): Promise<void> {
     activities: createAgentActivities({ machine: s.TAGSHIP_MACHINE, gatewayUrl: control.gateway, token, workdir: s.TAGSHIP_WORKDIR, secrets: agentSecrets(process.env),
       ...(process.getuid?.() === 0 ? { buildUser: { uid: s.TAGSHIP_BUILD_UID, gid: s.TAGSHIP_BUILD_UID } } : {}),
       ...(s.TAGSHIP_EGRESS_PROXY ? { egressProxy: s.TAGSHIP_EGRESS_PROXY } : {}),
+      // A machine with a network of its own (a droplet) uploads straight to the store.
+      directUploads: !s.TAGSHIP_CONTROL_DIR,
     }),
     // One build at a time: the machine is sized for one.
     maxConcurrentActivityTaskExecutions: 2,

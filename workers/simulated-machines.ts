@@ -21,6 +21,8 @@ export interface SimulatedOptions {
   workRoot: string;
   /** How long a machine takes to come up, by its spec (its target is in its labels). */
   provisionMs: (spec: MachineSpec) => number;
+  /** Artifacts straight to the store, as droplets send them (when the store presigns). */
+  directUploads?: boolean;
 }
 
 interface Simulated {
@@ -55,7 +57,7 @@ export class SimulatedMachines implements MachineProvider {
       connection: await this.connection,
       namespace: this.opts.namespace,
       taskQueue: agentTaskQueue(spec.name),
-      activities: createAgentActivities({ machine: spec.name, gatewayUrl: this.opts.gatewayUrl, token: this.opts.tokenFor(spec), workdir }),
+      activities: createAgentActivities({ machine: spec.name, gatewayUrl: this.opts.gatewayUrl, token: this.opts.tokenFor(spec), workdir, ...(this.opts.directUploads ? { directUploads: true } : {}) }),
       maxConcurrentActivityTaskExecutions: 2,
       ...LIVENESS_OPTIONS,
     });

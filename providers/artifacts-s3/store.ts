@@ -26,9 +26,10 @@ import {
   S3Client,
   type S3ClientConfig,
 } from '@aws-sdk/client-s3';
+import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import { checkStoreNames, storeNameProblem } from '../../core/store-names.ts';
 import { sha256OrNull, writeHashed } from '../files/sha256.ts';
-import { ArtifactSealedError, ChecksumMismatchError, UploadIncompleteError, type ArtifactEntry, type ArtifactKey, type ArtifactStore, type CommitOutcome, type RecordName, type ReleaseKey, type TargetManifest } from '../../ports/artifacts.ts';
+import { ArtifactSealedError, ChecksumMismatchError, UploadIncompleteError, type ArtifactEntry, type ArtifactKey, type ArtifactStore, type CommitOutcome, type DirectUpload, type RecordName, type ReleaseKey, type TargetManifest } from '../../ports/artifacts.ts';
 import { differing } from '../artifacts-fs/store.ts';
 
 export interface S3StoreOptions {
@@ -43,6 +44,10 @@ export interface S3StoreOptions {
   /** This host's cache of objects read back as files (publishers and signers want files). */
   cacheDir: string;
 }
+
+/** How long a presigned upload stays usable: the transfer of one artifact, with room for a
+ *  slow link; a machine asks again for each attempt. */
+const DIRECT_UPLOAD_SECONDS = 15 * 60;
 
 const hexToBase64 = (hex: string) => Buffer.from(hex, 'hex').toString('base64');
 const base64ToHex = (b64: string) => Buffer.from(b64, 'base64').toString('hex');
@@ -264,6 +269,21 @@ export class S3ArtifactStore implements ArtifactStore {
 
   recordLocation(key: ReleaseKey, name: RecordName): string {
     return `s3://${this.bucket}/${this.recordKey(key, name)}`;
+  }
+
+  async directUpload(key: ArtifactKey, name: string, sha256: string, size: number, upload: string): Promise<DirectUpload> {
+    if (!/^[0-9a-f]{64}$/.test(sha256)) throw new Error(`${name}: ${JSON.stringify(sha256)} is not a sha256`);
+    if (!Number.isSafeInteger(size) || size < 0) throw new Error(`${name}: ${JSON.stringify(size)} is not a size`);
+    const objectKey = `${this.uploadPrefix(key, upload)}${(checkStoreNames({ artifact: name }), name)}`;
+    const digest = hexToBase64(sha256);
+    // Both headers signed: another length or digest (other bytes) fails the signature, and the
+    // server checks the bytes against the digest; the key is in the signed path.
+    const url = await getSignedUrl(this.s3, new PutObjectCommand({ Bucket: this.bucket, Key: objectKey, ContentLength: size, ChecksumSHA256: digest }), {
+      expiresIn: DIRECT_UPLOAD_SECONDS,
+      unhoistableHeaders: new Set(['x-amz-checksum-sha256']),
+      signableHeaders: new Set(['content-length', 'x-amz-checksum-sha256']),
+    });
+    return { url, headers: { 'content-length': String(size), 'x-amz-checksum-sha256': digest }, expiresAt: new Date(Date.now() + DIRECT_UPLOAD_SECONDS * 1000).toISOString() };
   }
 
   private sourceKey(sha256: string): string {

@@ -10,6 +10,9 @@
 //   GET  /sources/<sha256>.tar
 //   PUT  /artifacts/<project>/<version>/<target>/<name>   x-tagship-sha256, x-tagship-created-at
 //        (staged in the machine's upload session)
+//   POST /uploads/<project>/<version>/<target>/<name>     x-tagship-sha256, x-tagship-size, x-tagship-created-at
+//        → { url, headers, expiresAt, entry }: a presigned PUT straight to the store (S3) for
+//        exactly those bytes, in the machine's session (404 NoDirectUploads: use PUT /artifacts)
 //   PUT  /manifests/<project>/<version>/<target>          JSON TargetManifest: commits the session
 //        write-once; answers with the manifest that stands (409 ArtifactSealed: other bytes)
 //   GET  /caches/cargo                                     the machine's project's cached crates
@@ -56,6 +59,8 @@ export interface GatewayOptions {
 
 export interface Gateway {
   url: string;
+  /** Bytes that passed through this host since it started: artifacts received, sources sent. */
+  traffic: { artifactBytesIn: number; sourceBytesOut: number };
   close(): Promise<void>;
 }
 
@@ -104,6 +109,26 @@ async function readJson(req: IncomingMessage, limit = 1 << 20): Promise<unknown>
   return JSON.parse(Buffer.concat(chunks).toString('utf8'));
 }
 
+/** An artifact upload's path and headers, checked: names by their rules, the machine's own
+ *  target only, a sha256 and a creation time; else the refusal to send. */
+function uploadRequest(scope: MachineScope, parts: string[], req: IncomingMessage, log: Logger): { key: { project: string; version: string; target: string }; name: string; sha: string; createdAt: string } | { status: number; body: unknown } {
+  const bad = parts.length === 5 ? badSegment(parts, ['project', 'version', 'target', 'artifact']) : `the path must be /${parts[0]}/<project>/<version>/<target>/<name>`;
+  if (bad) {
+    log.warn({ path: req.url, reason: bad }, 'artifact upload refused: bad name');
+    return { status: 400, body: { error: 'BadName', message: bad } };
+  }
+  const [, project, version, target, name] = parts as [string, string, string, string, string];
+  if (outOfScope(scope, project, version, target)) {
+    log.warn({ machine: scope.machine, scope: `${scope.project}/${scope.version}/${scope.target}`, path: `${project}/${version}/${target}/${name}` }, 'artifact upload refused: outside the machine\'s scope');
+    return { status: 403, body: { error: 'OutOfScope', message: `machine ${scope.machine} may store artifacts of ${scope.project} ${scope.version} ${scope.target} only` } };
+  }
+  const sha = String(req.headers['x-tagship-sha256'] ?? '');
+  const createdAt = String(req.headers['x-tagship-created-at'] ?? '');
+  if (!/^[0-9a-f]{64}$/.test(sha)) return { status: 400, body: { error: 'x-tagship-sha256 must be a hex sha256' } };
+  if (!createdAt) return { status: 400, body: { error: 'x-tagship-created-at is required' } };
+  return { key: { project, version, target }, name, sha, createdAt };
+}
+
 /** A droplet's agent trades its one-time enrolment secret for its machine token. */
 async function enrol(opts: GatewayOptions, ledger: EnrolmentLedger, log: Logger, req: IncomingMessage, res: ServerResponse): Promise<void> {
   const header = req.headers.authorization ?? '';
@@ -120,7 +145,7 @@ async function enrol(opts: GatewayOptions, ledger: EnrolmentLedger, log: Logger,
   send(res, 200, { token: mintMachineToken(opts.token, { ...scope, expiresAt: Date.now() + MACHINE_TOKEN_HOURS * 3_600_000 }), ...(opts.agentEnv && Object.keys(opts.agentEnv).length ? { env: opts.agentEnv } : {}) });
 }
 
-async function handle(opts: GatewayOptions, ledger: EnrolmentLedger, log: Logger, req: IncomingMessage, res: ServerResponse): Promise<void> {
+async function handle(opts: GatewayOptions, ledger: EnrolmentLedger, log: Logger, traffic: Gateway['traffic'], req: IncomingMessage, res: ServerResponse): Promise<void> {
   const parts = segments(req.url ?? '/');
   if (!parts) return send(res, 400, { error: 'the path is not validly percent-encoded' });
   if (req.method === 'GET' && parts[0] === 'healthz') return send(res, 200, { ok: true });
@@ -137,6 +162,7 @@ async function handle(opts: GatewayOptions, ledger: EnrolmentLedger, log: Logger
     const st = file ? await stat(file).catch(() => null) : null;
     if (!file || !st) return send(res, 404, { error: `no source ${parts[1]}` });
     res.writeHead(200, { 'content-type': 'application/x-tar', 'content-length': st.size });
+    traffic.sourceBytesOut += st.size;
     createReadStream(file).pipe(res);
     return;
   }
@@ -164,23 +190,21 @@ async function handle(opts: GatewayOptions, ledger: EnrolmentLedger, log: Logger
     }
   }
 
-  if (req.method === 'PUT' && parts[0] === 'artifacts') {
-    const bad = parts.length === 5 ? badSegment(parts, ['project', 'version', 'target', 'artifact']) : 'the path must be /artifacts/<project>/<version>/<target>/<name>';
-    if (bad) {
-      log.warn({ path: req.url, reason: bad }, 'artifact upload refused: bad name');
-      return send(res, 400, { error: 'BadName', message: bad });
+  if ((req.method === 'PUT' && parts[0] === 'artifacts') || (req.method === 'POST' && parts[0] === 'uploads')) {
+    const upload = uploadRequest(scope, parts, req, log);
+    if ('status' in upload) return send(res, upload.status, upload.body);
+    const { key, name, sha, createdAt } = upload;
+    if (parts[0] === 'uploads') {
+      // Straight to the store, bypassing this host: a URL for exactly the bytes announced.
+      if (!opts.store.directUpload) return send(res, 404, { error: 'NoDirectUploads', message: 'this store takes uploads through the gateway: PUT /artifacts/…' });
+      const size = Number(req.headers['x-tagship-size']);
+      if (!Number.isSafeInteger(size) || size < 0) return send(res, 400, { error: 'x-tagship-size must be the size in bytes' });
+      const direct = await opts.store.directUpload(key, name, sha, size, scope.machine);
+      return send(res, 200, { ...direct, entry: { name, size, sha256: sha, createdAt } });
     }
-    const [, project, version, target, name] = parts as [string, string, string, string, string];
-    if (outOfScope(scope, project, version, target)) {
-      log.warn({ machine: scope.machine, scope: `${scope.project}/${scope.version}/${scope.target}`, path: `${project}/${version}/${target}/${name}` }, 'artifact upload refused: outside the machine\'s scope');
-      return send(res, 403, { error: 'OutOfScope', message: `machine ${scope.machine} may store artifacts of ${scope.project} ${scope.version} ${scope.target} only` });
-    }
-    const sha = String(req.headers['x-tagship-sha256'] ?? '');
-    const createdAt = String(req.headers['x-tagship-created-at'] ?? '');
-    if (!/^[0-9a-f]{64}$/.test(sha)) return send(res, 400, { error: 'x-tagship-sha256 must be a hex sha256' });
-    if (!createdAt) return send(res, 400, { error: 'x-tagship-created-at is required' });
     try {
-      const entry = await opts.store.put({ project, version, target }, name, req, sha, createdAt, scope.machine);
+      const entry = await opts.store.put(key, name, req, sha, createdAt, scope.machine);
+      traffic.artifactBytesIn += entry.size;
       return send(res, 201, entry);
     } catch (err) {
       if (err instanceof ChecksumMismatchError) return send(res, 422, { error: 'ChecksumMismatch', message: err.message, expected: err.expected, actual: err.actual });
@@ -232,15 +256,16 @@ async function handle(opts: GatewayOptions, ledger: EnrolmentLedger, log: Logger
 export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
   const log = opts.log ?? pino({ name: 'tagship-gateway', level: 'warn' }, pino.destination(2));
   const ledger = new EnrolmentLedger(opts.enrolmentLedger);
+  const traffic: Gateway['traffic'] = { artifactBytesIn: 0, sourceBytesOut: 0 };
   const onRequest: RequestListener = (req, res) => {
     const began = Date.now();
     res.on('finish', () => log.info({ method: req.method, path: (req.url ?? '').split('?')[0], status: res.statusCode, ms: Date.now() - began }, 'gateway request'));
-    handle(opts, ledger, log, req, res).catch((err: unknown) => {
+    handle(opts, ledger, log, traffic, req, res).catch((err: unknown) => {
       if (res.headersSent) return void res.destroy();
       if (err instanceof StoreNameError) return send(res, 400, { error: 'BadName', message: err.message });
       send(res, 500, { error: String(err) });
     });
   };
   const server = opts.tls ? createTlsServer({ cert: opts.tls.cert, key: opts.tls.key, minVersion: 'TLSv1.2' }, onRequest) : createServer(onRequest);
-  return listen(server, { ...opts, scheme: opts.tls ? 'https' : 'http' });
+  return { ...(await listen(server, { ...opts, scheme: opts.tls ? 'https' : 'http' })), traffic };
 }

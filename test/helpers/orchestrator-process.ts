@@ -35,9 +35,10 @@ export async function orchestratorEnv(prefix: string, extra: Record<string, stri
 
 /** Resolves once the process's worker polls its task queue (asked of Temporal: its log lines
  *  are for operators, at whatever level the settings name). `onOutput` hears everything the
- *  process writes, from its first line. */
-export function startOrchestrator(env: Record<string, string>, onOutput?: (text: string) => void): Promise<ChildProcess> {
-  const child = spawn(process.execPath, ['--import', 'tsx', join(REPO_ROOT, 'workers', 'orchestrator.ts')], {
+ *  process writes, from its first line. `script`: another worker entry point (the benches'
+ *  worker on simulated machines). */
+export function startOrchestrator(env: Record<string, string>, onOutput?: (text: string) => void, script = join(REPO_ROOT, 'workers', 'orchestrator.ts')): Promise<ChildProcess> {
+  const child = spawn(process.execPath, ['--import', 'tsx', script], {
     cwd: REPO_ROOT,
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],

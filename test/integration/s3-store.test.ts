@@ -104,8 +104,10 @@ test('a release through the S3 store: artifacts, manifest and provenance in the 
   const name = `s3rel-${uniqueSuffix()}`;
   const dir = makeProject([`project: ${name}`, 'testGate: { command: "true" }', 'targets:', '  - { name: t, arch: amd64, os: generic, build: ["mkdir -p out && echo built > out/hello.txt"], artifacts: [out/*] }'].join('\n'), {});
   const store = host();
-  await withWorker(async ({ client, taskQueue, stateDir }) => {
+  await withWorker(async ({ client, taskQueue, stateDir, orchestrator }) => {
     const result = await (await startRelease(client, { project: name, tag: 'v1.0.0', projectDir: dir, taskQueue })).handle.result();
+    // A docker machine has no network: its bytes come through the gateway (droplets' do not: direct-uploads.test.ts).
+    assert.equal(orchestrator.gateway.traffic.artifactBytesIn, 'built\n'.length);
     assert.equal(result.targets[0]!.manifest.artifacts[0]!.sha256, sha('built\n'));
     assert.deepEqual(await keysUnder(`${name}/`), [`${name}/1.0.0/.records/provenance.json`, `${name}/1.0.0/t/${sha('built\n')}/hello.txt`, `${name}/1.0.0/t/manifest.json`].concat((await keysUnder(`${name}/1.0.0/.records/`)).filter((k) => !k.endsWith('provenance.json'))).sort());
     assert.equal(result.provenance?.path, `s3://${server.bucket}/${name}/1.0.0/.records/provenance.json`);
