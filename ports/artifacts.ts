@@ -56,6 +56,9 @@ export interface ArtifactStore {
    *  these bytes — this name, size and sha256, in this upload session — straight into the
    *  store, which checks them; absent for a store that takes uploads only through put(). */
   directUpload?(key: ArtifactKey, name: string, sha256: string, size: number, upload: string): Promise<DirectUpload>;
+  /** Records `id` in the named ledger once, for every host that uses the store: true for the
+   *  first claim, false ever after (a conditional write; the enrolment secrets droplets use). */
+  claimOnce(ledger: 'enrolments', id: string, expiresAt: number): Promise<boolean>;
   /** Writes a shared packed source to `dest` (verified against its sha256; an existing file is
    *  replaced whole); false when the store has none. */
   fetchSource(sha256: string, dest: string): Promise<boolean>;

@@ -143,6 +143,20 @@ export class FsArtifactStore implements ArtifactStore {
     return this.recordPath(key, name);
   }
 
+  /** A file per claim, created exclusively: the second claim finds it. */
+  async claimOnce(ledger: 'enrolments', id: string, expiresAt: number): Promise<boolean> {
+    if (!/^[A-Za-z0-9_-]{8,64}$/.test(id)) return false;
+    const file = this.under('.ledgers', ledger, id);
+    await mkdir(join(this.root, '.ledgers', ledger), { recursive: true });
+    return writeFile(file, `${new Date(expiresAt).toISOString()}\n`, { flag: 'wx', mode: 0o600 }).then(
+      () => true,
+      (err: NodeJS.ErrnoException) => {
+        if (err.code === 'EEXIST') return false;
+        throw err;
+      },
+    );
+  }
+
   /** The filesystem store is one host's: its sources stay in that host's folder. */
   shareSource(): Promise<void> {
     return Promise.resolve();

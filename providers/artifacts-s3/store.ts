@@ -286,6 +286,11 @@ export class S3ArtifactStore implements ArtifactStore {
     return { url, headers: { 'content-length': String(size), 'x-amz-checksum-sha256': digest }, expiresAt: new Date(Date.now() + DIRECT_UPLOAD_SECONDS * 1000).toISOString() };
   }
 
+  claimOnce(ledger: 'enrolments', id: string, expiresAt: number): Promise<boolean> {
+    if (!/^[A-Za-z0-9_-]{8,64}$/.test(id)) return Promise.resolve(false);
+    return this.putJson(`.ledgers/${ledger}/${id}`, { claimedAt: new Date().toISOString(), expiresAt: new Date(expiresAt).toISOString() }, { onlyIfAbsent: true });
+  }
+
   private sourceKey(sha256: string): string {
     if (!/^[0-9a-f]{64}$/.test(sha256)) throw new Error(`${JSON.stringify(sha256)} is not a sha256`);
     return `.sources/${sha256}.tar`;

@@ -255,7 +255,7 @@ async function handle(opts: GatewayOptions, ledger: EnrolmentLedger, log: Logger
 
 export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
   const log = opts.log ?? pino({ name: 'tagship-gateway', level: 'warn' }, pino.destination(2));
-  const ledger = new EnrolmentLedger(opts.enrolmentLedger);
+  const ledger = new EnrolmentLedger(opts.enrolmentLedger, Date.now(), (nonce, expiresAt) => opts.store.claimOnce('enrolments', nonce, expiresAt));
   const traffic: Gateway['traffic'] = { artifactBytesIn: 0, sourceBytesOut: 0 };
   const onRequest: RequestListener = (req, res) => {
     const began = Date.now();

@@ -13,6 +13,9 @@ import { startS3Server, type S3Server } from '../../embedded/s3-server.ts';
 import { S3ArtifactStore } from '../../providers/artifacts-s3/store.ts';
 import { ArtifactSealedError, ChecksumMismatchError, UploadIncompleteError, type TargetManifest } from '../../ports/artifacts.ts';
 import { StoreNameError } from '../../core/store-names.ts';
+import { startGateway } from '../../providers/gateway/server.ts';
+import { mintEnrolment } from '../../providers/gateway/tokens.ts';
+import { localSources } from '../../providers/sources/tars.ts';
 import { uniqueSuffix, withWorker } from '../helpers/temporal.ts';
 import { makeProject } from '../helpers/projects.ts';
 import { startRelease } from '../../client/release.ts';
@@ -133,4 +136,22 @@ test('a packed source shared by one host is fetched, verified, by another; a tam
   assert.ok(!existsSync(join(dir, 'swapped.tar')), 'nothing written');
   assert.equal(await other.fetchSource(sha('never shared'), join(dir, 'none.tar')), false);
   await assert.rejects(other.fetchSource('../../etc/passwd', join(dir, 'x.tar')), /is not a sha256/);
+});
+
+test('an enrolment secret used at one host\'s gateway is refused at another\'s: the claim is in the shared store', async () => {
+  const secret = 'e'.repeat(32);
+  const gateway = (store: S3ArtifactStore) => startGateway({ store, sources: localSources(mkdtempSync(join(tmpdir(), 'tagship-s3-src-'))), token: secret, enrolmentLedger: join(mkdtempSync(join(tmpdir(), 'tagship-s3-ledger-')), 'enrolments-used') });
+  const [a, b] = [await gateway(host()), await gateway(host())];
+  try {
+    const enrolment = mintEnrolment(secret, { project: 'p', version: '1.0.0', target: 't', machine: `m-${uniqueSuffix()}`, expiresAt: Date.now() + 600_000 });
+    const enrol = (url: string) => fetch(`${url}/enrol`, { method: 'POST', headers: { authorization: `Enrol ${enrolment}` } });
+    assert.equal((await enrol(a.url)).status, 200);
+    const second = await enrol(b.url);
+    assert.equal(second.status, 409, 'the other host knows it was used');
+    assert.equal(((await second.json()) as { error: string }).error, 'EnrolmentUsed');
+    assert.equal((await enrol(a.url)).status, 409);
+  } finally {
+    await a.close();
+    await b.close();
+  }
 });
