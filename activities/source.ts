@@ -77,6 +77,9 @@ export interface SourceDeps {
   /** Which release outcomes the worker posts (activities/notify.ts), told to the release with
    *  what it loads; never the URL. */
   notify?: 'failure' | 'all';
+  /** Told to the release with what it loads: machines are created while the gate runs, unless
+   *  tagship.yml says otherwise (docker machines: yes; droplets: no). */
+  provisionDuringGate?: boolean;
   /** Shares each packed source through the artifact store, for steps on other hosts. */
   sources?: SourceTars;
 }
@@ -326,7 +329,7 @@ export function createSourceActivities(deps: SourceDeps) {
         if (!input.tag) throw nonRetryable(FailureType.InvalidTag, 'a release from the repository needs its tag');
         return fromRepository(deps, { ...input, tag: input.tag }, hb.signal);
       });
-      return { ...loaded, ...(deps.notify ? { notify: deps.notify } : {}) };
+      return { ...loaded, ...(deps.notify ? { notify: deps.notify } : {}), ...(deps.provisionDuringGate ? { provisionDuringGate: true } : {}) };
     },
   };
 }

@@ -33,9 +33,9 @@ const deb = (t: string) => `mkdir -p out/r/DEBIAN && printf "Package: hello-${t}
 const rpm = (t: string) => `printf 'Name: hello-${t}\\nVersion: %s\\nRelease: 1\\nSummary: s\\nLicense: MIT\\nBuildArch: noarch\\n%%%%description\\ns\\n%%%%files\\n' $TAGSHIP_VERSION > s.spec && rpmbuild -bb --quiet --define "_topdir $PWD/rpm" s.spec && mkdir -p out && cp rpm/RPMS/noarch/*.rpm out/`;
 
 /** `keyRef`: the project's key as tagship.yml names it (env:<PROJECT>_SIGNING_KEY). */
-function projectYml(name: string, keyRef: string, shape: Shape): string {
+function projectYml(name: string, keyRef: string, shape: Shape, early: boolean): string {
   const targets = shape.targets.map((t) => `  - { name: ${t.name}, arch: amd64, os: ${t.os}, build: [${JSON.stringify(`sleep ${t.buildMs / 1000} && ${t.os === 'deb' ? deb(t.name) : rpm(t.name)}`)}], artifacts: [out/*.${t.os}] }\n`).join('');
-  return `project: ${name}\ntestGate: { command: "sleep ${shape.gateMs / 1000}" }\ntargets:\n${targets}repositories:\n  deb: { signingKey: { keyFile: ${JSON.stringify(keyRef)} } }\n  rpm: { signingKey: { keyFile: ${JSON.stringify(keyRef)} }, baseUrl: "http://127.0.0.1:1/${name}/rpm" }\n`;
+  return `project: ${name}\ntestGate: { command: "sleep ${shape.gateMs / 1000}", provisionDuringGate: ${early} }\ntargets:\n${targets}repositories:\n  deb: { signingKey: { keyFile: ${JSON.stringify(keyRef)} } }\n  rpm: { signingKey: { keyFile: ${JSON.stringify(keyRef)} }, baseUrl: "http://127.0.0.1:1/${name}/rpm" }\n`;
 }
 
 /** Total time of the spans on rows ending in `suffix` (first start to last end). */
@@ -52,33 +52,39 @@ export interface ShapeFigures {
   timeline: string;
 }
 
-function criticalPath(shape: Shape, repositoriesMs: number, deployMs: number): number {
-  return shape.gateMs + Math.max(...shape.targets.map((t) => t.provisionMs + t.buildMs)) + repositoriesMs + deployMs;
+/** `early`: machines made ready while the gate runs — each target builds at max(gate, its provisioning). */
+function criticalPath(shape: Shape, repositoriesMs: number, deployMs: number, early = false): number {
+  const ready = (t: Shape['targets'][number]) => (early ? Math.max(shape.gateMs, t.provisionMs) : shape.gateMs + t.provisionMs);
+  return Math.max(...shape.targets.map((t) => ready(t) + t.buildMs)) + repositoriesMs + deployMs;
 }
 
 export async function sideBySide(): Promise<void> {
   const out = join(DEFAULT_STATE_DIR, 'bench');
   mkdirSync(out, { recursive: true });
   const key = generateTestKey();
-  const name = `shape-${Date.now().toString(36)}`;
-  const dir = makeProject(projectYml(name, projectKey(name, key.keyFile).ref, SHAPE));
   const sumPB = SHAPE.targets.reduce((n, t) => n + t.provisionMs + t.buildMs, 0) / 1000;
-  const tagship = await withSimulatedWorker(
-    async ({ client, taskQueue }) => {
-      const t0 = performance.now();
-      const { handle } = await startRelease(client, { project: name, tag: 'v1.0.0', projectDir: dir, taskQueue });
-      const result = await handle.result();
-      const wallMs = performance.now() - t0;
-      const spans = timelineSpans(await releaseTimeline(client, handle.workflowId));
-      const timeline = join(out, 'timeline-tagship.svg');
-      writeFileSync(timeline, renderTimelineSvg(spans, `tagship: ${handle.workflowId} (simulated machines)`));
-      const repositoriesMs = stepMs(spans, ': buildRepositories');
-      const deployMs = stepMs(spans, ': deployRepository');
-      const deleteMs = stepMs(spans.filter((s) => s.row.startsWith('target amd64-deb')), ': deleteMachine');
-      return { wallMs, machineSeconds: result.targets.reduce((n, t) => n + t.machineSeconds, 0), repositoriesMs, deployMs, deleteMs, timeline };
-    },
-    { workRoot: join(out, 'machines'), provisionMs: (spec) => SHAPE.targets.find((t) => t.name === spec.labels[MachineLabel.target])?.provisionMs ?? 0 },
-  );
+  const runTagship = (early: boolean) => {
+    const name = `shape-${early ? 'early' : 'gated'}-${Date.now().toString(36)}`;
+    const dir = makeProject(projectYml(name, projectKey(name, key.keyFile).ref, SHAPE, early));
+    return withSimulatedWorker(
+      async ({ client, taskQueue }) => {
+        const t0 = performance.now();
+        const { handle } = await startRelease(client, { project: name, tag: 'v1.0.0', projectDir: dir, taskQueue });
+        const result = await handle.result();
+        const wallMs = performance.now() - t0;
+        const spans = timelineSpans(await releaseTimeline(client, handle.workflowId));
+        const timeline = join(out, `timeline-tagship${early ? '-early' : ''}.svg`);
+        writeFileSync(timeline, renderTimelineSvg(spans, `tagship${early ? ', machines during the gate' : ''}: ${handle.workflowId} (simulated machines)`));
+        const repositoriesMs = stepMs(spans, ': buildRepositories');
+        const deployMs = stepMs(spans, ': deployRepository');
+        const deleteMs = stepMs(spans.filter((s) => s.row.startsWith('target amd64-deb')), ': deleteMachine');
+        return { wallMs, machineSeconds: result.targets.reduce((n, t) => n + t.machineSeconds, 0), repositoriesMs, deployMs, deleteMs, timeline };
+      },
+      { workRoot: join(out, 'machines'), provisionMs: (spec) => SHAPE.targets.find((t) => t.name === spec.labels[MachineLabel.target])?.provisionMs ?? 0 },
+    );
+  };
+  const tagship = await runTagship(false);
+  const early = await runTagship(true);
 
   // The seed's shape with the same durations; its repository, deploy and delete steps take
   // what tagship's took, so only the shape differs.
@@ -89,6 +95,7 @@ export async function sideBySide(): Promise<void> {
   const critical = criticalPath(SHAPE, tagship.repositoriesMs, tagship.deployMs);
   const rows: [string, ShapeFigures][] = [
     ['tagship', { wallMs: tagship.wallMs, criticalMs: critical, machineSeconds: tagship.machineSeconds, provisionPlusBuildSeconds: sumPB, timeline: tagship.timeline }],
+    ['+ early', { wallMs: early.wallMs, criticalMs: criticalPath(SHAPE, early.repositoriesMs, early.deployMs, true), machineSeconds: early.machineSeconds, provisionPlusBuildSeconds: sumPB, timeline: early.timeline }],
     ['seed shape', { wallMs: seed.wallMs, criticalMs: critical, machineSeconds: seed.machineSeconds, provisionPlusBuildSeconds: sumPB, timeline: seedTimeline }],
   ];
   console.log(`\nside by side: the example's shape — gate ${SHAPE.gateMs / 1000} s; ${SHAPE.targets.map((t) => `${t.name} ${t.provisionMs / 1000}+${t.buildMs / 1000} s`).join(', ')} (provision+build); repositories ${(tagship.repositoriesMs / 1000).toFixed(1)} s, deploy ${(tagship.deployMs / 1000).toFixed(1)} s; no publish step in this shape`);

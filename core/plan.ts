@@ -48,7 +48,7 @@ export interface ReleasePlan {
   version: string;
   channel: ParsedTag['channel'];
   /** With an environment, `image` becomes the environment's once it is built. */
-  testGate: { command: string; image: string; timeoutMinutes: number; environment?: PlannedEnvironment; network?: boolean };
+  testGate: { command: string; image: string; timeoutMinutes: number; environment?: PlannedEnvironment; network?: boolean; provisionDuringGate?: boolean };
   targets: PlannedTarget[];
   /** Environment every build and test command sees. No secrets: this goes into history. */
   env: Record<string, string>;
@@ -72,8 +72,9 @@ export function packageReleaseProblem(config: TagshipConfig): string | null {
 
 /** Plans a package release; `config` must pass packageReleaseProblem. */
 /** `hints`: what the release's pipes tell kind inference about the project (pipes/index.ts);
- *  `sourceDateEpoch`: the released commit's time, for reproducible builds. */
-export function planRelease(config: TagshipConfig, tag: ParsedTag, only?: readonly string[], opts: { hints?: KindHints; sourceDateEpoch?: number } = {}): ReleasePlan {
+ *  `sourceDateEpoch`: the released commit's time, for reproducible builds;
+ *  `provisionDuringGate`: the worker's default, when tagship.yml does not say. */
+export function planRelease(config: TagshipConfig, tag: ParsedTag, only?: readonly string[], opts: { hints?: KindHints; sourceDateEpoch?: number; provisionDuringGate?: boolean } = {}): ReleasePlan {
   const hints = opts.hints ?? {};
   const gate = config.testGate!;
   // Configs loaded before limits existed (in recorded histories) have no block.
@@ -106,6 +107,7 @@ export function planRelease(config: TagshipConfig, tag: ParsedTag, only?: readon
       timeoutMinutes: gate.timeoutMinutes,
       ...(gate.image && typeof gate.image !== 'string' ? { environment: { ...gate.image, arch: 'amd64' as const } } : {}),
       ...(gate.network ? { network: true } : {}),
+      ...((gate.provisionDuringGate ?? opts.provisionDuringGate) ? { provisionDuringGate: true } : {}),
     },
     targets,
     ...(config.cost ? { currency: config.cost.currency } : {}),

@@ -28,4 +28,6 @@ export interface LoadProjectResult {
   sourceDateEpoch?: number;
   /** Which outcomes the worker posts to its notification webhook (absent: none). */
   notify?: 'failure' | 'all';
+  /** The worker's default for testGate.provisionDuringGate (its machines' kind decides). */
+  provisionDuringGate?: boolean;
 }

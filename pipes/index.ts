@@ -8,6 +8,7 @@ import { retry } from './retry/step.ts';
 import { environments } from './environments/step.ts';
 import { testGate } from './test-gate/step.ts';
 import { builds } from './builds/step.ts';
+import { provisioning } from './builds/early.ts';
 import { checksums } from './checksums/step.ts';
 import { provenance } from './provenance/step.ts';
 import { crates } from './crates/step.ts';
@@ -19,6 +20,7 @@ export const PIPELINE: readonly Pipe[] = [
   appQaCheck, // a container app ships only a commit its CI passed: checked before anything runs
   retry, // a retry learns what earlier runs finished
   environments, // toolchains from the commit's Dockerfiles, built once per content
+  provisioning, // machines made ready while the gate runs, when the project (or the worker) says so
   testGate,
   builds,
   checksums, // before provenance, which lists SHA256SUMS

@@ -5,6 +5,7 @@
 //   npm run record-histories                       every scenario whose file does not exist yet
 //   npm run record-histories -- --only-git-source  just the release from a git server
 //   npm run record-histories -- --only-pipeline    just the example through every package pipe
+//   npm run record-histories -- --only-early       releases whose machines are made ready during the gate
 import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { execFileSync } from 'node:child_process';
@@ -77,6 +78,21 @@ async function recordPipeline(address: string): Promise<void> {
   });
 }
 
+/** Machines made ready while the gate runs (patch provision-during-gate): a release that
+ *  passes and one whose gate fails, with a target child of each. */
+async function recordEarly(address: string): Promise<void> {
+  await withWorker(async ({ client, taskQueue }) => {
+    for (const [name, gate] of [['success', 'sleep 2'], ['gate-failed', 'sleep 2; exit 4']] as const) {
+      const project = `replay-early-${name}`;
+      const dir = makeProject(`project: ${project}\ntestGate: { command: ${JSON.stringify(gate)}, provisionDuringGate: true }\ntargets:\n  - { name: amd64-generic, arch: amd64, os: generic, build: ["mkdir -p out && echo built > out/a.txt"], artifacts: [out/*.txt] }\n`);
+      const { handle } = await startRelease(client, { project, tag: 'v1.0.0', projectDir: dir, taskQueue });
+      await handle.result().catch(() => undefined);
+      save(address, handle.workflowId, historyFile(`release-early-${name}.json`));
+      save(address, `${handle.workflowId}/target/amd64-generic`, historyFile(`build-target-early-${name}.json`));
+    }
+  });
+}
+
 async function main(): Promise<void> {
   const only = process.argv.find((a) => a.startsWith('--only-'));
   const server = await startDevServer({ port: await freePort(), logFile: join(DEFAULT_STATE_DIR, 'logs', 'record-histories.log') });
@@ -84,6 +100,7 @@ async function main(): Promise<void> {
   try {
     if (!only || only === '--only-pipeline') await recordPipeline(server.address);
     if (!only || only === '--only-git-source') await recordGitSource(server.address);
+    if (!only || only === '--only-early') await recordEarly(server.address);
     if (only) return;
     await withWorker(async ({ client, taskQueue }) => {
       // The example with publishing, signed repositories and their deploy (two targets).

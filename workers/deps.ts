@@ -200,7 +200,7 @@ function buildActivities(deps: OrchestratorDeps, docker: Docker, gate: DockerMac
   const repoRoot = deps.repoRoot ?? join(deps.stateDir, 'repo-server');
   const key = provenanceKey(deps.stateDir, deps.provenanceKeyFile);
   return {
-    ...createSourceActivities({ stateDir: deps.stateDir, sources, mirrors: new GitMirrors(join(deps.stateDir, 'mirrors')), ...(deps.projects ? { projects: deps.projects } : {}), ...(deps.notify ? { notify: deps.notify.on } : {}) }),
+    ...createSourceActivities({ stateDir: deps.stateDir, sources, provisionDuringGate: machines.kind === 'docker', mirrors: new GitMirrors(join(deps.stateDir, 'mirrors')), ...(deps.projects ? { projects: deps.projects } : {}), ...(deps.notify ? { notify: deps.notify.on } : {}) }),
     ...createNotifyActivities({ ...(deps.notify ? deps.notify : { on: 'failure' }), ...(deps.uiUrl ? { uiUrl: deps.uiUrl } : {}), namespace: deps.namespace ?? 'default' }),
     ...createMachineActivities({ provider: machines, ...(deps.client ? { client: deps.client } : {}) }),
     ...createBuildActivities({ provider: gate, shell: gate, artifacts, caches: new DependencyCaches(join(deps.stateDir, 'caches')) }),

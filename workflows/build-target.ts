@@ -3,7 +3,7 @@
 // artifacts → delete it → verify it is gone. The deletion is registered before the create
 // call, so a machine that was asked for is deleted whatever happens after. A machine that dies
 // mid-build is replaced by a fresh one, a bounded number of times.
-import { CancellationScope, defineQuery, patched, proxyActivities, setHandler, setCurrentDetails, sleep, workflowInfo } from '@temporalio/workflow';
+import { ApplicationFailure, CancellationScope, condition, defineQuery, defineSignal, isCancellation, patched, proxyActivities, setHandler, setCurrentDetails, sleep, workflowInfo } from '@temporalio/workflow';
 import type { createMachineActivities } from '../activities/machines.ts';
 import type { createAgentActivities } from '../activities/agent.ts';
 import { MachineLabel, agentTaskQueue, machineName } from '../core/names.ts';
@@ -15,12 +15,14 @@ import { explain } from './explain.ts';
 import { countMachineSeconds } from './metrics.ts';
 import { isMachineLoss } from './machine-loss.ts';
 import { workflowNow, workflowNowIso } from './clock.ts';
-import type { BuildTargetInput, TargetProgress, TargetResult, TargetStage } from './types.ts';
+import { GATE_NOT_PASSED, type BuildTargetInput, type TargetProgress, type TargetResult, type TargetStage } from './types.ts';
 
 type MachineActivities = ReturnType<typeof createMachineActivities>;
 type AgentActivities = ReturnType<typeof createAgentActivities>;
 
 export const targetProgressQuery = defineQuery<TargetProgress>('progress');
+/** The release's word that the test gate passed: a target started with holdForGate builds only then. */
+export const gatePassedSignal = defineSignal('gatePassed');
 
 const { checkEnrolling } = proxyActivities<MachineActivities>({ ...Profiles.enrolmentCheck, summary: 'check the machine while its agent enrols' });
 
@@ -54,6 +56,8 @@ export async function buildTarget(input: BuildTargetInput): Promise<TargetResult
   const { workflowId, runId } = workflowInfo();
   const progress: TargetProgress = { stage: 'pending', attempt: 0, machine: null };
   setHandler(targetProgressQuery, () => progress);
+  let gatePassed = false;
+  setHandler(gatePassedSignal, () => void (gatePassed = true));
   const enter = (stage: TargetStage) => {
     progress.stage = stage;
     setCurrentDetails(`**${target.name}**: ${stage} (machine ${progress.machine ?? '-'}, attempt ${progress.attempt}/${MAX_MACHINE_ATTEMPTS})`);
@@ -97,6 +101,12 @@ export async function buildTarget(input: BuildTargetInput): Promise<TargetResult
         enter('loading-environment');
         await loadEnvironment({ name: machine, image: environment.image });
       }
+      if (input.holdForGate && !gatePassed) {
+        // Provisioned while the gate runs: the build waits for it (the release cancels this
+        // target if the gate fails, and the machine is deleted below).
+        enter('awaiting-gate');
+        await condition(() => gatePassed);
+      }
       enter('building');
       const built = await agent({ ...agentBuild(target.timeoutMinutes), summary: `build ${target.name} on ${machine}` }).agentBuild({
         target: target.name,
@@ -127,6 +137,12 @@ export async function buildTarget(input: BuildTargetInput): Promise<TargetResult
     } catch (err) {
       const failedAt = progress.stage;
       await saga.runAll();
+      if (failedAt === 'awaiting-gate' && isCancellation(err)) {
+        const machineSeconds = Math.round((workflowNow() - started) / 1000);
+        countMachineSeconds(input.project, machineSeconds);
+        enter('cancelled');
+        throw ApplicationFailure.create({ type: GATE_NOT_PASSED, nonRetryable: true, message: `target ${target.name}: the test gate did not pass; machine ${machine}, made ready meanwhile, was deleted`, details: [{ machineSeconds }] });
+      }
       if (isMachineLoss(err) && attempt < MAX_MACHINE_ATTEMPTS) {
         setCurrentDetails(`**${target.name}**: machine ${machine} was lost while ${failedAt}; retrying on a fresh machine`);
         continue;

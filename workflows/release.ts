@@ -75,7 +75,7 @@ export async function release(input: ReleaseInput): Promise<ReleaseResult> {
     if (nothing && !config.app) throw nonRetryable(FailureType.ConfigInvalid, nothing);
     const unknown = nothing ? null : unknownTargetsProblem(config, input.targets ?? []);
     if (unknown) throw nonRetryable(FailureType.ConfigInvalid, unknown);
-    const plan = nothing ? undefined : planRelease(config, parsedTag, input.targets, { hints: kindHintsOf(PIPELINE, config), ...(loaded.sourceDateEpoch !== undefined ? { sourceDateEpoch: loaded.sourceDateEpoch } : {}) });
+    const plan = nothing ? undefined : planRelease(config, parsedTag, input.targets, { hints: kindHintsOf(PIPELINE, config), ...(loaded.sourceDateEpoch !== undefined ? { sourceDateEpoch: loaded.sourceDateEpoch } : {}), ...(loaded.provisionDuringGate ? { provisionDuringGate: true } : {}) });
 
     // 4. Apply: the pipeline, in order; each pipe runs only where it applies.
     const run: ReleaseRun = { input, tag: parsedTag, config, source, released, ...(plan ? { plan } : {}), progress, enter, kept: [], targets: [], tree: [], handoff: {}, result: {}, pipeline: PIPELINE };

@@ -113,7 +113,7 @@ export interface ReleasedSource {
 }
 
 export type ReleaseStage = 'validating' | 'loading' | 'qa-check' | 'environments' | 'test-gate' | 'building' | 'publishing' | 'repositories' | 'deploying' | 'tagging' | 'done' | 'failed' | 'cancelled';
-export type TargetStage = 'pending' | 'creating-machine' | 'enrolling' | 'loading-environment' | 'building' | 'uploading' | 'deleting-machine' | 'done' | 'failed' | 'cancelled';
+export type TargetStage = 'pending' | 'creating-machine' | 'enrolling' | 'loading-environment' | 'awaiting-gate' | 'building' | 'uploading' | 'deleting-machine' | 'done' | 'failed' | 'cancelled';
 
 export interface ReleaseProgress {
   stage: ReleaseStage;
@@ -131,7 +131,14 @@ export interface BuildTargetInput {
   commit?: string;
   /** Written into the manifest, so the purge keeps this release as long as its project asked. */
   retentionDays?: number;
+  /** Started while the test gate runs: the machine is made ready, the build waits for the
+   *  gatePassed signal. */
+  holdForGate?: boolean;
 }
+
+/** A target provisioned during the gate, cancelled because the gate failed; its details hold
+ *  { machineSeconds } the machine cost meanwhile. */
+export const GATE_NOT_PASSED = 'GateNotPassed';
 
 export interface TargetProgress {
   stage: TargetStage;

@@ -67,6 +67,10 @@ const testGate = z.strictObject({
   /** Outbound network for the tests (to fetch dependencies), through the egress proxy. */
   network: z.boolean().optional(),
   timeoutMinutes: z.number().int().positive().max(24 * 60).default(30),
+  /** Create the targets' machines while the tests run (builds still wait for them to pass; a
+   *  failure deletes the machines at once). The worker's default when unset: on for docker
+   *  machines, off for droplets, which bill from their first second. */
+  provisionDuringGate: z.boolean().optional(),
 });
 
 const publish = z.strictObject({
