@@ -11,6 +11,10 @@ const NON_RETRYABLE = ['InvalidTag', 'ConfigInvalid', 'TestGateFailed', 'BuildFa
  *  first retry interval, not a whole start-to-close timeout. */
 const LIVENESS = '15 seconds';
 
+/** How long an enrolled agent may leave work on its queue untouched: it polls all the time, so
+ *  work it does not pick up within this means its machine is gone (read as a machine loss). */
+export const AGENT_PICKUP = '1 minute';
+
 export const Profiles = {
   /** Reading a config and packing a source tree: seconds of local work; a few retries cover a busy disk. */
   local: {
@@ -78,8 +82,10 @@ export const Profiles = {
     retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumAttempts: 4, nonRetryableErrorTypes: [...NON_RETRYABLE, 'MachineLost'] },
   },
   /** Uploading artifacts from the agent: retried, since the gateway may be restarting with the
-   *  orchestrator; heartbeats tell a dead machine. */
+   *  orchestrator; heartbeats tell a dead machine, and so does an upload its agent never picks
+   *  up (AGENT_PICKUP). */
   agentUpload: {
+    scheduleToStartTimeout: AGENT_PICKUP,
     startToCloseTimeout: '15 minutes',
     heartbeatTimeout: LIVENESS,
     retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumInterval: '30 seconds', maximumAttempts: 6, nonRetryableErrorTypes: NON_RETRYABLE },
@@ -150,9 +156,11 @@ export function longCommand(timeoutMinutes: number): ActivityOptions {
 
 /** The build on a machine's agent: bounded by the target's timeout; the agent heartbeats every
  *  3 s, so 20 s of silence means the machine or its agent died. One attempt: a retry would go to
- *  the same (dead) machine's queue — the workflow retries on a fresh machine instead. */
+ *  the same (dead) machine's queue — the workflow retries on a fresh machine instead. A build
+ *  its enrolled agent never picks up (the machine died after its hello, or while it waited for
+ *  the gate) is a lost machine too. */
 export function agentBuild(timeoutMinutes: number): ActivityOptions {
-  return { startToCloseTimeout: `${timeoutMinutes} minutes`, heartbeatTimeout: '20 seconds', retry: { maximumAttempts: 1 } };
+  return { scheduleToStartTimeout: AGENT_PICKUP, startToCloseTimeout: `${timeoutMinutes} minutes`, heartbeatTimeout: '20 seconds', retry: { maximumAttempts: 1 } };
 }
 
 /** How often a machine is looked at while its agent enrols: a machine that dies before its

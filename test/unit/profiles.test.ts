@@ -23,3 +23,9 @@ test('the agent\'s hello times out by heartbeat, which the workflow reads as a l
   assert.ok(Profiles.agentEnrolment.heartbeatTimeout, 'agentEnrolment has a heartbeat timeout');
   assert.ok(msToNumber(Profiles.agentEnrolment.heartbeatTimeout) < msToNumber(Profiles.agentEnrolment.startToCloseTimeout));
 });
+
+test('work left on an enrolled agent\'s queue is a lost machine within a minute, not a hang', () => {
+  for (const [name, o] of [['agentBuild', agentBuild(60)], ['agentUpload', Profiles.agentUpload]] as const) {
+    assert.ok(o.scheduleToStartTimeout !== undefined && msToNumber(o.scheduleToStartTimeout) <= 60_000, `${name} has a schedule-to-start bound`);
+  }
+});
