@@ -32,7 +32,7 @@ const containers = (d: Doc) => (d.spec as { template: { spec: { containers: Cont
 
 test('the chart lints and renders manifests the Kubernetes schemas accept', () => {
   assert.match(helm('lint', '--strict', CHART), /1 chart\(s\) linted, 0 chart\(s\) failed/);
-  for (const sets of [[], ['hooks.enabled=false', 'docker.sidecar.enabled=false', 'docker.host=tcp://docker:2376'], ['temporal.tlsSecret=temporal-client', 'envFromSecrets={hook-secrets,registry-tokens}'], ['gateway.tlsSecret=gateway-tls', 'gateway.tlsCa=true', 'temporal.agentAddress=temporal.example.org:7233']]) {
+  for (const sets of [[], ['hooks.enabled=false', 'docker.sidecar.enabled=false', 'docker.host=tcp://docker:2376'], ['temporal.tlsSecret=temporal-client', 'envFromSecrets={hook-secrets,registry-tokens}'], ['gateway.tlsSecret=gateway-tls', 'gateway.tlsCa=true', 'temporal.agentAddress=temporal.example.org:7233', 'provenanceKeySecret.name=provenance', 'worker.replicas=3']]) {
     const docs = render(...sets);
     for (const d of docs) {
       const validate = validators[d.kind];
@@ -79,6 +79,11 @@ test('what an operator relies on: probes, secrets by reference, non-root, digest
   assert.deepEqual(['TAGSHIP_GATEWAY_TLS_CERT', 'TAGSHIP_GATEWAY_TLS_KEY', 'TAGSHIP_GATEWAY_TLS_CA', 'TAGSHIP_AGENT_TEMPORAL_ADDRESS'].map((n) => tenv.get(n)), ['/etc/tagship/gateway-tls/tls.crt', '/etc/tagship/gateway-tls/tls.key', '/etc/tagship/gateway-tls/ca.crt', 'temporal.example.org:7233']);
   assert.deepEqual([tw.livenessProbe?.httpGet.scheme, tw.readinessProbe?.httpGet.scheme], ['HTTPS', 'HTTPS'], 'probes speak HTTPS to an HTTPS gateway');
   assert.ok(tls.volumes.some((v) => v.secret?.secretName === 'gateway-tls') && tw.volumeMounts?.some((m) => m.mountPath === '/etc/tagship/gateway-tls'), 'the certificate comes from its Secret');
+  assert.ok(!tenv.has('TAGSHIP_PROVENANCE_KEY'), 'no shared provenance key unless one is named');
+  const shared = containers(render('provenanceKeySecret.name=provenance', 'worker.replicas=3').find((d) => d.kind === 'Deployment' && d.metadata.name === 'rel-tagship-worker')!);
+  const sw = shared.containers.find((c) => c.name === 'worker')!;
+  assert.equal(new Map((sw.env ?? []).map((e) => [e.name, e.value])).get('TAGSHIP_PROVENANCE_KEY'), '/etc/tagship/provenance/provenance.pem', 'every replica signs with the one key');
+  assert.ok(shared.volumes.some((v) => v.secret?.secretName === 'provenance') && sw.volumeMounts?.some((m) => m.mountPath === '/etc/tagship/provenance'));
 
   const plain = render('temporal.tlsSecret=');
   const plainWorker = containers(plain.find((d) => d.kind === 'Deployment' && d.metadata.name === 'rel-tagship-worker')!).containers[0]!;
