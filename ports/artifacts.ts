@@ -59,6 +59,9 @@ export interface ArtifactStore {
   /** Records `id` in the named ledger once, for every host that uses the store: true for the
    *  first claim, false ever after (a conditional write; the enrolment secrets droplets use). */
   claimOnce(ledger: 'enrolments', id: string, expiresAt: number): Promise<boolean>;
+  /** A short-lived URL a machine can GET a shared packed source from, straight from the store;
+   *  null when the store has none (or, absent, cannot presign). */
+  directSource?(sha256: string): Promise<string | null>;
   /** Writes a shared packed source to `dest` (verified against its sha256; an existing file is
    *  replaced whole); false when the store has none. */
   fetchSource(sha256: string, dest: string): Promise<boolean>;

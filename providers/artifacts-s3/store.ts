@@ -304,6 +304,12 @@ export class S3ArtifactStore implements ArtifactStore {
     await this.s3.send(new PutObjectCommand({ Bucket: this.bucket, Key: objectKey, Body: createReadStream(file), ContentLength: size, ChecksumSHA256: hexToBase64(sha256) }));
   }
 
+  async directSource(sha256: string): Promise<string | null> {
+    const objectKey = this.sourceKey(sha256);
+    if ((await this.checksum(objectKey)) !== sha256) return null;
+    return getSignedUrl(this.s3, new GetObjectCommand({ Bucket: this.bucket, Key: objectKey }), { expiresIn: DIRECT_UPLOAD_SECONDS });
+  }
+
   async fetchSource(sha256: string, dest: string): Promise<boolean> {
     const objectKey = this.sourceKey(sha256);
     await mkdir(dirname(dest), { recursive: true });

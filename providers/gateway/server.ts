@@ -7,7 +7,7 @@
 //   GET  /healthz, /readyz (the worker polls: 200, else 503)
 //   POST /enrol                                            Authorization: Enrol <one-time secret>
 //        → { token, env? }: the machine's token and the codec keys, once per secret (droplets)
-//   GET  /sources/<sha256>.tar
+//   GET  /sources/<sha256>.tar                              (x-tagship-direct: 1 → 307 to a presigned GET, S3)
 //   PUT  /artifacts/<project>/<version>/<target>/<name>   x-tagship-sha256, x-tagship-created-at
 //        (staged in the machine's upload session)
 //   POST /uploads/<project>/<version>/<target>/<name>     x-tagship-sha256, x-tagship-size, x-tagship-created-at
@@ -155,6 +155,12 @@ async function handle(opts: GatewayOptions, ledger: EnrolmentLedger, log: Logger
   if (!scope) return send(res, 401, { error: 'missing, wrong or expired machine token' });
 
   if (req.method === 'GET' && parts[0] === 'sources' && parts.length === 2 && /^[0-9a-f]{64}\.tar$/.test(parts[1]!)) {
+    // A machine that reaches the store itself gets the bytes from there.
+    const direct = req.headers['x-tagship-direct'] === '1' && opts.store.directSource ? await opts.store.directSource(parts[1]!.slice(0, 64)) : null;
+    if (direct) {
+      res.writeHead(307, { location: direct, 'content-length': 0 });
+      return void res.end();
+    }
     const file = await opts.sources.local(parts[1]!.slice(0, 64)).catch((err: unknown) => {
       if (err instanceof SourceMissingError) return null;
       throw err;

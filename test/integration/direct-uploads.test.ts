@@ -39,7 +39,7 @@ const keysUnder = async (prefix: string) => {
   }
 };
 
-test('a release on droplets with the S3 store: every artifact goes straight to the bucket, none through the gateway', async () => {
+test('a release on droplets with the S3 store: the source and every artifact go straight between the bucket and the droplet, none through the gateway', async () => {
   const em = await startEmulator();
   const name = `direct-${uniqueSuffix()}`;
   const build = 'mkdir -p out && head -c 300000 /dev/urandom > out/blob.bin && echo "$TAGSHIP_TARGET" > out/result.txt';
@@ -58,6 +58,7 @@ test('a release on droplets with the S3 store: every artifact goes straight to t
         }
         assert.ok(bytes > 600_000);
         assert.equal(orchestrator.gateway.traffic.artifactBytesIn, 0, `${bytes} bytes of artifacts, none through the orchestrator host`);
+        assert.equal(orchestrator.gateway.traffic.sourceBytesOut, 0, 'the source came from the store too');
       },
       { provider: emulatorProvider(em), artifacts: store() },
     );
