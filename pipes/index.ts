@@ -8,7 +8,7 @@ import { retry } from './retry/step.ts';
 import { environments } from './environments/step.ts';
 import { testGate } from './test-gate/step.ts';
 import { builds } from './builds/step.ts';
-import { provisioning } from './builds/early.ts';
+import { provisioning } from './provisioning/step.ts';
 import { checksums } from './checksums/step.ts';
 import { provenance } from './provenance/step.ts';
 import { crates } from './crates/step.ts';

@@ -11,7 +11,7 @@ import type { PriorWork } from '../core/resume.ts';
 import type { SourceRef } from '../core/source.ts';
 import type { ParsedTag } from '../core/tag.ts';
 import type { ReleaseInput, ReleaseProgress, ReleaseResult, ReleaseStage, ReleasedSource, TargetResult } from '../workflows/types.ts';
-import type { EarlyTargets } from './builds/early.ts';
+import type { EarlyTargets } from './provisioning/step.ts';
 
 /** A file a pipe adds to the deployed tree: an artifact of the release, or text a pipe kept in
  *  one of the release's records (`record` names it, `field` the text in it). */
@@ -47,7 +47,7 @@ export interface ReleaseRun {
   handoff: Record<string, unknown>;
   /** The list being walked (a retry asks which publishers apply). */
   pipeline: readonly Pipe[];
-  /** Targets whose machines were started while the test gate runs (pipes/builds/early.ts). */
+  /** Targets whose machines were started while the test gate runs (pipes/provisioning/step.ts). */
   early?: EarlyTargets;
   result: Partial<ReleaseResult>;
 }

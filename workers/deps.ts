@@ -28,7 +28,8 @@ import { createForgeActivities } from '../pipes/forge/activities.ts';
 import { proxyVariables, startEgressProxy, type EgressProxy } from '../providers/net/egress-proxy.ts';
 import { DependencyCaches } from '../providers/gateway/dependency-caches.ts';
 import { relayTls, temporalConnection, type AgentTemporalProfile } from '../providers/temporal/connection.ts';
-import { SourceTars } from '../providers/sources/tars.ts';
+import { SourceMissingError, SourceTars } from '../providers/sources/tars.ts';
+import { invalidInput } from '../activities/inputs.ts';
 import { createRetentionActivities } from '../activities/retention.ts';
 import { createResumeActivities } from '../activities/resume.ts';
 import { createProvenanceActivities } from '../pipes/provenance/activities.ts';
@@ -221,7 +222,10 @@ function buildActivities(deps: OrchestratorDeps, docker: Docker, gate: DockerMac
 
 /** Every activity that takes a packed source (`source: { sha256, path }`) gets this host's copy:
  *  the path a workflow carries is the packing host's, so it is replaced by the one the sha256
- *  names here, fetched from the store when another host packed it (or this host lost it). */
+ *  names here, fetched from the store when another host packed it (or this host lost it). A
+ *  source nowhere to be found leaves that path missing: the activity checks its own inputs
+ *  first, and fails on the missing file only when it reads it; a sha256 that is not one is
+ *  refused as invalid input. */
 function withLocalSources<A extends Record<string, (...args: never[]) => unknown>>(activities: A, sources: SourceTars): A {
   const sourced = (input: unknown): input is { source: { sha256: string; path: string } } => {
     const source = (input as { source?: { sha256?: unknown; path?: unknown } } | null)?.source;
@@ -231,11 +235,19 @@ function withLocalSources<A extends Record<string, (...args: never[]) => unknown
     Object.entries(activities).map(([name, fn]) => [
       name,
       async (input: unknown, ...rest: unknown[]) => {
-        const local = sourced(input) ? { ...input, source: { ...input.source, path: await sources.local(input.source.sha256) } } : input;
+        const local = sourced(input) ? { ...input, source: { ...input.source, path: await localSource(sources, input.source.sha256) } } : input;
         return (fn as (...args: unknown[]) => unknown)(local, ...rest);
       },
     ]),
   ) as unknown as A;
+}
+
+async function localSource(sources: SourceTars, sha256: string): Promise<string> {
+  if (!/^[0-9a-f]{64}$/.test(sha256)) throw invalidInput('source.sha256', `${JSON.stringify(sha256.slice(0, 80))} is not a sha256`);
+  return sources.local(sha256).catch((err: unknown) => {
+    if (err instanceof SourceMissingError) return sources.pathOf(sha256);
+    throw err;
+  });
 }
 
 /** CI of container apps: images, scans, integration tests and QA records. */

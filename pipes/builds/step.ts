@@ -15,7 +15,7 @@ import { buildTarget } from '../../workflows/build-target.ts';
 import { outermostApplicationFailure } from '../../workflows/explain.ts';
 import type { BuildTargetInput, ReleaseProgress, TargetResult } from '../../workflows/types.ts';
 import { planOf, type Pipe, type ReleaseRun } from '../pipe.ts';
-import type { EarlyTargets } from './early.ts';
+import type { EarlyTargets } from '../provisioning/step.ts';
 
 export const builds: Pipe = {
   name: 'builds',

@@ -1,5 +1,5 @@
 // The test gate: nothing is built until the project's own tests pass on the released source
-// (machines may be made ready meanwhile: pipes/builds/early.ts). A retry skips it when it
+// (machines may be made ready meanwhile: pipes/provisioning/step.ts). A retry skips it when it
 // passed on this source with the same command and image.
 // Workflow code.
 import { proxyActivities, setCurrentDetails, workflowInfo } from '@temporalio/workflow';
@@ -8,7 +8,7 @@ import { gateStillPasses } from '../../core/resume.ts';
 import { longCommand } from '../../workflows/profiles.ts';
 import type { createBuildActivities } from '../../activities/build.ts';
 import { planOf, type Pipe, type ReleaseRun } from '../pipe.ts';
-import { gateNotPassed, gatePassed } from '../builds/early.ts';
+import { gateNotPassed, gatePassed } from '../provisioning/step.ts';
 
 export const testGate: Pipe = {
   name: 'test-gate',

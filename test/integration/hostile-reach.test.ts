@@ -15,6 +15,7 @@ import { backingContainers, emulatorProvider, startEmulator } from '../helpers/d
 import { untouched } from '../helpers/files.ts';
 import { loopbackPorts, REACH_PROBE, type ReachReport } from '../helpers/reach-probe.ts';
 import { DockerMachines } from '../../providers/docker/machines.ts';
+import { MachineLabel } from '../../core/names.ts';
 import { startRelease } from '../../client/release.ts';
 import type { OrchestratorDeps } from '../../workers/deps.ts';
 
@@ -110,7 +111,9 @@ async function attack(machines: (releaseId: string) => Promise<string[]>, provid
 }
 
 test('docker machines: a build gets nothing from the agent\'s relays, even bound to the agent\'s own ports', async () => {
-  await attack((id) => containersOf(id).then((names) => names.map((n) => n.replace(/^\//, ''))));
+  // The build machines only: the test gate's container (same release, role test-gate) runs
+  // beside them while they are made ready.
+  await attack(async (id) => (await docker.listContainers({ filters: { label: [`${MachineLabel.release}=${id}`, `${MachineLabel.role}=build`] } })).map((c) => (c.Names[0] ?? c.Id).replace(/^\//, '')));
 });
 
 test('emulated droplets: a build gets nothing from Temporal or the gateway on the loopback it shares with its agent', async () => {

@@ -10,7 +10,7 @@ import { buildTarget, gatePassedSignal } from '../../workflows/build-target.ts';
 import { causeChain } from '../../core/causes.ts';
 import { GATE_NOT_PASSED } from '../../workflows/types.ts';
 import { planOf, type Pipe, type ReleaseRun } from '../pipe.ts';
-import { reusedTargets, targetChild } from './step.ts';
+import { reusedTargets, targetChild } from '../builds/step.ts';
 
 export interface EarlyTargets {
   /** Cancelling it cancels every early target (their machines are deleted). */
@@ -36,9 +36,10 @@ export const provisioning: Pipe = {
   },
 };
 
-/** The gate passed: every early target may build. */
+/** The gate passed: every early target may build. A target that already ended (its machine
+ *  was refused, say) cannot be told; its result says why when the builds step awaits it. */
 export async function gatePassed(r: ReleaseRun): Promise<void> {
-  for (const child of Object.values(r.early?.children ?? {})) await child.signal(gatePassedSignal);
+  for (const child of Object.values(r.early?.children ?? {})) await child.signal(gatePassedSignal).catch(() => undefined);
 }
 
 /** The gate did not pass (or the release is cancelled): the early targets are cancelled and
