@@ -42,6 +42,8 @@ const schema = z.object({
   TAGSHIP_DO_API_URL: z.string().url().optional(),
   TAGSHIP_DO_REGION: z.string().min(1).default('nyc1'),
   TAGSHIP_DO_IMAGE: z.string().min(1).default('tagship-agent-snapshot'),
+  /** The droplet size for targets whose tagship.yml names none. */
+  TAGSHIP_DO_SIZE: z.string().regex(/^[a-z0-9-]+$/, 'must be a DigitalOcean size slug, e.g. s-2vcpu-4gb').default('s-2vcpu-4gb'),
   TAGSHIP_LOG_LEVEL: z.enum(['trace', 'debug', 'info', 'warn', 'error']).default('info'),
   /** `apply`: the worker creates or updates tagship's schedules when it starts. */
   TAGSHIP_SCHEDULES: z.enum(['apply', 'off']).default('off'),
@@ -143,7 +145,7 @@ export interface Settings {
   /** Where the worker serves Prometheus metrics, when set. */
   metricsAddress?: string;
   /** For provider digitalocean. The token is a secret, like agentToken. */
-  digitalocean?: { token: string; apiUrl?: string; region: string; image: string };
+  digitalocean?: { token: string; apiUrl?: string; region: string; image: string; size: string };
   /** Apply the schedules at worker start, the purge defaulting to retentionDays. */
   schedules: { apply: boolean; retentionDays: number };
   /** The payload codec's variables, as the workers and agents are handed them; {} when off.
@@ -215,7 +217,7 @@ export function parseSettings(env: Record<string, string | undefined>, defaultSt
     ...(r.data.TAGSHIP_METRICS_ADDRESS ? { metricsAddress: r.data.TAGSHIP_METRICS_ADDRESS } : {}),
     schedules: { apply: r.data.TAGSHIP_SCHEDULES === 'apply', retentionDays: r.data.TAGSHIP_RETENTION_DAYS },
     ...(r.data.TAGSHIP_DO_TOKEN
-      ? { digitalocean: { token: r.data.TAGSHIP_DO_TOKEN, ...(r.data.TAGSHIP_DO_API_URL ? { apiUrl: r.data.TAGSHIP_DO_API_URL } : {}), region: r.data.TAGSHIP_DO_REGION, image: r.data.TAGSHIP_DO_IMAGE } }
+      ? { digitalocean: { token: r.data.TAGSHIP_DO_TOKEN, ...(r.data.TAGSHIP_DO_API_URL ? { apiUrl: r.data.TAGSHIP_DO_API_URL } : {}), region: r.data.TAGSHIP_DO_REGION, image: r.data.TAGSHIP_DO_IMAGE, size: r.data.TAGSHIP_DO_SIZE } }
       : {}),
     codecEnv,
     ...(r.data.TAGSHIP_CODEC_TOKEN ? { codecToken: r.data.TAGSHIP_CODEC_TOKEN } : {}),

@@ -147,7 +147,7 @@ export const AGENT_GATEWAY_CA_FILE = '/var/lib/tagship/gateway-ca.pem';
  *  data holds what the metadata service may serve to anyone on the droplet: addresses, CAs, the
  *  one-time enrolment secret. Codec keys and Temporal client credentials are handed at enrolment. */
 export function digitalOceanProvider(
-  d: { token: string; apiUrl?: string; region: string; image: string },
+  d: { token: string; apiUrl?: string; region: string; image: string; size?: string },
   control: { address: string; namespace: string; temporal?: AgentTemporalProfile; gatewayCa?: string },
   tuning: Pick<DigitalOceanOptions, 'policy' | 'pollMs'> = {},
 ): NonNullable<OrchestratorDeps['provider']> {
@@ -160,6 +160,7 @@ export function digitalOceanProvider(
       ...(d.apiUrl ? { apiUrl: d.apiUrl } : {}),
       region: d.region,
       defaultImage: d.image,
+      ...(d.size ? { defaultSize: d.size } : {}),
       userData: (spec) =>
         agentUserData({ TAGSHIP_MACHINE: spec.name, TEMPORAL_ADDRESS: control.address, TEMPORAL_NAMESPACE: control.namespace, ...env, TAGSHIP_GATEWAY_URL: gatewayUrl, TAGSHIP_ENROLMENT: enrolmentFor(spec) }, files),
     });

@@ -27,13 +27,18 @@ const relativeGlob = z
   .refine((p) => !p.startsWith('/'), 'must be relative to the project root, not absolute')
   .refine((p) => !p.split('/').includes('..'), 'must not contain ".."');
 
+/** The size a target gets when tagship.yml names none: each provider reads it as its own
+ *  default (droplets: TAGSHIP_DO_SIZE). */
+export const DEFAULT_MACHINE_SIZE = 'small';
+
 const command = z.string().trim().min(1, 'must not be empty');
 
 const machine = z.strictObject({
   /** The arch of the machine the build runs on. Cross-builds run on amd64, as Veilid does. */
   arch: z.enum(MACHINE_ARCHES).default('amd64'),
-  /** A provider size name (a DigitalOcean size slug in production; informational for docker). */
-  size: z.string().min(1).default('small'),
+  /** A provider size name (a DigitalOcean size slug in production; informational for docker).
+   *  Unset (DEFAULT_MACHINE_SIZE): the provider's default size. */
+  size: z.string().min(1).default(DEFAULT_MACHINE_SIZE),
   /** The machine image; defaults to tagship's Debian bookworm image for the arch. With
    *  `{ dockerfile }`, the builds run inside the environment that Dockerfile builds. */
   image: image.optional(),
@@ -46,7 +51,7 @@ const target = z.strictObject({
   /** The package family this target produces. Its artifacts join repositories by their kind
    *  (a target may build both a .deb and an .rpm). */
   os: z.enum(['deb', 'rpm', 'generic']),
-  machine: machine.default({ arch: 'amd64', size: 'small' }),
+  machine: machine.default({ arch: 'amd64', size: DEFAULT_MACHINE_SIZE }),
   build: z.array(command).min(1, 'needs at least one build command'),
   /** Globs of the files the build leaves; `{ path, kind }` says what they are (deb, rpm,
    *  crate, wheel, sdist, archive, …), a plain glob leaves it to the file names. */

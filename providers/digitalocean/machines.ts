@@ -6,6 +6,7 @@
 import { callDo, DEFAULT_API_POLICY, doClient, TransientDoError, type ApiPolicy, type DoClient } from './api.ts';
 import { labelsFromTags, machineTag, machineTags, MANAGED_TAG } from '../../core/do-tags.ts';
 import { ProviderError, type DeleteOutcome, type MachineInfo, type MachineProvider, type MachineSpec, type MachineState } from '../../ports/machines.ts';
+import { DEFAULT_MACHINE_SIZE } from '../../core/config/schema.ts';
 
 export interface DigitalOceanOptions {
   token: string;
@@ -14,6 +15,8 @@ export interface DigitalOceanOptions {
   region: string;
   /** The image for amd64 machines when a target names none: a snapshot id or an image slug. */
   defaultImage: string;
+  /** The size slug for targets that name none (tagship.yml's default size); s-2vcpu-4gb. */
+  defaultSize?: string;
   /** Cloud-init user data that starts the agent of the machine being created. */
   userData: (spec: MachineSpec) => string;
   /** How long a droplet may take from `new` to `active`. */
@@ -80,7 +83,7 @@ export class DigitalOceanMachines implements MachineProvider {
       const request = {
         name: spec.name,
         region: this.opts.region,
-        size: spec.size,
+        size: spec.size === DEFAULT_MACHINE_SIZE ? (this.opts.defaultSize ?? 's-2vcpu-4gb') : spec.size,
         image: this.imageFor(spec),
         tags: machineTags(spec.labels, spec.name),
         user_data: this.opts.userData(spec),

@@ -53,6 +53,22 @@ test('a whole release runs on emulated droplets whose agents enrolled through cl
   }
 });
 
+test('a target that names no size gets the droplet default size (TAGSHIP_DO_SIZE), not tagship\'s "small"', async () => {
+  const em = await startEmulator();
+  const name = `dosize-${uniqueSuffix()}`;
+  try {
+    await withWorker(async ({ client, taskQueue }) => {
+      // The emulator, as DigitalOcean, refuses a size slug it does not know (422).
+      const dir = makeProject(`project: ${name}\ntestGate: { command: "true" }\ntargets:\n  - { name: t, arch: amd64, os: generic, build: ["mkdir -p out && echo x > out/x"], artifacts: [out/*] }\n`);
+      const { handle } = await startRelease(client, { project: name, tag: 'v1.0.0', projectDir: dir, taskQueue });
+      assert.equal((await handle.result()).targets.length, 1);
+    }, { provider: emulatorProvider(em) });
+    await noDroplets(em);
+  } finally {
+    await em.close();
+  }
+});
+
 test('with payload encryption, a droplet\'s agent gets the codec keys when it enrols, never in its user data', async () => {
   const em = await startEmulator();
   const name = `docodec-${uniqueSuffix()}`;

@@ -93,3 +93,9 @@ test('the gateway\'s TLS: certificate and key together, an https public URL; dro
   refused({ TAGSHIP_GATEWAY_TLS_CERT: '/etc/gw.pem', TAGSHIP_GATEWAY_TLS_KEY: '/etc/gw.key', TAGSHIP_GATEWAY_PUBLIC_URL: 'http://gw.example.org' }, /TAGSHIP_GATEWAY_PUBLIC_URL: must be an https:\/\/ URL when the gateway has a certificate/);
   refused({ TAGSHIP_AGENT_TEMPORAL_ADDRESS: 'temporal.example.org' }, /TAGSHIP_AGENT_TEMPORAL_ADDRESS: must be host:port/);
 });
+
+test('droplets for targets that name no size: TAGSHIP_DO_SIZE, s-2vcpu-4gb by default', () => {
+  assert.equal(parseSettings({ TAGSHIP_PROVIDER: 'digitalocean', TAGSHIP_DO_TOKEN: 't' }, '/x').digitalocean?.size, 's-2vcpu-4gb');
+  assert.equal(parseSettings({ TAGSHIP_PROVIDER: 'digitalocean', TAGSHIP_DO_TOKEN: 't', TAGSHIP_DO_SIZE: 'c-4' }, '/x').digitalocean?.size, 'c-4');
+  refused({ TAGSHIP_DO_SIZE: 'big one' }, /TAGSHIP_DO_SIZE: must be a DigitalOcean size slug/);
+});
