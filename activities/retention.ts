@@ -9,19 +9,27 @@ const SOURCE_FILE = /^([0-9a-f]{64})\.tar$/;
 
 export function createRetentionActivities(deps: { artifacts: ArtifactStore; sourcesDir: string }) {
   return {
+    /** This host's packed sources and those shared through the store, each as recently as
+     *  any release used it. */
     async listSources(): Promise<StoredSource[]> {
-      const out: StoredSource[] = [];
+      const out = new Map<string, StoredSource>();
+      const add = (s: StoredSource) => {
+        const had = out.get(s.sha256);
+        out.set(s.sha256, had ? { ...had, modifiedAt: had.modifiedAt > s.modifiedAt ? had.modifiedAt : s.modifiedAt, size: Math.max(had.size, s.size) } : s);
+      };
       for (const name of await readdir(deps.sourcesDir).catch(() => [] as string[])) {
         const m = SOURCE_FILE.exec(name);
         const st = m ? await stat(join(deps.sourcesDir, name)).catch(() => null) : null;
-        if (m && st) out.push({ sha256: m[1]!, modifiedAt: st.mtime.toISOString(), size: st.size });
+        if (m && st) add({ sha256: m[1]!, modifiedAt: st.mtime.toISOString(), size: st.size });
       }
-      return out;
+      for (const s of (await deps.artifacts.listSharedSources?.()) ?? []) add(s);
+      return [...out.values()];
     },
 
     async deleteSource(sha256: string): Promise<void> {
       if (!/^[0-9a-f]{64}$/.test(sha256)) throw new Error(`not a source sha256: ${sha256}`);
       await rm(join(deps.sourcesDir, `${sha256}.tar`), { force: true });
+      await deps.artifacts.removeSharedSource?.(sha256);
     },
 
     async listArtifactSets(): Promise<StoredSet[]> {

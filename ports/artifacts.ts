@@ -59,6 +59,11 @@ export interface ArtifactStore {
   /** Records `id` in the named ledger once, for every host that uses the store: true for the
    *  first claim, false ever after (a conditional write; the enrolment secrets droplets use). */
   claimOnce(ledger: 'enrolments', id: string, expiresAt: number): Promise<boolean>;
+  /** The packed sources shared through the store, for the purge: when each was last shared
+   *  (packed by a release on any host) and its size. Absent for a store only this host has. */
+  listSharedSources?(): Promise<{ sha256: string; modifiedAt: string; size: number }[]>;
+  /** Removes a shared packed source; absent is fine. */
+  removeSharedSource?(sha256: string): Promise<void>;
   /** A short-lived URL a machine can GET a shared packed source from, straight from the store;
    *  null when the store has none (or, absent, cannot presign). */
   directSource?(sha256: string): Promise<string | null>;

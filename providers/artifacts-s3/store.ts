@@ -298,10 +298,36 @@ export class S3ArtifactStore implements ArtifactStore {
 
   async shareSource(sha256: string, file: string): Promise<void> {
     const objectKey = this.sourceKey(sha256);
+    // When it was last used, for the purge (the tarball itself is written once).
+    await this.putJson(`${objectKey}.used`, { usedAt: new Date().toISOString() });
     if ((await this.checksum(objectKey)) === sha256) return;
     const { size } = await stat(file);
     // The server checks the bytes against the digest before it stores them.
     await this.s3.send(new PutObjectCommand({ Bucket: this.bucket, Key: objectKey, Body: createReadStream(file), ContentLength: size, ChecksumSHA256: hexToBase64(sha256) }));
+  }
+
+  async listSharedSources(): Promise<{ sha256: string; modifiedAt: string; size: number }[]> {
+    const seen = new Map<string, { sha256: string; modifiedAt: string; size: number }>();
+    let token: string | undefined;
+    do {
+      const page = await this.s3.send(new ListObjectsV2Command({ Bucket: this.bucket, Prefix: '.sources/', ...(token ? { ContinuationToken: token } : {}) }));
+      for (const o of page.Contents ?? []) {
+        const m = /^\.sources\/([0-9a-f]{64})\.tar(\.used)?$/.exec(o.Key ?? '');
+        if (!m) continue;
+        const at = (o.LastModified ?? new Date(0)).toISOString();
+        const entry = seen.get(m[1]!) ?? { sha256: m[1]!, modifiedAt: at, size: 0 };
+        if (at > entry.modifiedAt) entry.modifiedAt = at;
+        if (!m[2]) entry.size = o.Size ?? 0;
+        seen.set(m[1]!, entry);
+      }
+      token = page.IsTruncated ? page.NextContinuationToken : undefined;
+    } while (token);
+    return [...seen.values()];
+  }
+
+  async removeSharedSource(sha256: string): Promise<void> {
+    const objectKey = this.sourceKey(sha256);
+    await this.deleteKeys([objectKey, `${objectKey}.used`]);
   }
 
   async directSource(sha256: string): Promise<string | null> {

@@ -16,6 +16,7 @@ import { StoreNameError } from '../../core/store-names.ts';
 import { startGateway } from '../../providers/gateway/server.ts';
 import { mintEnrolment } from '../../providers/gateway/tokens.ts';
 import { localSources } from '../../providers/sources/tars.ts';
+import { createRetentionActivities } from '../../activities/retention.ts';
 import { uniqueSuffix, withWorker } from '../helpers/temporal.ts';
 import { makeProject } from '../helpers/projects.ts';
 import { startRelease } from '../../client/release.ts';
@@ -154,4 +155,23 @@ test('an enrolment secret used at one host\'s gateway is refused at another\'s: 
     await a.close();
     await b.close();
   }
+});
+
+test('the purge sees sources shared by any host, as recently as any release used them, and removes them from the bucket too', async () => {
+  const store = host();
+  const dir = mkdtempSync(join(tmpdir(), 'tagship-s3-purge-'));
+  const bytes = Buffer.from(`shared only ${uniqueSuffix()}`);
+  const digest = sha(bytes);
+  writeFileSync(join(dir, 'p.tar'), bytes);
+  const before = new Date().toISOString();
+  await store.shareSource(digest, join(dir, 'p.tar'));
+  // This host's folder is empty: the source is another host's, shared.
+  const retention = createRetentionActivities({ artifacts: store, sourcesDir: join(dir, 'sources') });
+  const listed = (await retention.listSources()).find((s) => s.sha256 === digest);
+  assert.ok(listed, 'listed from the bucket');
+  assert.equal(listed.size, bytes.length);
+  assert.ok(listed.modifiedAt >= before.slice(0, 19), `used at ${listed.modifiedAt}`);
+  await retention.deleteSource(digest);
+  assert.equal(await store.fetchSource(digest, join(dir, 'gone.tar')), false, 'removed from the bucket');
+  assert.ok(!(await retention.listSources()).some((s) => s.sha256 === digest));
 });
