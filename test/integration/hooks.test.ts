@@ -117,8 +117,9 @@ test('a GitLab hook with a wrong token is refused before its body is read', asyn
 
 test('a hook never restarts a release that was cancelled or terminated; a replayed delivery is answered without acting', async () => {
   const project = `hookclosed-${uniqueSuffix()}`;
-  // A gate that takes a while: the releases are running when the operator stops them.
-  const dir = makeProject(`project: ${project}\ntestGate: { command: "sleep 60" }\ntargets:\n  - { name: t, arch: amd64, os: generic, build: ["true"], artifacts: [x] }\n`);
+  // A gate that takes a while: the releases are running when the operator stops them (no
+  // machines meanwhile: a terminated release leaves its machines to the reaper).
+  const dir = makeProject(`project: ${project}\ntestGate: { command: "sleep 60", provisionDuringGate: false }\ntargets:\n  - { name: t, arch: amd64, os: generic, build: ["true"], artifacts: [x] }\n`);
   const ledger = join(mkdtempSync(join(tmpdir(), 'tagship-deliveries-')), 'hook-deliveries');
   await withWorker(async ({ client, taskQueue }) => {
     const options = {

@@ -8,6 +8,7 @@ import assert from 'node:assert/strict';
 import { releaseFailure, uniqueSuffix, withWorker } from '../helpers/temporal.ts';
 import { containersOf, docker, makeProject } from '../helpers/projects.ts';
 import { startRelease } from '../../client/release.ts';
+import { MachineLabel } from '../../core/names.ts';
 
 // Another project's image, as CI would leave it on the engine (here: tagship's machine image
 // under such a name, which is all the attack needs).
@@ -35,7 +36,9 @@ test('a target or a test gate naming another image on the engine is refused, and
       assert.match(failure.message, c.refusal, `${c.where}: ${failure.message}`);
       assert.match(failure.message, new RegExp(foreign.replace(/[.:/]/g, '\\$&')));
       assert.deepEqual(await containersOf(handle.workflowId), [], `${c.where}: nothing left`);
-      const made = await docker.listContainers({ all: true, filters: { ancestor: [foreign] } });
+      // (The foreign name tags tagship's own image here: other tests' machines match it by
+      // ancestry, so only this release's containers are looked at.)
+      const made = await docker.listContainers({ all: true, filters: { ancestor: [foreign], label: [`${MachineLabel.release}=${handle.workflowId}`] } });
       assert.deepEqual(made.map((m) => m.Names[0]), [], `${c.where}: no container was ever made from the image`);
     }
   });
