@@ -27,7 +27,7 @@ export function initialConfig(f: RepoFacts, schemaPath: string): string {
   if (packages) {
     // Tests that fetch their dependencies (cargo, pip) need the egress proxy.
     const fetches = !f.makefileTest && !!(f.cargo || f.pyproject);
-    out.push('# Runs on the tagged commit before any build machine exists; a failure ends the release.', `testGate: { command: ${q(gate)}${fetches ? ', network: true' : ''} }${gate === 'true' ? '  # CHECK: your tests' : fetches ? '   # dependencies through the egress proxy' : ''}`);
+    out.push('# Runs on the tagged commit before anything is built; a failure ends the release.', `testGate: { command: ${q(gate)}${fetches ? ', network: true' : ''} }${gate === 'true' ? '  # CHECK: your tests' : fetches ? '   # dependencies through the egress proxy' : ''}`);
     if (f.cargo) out.push("# A toolchain newer than tagship's machine image: image: { steps: [\"RUN …\"] } here and in machine:");
     out.push('', 'targets:');
     if (f.cargo) {

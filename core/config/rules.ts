@@ -66,7 +66,7 @@ export function presenceProblems(doc: Record<string, unknown>): ConfigError[] {
   const errors: ConfigError[] = [];
   if (!hasApp && !hasTargets) errors.push({ path: 'targets', message: 'needs at least one target (or an app section for a container app)' });
   if ((doc.testGate === undefined || doc.testGate === null) && (!hasApp || hasTargets)) {
-    errors.push({ path: 'testGate', message: hasApp ? 'is required when targets are declared: the tests that must pass before any machine is created' : 'is required: the tests that must pass before any machine is created, e.g. testGate: { command: "make test" }' });
+    errors.push({ path: 'testGate', message: hasApp ? 'is required when targets are declared: the tests that must pass before anything is built' : 'is required: the tests that must pass before anything is built, e.g. testGate: { command: "make test" }' });
   }
   return errors;
 }
