@@ -3,7 +3,7 @@
 // the provenance key; simulated machines), and the bytes of one release that pass through the
 // orchestrator host — artifacts in through its gateway, the source out — with artifacts sent
 // through the gateway (before) and straight to the store (after).
-import { execFileSync, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
@@ -13,7 +13,7 @@ import { Client, Connection } from '@temporalio/client';
 import { startS3Server, type S3Server } from '../embedded/s3-server.ts';
 import { S3ArtifactStore } from '../providers/artifacts-s3/store.ts';
 import { REPO_ROOT } from '../providers/paths.ts';
-import { orchestratorEnv, startOrchestrator } from '../test/helpers/orchestrator-process.ts';
+import { orchestratorEnv, sharedHostsEnv, startOrchestrator } from '../test/helpers/orchestrator-process.ts';
 import { makeProject } from '../test/helpers/projects.ts';
 import { startRelease } from '../client/release.ts';
 import { withSimulatedWorker } from './simulated.ts';
@@ -22,17 +22,8 @@ const MIB = 2 ** 20;
 
 /** `count` one-target releases started at once on `workers` worker processes. */
 async function throughput(s3: S3Server, workers: number, count: number): Promise<{ perMinute: number; failed: number; wallS: number }> {
-  const keyDir = mkdtempSync(join(tmpdir(), 'tagship-bench-key-'));
-  execFileSync('openssl', ['genpkey', '-algorithm', 'ed25519', '-out', join(keyDir, 'provenance.pem')]);
-  const shared = {
-    TAGSHIP_TASK_QUEUE: `scale-${workers}-${randomBytes(4).toString('hex')}`,
-    TAGSHIP_AGENT_TOKEN: randomBytes(16).toString('hex'),
-    TAGSHIP_PROVENANCE_KEY: join(keyDir, 'provenance.pem'),
-    TAGSHIP_S3_BUCKET: s3.bucket,
-    TAGSHIP_S3_ENDPOINT: s3.endpoint,
-    AWS_ACCESS_KEY_ID: s3.credentials.accessKeyId,
-    AWS_SECRET_ACCESS_KEY: s3.credentials.secretAccessKey,
-  };
+  const hosts = sharedHostsEnv(`scale-${workers}-${randomBytes(4).toString('hex')}`, s3);
+  const shared = hosts.env;
   const envs = await Promise.all(Array.from({ length: workers }, () => orchestratorEnv('scale', shared)));
   const procs: ChildProcess[] = [];
   const connection = await Connection.connect({ address: envs[0]!.TEMPORAL_ADDRESS });
@@ -59,7 +50,7 @@ async function throughput(s3: S3Server, workers: number, count: number): Promise
     }
     await connection.close();
     for (const env of envs) rmSync(env.TAGSHIP_STATE_DIR, { recursive: true, force: true });
-    rmSync(keyDir, { recursive: true, force: true });
+    hosts.close();
   }
 }
 

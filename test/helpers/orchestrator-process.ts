@@ -1,8 +1,8 @@
 // The orchestrator worker as a separate process (workers/orchestrator.ts), for tests that
 // kill it; resolves once it says it is polling.
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { randomBytes } from 'node:crypto';
 import { REPO_ROOT } from '../../providers/paths.ts';
@@ -72,4 +72,25 @@ export function startOrchestrator(env: Record<string, string>, onOutput?: (text:
       }
     })().catch(reject);
   });
+}
+
+/** What worker hosts that continue each other's releases share (README, "Several worker
+ *  hosts"): one task queue, the S3 store, the agent token's secret and the provenance key (made
+ *  here, in a folder `close` removes). Each worker still gets its own folder from
+ *  orchestratorEnv. */
+export function sharedHostsEnv(taskQueue: string, s3: { bucket: string; endpoint: string; credentials: { accessKeyId: string; secretAccessKey: string } }): { env: Record<string, string> & { TAGSHIP_TASK_QUEUE: string }; close(): void } {
+  const keyDir = mkdtempSync(join(tmpdir(), 'tagship-shared-key-'));
+  execFileSync('openssl', ['genpkey', '-algorithm', 'ed25519', '-out', join(keyDir, 'provenance.pem')]);
+  return {
+    env: {
+      TAGSHIP_TASK_QUEUE: taskQueue,
+      TAGSHIP_AGENT_TOKEN: randomBytes(16).toString('hex'),
+      TAGSHIP_PROVENANCE_KEY: join(keyDir, 'provenance.pem'),
+      TAGSHIP_S3_BUCKET: s3.bucket,
+      TAGSHIP_S3_ENDPOINT: s3.endpoint,
+      AWS_ACCESS_KEY_ID: s3.credentials.accessKeyId,
+      AWS_SECRET_ACCESS_KEY: s3.credentials.secretAccessKey,
+    },
+    close: () => rmSync(keyDir, { recursive: true, force: true }),
+  };
 }

@@ -5,13 +5,10 @@
 // no machine left.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { join } from 'node:path';
-import { tmpdir } from 'node:os';
-import { randomBytes } from 'node:crypto';
+import type { ChildProcess } from 'node:child_process';
+import { rmSync } from 'node:fs';
 import { Client, Connection } from '@temporalio/client';
-import { orchestratorEnv, startOrchestrator } from '../helpers/orchestrator-process.ts';
+import { orchestratorEnv, sharedHostsEnv, startOrchestrator } from '../helpers/orchestrator-process.ts';
 import { activityCounts, uniqueSuffix, waitForProgress } from '../helpers/temporal.ts';
 import { containersOf, docker, makeProject } from '../helpers/projects.ts';
 import { MachineLabel } from '../../core/names.ts';
@@ -21,18 +18,9 @@ import type { TargetProgress } from '../../workflows/types.ts';
 
 test('three workers, own state folders, one task queue: one SIGKILLed mid-build with its folder deleted, every release completes on the others', async () => {
   const s3 = await startS3Server();
-  const keyDir = mkdtempSync(join(tmpdir(), 'tagship-three-key-'));
-  execFileSync('openssl', ['genpkey', '-algorithm', 'ed25519', '-out', join(keyDir, 'provenance.pem')]);
   const suffix = uniqueSuffix();
-  const shared = {
-    TAGSHIP_TASK_QUEUE: `three-${suffix}`,
-    TAGSHIP_AGENT_TOKEN: randomBytes(16).toString('hex'),
-    TAGSHIP_PROVENANCE_KEY: join(keyDir, 'provenance.pem'),
-    TAGSHIP_S3_BUCKET: s3.bucket,
-    TAGSHIP_S3_ENDPOINT: s3.endpoint,
-    AWS_ACCESS_KEY_ID: s3.credentials.accessKeyId,
-    AWS_SECRET_ACCESS_KEY: s3.credentials.secretAccessKey,
-  };
+  const hosts = sharedHostsEnv(`three-${suffix}`, s3);
+  const shared = hosts.env;
   const envs = await Promise.all([0, 1, 2].map(() => orchestratorEnv('three', shared)));
   const workers: ChildProcess[] = [];
   const connection = await Connection.connect({ address: envs[0]!.TEMPORAL_ADDRESS });
@@ -78,6 +66,6 @@ test('three workers, own state folders, one task queue: one SIGKILLed mid-build 
     await connection.close();
     await s3.close();
     for (const env of envs) rmSync(env.TAGSHIP_STATE_DIR, { recursive: true, force: true });
-    rmSync(keyDir, { recursive: true, force: true });
+    hosts.close();
   }
 });
