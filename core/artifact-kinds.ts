@@ -7,7 +7,7 @@
 
 /** Kinds a build can produce, and (below) those the orchestrator produces itself. */
 export const BUILD_KINDS = ['deb', 'rpm', 'crate', 'wheel', 'sdist', 'archive', 'checksums', 'signature', 'sbom', 'chart', 'file'] as const;
-export const ORCHESTRATOR_KINDS = ['provenance', 'image-index', 'qa-report'] as const;
+export const ORCHESTRATOR_KINDS = ['provenance', 'image-index', 'qa-report', 'deployment-manifest'] as const;
 
 export type BuildKind = (typeof BUILD_KINDS)[number];
 export type ArtifactKind = BuildKind | (typeof ORCHESTRATOR_KINDS)[number];

@@ -40,6 +40,8 @@ export const FailureType = {
   VersionTagConflict: 'VersionTagConflict',
   /** A container app's chart is missing, not a chart, or fails helm lint. */
   ChartInvalid: 'ChartInvalid',
+  /** A Velocitas app's AppManifest is missing or not one (the release pushes nothing). */
+  AppManifestInvalid: 'AppManifestInvalid',
   /** A container app's release found no usable QA record for its commit. */
   QaRecordRefused: 'QaRecordRefused',
   /** An activity or workflow input names something outside tagship's folders or rules. */

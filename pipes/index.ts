@@ -4,6 +4,7 @@
 // Workflow code.
 import type { Pipe } from './pipe.ts';
 import { appImage, appQaCheck } from './app/step.ts';
+import { velocitas } from './velocitas/step.ts';
 import { retry } from './retry/step.ts';
 import { environments } from './environments/step.ts';
 import { testGate } from './test-gate/step.ts';
@@ -18,6 +19,7 @@ import { forge } from './forge/step.ts';
 
 export const PIPELINE: readonly Pipe[] = [
   appQaCheck, // a container app ships only a commit its CI passed: checked before anything runs
+  velocitas, // a Velocitas app's AppManifest and desired state, signed: a bad one fails before anything is pushed
   retry, // a retry learns what earlier runs finished
   environments, // toolchains from the commit's Dockerfiles, built once per content
   provisioning, // machines made ready while the gate runs, when the project (or the worker) says so
@@ -29,5 +31,5 @@ export const PIPELINE: readonly Pipe[] = [
   python,
   repositories, // signed repositories and the release files, deployed atomically
   forge, // the tag's forge release: notes and the release files as assets
-  appImage, // the version tag by digest, the chart, the QA report
+  appImage, // the version tag by digest, the chart, the QA report (and the files pipes added)
 ];

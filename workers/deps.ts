@@ -42,6 +42,7 @@ import { createImageRetentionActivities } from '../activities/image-retention.ts
 import { createAppReleaseActivities } from '../pipes/app/activities/app-release.ts';
 import { createChartActivities } from '../pipes/app/activities/app-chart.ts';
 import { createQaReportActivities } from '../pipes/app/activities/qa-report.ts';
+import { createVelocitasActivities } from '../pipes/velocitas/activities.ts';
 import { FsQaStore } from '../providers/qa-fs/store.ts';
 import { OciRegistryClient } from '../providers/oci/registry.ts';
 import { provenanceKey, type ProvenanceKey } from '../providers/signing/provenance-key.ts';
@@ -260,6 +261,7 @@ function containerAppActivities(deps: OrchestratorDeps, docker: Docker, gate: Do
     ...createAppImageActivities({ docker, proxyEnv, ...registry }),
     ...createAppReleaseActivities({ records, ...registry }),
     ...createQaReportActivities({ stateDir: deps.stateDir, repoRoot: deps.repoRoot ?? join(deps.stateDir, 'repo-server'), qa, ...(deps.uiUrl ? { runLink: (run) => `${deps.uiUrl!.replace(/\/$/, '')}/namespaces/${encodeURIComponent(deps.namespace ?? 'default')}/workflows/${encodeURIComponent(run.workflowId)}/${encodeURIComponent(run.runId)}/history` } : {}) }),
+    ...createVelocitasActivities({ key }),
     ...createChartActivities({ helm: toolPaths(deps.toolsDir).helm, ...(deps.registry ? { registryHost: deps.registry } : {}) }),
     ...createScanActivities({ scanner: { binary: toolPaths(deps.toolsDir).trivy, cacheDir: deps.scannerCache ?? join(deps.stateDir, 'trivy') }, qa }),
     ...createIntegrationActivities({ docker, shell: gate }),

@@ -71,6 +71,9 @@ export interface ReleaseResult {
   provenance?: { path: string; sha256: string; keyid: string; subjects: number };
   /** A container app's release: the version tag written by digest (issue 13). */
   app?: AppReleased;
+  /** A Velocitas app's deployment files, deployed with the QA report: the app's name in its
+   *  AppManifest, the desired state's file name, and every file (a signed envelope among them). */
+  velocitas?: { appName: string; desiredState: string; files: string[] };
   /** The test gate's dependency cache, when the project has a Cargo.lock: crates put in place
    *  before its tests, and new ones it kept for later releases. */
   gateCache?: { restored: number; stored: number; problem?: string };

@@ -102,6 +102,9 @@ export const appSchema = z.strictObject({
     .optional(),
   /** The app's Helm chart, released with each version (version, appVersion and the image digest set). */
   chart: z.strictObject({ path: projectFile.default('chart') }).optional(),
+  /** Eclipse Velocitas' deployment files, signed and deployed beside the QA report: the app's
+   *  AppManifest and the desired-state manifest of the released image (pipes/velocitas). */
+  velocitas: z.strictObject({ appManifest: projectFile.default('app/AppManifest.json') }).optional(),
   qa: z.strictObject({ retentionDays: z.number().int().positive().default(DEFAULT_RETENTION_DAYS) }).default({ retentionDays: DEFAULT_RETENTION_DAYS }),
 });
 

@@ -16,6 +16,8 @@ export interface ReportInput {
   repository?: string;
   /** The CI run in the Temporal Web UI, when the worker knows where that is. */
   runLink?: string;
+  /** Files deployed beside the report (a Velocitas app's AppManifest and desired state). */
+  files?: string[];
 }
 
 
@@ -68,6 +70,7 @@ export function qaReportMarkdown(r: ReportInput): string {
     '',
     table(['platform', 'file', ''], t.sboms),
     '',
+    ...(r.files?.length ? ['## Deployment files', '', ...r.files.map((f) => `- [${md(f)}](${encodeURIComponent(f)})`), ''] : []),
   ].join('\n');
 }
 
@@ -95,6 +98,7 @@ export function qaReportHtml(r: ReportInput): string {
     t.findings.length ? table(['platform', 'package', 'advisory', 'severity', 'decision'], t.findings) : '<p>None.</p>',
     '<h2>SBOMs</h2>',
     `<table><thead><tr><th>platform</th><th>file</th><th></th></tr></thead><tbody>${sboms.map((row) => `<tr>${row.map((c) => `<td>${c}</td>`).join('')}</tr>`).join('')}</tbody></table>`,
+    ...(r.files?.length ? ['<h2>Deployment files</h2>', `<ul>${r.files.map((f) => `<li><a href="${html(encodeURIComponent(f))}">${html(f)}</a></li>`).join('')}</ul>`] : []),
     '<p><a href="report.md">report.md</a></p>',
     '</body></html>',
     '',

@@ -16,8 +16,8 @@ import { Profiles } from '../../workflows/profiles.ts';
 import { workflowNow } from '../../workflows/clock.ts';
 import type { AppReleased, ReleaseStage } from '../../workflows/types.ts';
 import type { Pipe } from '../pipe.ts';
+import { APP_FILES, QA_RECORD, type AppFiles } from './handoff.ts';
 
-const QA_RECORD = 'qa-record';
 
 export const appQaCheck: Pipe = {
   name: 'qa-check',
@@ -39,6 +39,7 @@ export const appImage: Pipe = {
       project: r.config.project, tag: r.tag.tag, app: r.config.app!, version: r.tag.version,
       record: r.handoff[QA_RECORD] as QaRecord, source: r.source,
       ...(r.released.repository ? { repository: r.released.repository } : {}),
+      files: (r.handoff[APP_FILES] as AppFiles | undefined) ?? [],
       enter: r.enter,
     });
   },
@@ -69,8 +70,9 @@ export async function checkAppRelease(r: { project: string; commit: string | und
 }
 
 /** The version tag by digest, then the chart (when the app has one) pinned to the same digest,
- *  then the QA report deployed beside the package repositories. */
-export async function tagAppRelease(r: { project: string; tag: string; app: AppConfig; version: string; record: QaRecord; source: SourceRef; repository?: string; enter: (stage: ReleaseStage, details: string) => void }): Promise<AppReleased> {
+ *  then the QA report deployed beside the package repositories (with the files other pipes
+ *  added, such as Velocitas' deployment files). */
+export async function tagAppRelease(r: { project: string; tag: string; app: AppConfig; version: string; record: QaRecord; source: SourceRef; repository?: string; files: AppFiles; enter: (stage: ReleaseStage, details: string) => void }): Promise<AppReleased> {
   const images = r.record.images!;
   r.enter('tagging', `${r.app.image}:${r.version}`);
   const tagged = await tagAppVersion({ image: r.app.image, version: r.version, index: images.index });
@@ -81,6 +83,7 @@ export async function tagAppRelease(r: { project: string; tag: string; app: AppC
     () =>
       stageQaReport({
         stagingId: `${r.version}-qa-${shortHash(`${workflowId}/${runId}`)}`,
+        ...(r.files.length ? { files: r.files } : {}),
         report: {
           project: r.project, version: r.version, tag: r.tag, record: r.record,
           image: { reference: tagged.reference, digest: tagged.digest, platforms: images.platforms },

@@ -14,7 +14,8 @@ import { MachineLabel } from '../../core/names.ts';
 import type { SourceRef } from '../../core/source.ts';
 import { stepsDockerfile, type PlannedEnvironment } from '../../core/plan.ts';
 import type { EnvironmentConfig } from '../../core/config/schema.ts';
-import { BuildContextError, buildContext, contextDigest, dockerfileOnlyContext, fileInTar } from '../../providers/docker/build-context.ts';
+import { BuildContextError, MAX_DOCKERFILE_BYTES, buildContext, contextDigest, dockerfileOnlyContext } from '../../providers/docker/build-context.ts';
+import { fileInTar } from '../../providers/sources/file-in-tar.ts';
 import { ensureEgressNetwork } from '../../providers/docker/machines.ts';
 import { buildImage } from '../../providers/docker/progress.ts';
 import { invalidInput, requireInside, requireName } from '../../activities/inputs.ts';
@@ -90,7 +91,7 @@ export function createEnvironmentActivities(deps: EnvironmentDeps) {
       // base the bootstrap rebuilt makes a new environment).
       const contextOf = () => ('steps' in e ? Promise.resolve().then(() => dockerfileOnlyContext(stepsDockerfile(e.steps), policy)) : buildContext(sourceTar, e.context, e.dockerfile, policy)).catch(refused);
       const files = await contextDigest((await contextOf()).stream);
-      const text = 'steps' in e ? stepsDockerfile(e.steps) : (await fileInTar(sourceTar, e.dockerfile.replace(/^\.\//, '')))!.toString('utf8');
+      const text = 'steps' in e ? stepsDockerfile(e.steps) : (await fileInTar(sourceTar, e.dockerfile.replace(/^\.\//, ''), MAX_DOCKERFILE_BYTES))!.toString('utf8');
       const bases = await Promise.all(dockerfileBases(text, buildargs).map(async (ref) => [ref, await imageIdOf(ref)] as const));
       const missing = bases.filter(([, id]) => id === null).map(([ref]) => ref);
       if (missing.length) throw nonRetryable(FailureType.ImageMissing, `the environment ${dockerfile} starts from ${missing.join(', ')}, which this host does not have; tagship's base images are made by \`npm run bootstrap\``);

@@ -7,6 +7,7 @@ import { PassThrough, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { createHash } from 'node:crypto';
 import tar from 'tar-stream';
+import { fileInTar } from '../sources/file-in-tar.ts';
 import { dockerfileProblems, withArgsDeclared, type DockerfilePolicy } from '../../core/dockerfile-policy.ts';
 
 /** The name the Dockerfile gets when it lies outside the context folder. */
@@ -17,25 +18,7 @@ function clean(name: string): string {
 }
 
 /** A Dockerfile is text; one larger than this is refused rather than read. */
-const MAX_DOCKERFILE_BYTES = 1 << 20;
-
-/** The regular file `path` of the tarball, or null (one streamed pass, nothing else kept). */
-export async function fileInTar(sourceTar: string, path: string, maxBytes = MAX_DOCKERFILE_BYTES): Promise<Buffer | null> {
-  let found: Buffer | null = null;
-  const extract = tar.extract();
-  extract.on('entry', (header, body, next) => {
-    if (clean(header.name) === path && header.type === 'file' && (header.size ?? 0) <= maxBytes) {
-      const chunks: Buffer[] = [];
-      body.on('data', (c: unknown) => void chunks.push(c as Buffer));
-      body.on('end', () => ((found = Buffer.concat(chunks)), next()));
-      return;
-    }
-    body.on('end', next);
-    body.resume();
-  });
-  await pipeline(createReadStream(sourceTar), extract);
-  return found;
-}
+export const MAX_DOCKERFILE_BYTES = 1 << 20;
 
 export class BuildContextError extends Error {}
 
@@ -45,7 +28,7 @@ export class BuildContextError extends Error {}
  *  exists. A read error later ends the stream early (the builder then fails on a truncated
  *  context) and is kept in `failure()`. */
 export async function buildContext(sourceTar: string, context: string, dockerfile: string, policy: DockerfilePolicy): Promise<{ stream: Readable; dockerfile: string; failure: () => Error | undefined }> {
-  const text = await fileInTar(sourceTar, clean(dockerfile));
+  const text = await fileInTar(sourceTar, clean(dockerfile), MAX_DOCKERFILE_BYTES);
   if (!text) throw new BuildContextError(`the commit has no ${dockerfile} (or it is over ${MAX_DOCKERFILE_BYTES >> 20} MiB); name the Dockerfile relative to the project root`);
   const refused = dockerfileProblems(text.toString('utf8'), policy);
   if (refused.length) throw new BuildContextError(`${dockerfile} asks the engine for what no build may have:\n${refused.map((p) => `  ${p}`).join('\n')}`);

@@ -7,7 +7,7 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
-import { createHash } from 'node:crypto';
+import { createHash, createPublicKey } from 'node:crypto';
 import { startRepoServer } from '../../providers/reposerver/server.ts';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -24,6 +24,10 @@ import type { ChartInput, ChartResult } from '../../pipes/app/activities/app-cha
 import { HELM_BINARY } from '../../workers/deps.ts';
 import { qaRecordsIn } from '../../providers/signing/qa-records.ts';
 import type { QaRecord } from '../../core/qa/record.ts';
+import { provenanceKey } from '../../providers/signing/provenance-key.ts';
+import { openEnvelope } from '../../providers/signing/dsse.ts';
+import { DSSE_PAYLOAD_TYPE } from '../../core/provenance.ts';
+import type { VelocitasStatement } from '../../core/velocitas.ts';
 
 let a: AppProject;
 before(async () => {
@@ -56,6 +60,10 @@ test('a commit without a passing, unexpired QA record of its own is refused befo
     const passing = a.repo.commit({ 'tagship.yml': quick() }, 'passing');
     const good = await a.runCi(client, taskQueue, passing);
     assert.ok(good.record, good.failure?.message);
+    // A passing commit whose AppManifest is not one (refused below); the next commits have the example's again.
+    const brokenManifest = a.repo.commit({ 'tagship.yml': quick(), 'app/AppManifest.json': '{"manifestVersion": "v3", "name": "../x", "interfaces": [{"type": "grpc-interface", "config": {"src": "http://169.254.169.254/"}}]}' }, 'broken AppManifest');
+    assert.ok((await a.runCi(client, taskQueue, brokenManifest)).record, 'CI of the broken AppManifest commit failed');
+    a.repo.commit({ 'app/AppManifest.json': a.files['app/AppManifest.json']! }, 'the AppManifest back');
     const tagsBefore = (await registry.tags(a.image)).sort();
 
     const none = await refused(client, taskQueue, 'v0.1.0', noCi);
@@ -99,6 +107,12 @@ test('a commit without a passing, unexpired QA record of its own is refused befo
     // Not even a signed envelope: a plain record someone wrote there.
     writeFileSync(join(store, passing, 'record.json'), JSON.stringify(good.record));
     assert.match((await refused(client, taskQueue, 'v0.6.0', passing)).message, /record\.json\) is not a signed envelope \(DSSE\)/);
+
+    // A passing commit whose AppManifest is not one: refused before anything is pushed, by path.
+    const manifest = await refused(client, taskQueue, 'v0.7.0', brokenManifest);
+    assert.equal(manifest.type, 'AppManifestInvalid');
+    assert.match(manifest.message, /nothing was pushed: the AppManifest is not one Velocitas can deploy:\n {2}app\/AppManifest\.json \.name: must be the app's name/);
+    assert.match(manifest.message, /\.interfaces\[0\]\.config\.src: must be a \.proto file in the repository: tagship fetches nothing a manifest names/);
 
     // The passing record, expired — signed as CI would sign it.
     await qaRecordsIn(stateDir).write({ ...good.record, expiresAt: '2020-01-01T00:00:00.000Z' });
@@ -164,6 +178,28 @@ test('releases tag the record\'s index by digest; pulls get the record\'s images
       const sbom = Buffer.from(await (await fetch(`${server.url}/${a.project}/qa/1.0.0/${s.sbom.name}`)).arrayBuffer());
       assert.equal(createHash('sha256').update(sbom).digest('hex'), s.sbom.sha256, `${arch} SBOM served is not the record's`);
     }
+
+    // Velocitas' deployment files beside the report: the commit's AppManifest, the desired state
+    // of exactly the tagged index, and an envelope signed with the orchestrator's key over both.
+    assert.deepEqual(r100.velocitas, { appName: 'HelloVehicleApp', desiredState: 'hellovehicleapp_manifest_1.0.0.json', files: ['AppManifest.json', 'hellovehicleapp_manifest_1.0.0.json', 'velocitas.intoto.json'] });
+    const served = async (name: string) => Buffer.from(await (await fetch(`${server.url}/${a.project}/qa/1.0.0/${name}`)).arrayBuffer());
+    assert.equal((await served('AppManifest.json')).toString(), a.files['app/AppManifest.json']);
+    const state = JSON.parse((await served('hellovehicleapp_manifest_1.0.0.json')).toString()) as { name: string; source: string; type: string; requires: string[]; provides: string[] };
+    assert.deepEqual(state, {
+      name: 'HelloVehicleApp', source: `${v100.record.images!.repository}:1.0.0@${v100.record.images!.index}`, type: 'container',
+      requires: ['vss-source-default:v4.0', 'data-broker-grpc:v1', 'vss-read-vehicle-speed:v4.0', 'mqtt:v5'], provides: ['hello-vehicle-app:1.0.0'],
+    });
+    const key = provenanceKey(stateDir);
+    const opened = openEnvelope(JSON.parse((await served('velocitas.intoto.json')).toString()), { publicKey: createPublicKey(key.publicPem), keyid: key.keyid }, DSSE_PAYLOAD_TYPE);
+    assert.ok('value' in opened, JSON.stringify(opened));
+    const subjects = Object.fromEntries((opened.value as VelocitasStatement).subject.map((s) => [s.name, s.digest.sha256]));
+    for (const f of ['AppManifest.json', 'hellovehicleapp_manifest_1.0.0.json']) assert.equal(subjects[f], createHash('sha256').update(await served(f)).digest('hex'), `${f} served is not what was signed`);
+    assert.equal(subjects[`${v100.record.images!.repository}@index`], v100.record.images!.index.slice('sha256:'.length));
+    assert.ok(page.includes('href="hellovehicleapp_manifest_1.0.0.json"'), 'the report does not link the desired state');
+    // What a runtime does with it: pull the source it names (pinned by digest) and run that image.
+    const pulledState = await docker.pull(state.source, { platform: 'linux/amd64' });
+    await new Promise<void>((resolve, reject) => docker.modem.followProgress(pulledState, (err: Error | null) => (err ? reject(err) : resolve())));
+    assert.equal((await docker.getImage(state.source).inspect()).Id, (await registry.manifest(a.image, v100.record.images!.platforms.amd64!))?.body.config?.digest);
 
     const v110 = await ci('1.1.0');
     assert.equal((await release(client, taskQueue, 'v1.1.0', v110.commit)).app?.latest, 'moved');

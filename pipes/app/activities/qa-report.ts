@@ -13,7 +13,13 @@ import { invalidInput, requireName, requireTreeId } from '../../../activities/in
 export interface StageReportInput {
   stagingId: string;
   report: ReportInput;
+  /** Files other pipes made, written beside the report (names checked, contents capped). */
+  files?: { name: string; content: string }[];
 }
+
+/** A file beside the report: a plain name that is not one the report itself writes. */
+const FILE_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$/;
+const MAX_FILE_BYTES = 1 << 20;
 
 export function createQaReportActivities(deps: { stateDir: string; repoRoot: string; qa: QaStore; runLink?: (run: { workflowId: string; runId: string }) => string }) {
   return {
@@ -24,6 +30,13 @@ export function createQaReportActivities(deps: { stateDir: string; repoRoot: str
       requireName('report.record.commit', 'commit', report.record.commit);
       requireTreeId('stagingId', input.stagingId);
       if (report.record.project !== report.project) throw invalidInput('report.record.project', `the record is ${report.record.project}'s, not ${report.project}'s`);
+      const files = input.files ?? [];
+      const taken = new Set(['index.html', 'report.md', ...Object.values(report.record.scan ?? {}).map((s) => s.sbom.name)]);
+      files.forEach((f, i) => {
+        if (typeof f.name !== 'string' || !FILE_NAME.test(f.name) || taken.has(f.name)) throw invalidInput(`files[${i}].name`, `${JSON.stringify(f.name)} is not a plain file name beside the report, or names one it already has`);
+        if (typeof f.content !== 'string' || Buffer.byteLength(f.content) > MAX_FILE_BYTES) throw invalidInput(`files[${i}].content`, `must be text of at most ${MAX_FILE_BYTES >> 10} KiB`);
+        taken.add(f.name);
+      });
       const staging = join(deps.stateDir, 'repos', report.project, input.stagingId);
       const { base, dir: live } = await liveTree(deps.repoRoot, report.project);
       // A retry rebuilds the same folder from the live tree.
@@ -33,7 +46,9 @@ export function createQaReportActivities(deps: { stateDir: string; repoRoot: str
       const dir = join(staging, 'qa', report.version);
       await rm(dir, { recursive: true, force: true });
       await mkdir(dir, { recursive: true });
-      const linked = deps.runLink ? { ...report, runLink: deps.runLink(report.record.run) } : report;
+      const withFiles = files.length ? { ...report, files: files.map((f) => f.name) } : report;
+      const linked = deps.runLink ? { ...withFiles, runLink: deps.runLink(report.record.run) } : withFiles;
+      for (const f of files) await writeFile(join(dir, f.name), f.content);
       await writeFile(join(dir, 'report.md'), qaReportMarkdown(linked));
       await writeFile(join(dir, 'index.html'), qaReportHtml(linked));
       for (const s of Object.values(report.record.scan ?? {})) {
