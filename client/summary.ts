@@ -50,6 +50,7 @@ export function renderSummary(workflowId: string, r: ReleaseResult, t: RunTimes)
     lines.push(`  image         ${r.app.reference} = ${r.app.digest} (${r.app.versionTag}; latest ${r.app.latest}: ${r.app.latestReason})`);
     if (r.app.chart) lines.push(`  chart         ${r.app.chart.reference} ${r.app.chart.version} (${r.app.chart.outcome})`);
     lines.push(`  QA            record of ${r.app.qa.commit} from ${r.app.qa.run.workflowId}, kept until ${r.app.qa.expiresAt}; report at ${r.app.report.path}`);
+    if (r.velocitas) lines.push(`  velocitas     ${r.velocitas.appName}: ${r.velocitas.files.join(', ')} beside the report`);
   }
   if (r.dryRun) {
     lines.push('  dry run       nothing was published or deployed');

@@ -46,12 +46,17 @@ debian_mirror() {
 # recipe changes. `docker load` of a hand-made archive, not `docker import`, so that the image's
 # config names its architecture (scripts/lib/rootfs-image.py says why).
 debootstrap_image() {
-  local image="$1" arch="$2" packages="$3" what="$4"
+  local image="$1" arch="$2" packages="$3" what="$4" finish="${5:-}"
   local digest have work cache start cas host_bundle
   # The image trusts what this host trusts (scripts/lib/host-cas.py): part of its digest.
   host_bundle="${SSL_CERT_FILE:-/etc/ssl/certs/ca-certificates.crt}"
   cas=$( { cat "$host_bundle" 2>/dev/null || true; } | sha256sum | cut -c1-16)
-  digest=$(printf '%s|%s|v3|%s' "$arch" "$packages" "$cas" | sha256sum | cut -c1-16)
+  # A finishing function (5th argument) changes the rootfs before it is packed: its body counts.
+  if [ -n "$finish" ]; then
+    digest=$(printf '%s|%s|v3|%s|%s' "$arch" "$packages" "$cas" "$(declare -f "$finish")" | sha256sum | cut -c1-16)
+  else
+    digest=$(printf '%s|%s|v3|%s' "$arch" "$packages" "$cas" | sha256sum | cut -c1-16)
+  fi
   have=$(docker image inspect -f '{{ index .Config.Labels "tagship.image-digest" }}' "$image" 2>/dev/null || true)
   if [ "$have" = "$digest" ]; then
     ok "image $image is current"
@@ -69,6 +74,7 @@ debootstrap_image() {
   # Package caches and lists are not needed in an image.
   rm -rf "$work/var/cache/apt/archives/"*.deb "$work/var/lib/apt/lists/"*
   mkdir -p "$work/work"
+  [ -z "$finish" ] || "$finish" "$work"
   local added
   added=$(python3 "$TAGSHIP_ROOT/scripts/lib/host-cas.py" "$host_bundle" "$work")
   [ "$added" = 0 ] || say "$image trusts $added certificate(s) this host trusts beyond Debian's"

@@ -52,11 +52,13 @@ test('a container app release: the image and chart by digest, latest and why, th
       report: { path: 'qa/1.0.1/', live: 'trees/1.0.1-qa-x' },
       chart: { reference: 'oci://r.example:5000/charts/app', version: '1.0.1', outcome: 'pushed' },
     },
+    velocitas: { appName: 'SampleApp', desiredState: 'sampleapp_manifest_1.0.1.json', files: ['AppManifest.json', 'sampleapp_manifest_1.0.1.json', 'velocitas.intoto.json'] },
   };
   const text = renderSummary('release:app:v1.0.1', app, { startTime: new Date(0) }).join('\n');
   assert.match(text, new RegExp(`image +r\\.example:5000/app:1\\.0\\.1 = sha256:1{64} \\(created; latest kept: 1\\.1\\.0 is higher than 1\\.0\\.1`));
   assert.match(text, /chart +oci:\/\/r\.example:5000\/charts\/app 1\.0\.1 \(pushed\)/);
   assert.match(text, new RegExp(`QA +record of c{40} from ci-app-c{40}, kept until 2027-01-01T00:00:00\\.000Z; report at qa/1\\.0\\.1/`));
+  assert.match(text, /velocitas +SampleApp: AppManifest\.json, sampleapp_manifest_1\.0\.1\.json, velocitas\.intoto\.json beside the report/);
   assert.doesNotMatch(text, /crates|repositories/);
 });
 
