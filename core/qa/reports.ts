@@ -66,8 +66,9 @@ export function coberturaSummary(xml: string): CoverageSummary {
   if (!Number.isFinite(rate) || rate < 0 || rate > 1) throw new ReportError(`the Cobertura report's line-rate ${String(cov['line-rate'])} is not between 0 and 1`);
   const branchesValid = count(cov['branches-valid']);
   const branchesCovered = count(cov['branches-covered']);
-  // A report without branch data says branches-valid="0" (coverage.py without --branch).
-  const branchRate = branchesValid > 0 ? branchesCovered / branchesValid : null;
+  // A report without branch data says branches-valid="0" and branch-rate="0" (coverage.py
+  // without --branch); measured code without a single branch says branch-rate="1".
+  const branchRate = branchesValid > 0 ? branchesCovered / branchesValid : Number(cov['branch-rate']) === 1 ? 1 : null;
   if (branchRate !== null && (branchRate < 0 || branchRate > 1)) throw new ReportError(`the Cobertura report covers ${branchesCovered} of ${branchesValid} branches`);
   return { linePercent: Math.round(rate * 10_000) / 100, linesCovered, linesValid, ...(branchRate !== null ? { branchPercent: Math.round(branchRate * 10_000) / 100, branchesCovered, branchesValid } : {}) };
 }
