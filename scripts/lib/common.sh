@@ -46,14 +46,14 @@ debian_mirror() {
 # recipe changes. `docker load` of a hand-made archive, not `docker import`, so that the image's
 # config names its architecture (scripts/lib/rootfs-image.py says why).
 debootstrap_image() {
-  local image="$1" arch="$2" packages="$3" what="$4" finish="${5:-}"
+  local image="$1" arch="$2" packages="$3" what="$4" finish="${5:-}" workdir="${6:-/work}"
   local digest have work cache start cas host_bundle
   # The image trusts what this host trusts (scripts/lib/host-cas.py): part of its digest.
   host_bundle="${SSL_CERT_FILE:-/etc/ssl/certs/ca-certificates.crt}"
   cas=$( { cat "$host_bundle" 2>/dev/null || true; } | sha256sum | cut -c1-16)
   # A finishing function (5th argument) changes the rootfs before it is packed: its body counts.
   if [ -n "$finish" ]; then
-    digest=$(printf '%s|%s|v3|%s|%s' "$arch" "$packages" "$cas" "$(declare -f "$finish")" | sha256sum | cut -c1-16)
+    digest=$(printf '%s|%s|v3|%s|%s|%s' "$arch" "$packages" "$cas" "$(declare -f "$finish")" "$workdir" | sha256sum | cut -c1-16)
   else
     digest=$(printf '%s|%s|v3|%s' "$arch" "$packages" "$cas" | sha256sum | cut -c1-16)
   fi
@@ -78,7 +78,7 @@ debootstrap_image() {
   local added
   added=$(python3 "$TAGSHIP_ROOT/scripts/lib/host-cas.py" "$host_bundle" "$work")
   [ "$added" = 0 ] || say "$image trusts $added certificate(s) this host trusts beyond Debian's"
-  python3 "$TAGSHIP_ROOT/scripts/lib/rootfs-image.py" "$work" "$image" "$arch" "tagship.image-digest=$digest" | docker load >/dev/null \
+  ROOTFS_WORKDIR="$workdir" python3 "$TAGSHIP_ROOT/scripts/lib/rootfs-image.py" "$work" "$image" "$arch" "tagship.image-digest=$digest" | docker load >/dev/null \
     || { rm -rf "$work"; die "docker load of $image failed"; }
   rm -rf "$work"
   ok "built $image in $((SECONDS - start))s"

@@ -5,6 +5,7 @@ amd64), and the engine's builder gives an image the architecture of its base: an
 image needs an arm64 base that says so.
 
 usage: rootfs-image.py <rootfs-dir> <image:tag> <arch> [LABEL=value ...]   (pipe into docker load)
+ROOTFS_WORKDIR: the image's working folder (default /work)
 """
 import hashlib, io, json, os, subprocess, sys, tarfile, tempfile
 
@@ -22,7 +23,7 @@ def main() -> None:
             "os": "linux",
             "config": {
                 "Env": ["PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"],
-                "WorkingDir": "/work",
+                "WorkingDir": os.environ.get("ROOTFS_WORKDIR", "/work"),
                 "Labels": dict(l.split("=", 1) for l in labels),
             },
             "rootfs": {"type": "layers", "diff_ids": ["sha256:" + h.hexdigest()]},
