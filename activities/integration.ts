@@ -5,6 +5,7 @@
 import type Docker from 'dockerode';
 import type { MachineShell } from '../ports/machines.ts';
 import { shortHash } from '../core/names.ts';
+import { ENV_REPOSITORY, TAGSHIP_BASES } from '../core/dockerfile-policy.ts';
 import { IntegrationEnv, type IntegrationContainer } from '../providers/docker/integration-env.ts';
 import type { CommandResult } from './build.ts';
 import { runCommands } from './build.ts';
@@ -17,6 +18,8 @@ const IMAGE_BY_DIGEST = /^[a-z0-9.:[\]-]+\/[a-z0-9._/-]+@sha256:[0-9a-f]{64}$/;
 export interface IntegrationInput {
   /** The CI run: owner of every container, and the seed of their names. */
   runId: string;
+  /** Whose CI it is: images built from a commit must be this project's. */
+  project?: string;
   /** <registry>/<image>@sha256:… — the host platform's image the CI built. */
   appImage: string;
   services: IntegrationContainer[];
@@ -44,6 +47,13 @@ export function createIntegrationActivities(deps: { docker: Docker; shell: Machi
   return {
     async runIntegration(input: IntegrationInput): Promise<IntegrationResult> {
       if (!IMAGE_BY_DIGEST.test(input.appImage)) throw invalidInput('appImage', `${JSON.stringify(input.appImage)} is not an image reference by digest`);
+      // Every other container is made from tagship's bases or from an image built from this
+      // project's commits: never another project's environment or app image on the engine.
+      const own = (image: string) => (input.project ? image.startsWith(`${ENV_REPOSITORY}/${input.project}:`) : false) || TAGSHIP_BASES.allowedBase(image);
+      input.services.forEach((s, i) => {
+        if (!own(s.image)) throw invalidInput(`services[${i}].image`, `${JSON.stringify(s.image)} is neither one of tagship's bases nor built from ${input.project ?? 'this project'}'s commit`);
+      });
+      if (!own(input.runnerImage)) throw invalidInput('runnerImage', `${JSON.stringify(input.runnerImage)} is neither one of tagship's bases nor built from ${input.project ?? 'this project'}'s commit`);
       const env = new IntegrationEnv(deps.docker, shortHash(input.runId), input.runId);
       try {
         // A retried attempt starts from nothing.

@@ -11,6 +11,7 @@ import type { createIntegrationActivities } from '../activities/integration.ts';
 import type { createEnvironmentActivities } from '../pipes/environments/activities.ts';
 import type { SourceRef } from '../core/source.ts';
 import type { AppConfig } from '../core/config/app.ts';
+import type { EnvironmentConfig } from '../core/config/environment.ts';
 import { FailureType } from '../core/failures.ts';
 import { coverageVerdict, scanVerdict, testsVerdict } from '../core/qa/gates.ts';
 import type { GateName, GateOutcome, PlatformScan, QaRecord } from '../core/qa/record.ts';
@@ -75,10 +76,17 @@ async function testImageOf(r: CiRun): Promise<string> {
   if (r.testImage) return r.testImage;
   const img = r.app.tests.image;
   if (img === undefined || typeof img === 'string') return (r.testImage = img ?? defaultImage('amd64'));
-  const { buildEnvironment } = proxyActivities<EnvironmentActivities>({ ...Profiles.imageBuild, summary: "build the tests' image" });
-  const built = await buildEnvironment({ project: r.project, environment: { ...img, arch: 'amd64' }, source: r.source, commit: r.commit });
-  r.record.testImage = { image: built.image, imageId: built.imageId };
+  const built = await builtFromCommit(r, img, "build the tests' image");
+  r.record.testImage = built;
   return (r.testImage = built.image);
+}
+
+/** An image the app defines in the commit (a Dockerfile or steps), built on the host's platform
+ *  by the environments activity — once per content, reused by later runs. */
+async function builtFromCommit(r: CiRun, img: EnvironmentConfig, summary: string): Promise<{ image: string; imageId: string }> {
+  const { buildEnvironment } = proxyActivities<EnvironmentActivities>({ ...Profiles.imageBuild, summary });
+  const built = await buildEnvironment({ project: r.project, environment: { ...img, arch: 'amd64' }, source: r.source, commit: r.commit });
+  return { image: built.image, imageId: built.imageId };
 }
 
 export const CI_STEPS: CiStep[] = [
@@ -175,10 +183,15 @@ export const CI_STEPS: CiStep[] = [
       // The host runs amd64 natively; another platform's image runs under emulation.
       const image = r.images!.find((i) => i.arch === 'amd64') ?? r.images![0]!;
       const { runIntegration } = proxyActivities<IntegrationActivities>({ ...longCommand(it.timeoutMinutes), summary: 'integration tests' });
+      // Services the app builds from the commit (a data broker from source, …), before any starts.
+      const serviceImages: Record<string, { image: string; imageId: string }> = {};
+      for (const s of it.services) if (typeof s.image !== 'string') serviceImages[s.name] = await builtFromCommit(r, s.image, `build the ${s.name} service's image`);
+      if (Object.keys(serviceImages).length) r.record.serviceImages = serviceImages;
       const result = await runIntegration({
         runId: workflowInfo().workflowId,
+        project: r.project,
         appImage: `${r.record.images!.repository}@${image.digest}`,
-        services: it.services.map((s) => ({ name: s.name, image: s.image, ...(s.command ? { command: s.command } : {}), ...(s.env ? { env: s.env } : {}), ...(s.aliases ? { aliases: s.aliases } : {}) })),
+        services: it.services.map((s) => ({ name: s.name, image: typeof s.image === 'string' ? s.image : serviceImages[s.name]!.image, ...(s.command ? { command: s.command } : {}), ...(s.env ? { env: s.env } : {}), ...(s.aliases ? { aliases: s.aliases } : {}) })),
         command: it.command,
         runnerImage: await testImageOf(r),
         env: {},

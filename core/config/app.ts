@@ -4,7 +4,7 @@
 // service containers, and how long the commit's QA record is kept. Shapes only; cross-field
 // rules are at the end and run with the others (rules.ts).
 import { z } from 'zod';
-import { image, projectPath } from './environment.ts';
+import { environment, image, projectPath } from './environment.ts';
 import { DEFAULT_RETENTION_DAYS } from '../retention.ts';
 import { MACHINE_ARCHES } from './arches.ts';
 import type { ConfigError } from './parse.ts';
@@ -45,8 +45,13 @@ const service = z.strictObject({
   name: hostName,
   /** More names it answers to there (the ones the app's SDK expects, e.g. `databroker`). */
   aliases: z.array(hostName).optional(),
-  /** A locally built image (nothing can be pulled here): tagship's, or one the bootstrap made. */
-  image: z.string().regex(/^tagship\/[a-z0-9][a-z0-9._-]*(?::[A-Za-z0-9._-]+)?$/, 'must be one of tagship\'s local base images, such as tagship/mosquitto:bookworm (other images on the engine are other projects\')'),
+  /** A locally built image (nothing can be pulled here): tagship's, one the bootstrap made, or
+   *  one built from the commit — `{ dockerfile }` (e.g. a data broker built from source) or
+   *  `{ steps }` — as build environments are, once per content. */
+  image: z.union([
+    z.string().regex(/^tagship\/[a-z0-9][a-z0-9._-]*(?::[A-Za-z0-9._-]+)?$/, 'must be one of tagship\'s local base images, such as tagship/mosquitto:bookworm (other images on the engine are other projects\'), or built from the commit: { dockerfile: path/to/Dockerfile }'),
+    environment,
+  ]),
   command: z.array(z.string()).optional(),
   env: envVars.optional(),
 });

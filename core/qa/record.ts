@@ -39,6 +39,8 @@ export interface QaRecord {
   lint?: { command: string; exitCode: number; outputTail: string };
   /** The image the tests (and lint) ran in, when the app defines it. */
   testImage?: { image: string; imageId: string };
+  /** Integration services built from the commit, by service name: the image each ran. */
+  serviceImages?: Record<string, { image: string; imageId: string }>;
   /** Where the commit came from, and the digest of its tagship.yml. */
   source?: { repository: string; configDigest: string; sourceSha256: string };
 }

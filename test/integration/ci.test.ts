@@ -315,3 +315,36 @@ test('integration: the app gets its environment and finds a service by an alias;
     assert.match(record?.integration?.appLog ?? '', /platform independent libraries|encodings/);
   }, ciOpts());
 });
+
+test('integration services built from the commit: a Dockerfile in the repository becomes a service the tests reach by name, its image recorded; an activity input naming another project\'s image is refused', async () => {
+  const doc = parse(configWith({ minimum: 50, platforms: ['amd64'], allow: [{ id: ADVISORY.id, until: '2099-12-31', reason: 'test' }], integration: 'python3 -c "import urllib.request; print(urllib.request.urlopen(\'http://echo:8080/\').read().decode())"' })) as { app: { integration: { services: Record<string, unknown>[] } } };
+  doc.app.integration.services.push({ name: 'echo', image: { dockerfile: 'services/echo/Dockerfile', context: 'services/echo' } });
+  const marker = `built-from-the-commit-${Date.now()}`;
+  const commit = repo.commit({
+    'tagship.yml': stringify(doc),
+    'services/echo/Dockerfile': 'FROM tagship/python:bookworm-amd64\nCOPY server.py /srv/server.py\nUSER 1000\nCMD ["python3", "-u", "/srv/server.py"]\n',
+    'services/echo/server.py': `from http.server import BaseHTTPRequestHandler, HTTPServer\nclass H(BaseHTTPRequestHandler):\n    def do_GET(self):\n        self.send_response(200); self.end_headers(); self.wfile.write(b"${marker}")\nHTTPServer(("", 8080), H).serve_forever()\n`,
+  }, 'a service built from the commit');
+  await withWorker(async ({ client, taskQueue, orchestrator }) => {
+    const r = await runCi(client, taskQueue, commit);
+    assert.equal(r.failure, null, r.failure?.message);
+    assert.match(r.record?.gates.integration?.message ?? '', /passed against app, mosquitto, echo/);
+    assert.ok(r.record?.integration?.outputTail.includes(marker), `the tests did not reach the service built from the commit:\n${r.record?.integration?.outputTail}`);
+    const built = r.record?.serviceImages?.echo;
+    assert.ok(built && built.image.startsWith(`tagship-env/${project}:amd64-`), JSON.stringify(r.record?.serviceImages));
+    assert.equal((await docker.getImage(built.image).inspect()).Id, built.imageId);
+
+    // The activity itself refuses an image that is neither tagship's nor this project's.
+    const env = new (await import('@temporalio/testing')).MockActivityEnvironment();
+    const base = { runId: `ci-${project}-x`, project, appImage: `${registry.host}/${a.image}@sha256:${'0'.repeat(64)}`, command: 'true', runnerImage: 'tagship/machine:bookworm-amd64', env: {}, source: { path: '/nonexistent', sha256: '0'.repeat(64) } };
+    for (const [field, input] of [
+      ['services[0].image', { ...base, services: [{ name: 's', image: 'tagship-env/someone-else:amd64-abc' }] }],
+      ['services[0].image', { ...base, services: [{ name: 's', image: `${a.image}:latest` }] }],
+      ['runnerImage', { ...base, services: [], runnerImage: `tagship-env/${project}x:amd64-abc` }],
+    ] as const) {
+      const refused = await env.run((i: unknown) => orchestrator.activities.runIntegration(i as never), input).then(() => null, (e: { type?: string; message: string }) => e);
+      assert.equal(refused?.type, 'InvalidInput', `${field}: ${JSON.stringify(input)} was not refused`);
+      assert.match(refused.message, new RegExp(field.replace(/[[\].]/g, '\\$&')));
+    }
+  }, ciOpts());
+});
