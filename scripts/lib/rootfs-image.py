@@ -6,16 +6,8 @@ image needs an arm64 base that says so.
 
 usage: rootfs-image.py <rootfs-dir> <image:tag> <arch> [LABEL=value ...]   (pipe into docker load)
 ROOTFS_WORKDIR: the image's working folder (default /work)
-<rootfs>/etc/tagship-image.env, when present: more of the image's environment, a NAME=value a line
 """
 import hashlib, io, json, os, subprocess, sys, tarfile, tempfile
-
-def extra_env(rootfs: str) -> list:
-    path = os.path.join(rootfs, "etc", "tagship-image.env")
-    if not os.path.exists(path):
-        return []
-    with open(path) as f:
-        return [l.strip() for l in f if "=" in l and not l.startswith("#")]
 
 def main() -> None:
     rootfs, image, arch, *labels = sys.argv[1:]
@@ -30,7 +22,7 @@ def main() -> None:
             "architecture": arch,
             "os": "linux",
             "config": {
-                "Env": ["PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", *extra_env(rootfs)],
+                "Env": ["PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"],
                 "WorkingDir": os.environ.get("ROOTFS_WORKDIR", "/work"),
                 "Labels": dict(l.split("=", 1) for l in labels),
             },
