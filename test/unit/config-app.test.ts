@@ -83,9 +83,14 @@ test('platforms, services and branches: duplicates and bad names are named', () 
     'app.integration.services[1].name: "mqtt" is already the name of app.integration.services[0]; service names must be unique',
   ]);
   assert.deepEqual(errorsOf(minimalApp + integration(mqtt + '      - { name: Bad_Host, image: "Not An Image" }\n')).sort(), [
-    "app.integration.services[1].image: must be one of tagship's local base images, such as tagship/mosquitto:bookworm (other images on the engine are other projects')",
+    "app.integration.services[1].image: must be one of tagship's local base images, such as tagship/mosquitto:bookworm (other images on the engine are other projects'), or built from the commit: { dockerfile: path/to/Dockerfile }",
     'app.integration.services[1].name: must be a host name: lowercase letters, digits and "-", starting with a letter',
   ]);
+  // A service built from the commit: a Dockerfile inside the project, or steps.
+  const built = parseConfig(minimalApp + integration(mqtt + '      - { name: databroker, image: { dockerfile: services/databroker/Dockerfile, context: services/databroker } }\n      - { name: echo, image: { steps: ["RUN true"] } }\n'));
+  assert.ok(built.ok, JSON.stringify(built));
+  assert.deepEqual(built.config.app?.integration?.services.map((x) => x.image), ['tagship/mosquitto:bookworm', { dockerfile: 'services/databroker/Dockerfile', context: 'services/databroker' }, { steps: ['RUN true'] }]);
+  assert.match(errorsOf(minimalApp + integration(mqtt + '      - { name: databroker, image: { dockerfile: ../other-project/Dockerfile } }\n')).join('\n'), /app\.integration\.services\[1\]\.image(\.dockerfile)?: .*\.\./);
   // Aliases name one container each on the integration network.
   const aliased = errorsOf(minimalApp + integration(`      - { name: mqtt, image: "tagship/mosquitto:bookworm", aliases: [broker, app] }\n      - { name: db, image: "tagship/mosquitto:bookworm", aliases: [mqtt, broker] }\n`));
   assert.deepEqual(aliased, [
