@@ -18,7 +18,6 @@ import type { AppReleased, ReleaseStage } from '../../workflows/types.ts';
 import type { Pipe } from '../pipe.ts';
 import { APP_FILES, QA_RECORD, type AppFiles } from './handoff.ts';
 
-
 export const appQaCheck: Pipe = {
   name: 'qa-check',
   consumes: ['qa-report'],
