@@ -3,6 +3,8 @@
 // regular file of bounded size, since whatever the tests leave is hostile. Returns what was
 // measured; the gates (core/qa/gates.ts) are decided by the workflow.
 import { FailureType, nonRetryable } from '../core/failures.ts';
+import { projectImageProblem } from '../core/dockerfile-policy.ts';
+import { invalidInput } from './inputs.ts';
 import { coberturaSummary, junitSummary, ReportError, type CoverageSummary, type TestSummary } from '../core/qa/reports.ts';
 import { MachineFileError, type MachineProvider, type MachineShell } from '../ports/machines.ts';
 import type { SourceRef } from './source.ts';
@@ -17,6 +19,8 @@ export interface AppCommandInput {
   /** The container's name; derived from the CI run, so a retry replaces it. */
   machine: string;
   runId: string;
+  /** Whose CI it is: an image built from a commit must be this project's. */
+  project?: string;
   image: string;
   command: string;
   env: Record<string, string>;
@@ -37,6 +41,13 @@ export interface AppTestsResult {
   coverage: CoverageSummary;
 }
 
+/** The tests' image is tagship's or built from this project's commits (activity input is not
+ *  trusted: the engine also holds other projects' environments and app images). */
+function requireProjectImage(input: AppCommandInput): void {
+  const refused = projectImageProblem(input.image, input.project);
+  if (refused) throw invalidInput('image', refused);
+}
+
 export function createAppTestActivities(deps: { provider: MachineProvider; shell: MachineShell }) {
   async function report<T>(machine: string, kind: string, path: string, read: (xml: string) => T, run: CommandResult): Promise<T> {
     try {
@@ -50,10 +61,12 @@ export function createAppTestActivities(deps: { provider: MachineProvider; shell
 
   return {
     runAppCommand(input: AppCommandInput): Promise<CommandResult> {
+      requireProjectImage(input);
       return inScratchContainer(deps.provider, { machine: input.machine, ownerId: input.runId, image: input.image, role: 'lint', ...(input.network ? { network: true } : {}) }, () => runCommands(deps.shell, input.machine, [input.command], input.env, input.source));
     },
 
     runAppTests(input: AppTestsInput): Promise<AppTestsResult> {
+      requireProjectImage(input);
       return inScratchContainer(deps.provider, { machine: input.machine, ownerId: input.runId, image: input.image, role: 'unit-tests', ...(input.network ? { network: true } : {}) }, async () => {
         // Failing tests still leave their reports; the gates say what failed.
         const run = await runCommands(deps.shell, input.machine, [input.command], input.env, input.source);

@@ -5,7 +5,7 @@
 import type Docker from 'dockerode';
 import type { MachineShell } from '../ports/machines.ts';
 import { shortHash } from '../core/names.ts';
-import { ENV_REPOSITORY, TAGSHIP_BASES } from '../core/dockerfile-policy.ts';
+import { projectImageProblem } from '../core/dockerfile-policy.ts';
 import { IntegrationEnv, type IntegrationContainer } from '../providers/docker/integration-env.ts';
 import type { CommandResult } from './build.ts';
 import { runCommands } from './build.ts';
@@ -49,11 +49,12 @@ export function createIntegrationActivities(deps: { docker: Docker; shell: Machi
       if (!IMAGE_BY_DIGEST.test(input.appImage)) throw invalidInput('appImage', `${JSON.stringify(input.appImage)} is not an image reference by digest`);
       // Every other container is made from tagship's bases or from an image built from this
       // project's commits: never another project's environment or app image on the engine.
-      const own = (image: string) => (input.project ? image.startsWith(`${ENV_REPOSITORY}/${input.project}:`) : false) || TAGSHIP_BASES.allowedBase(image);
       input.services.forEach((s, i) => {
-        if (!own(s.image)) throw invalidInput(`services[${i}].image`, `${JSON.stringify(s.image)} is neither one of tagship's bases nor built from ${input.project ?? 'this project'}'s commit`);
+        const refused = projectImageProblem(s.image, input.project);
+        if (refused) throw invalidInput(`services[${i}].image`, refused);
       });
-      if (!own(input.runnerImage)) throw invalidInput('runnerImage', `${JSON.stringify(input.runnerImage)} is neither one of tagship's bases nor built from ${input.project ?? 'this project'}'s commit`);
+      const runner = projectImageProblem(input.runnerImage, input.project);
+      if (runner) throw invalidInput('runnerImage', runner);
       const env = new IntegrationEnv(deps.docker, shortHash(input.runId), input.runId);
       try {
         // A retried attempt starts from nothing.

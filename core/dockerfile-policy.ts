@@ -62,6 +62,15 @@ export function containerImageProblem(image: string, role: 'agent' | 'scratch'):
   return `${image} is not one of tagship's images; name one of ${TAGSHIP_BASES.allowedBases}, or build it from the commit ({ dockerfile: … })`;
 }
 
+/** Why a container of `project`'s CI (its tests, lint, integration services and runner) may not be
+ *  made from `image`, or null: only tagship's bases and environments built from this project's
+ *  own commits (`tagship-env/<project>:…`) — never another project's environment or app image
+ *  on the same engine. Without a project, only tagship's bases. */
+export function projectImageProblem(image: string, project: string | undefined): string | null {
+  if (TAGSHIP_BASES.allowedBase(image) || (project !== undefined && image.startsWith(`${ENV_REPOSITORY}/${project}:`))) return null;
+  return `${JSON.stringify(image)} is neither one of tagship's bases nor built from ${project ?? 'this project'}'s commits`;
+}
+
 /** Logical instructions: comments dropped, continuations joined (the escape directive honoured). */
 export function instructions(text: string): Instruction[] {
   const lines = text.split(/\r?\n/);

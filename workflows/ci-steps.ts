@@ -99,7 +99,7 @@ export const CI_STEPS: CiStep[] = [
       const { workflowId, runId } = workflowInfo();
       const { runAppCommand } = proxyActivities<AppTestActivities>({ ...longCommand(lint.timeoutMinutes), summary: 'lint' });
       await asGate(r, 'lint', [FailureType.ImageBuildFailed], async () => {
-        const run = await runAppCommand({ machine: `tagship-lint-${shortHash(`${workflowId}/${runId}`)}`, runId: workflowId, image: await testImageOf(r), command: lint.command, env: {}, source: r.source, ...(r.app.tests.network ? { network: true } : {}) });
+        const run = await runAppCommand({ machine: `tagship-lint-${shortHash(`${workflowId}/${runId}`)}`, runId: workflowId, project: r.project, image: await testImageOf(r), command: lint.command, env: {}, source: r.source, ...(r.app.tests.network ? { network: true } : {}) });
         r.record.lint = { command: lint.command, exitCode: run.exitCode, outputTail: run.outputTail };
         gate(r, 'lint', run.exitCode === 0 ? { passed: true, message: `\`${lint.command}\` passed` } : { passed: false, message: `\`${lint.command}\` exited with ${run.exitCode}\n--- last lines of output ---\n${run.outputTail}` });
       });
@@ -116,6 +116,7 @@ export const CI_STEPS: CiStep[] = [
         const t = await runAppTests({
           machine: `tagship-ut-${shortHash(`${workflowId}/${runId}`)}`,
           runId: workflowId,
+          project: r.project,
           image: await testImageOf(r),
           ...(r.app.tests.network ? { network: true } : {}),
           command: r.app.tests.command,

@@ -316,7 +316,7 @@ test('integration: the app gets its environment and finds a service by an alias;
   }, ciOpts());
 });
 
-test('integration services built from the commit: a Dockerfile in the repository becomes a service the tests reach by name, its image recorded; an activity input naming another project\'s image is refused', async () => {
+test('integration services built from the commit: a Dockerfile in the repository becomes a service the tests reach by name, its image recorded; an activity input naming another project\'s image (service, runner, tests) is refused', async () => {
   const doc = parse(configWith({ minimum: 50, platforms: ['amd64'], allow: [{ id: ADVISORY.id, until: '2099-12-31', reason: 'test' }], integration: 'python3 -c "import urllib.request; print(urllib.request.urlopen(\'http://echo:8080/\').read().decode())"' })) as { app: { integration: { services: Record<string, unknown>[] } } };
   doc.app.integration.services.push({ name: 'echo', image: { dockerfile: 'services/echo/Dockerfile', context: 'services/echo' } });
   const marker = `built-from-the-commit-${Date.now()}`;
@@ -345,6 +345,13 @@ test('integration services built from the commit: a Dockerfile in the repository
       const refused = await env.run((i: unknown) => orchestrator.activities.runIntegration(i as never), input).then(() => null, (e: { type?: string; message: string }) => e);
       assert.equal(refused?.type, 'InvalidInput', `${field}: ${JSON.stringify(input)} was not refused`);
       assert.match(refused.message, new RegExp(field.replace(/[[\].]/g, '\\$&')));
+    }
+    // The tests' and lint's container too.
+    const lint = { machine: `tagship-lint-${project}-x`, runId: `ci-${project}-x`, project, command: 'true', env: {}, source: base.source };
+    for (const image of ['tagship-env/someone-else:amd64-abc', `${a.image}:latest`]) {
+      const refused = await env.run((i: unknown) => orchestrator.activities.runAppCommand(i as never), { ...lint, image }).then(() => null, (e: { type?: string; message: string }) => e);
+      assert.equal(refused?.type, 'InvalidInput', `the tests' container from ${image} was not refused`);
+      assert.match(refused.message, /^image: .* is neither one of tagship's bases nor built from /);
     }
   }, ciOpts());
 });
