@@ -40,7 +40,7 @@ test('branch coverage: recorded when the report measured branches, gated when th
   assert.deepEqual(coverageVerdict(c, 70, 80), { passed: false, message: 'branch coverage 75% is below the required 80% (9 of 12 branches)' });
   assert.deepEqual(coverageVerdict(c, 70, 75), { passed: true, message: 'line coverage 77.5% (required 70%), branch coverage 75% (required 75%)' });
   assert.match(coverageVerdict(coberturaSummary(COBERTURA), 70, 50).message, /measured no branches, and 50% branch coverage is required; measure branches/);
-  // Measured, and the code has no branch at all (Velocitas' template's main.py): coverage.py
+  // Measured, and the code has no branch at all (a module of straight-line code): coverage.py
   // then writes branch-rate="1" — nothing left uncovered — where an unmeasured report says "0".
   const noBranches = coberturaSummary(COBERTURA.replace('branch-rate="0"', 'branch-rate="1"'));
   assert.deepEqual(noBranches, { linePercent: 77.5, linesCovered: 31, linesValid: 40, branchPercent: 100, branchesCovered: 0, branchesValid: 0 });
