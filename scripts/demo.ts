@@ -302,6 +302,8 @@ async function ciDemo(settings: ReturnType<typeof parseSettings>, opts: { tag?: 
       console.log(`         docker pull ${app.reference}`);
       if (app.chart) console.log(`  chart  ${app.chart.reference} --version ${app.chart.version}  (helm pull ${app.chart.reference} --version ${app.chart.version} --plain-http)`);
       console.log(`  QA report  ${repoServer.url}/${CI_PROJECT}/${app.report.path}  (and report.md beside it)`);
+      const v = rel.result.velocitas;
+      if (v) console.log(`  Velocitas  ${repoServer.url}/${CI_PROJECT}/${app.report.path}${v.desiredState}  (desired state of ${v.appName}, pinned by digest; ${v.files.filter((f) => f !== v.desiredState).join(', ')} beside it)`);
     } else if (rel) {
       console.log(`\nRelease ${rel.tag} FAILED:\n${rel.failure}`);
       process.exitCode = 1;
