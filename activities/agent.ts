@@ -1,25 +1,23 @@
 // Activities the build agent runs on its own machine: say hello (enrolment), build, upload.
 // The orchestrator sends them to the machine's task queue; nothing connects in to the machine.
 import { spawn } from 'node:child_process';
-import { createReadStream, createWriteStream } from 'node:fs';
+import { createReadStream } from 'node:fs';
 import { chown, mkdir, rm } from 'node:fs/promises';
 import { arch, hostname } from 'node:os';
 import { join } from 'node:path';
-import { pipeline } from 'node:stream/promises';
 import { Readable } from 'node:stream';
-import type { ReadableStream as WebReadableStream } from 'node:stream/web';
 import { commandFailure, FailureType, nonRetryable } from '../core/failures.ts';
 import { ENV_ROOT, buildEnvironment, redactor } from '../core/build-env.ts';
 import type { ArtifactEntry, ArtifactKey, TargetManifest } from '../ports/artifacts.ts';
 import type { KindHints } from '../core/artifact-kinds.ts';
 import type { ArtifactSpec } from '../core/plan.ts';
 import { withHeartbeat } from './heartbeat.ts';
+import { fetchSharedFile } from './agent-fetch.ts';
 import { runCommandSteps } from './command-steps.ts';
-import { sha256File } from '../providers/files/sha256.ts';
 import { spawnSandboxed, type SandboxSpec } from '../providers/sandbox/build-sandbox.ts';
 import { proxyVariables } from '../providers/net/egress-proxy.ts';
-import { restoreCargoCache, saveCargoCache } from './agent-cache.ts';
-import { cacheTally, lockFilesOf } from './cargo-cache.ts';
+import { restoreCache, saveCache } from './agent-cache.ts';
+import { cacheTally, lockFilesOf } from './cache-offer.ts';
 import { expandGlobs, stageArtifacts, type ArtifactLimits, type RunAsBuild } from './agent-artifacts.ts';
 import type { CommandResult } from './build.ts';
 import { DEFAULT_LIMITS, MIB } from '../core/limits.ts';
@@ -78,8 +76,9 @@ export interface AgentBuildInput {
   /** Outbound network for the build's commands (tagship.yml `network: true`). */
   network?: boolean;
   /** A build environment put on this machine (ENV_ROOT) before the build: the commands run
-   *  inside it, with its image's ENV. */
-  environment?: { image: string; env: string[] };
+   *  inside it, with its image's ENV. With `rootfs`, its files are a shared file this agent
+   *  fetches (checked by sha256) and unpacks as the build user before each build. */
+  environment?: { image: string; env: string[]; rootfs?: { sha256: string } };
 }
 
 export interface AgentUploadInput {
@@ -130,35 +129,6 @@ function runShell(command: string, cwd: string, env: Record<string, string>, sig
   });
 }
 
-/** Tries `attempt` with growing pauses until it succeeds, `retry` says an answer is final, or
- *  `budgetMs` is spent: the orchestrator (and with it the gateway and the machine's control
- *  sockets) may be restarting, which takes seconds. */
-export async function whileOrchestratorRestarts<T>(attempt: () => Promise<T>, opts: { budgetMs?: number; signal?: AbortSignal; final?: (value: T) => boolean } = {}): Promise<T> {
-  const deadline = Date.now() + (opts.budgetMs ?? 120_000);
-  for (let delay = 500; ; delay = Math.min(delay * 2, 10_000)) {
-    try {
-      const value = await attempt();
-      if (!opts.final || Date.now() + delay > deadline || opts.final(value)) return value;
-    } catch (err) {
-      if (opts.signal?.aborted || Date.now() + delay > deadline) throw err;
-    }
-    await new Promise((r) => setTimeout(r, delay));
-  }
-}
-
-/** A gateway request, retried while the gateway answers 5xx or not at all. */
-export async function fetchWhileGatewayRestarts(url: string, init: RequestInit, signal: AbortSignal, budgetMs = 120_000): Promise<Response> {
-  return whileOrchestratorRestarts(() => fetch(url, { ...init, signal }), {
-    budgetMs,
-    signal,
-    final: (res) => {
-      if (res.status < 500) return true;
-      void res.arrayBuffer().catch(() => undefined);
-      return false;
-    },
-  });
-}
-
 export function createAgentActivities(deps: AgentDeps) {
   const auth = { authorization: `Bearer ${deps.token}` };
   const srcDir = join(deps.workdir, 'src');
@@ -171,6 +141,8 @@ export function createAgentActivities(deps: AgentDeps) {
   const sandbox = (network: boolean, root?: string): SandboxSpec | undefined =>
     deps.buildUser ? { user: deps.buildUser, network, ...(root ? { root } : {}), ...(network && proxy ? { proxy } : {}) } : undefined;
   const redact = redactor([deps.token, ...(deps.secrets ?? [])]);
+  const fetchShared = (sha256: string, path: string, what: string, signal: AbortSignal) =>
+    fetchSharedFile({ gatewayUrl: deps.gatewayUrl, headers: auth, direct: deps.directUploads === true }, sha256, path, what, signal);
 
   return {
     /** Its completion is the proof that the machine's agent enrolled and polls its queue. */
@@ -189,34 +161,44 @@ export function createAgentActivities(deps: AgentDeps) {
           await chown(srcDir, deps.buildUser.uid, deps.buildUser.gid);
           await chown(home, deps.buildUser.uid, deps.buildUser.gid);
         }
+        // Only a sandboxing agent (root) can run commands inside an environment's files.
+        if (input.environment && !deps.buildUser) throw nonRetryable(FailureType.ConfigInvalid, `this agent does not run as root, so it cannot run builds inside the environment ${input.environment.image}`);
         const tarPath = join(deps.workdir, 'source.tar');
-        // A machine that reaches the store is sent there (a redirect to a presigned GET, taken
-        // without the gateway's token). The sha256 is checked below either way.
-        const asked = await fetchWhileGatewayRestarts(`${deps.gatewayUrl}/sources/${input.source.sha256}.tar`, { headers: { ...auth, ...(deps.directUploads ? { 'x-tagship-direct': '1' } : {}) }, redirect: 'manual' }, hb.signal);
-        const location = asked.status === 307 ? asked.headers.get('location') : null;
-        const res = location ? await fetch(location, { signal: hb.signal }) : asked;
-        if (!res.ok || !res.body) throw new Error(`fetching the source failed: HTTP ${res.status}`);
-        await pipeline(Readable.fromWeb(res.body as WebReadableStream), createWriteStream(tarPath));
-        if ((await sha256File(tarPath)) !== input.source.sha256) throw new Error('the source arrived with the wrong sha256; will retry');
+        await fetchShared(input.source.sha256, tarPath, 'the source', hb.signal);
         // Unpacked by the build user too: whatever the tarball holds lands with its rights.
         const untar = await runShell(`tar -xf ${tarPath} -C ${srcDir}`, deps.workdir, buildEnvironment({}, home), hb.signal, () => {}, sandbox(false));
         if (untar !== 0) throw new Error('unpacking the source failed');
+        const rootfs = input.environment?.rootfs;
+        if (rootfs && deps.buildUser) {
+          // Each attempt starts from the environment's own files, unpacked by the build user: an
+          // image's setuid bits, devices and owners are not recreated, and no link in it can make
+          // the unpacking write where the build itself could not. (The sandbox binds /dev.)
+          hb.update({ step: 0, of: input.commands.length, command: 'fetching the build environment', tail: '' });
+          const envTar = join(deps.workdir, 'environment.tar');
+          await fetchShared(rootfs.sha256, envTar, 'the build environment', hb.signal);
+          await rm(ENV_ROOT, { recursive: true, force: true });
+          await mkdir(ENV_ROOT, { recursive: true });
+          await chown(ENV_ROOT, deps.buildUser.uid, deps.buildUser.gid);
+          const unpacked = await runShell(`tar -xf ${envTar} -C ${ENV_ROOT} --exclude='dev/*'`, deps.workdir, buildEnvironment({}, home), hb.signal, () => {}, sandbox(false));
+          await rm(envTar, { force: true });
+          if (unpacked !== 0) throw new Error('unpacking the build environment failed');
+        }
 
-        // Only a sandboxing agent (root) can run commands inside an environment's files.
-        if (input.environment && !deps.buildUser) throw nonRetryable(FailureType.ConfigInvalid, `this agent does not run as root, so it cannot run builds inside the environment ${input.environment.image}`);
         const env = { ...buildEnvironment(input.env, home, input.environment?.env), ...(input.network && deps.egressProxy ? proxyVariables(deps.egressProxy) : {}) };
         const root = input.environment ? ENV_ROOT : undefined;
-        // The project's dependency cache: in before the build, the new crates back after it. A
+        // The project's dependency caches: in before the build, the new files back after it. A
         // cache that cannot be read or written costs downloads, never the build.
         const io = { gatewayUrl: deps.gatewayUrl, headers: auth, workdir: deps.workdir, home };
         const asBuild = (command: string) => runShell(command, srcDir, env, hb.signal, () => {}, sandbox(false, root));
-        const locked = (await lockFilesOf(tarPath)).length > 0;
+        const locks = await lockFilesOf(tarPath);
         const tally = cacheTally();
-        const restored = locked ? await restoreCargoCache(io, asBuild).catch(tally.noted('not restored')) : 0;
+        let restored = 0;
+        for (const family of locks.keys()) restored += await restoreCache(io, family, asBuild).catch(tally.noted(`${family.name} not restored`));
         const last = await runCommandSteps(input.commands, hb, (command, onOutput) => runShell(command, srcDir, env, hb.signal, onOutput, sandbox(input.network === true, root)), { redact });
         if (last.exitCode !== 0) throw commandFailure(FailureType.BuildFailed, `The build of ${input.target}`, { ...last, target: input.target, step: 'build' });
-        const stored = locked ? await saveCargoCache(io, asBuild, tarPath).catch(tally.noted('not saved')) : 0;
-        return locked ? { ...last, cache: tally.result(restored, stored) } : last;
+        let stored = 0;
+        for (const [family, texts] of locks) stored += await saveCache(io, family, asBuild, texts).catch(tally.noted(`${family.name} not saved`));
+        return locks.size ? { ...last, cache: tally.result(restored, stored) } : last;
       });
     },
 

@@ -9,7 +9,8 @@ import type { SourceRef } from './source.ts';
 import { asFailure } from './machines.ts';
 import { withHeartbeat } from './heartbeat.ts';
 import { runCommandSteps, type RunCommand } from './command-steps.ts';
-import { cacheTally, lockFilesOf } from './cargo-cache.ts';
+import { cacheTally, lockFilesOf } from './cache-offer.ts';
+import type { CacheFamily } from '../core/dependency-cache.ts';
 import { restoreForGate, saveFromGate } from './gate-cache.ts';
 import type { DependencyCaches } from '../providers/gateway/dependency-caches.ts';
 
@@ -34,7 +35,7 @@ export interface CommandResult {
   command: string;
   exitCode: number;
   outputTail: string;
-  /** A build of a project with a Cargo.lock: crates its dependency cache put in place, and new
+  /** A build of a project with lock files: files its dependency caches put in place, and new
    *  ones it kept for the next release. */
   cache?: { restored: number; stored: number; problem?: string };
 }
@@ -78,14 +79,20 @@ export function createBuildActivities(deps: BuildDeps) {
     /** Runs the project's tests in a fresh container that lives only for this activity. */
     runTestGate(input: TestGateInput): Promise<CommandResult> {
       return inScratchContainer(deps.provider, { machine: input.machine, ownerId: input.releaseId, image: input.image, role: 'test-gate', ...(input.network ? { network: true } : {}) }, async () => {
-        // A project with a Cargo.lock gets its dependency cache; the cache never fails the gate.
-        const locks = deps.caches && input.release ? await lockFilesOf(input.source.path) : [];
-        const cache = deps.caches && input.release && locks.length ? { caches: deps.caches, project: input.release.project, shell: deps.shell, machine: input.machine, env: input.env } : null;
+        // A project with lock files gets its dependency caches (a family per kind of lock file);
+        // a cache never fails the gate.
+        const locks = deps.caches && input.release ? await lockFilesOf(input.source.path) : new Map<CacheFamily, string[]>();
+        const cache = deps.caches && input.release && locks.size ? { caches: deps.caches, project: input.release.project, shell: deps.shell, machine: input.machine, env: input.env } : null;
         const tally = cacheTally();
-        const restored = cache ? await restoreForGate(cache).catch(tally.noted('not restored')) : 0;
+        let restored = 0;
+        if (cache) for (const family of locks.keys()) restored += await restoreForGate(cache, family).catch(tally.noted(`${family.name} not restored`));
         const result = await runCommands(deps.shell, input.machine, [input.command], input.env, input.source);
         if (result.exitCode !== 0) throw commandFailure(FailureType.TestGateFailed, 'The test gate', { ...result, step: 'test gate' });
-        if (cache) result.cache = tally.result(restored, await saveFromGate(cache, locks).catch(tally.noted('not saved')));
+        if (cache) {
+          let stored = 0;
+          for (const [family, texts] of locks) stored += await saveFromGate(cache, family, texts).catch(tally.noted(`${family.name} not saved`));
+          result.cache = tally.result(restored, stored);
+        }
         if (input.release && deps.artifacts) {
           const passed: GateRecord = { sourceSha256: input.source.sha256, command: input.command, image: input.image };
           await deps.artifacts.writeRecord(input.release, 'test-gate', passed);

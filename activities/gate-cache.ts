@@ -1,8 +1,9 @@
-// The test gate's side of a project's cargo cache. The gate runs in a container on the
-// orchestrator's host, so it reads and writes the project's cache folder directly (builds on
-// machines go through the gateway: activities/agent-cache.ts). Crates go in before the tests and,
-// after the tests passed, what they downloaded comes back — only the crates the tagged commit's
-// own Cargo.lock vouches for, read from a tar the container wrote, as a regular file, bounded.
+// The test gate's side of a project's dependency caches. The gate runs in a container on the
+// orchestrator's host, so it reads and writes the project's cache folders directly (builds on
+// machines go through the gateway: activities/agent-cache.ts). Cached files go in before the
+// tests and, after the tests passed, what they downloaded comes back — only what the tagged
+// commit's own lock files vouch for, read from a tar the container wrote, as a regular file,
+// bounded.
 import { createWriteStream } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -10,39 +11,40 @@ import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import tar from 'tar-stream';
-import { lockedChecksums } from '../core/dependency-cache.ts';
+import type { CacheFamily } from '../core/dependency-cache.ts';
 import type { MachineShell } from '../ports/machines.ts';
 import type { DependencyCaches } from '../providers/gateway/dependency-caches.ts';
-import { CARGO_CACHE, offerVouchedCrates } from './cargo-cache.ts';
+import { offerVouched } from './cache-offer.ts';
 
-/** The most the orchestrator reads of the gate's tar of crates. */
+/** The most the orchestrator reads of the gate's tar of cached files. */
 const MAX_OFFER_BYTES = 1 << 30;
-const OFFER = '/tmp/.tagship-cargo-cache.tar';
 
 export interface GateCache {
   caches: DependencyCaches;
   project: string;
   shell: MachineShell;
   machine: string;
-  /** The gate's environment (its HOME and CARGO_HOME decide where cargo looks). */
+  /** The gate's environment (its HOME, CARGO_HOME, PIP_CACHE_DIR decide where the tools look). */
   env: Record<string, string>;
 }
 
-/** Puts the project's cached crates in the gate container's CARGO_HOME; how many. */
-export async function restoreForGate(g: GateCache): Promise<number> {
-  const entries = await g.caches.list(g.project);
+const offerPath = (family: CacheFamily) => `/tmp/.tagship-${family.name}-cache.tar`;
+
+/** Puts the project's cached files where the family's tool looks in the gate container; how many. */
+export async function restoreForGate(g: GateCache, family: CacheFamily): Promise<number> {
+  const entries = await g.caches.list(g.project, family);
   if (!entries.length) return 0;
-  const where = await g.shell.exec(g.machine, { command: `c=${CARGO_CACHE}; mkdir -p "$c" && printf '%s' "$c"`, env: g.env, workdir: '/' });
+  const where = await g.shell.exec(g.machine, { command: `c=${family.folder}; mkdir -p "$c" && printf '%s' "$c"`, env: g.env, workdir: '/' });
   const dir = where.outputTail.trim();
-  if (where.exitCode !== 0 || !/^\/[^\n]*$/.test(dir)) throw new Error(`finding the gate's cargo cache folder failed (exit ${where.exitCode})`);
+  if (where.exitCode !== 0 || !/^\/[^\n]*$/.test(dir)) throw new Error(`finding the gate's ${family.name} cache folder failed (exit ${where.exitCode})`);
   const scratch = await mkdtemp(join(tmpdir(), 'tagship-gate-cache-'));
   try {
     const pack = tar.pack();
     const written = pipeline(pack, createWriteStream(join(scratch, 'crates.tar')));
     for (const e of entries) {
-      const found = await g.caches.open(g.project, e.dir, e.file);
+      const found = await g.caches.open(g.project, family, e.dir, e.file);
       if (!found) continue;
-      const entry = pack.entry({ name: `${e.dir}/${e.file}`, size: found.size, mode: 0o644 });
+      const entry = pack.entry({ name: family.placeOf(e.dir, e.file), size: found.size, mode: 0o644 });
       await pipeline(found.stream, entry);
     }
     pack.finalize();
@@ -54,14 +56,15 @@ export async function restoreForGate(g: GateCache): Promise<number> {
   }
 }
 
-/** Keeps the crates the passed gate downloaded that the lock files vouch for; how many. */
-export async function saveFromGate(g: GateCache, lockFiles: readonly string[]): Promise<number> {
-  const locked = lockedChecksums(lockFiles);
+/** Keeps the files the passed gate downloaded that the family's lock files vouch for; how many. */
+export async function saveFromGate(g: GateCache, family: CacheFamily, lockFiles: readonly string[]): Promise<number> {
+  const locked = family.vouched(lockFiles);
   if (!locked.size) return 0;
-  const made = await g.shell.exec(g.machine, { command: `c=${CARGO_CACHE}; rm -f ${OFFER}; [ -d "$c" ] || exit 3; cd "$c" && find . -mindepth 2 -maxdepth 2 -type f -name '*.crate' | tar -cf ${OFFER} -T -`, env: g.env, workdir: '/' });
+  const offer = offerPath(family);
+  const made = await g.shell.exec(g.machine, { command: `c=${family.folder}; rm -f ${offer}; [ -d "$c" ] || exit 3; cd "$c" && { find ${family.find}; } | tar -cf ${offer} -T -`, env: g.env, workdir: '/' });
   if (made.exitCode !== 0) return 0;
-  const bytes = await g.shell.readFile(g.machine, OFFER, MAX_OFFER_BYTES).catch(() => null);
+  const bytes = await g.shell.readFile(g.machine, offer, MAX_OFFER_BYTES).catch(() => null);
   if (!bytes) return 0;
-  const have = new Set((await g.caches.list(g.project)).map((e) => `${e.dir}/${e.file}`));
-  return offerVouchedCrates(Readable.from([bytes]), locked, have, (dir, file, sha256, crate) => g.caches.put(g.project, dir, file, sha256, Readable.from([crate])));
+  const have = new Set((await g.caches.list(g.project, family)).map((e) => `${e.dir}/${e.file}`));
+  return offerVouched(family, Readable.from([bytes]), locked, have, (dir, file, sha256, content) => g.caches.put(g.project, family, dir, file, sha256, Readable.from([content])));
 }

@@ -24,6 +24,13 @@ export interface LoadEnvironmentInput {
   image: string;
 }
 
+/** What the build needs to find the environment: nothing when the provider put the files on the
+ *  machine; else the content address of its files, which the machine's agent fetches and
+ *  unpacks itself (droplets). */
+export interface LoadedEnvironment {
+  rootfs?: { sha256: string };
+}
+
 export interface DeleteMachineResult {
   name: string;
   outcome: DeleteOutcome;
@@ -37,7 +44,7 @@ export function asFailure(err: unknown): unknown {
   return err;
 }
 
-export function createMachineActivities(deps: { provider: MachineProvider; client?: Client }) {
+export function createMachineActivities(deps: { provider: MachineProvider; client?: Client; exportEnvironment?: (image: string) => Promise<{ sha256: string; size: number }> }) {
   return {
     /** Heartbeats while the provider boots the machine (a droplet takes a minute or two), so a
      *  lost worker's create is retried in seconds — and the retry finds the same machine. */
@@ -72,14 +79,22 @@ export function createMachineActivities(deps: { provider: MachineProvider; clien
       }
     },
 
-    /** Puts a build environment's files on a machine (ENV_ROOT), before its build. */
-    async loadEnvironment({ name, image }: LoadEnvironmentInput): Promise<void> {
+    /** Puts a build environment's files on a machine (ENV_ROOT), before its build — or, for a
+     *  provider that cannot (a droplet is elsewhere), makes them a file its agent fetches. */
+    async loadEnvironment({ name, image }: LoadEnvironmentInput): Promise<LoadedEnvironment> {
       if (!/^[a-z0-9][a-z0-9._-]*$/.test(name)) throw invalidInput('name', `${JSON.stringify(name)} is not a machine name`);
       const load = deps.provider.loadEnvironment?.bind(deps.provider);
-      if (!load) throw nonRetryable(FailureType.ConfigInvalid, `the ${deps.provider.kind} provider cannot run build environments from Dockerfiles yet; name a machine image instead (machine.image), or build on the docker provider`);
+      const exported = deps.exportEnvironment;
+      if (!load && !exported) throw nonRetryable(FailureType.ConfigInvalid, `the ${deps.provider.kind} provider cannot run build environments from Dockerfiles; name a machine image instead (machine.image), or build on the docker provider`);
       try {
-        await withHeartbeat(() => load(name, image, ENV_ROOT));
-        Context.current().log.info('environment loaded', { machine: name, image });
+        if (load) {
+          await withHeartbeat(() => load(name, image, ENV_ROOT));
+          Context.current().log.info('environment loaded', { machine: name, image });
+          return {};
+        }
+        const files = await withHeartbeat(() => exported!(image));
+        Context.current().log.info('environment exported for the machine to fetch', { machine: name, image, sha256: files.sha256, bytes: files.size });
+        return { rootfs: { sha256: files.sha256 } };
       } catch (err) {
         throw asFailure(err);
       }

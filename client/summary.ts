@@ -62,8 +62,8 @@ export function renderSummary(workflowId: string, r: ReleaseResult, t: RunTimes)
   return lines;
 }
 
-/** ", cache: 212 crates in, 3 kept" for a target whose build had a dependency cache. */
+/** ", cache: 212 file(s) in, 3 kept" for a target whose build had dependency caches. */
 function cacheNote(c: ReleaseResult['gateCache']): string {
   if (!c) return '';
-  return `, cache: ${c.restored} crate(s) in, ${c.stored} kept${c.problem ? ` (${c.problem})` : ''}`;
+  return `, cache: ${c.restored} file(s) in, ${c.stored} kept${c.problem ? ` (${c.problem})` : ''}`;
 }

@@ -5,7 +5,8 @@
 import { NativeConnection, Worker, Runtime, DefaultLogger } from '@temporalio/worker';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { createAgentActivities, fetchWhileGatewayRestarts, whileOrchestratorRestarts } from '../activities/agent.ts';
+import { createAgentActivities } from '../activities/agent.ts';
+import { fetchWhileGatewayRestarts, whileOrchestratorRestarts } from '../activities/agent-fetch.ts';
 import { z } from 'zod';
 import { startRelay } from '../providers/net/relay.ts';
 import { CONTROL_SOCKETS } from '../providers/docker/control-sockets.ts';

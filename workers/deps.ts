@@ -16,6 +16,7 @@ import { FsArtifactStore } from '../providers/artifacts-fs/store.ts';
 import { startGateway, type Gateway } from '../providers/gateway/server.ts';
 import { createSourceActivities } from '../activities/source.ts';
 import { createMachineActivities } from '../activities/machines.ts';
+import { exportEnvironment } from '../providers/docker/environment-files.ts';
 import { createBuildActivities } from '../activities/build.ts';
 import { createAppTestActivities } from '../activities/app-tests.ts';
 import { createRepositoryActivities } from '../pipes/repositories/activities.ts';
@@ -205,7 +206,8 @@ function buildActivities(deps: OrchestratorDeps, docker: Docker, gate: DockerMac
   return {
     ...createSourceActivities({ stateDir: deps.stateDir, sources, provisionDuringGate: machines.kind === 'docker', mirrors: new GitMirrors(join(deps.stateDir, 'mirrors')), ...(deps.projects ? { projects: deps.projects } : {}), ...(deps.notify ? { notify: deps.notify.on } : {}) }),
     ...createNotifyActivities({ ...(deps.notify ? deps.notify : { on: 'failure' }), ...(deps.uiUrl ? { uiUrl: deps.uiUrl } : {}), namespace: deps.namespace ?? 'default' }),
-    ...createMachineActivities({ provider: machines, ...(deps.client ? { client: deps.client } : {}) }),
+    // Machines elsewhere fetch an environment's files as a content-addressed file from this host.
+    ...createMachineActivities({ provider: machines, ...(deps.client ? { client: deps.client } : {}), exportEnvironment: (image) => exportEnvironment(docker, image, sources, join(deps.stateDir, 'environments', 'exports')) }),
     ...createBuildActivities({ provider: gate, shell: gate, artifacts, caches: new DependencyCaches(join(deps.stateDir, 'caches')) }),
     ...createEnvironmentActivities({ docker, sourcesDir: join(deps.stateDir, 'sources'), proxyEnv: proxyEnv('environment-build') }),
     ...createAppTestActivities({ provider: gate, shell: gate }),

@@ -97,9 +97,11 @@ export async function buildTarget(input: BuildTargetInput): Promise<TargetResult
       enter('enrolling');
       await enrol(() => agent({ ...Profiles.agentEnrolment, summary: `wait for the build agent on ${machine}` }).agentHello(), machine);
       const environment = target.machine.environment;
+      // A droplet fetches the environment's files itself (histories before that returned none).
+      let rootfs: { sha256: string } | undefined;
       if (environment?.image) {
         enter('loading-environment');
-        await loadEnvironment({ name: machine, image: environment.image });
+        rootfs = (await loadEnvironment({ name: machine, image: environment.image }))?.rootfs;
       }
       if (input.holdForGate && !gatePassed) {
         // Provisioned while the gate runs: the build waits for it (the release cancels this
@@ -114,7 +116,7 @@ export async function buildTarget(input: BuildTargetInput): Promise<TargetResult
         commands: target.build,
         env: { ...input.env, TAGSHIP_TARGET: target.name, TAGSHIP_ARCH: target.arch },
         ...(target.network ? { network: true } : {}),
-        ...(environment?.image ? { environment: { image: environment.image, env: environment.env ?? [] } } : {}),
+        ...(environment?.image ? { environment: { image: environment.image, env: environment.env ?? [], ...(rootfs ? { rootfs } : {}) } } : {}),
       });
       enter('uploading');
       const manifest = await agent({ ...Profiles.agentUpload, summary: `upload artifacts of ${target.name}` }).agentUpload({

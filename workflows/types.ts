@@ -42,8 +42,9 @@ export interface TargetResult {
   /** Built by an earlier run of this release and kept by a retry (no machine this run; its
    *  machineSeconds and estimatedCost are that run's, so the result counts every run). */
   reused?: boolean;
-  /** A project with a Cargo.lock: crates the project's dependency cache gave the build, and new
-   *  ones it kept for the next release (and why not, when it could not). */
+  /** A project with lock files (Cargo.lock, hash-pinned Python requirements): files the
+   *  project's dependency caches gave the build, and new ones it kept for the next release (and
+   *  why not, when it could not). */
   dependencyCache?: { restored: number; stored: number; problem?: string };
 }
 
@@ -74,7 +75,7 @@ export interface ReleaseResult {
   /** A Velocitas app's deployment files, deployed with the QA report: the app's name in its
    *  AppManifest, the desired state's file name, and every file (a signed envelope among them). */
   velocitas?: { appName: string; desiredState: string; files: string[] };
-  /** The test gate's dependency cache, when the project has a Cargo.lock: crates put in place
+  /** The test gate's dependency caches, when the project has lock files: files put in place
    *  before its tests, and new ones it kept for later releases. */
   gateCache?: { restored: number; stored: number; problem?: string };
   /** Build environments from the commit's Dockerfiles, by `<arch>:<context>:<dockerfile>`:

@@ -9,8 +9,9 @@ import type Docker from 'dockerode';
 import { dirname, join } from 'node:path';
 import { OutputTail } from '../../core/output-tail.ts';
 import { MachineLabel } from '../../core/names.ts';
-import { ENV_REPOSITORY, containerImageProblem } from '../../core/dockerfile-policy.ts';
+import { containerImageProblem } from '../../core/dockerfile-policy.ts';
 import { proxyVariables } from '../net/egress-proxy.ts';
+import { requireEnvironmentImage, withEnvironmentFiles } from './environment-files.ts';
 import { CONTROL_DIR_IN_MACHINE, type ControlSockets } from './control-sockets.ts';
 import type { MachineArch } from '../../core/config/schema.ts';
 import {
@@ -205,20 +206,12 @@ export class DockerMachines implements MachineProvider, MachineShell {
    *  (nothing of the image runs here), into `dir` on the machine — unpacked by the engine, inside
    *  the machine's own filesystem. */
   async loadEnvironment(machine: string, image: string, dir: string): Promise<void> {
-    if (!image.startsWith(`${ENV_REPOSITORY}/`)) throw new ProviderError('ProviderRejected', `${image} is not an environment tagship built`, false);
+    requireEnvironmentImage(image);
     await this.requireImage(image);
     const prepared = await this.exec(machine, { command: `rm -rf '${dir}' && mkdir -p '${dir}' && chmod 755 '${dir}'`, env: {}, workdir: '/' });
     if (prepared.exitCode !== 0) throw new Error(`could not prepare ${dir} on ${machine}: ${prepared.outputTail}`);
     const labels = (await this.describe(machine))?.labels ?? {};
-    const holder = this.docker.getContainer(`${machine}-env`);
-    await holder.remove({ force: true }).catch(() => undefined);
-    await this.docker.createContainer({ name: `${machine}-env`, Image: image, Cmd: ['/nonexistent'], NetworkDisabled: true, Labels: { ...labels, [MachineLabel.managed]: 'true', [MachineLabel.role]: 'environment' }, HostConfig: { NetworkMode: 'none' } });
-    try {
-      const files = await holder.export();
-      await this.docker.getContainer(machine).putArchive(files, { path: dir });
-    } finally {
-      await holder.remove({ force: true }).catch(() => undefined);
-    }
+    await withEnvironmentFiles(this.docker, image, { name: `${machine}-env`, labels }, (files) => this.docker.getContainer(machine).putArchive(files, { path: dir }));
   }
 
   async delete(name: string): Promise<DeleteOutcome> {

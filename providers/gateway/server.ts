@@ -15,9 +15,9 @@
 //        exactly those bytes, in the machine's session (404 NoDirectUploads: use PUT /artifacts)
 //   PUT  /manifests/<project>/<version>/<target>          JSON TargetManifest: commits the session
 //        write-once; answers with the manifest that stands (409 ArtifactSealed: other bytes)
-//   GET  /caches/cargo                                     the machine's project's cached crates
-//   GET  /caches/cargo/<dir>/<file>                        one of them
-//   PUT  /caches/cargo/<dir>/<file>                        x-tagship-sha256: offers one (write-once)
+//   GET  /caches/<cargo|pip>                               the machine's project's cached files
+//   GET  /caches/<cargo|pip>/<dir>/<file>                  one of them
+//   PUT  /caches/<cargo|pip>/<dir>/<file>                  x-tagship-sha256: offers one (write-once)
 import { createServer, type IncomingMessage, type RequestListener, type ServerResponse } from 'node:http';
 import { createServer as createTlsServer } from 'node:https';
 import { listen } from '../http/listen.ts';
@@ -30,6 +30,7 @@ import { describeArtifact, isBuildKind } from '../../core/artifact-kinds.ts';
 import { MACHINE_TOKEN_HOURS, mintMachineToken, verifyEnrolment, verifyMachineToken, type MachineScope } from './tokens.ts';
 import { EnrolmentLedger } from './enrolment-ledger.ts';
 import { CacheRefused, type DependencyCaches } from './dependency-caches.ts';
+import { cacheFamily } from '../../core/dependency-cache.ts';
 import { SourceMissingError, type SourceTars } from '../sources/tars.ts';
 
 export interface GatewayOptions {
@@ -173,20 +174,21 @@ async function handle(opts: GatewayOptions, ledger: EnrolmentLedger, log: Logger
     return;
   }
 
-  if (parts[0] === 'caches' && parts[1] === 'cargo' && opts.caches) {
+  const family = parts[0] === 'caches' ? cacheFamily(parts[1]) : undefined;
+  if (family && opts.caches) {
     // Only the machine's own project's cache, whatever the path says.
     const caches = opts.caches;
     try {
-      if (req.method === 'GET' && parts.length === 2) return send(res, 200, await caches.list(scope.project));
+      if (req.method === 'GET' && parts.length === 2) return send(res, 200, await caches.list(scope.project, family));
       if (req.method === 'GET' && parts.length === 4) {
-        const found = await caches.open(scope.project, parts[2]!, parts[3]!);
+        const found = await caches.open(scope.project, family, parts[2]!, parts[3]!);
         if (!found) return send(res, 404, { error: `no ${parts[3]} in the cache of ${scope.project}` });
         res.writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': found.size });
         found.stream.pipe(res);
         return;
       }
       if (req.method === 'PUT' && parts.length === 4) {
-        const stored = await caches.put(scope.project, parts[2]!, parts[3]!, String(req.headers['x-tagship-sha256'] ?? ''), req);
+        const stored = await caches.put(scope.project, family, parts[2]!, parts[3]!, String(req.headers['x-tagship-sha256'] ?? ''), req);
         return send(res, stored ? 201 : 200, { stored });
       }
     } catch (err) {

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import Docker from 'dockerode';
 import { MachineLabel } from '../../core/names.ts';
 
-export function makeProject(tagshipYml: string, files: Record<string, string> = {}): string {
+export function makeProject(tagshipYml: string, files: Record<string, string | Uint8Array> = {}): string {
   const dir = mkdtempSync(join(tmpdir(), 'tagship-project-'));
   writeFileSync(join(dir, 'tagship.yml'), tagshipYml);
   for (const [name, content] of Object.entries(files)) {

@@ -109,6 +109,32 @@ export async function waitForProgress<P>(client: Client, workflowId: string, rea
   }
 }
 
+/** A workflow's result, or — after `timeoutMs` — a failure that says where it waits: the open
+ *  workflows under it and each one's pending activities (attempts, last failure). A hang in a
+ *  crash test then reads as a cause instead of the runner's per-file timeout. */
+export async function resultWithin<T>(client: Client, handle: { workflowId: string; result(): Promise<T> }, timeoutMs: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const expired = new Promise<'expired'>((r) => (timer = setTimeout(() => r('expired'), timeoutMs)));
+  try {
+    const first = await Promise.race([handle.result(), expired]);
+    if (first !== 'expired') return first;
+  } finally {
+    clearTimeout(timer);
+  }
+  const lines: string[] = [];
+  for await (const w of client.workflow.list({ query: `ExecutionStatus = "Running"` })) {
+    if (w.workflowId !== handle.workflowId && !w.workflowId.startsWith(`${handle.workflowId}/`)) continue;
+    const d = await client.workflow.getHandle(w.workflowId).describe();
+    const pending = (d.raw.pendingActivities ?? []).map((a) => {
+      const beat = a.heartbeatDetails?.payloads?.map((p) => Buffer.from(p.data ?? []).toString('utf8').slice(0, 300)).join(', ');
+      const at = a.lastHeartbeatTime?.seconds ? `, last heartbeat ${new Date(Number(a.lastHeartbeatTime.seconds) * 1000).toISOString()}: ${beat}` : ', no heartbeat';
+      return `${a.activityType?.name} (attempt ${a.attempt}, state ${temporal.api.enums.v1.PendingActivityState[a.state ?? 0]}${at}${a.lastFailure?.message ? `, last failure: ${a.lastFailure.message}` : ''})`;
+    });
+    lines.push(`${w.workflowId}: ${pending.length ? pending.join('; ') : 'no pending activity'}`);
+  }
+  throw new Error(`${handle.workflowId} did not end within ${timeoutMs} ms; open: ${lines.join(' | ') || 'none'}`);
+}
+
 /** How many times each activity type was scheduled in a workflow's history. */
 export async function activityCounts(client: Client, workflowId: string): Promise<Record<string, number>> {
   const { activities } = await historySummary(client, workflowId);

@@ -7,6 +7,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import { uniqueSuffix, withWorker } from '../helpers/temporal.ts';
 import { makeProject } from '../helpers/projects.ts';
@@ -16,7 +17,7 @@ const DIR = 'index.test-0123456789abcdef';
 const good = 'the good crate\n';
 const gateOnly = 'a crate only the tests need\n';
 const forged = 'not what the lock file says\n';
-const sha = (t: string) => createHash('sha256').update(t).digest('hex');
+const sha = (t: string | Uint8Array) => createHash('sha256').update(t).digest('hex');
 
 const lock = [
   'version = 3',
@@ -86,5 +87,83 @@ test('a project\'s next release finds the crates its commit\'s Cargo.lock vouche
     const other = await (await startRelease(client, { project: b, tag: 'v1.0.0', projectDir: project(b), taskQueue })).handle.result();
     assert.equal(other.gateCache?.restored, 0, 'another project\'s gate starts with its own, empty cache');
     assert.equal(before(b, '1.0.0'), `./${DIR}/gateonly-1.0.0.crate\n./${DIR}/gateonly-1.0.0.crate ${sha(gateOnly)}\n`, 'and its build with only what its own gate kept');
+  });
+});
+
+// pip, for real: the build runs pip (tagship/python's, in an environment) against a server of
+// its own on the sandbox's loopback, which serves a wheel the way an index does (cacheable). The
+// commit's requirements.txt pins it by hash. The next release starts no server: pip must find the
+// wheel in its cache, put back by tagship — and a forged cache file never comes back.
+const PIP_PORT = 8765;
+const SERVE = [
+  'import http.server, functools',
+  'class H(http.server.SimpleHTTPRequestHandler):',
+  '    def end_headers(self):',
+  '        self.send_header("Cache-Control", "max-age=31536000, immutable")',
+  '        super().end_headers()',
+  `http.server.ThreadingHTTPServer(("127.0.0.1", ${PIP_PORT}), functools.partial(H, directory="wheels")).serve_forever()`,
+].join('\n');
+const PIP_BUILD = [
+  'set -e',
+  'mkdir -p out',
+  'if [ "$TAGSHIP_VERSION" = 1.0.0 ]; then python3 serve.py & sleep 2; fi',
+  // pip caches https answers, and those of hosts it is told to trust (the index here is plain http).
+  'pip3 download --no-index --find-links links.html --trusted-host 127.0.0.1 --retries 0 --timeout 5 --require-hashes -r requirements.txt --no-deps -d out/dl',
+  'c="${PIP_CACHE_DIR:-$HOME/.cache/pip}"',
+  '(cd "$c" && find http -type f | sort) > out/cache.txt',
+  'mkdir -p "$c/http/f/f/f/f/f" && printf "cc=4,forged" > "$c/http/f/f/f/f/f/' + 'f'.repeat(56) + '"',
+].join('\n');
+
+/** A wheel made once, byte for byte the same each time (fixed times). */
+function wheel(): Buffer {
+  const py = [
+    'import zipfile, io, sys',
+    'b = io.BytesIO()',
+    'with zipfile.ZipFile(b, "w") as z:',
+    '    for name, text in [("dep/__init__.py", ""), ("dep-1.0.dist-info/METADATA", "Metadata-Version: 2.1\\nName: dep\\nVersion: 1.0\\n"), ("dep-1.0.dist-info/WHEEL", "Wheel-Version: 1.0\\nGenerator: t\\nRoot-Is-Purelib: true\\nTag: py3-none-any\\n"), ("dep-1.0.dist-info/RECORD", "")]:',
+    '        z.writestr(zipfile.ZipInfo(name, (2020, 1, 1, 0, 0, 0)), text)',
+    'sys.stdout.buffer.write(b.getvalue())',
+  ].join('\n');
+  return execFileSync('python3', ['-c', py]);
+}
+
+function pipProject(name: string): string {
+  const whl = wheel();
+  const file = 'dep-1.0-py3-none-any.whl';
+  const config = [
+    `project: ${name}`,
+    'testGate: { command: "true" }',
+    'targets:',
+    `  - { name: t, arch: amd64, os: generic, machine: { image: { dockerfile: env/Dockerfile, context: env } }, build: [${JSON.stringify(PIP_BUILD)}], artifacts: [out/cache.txt, out/dl/*] }`,
+  ].join('\n');
+  return makeProject(config, {
+    'env/Dockerfile': 'ARG TARGETARCH=amd64\nFROM tagship/python:bookworm-${TARGETARCH}\n',
+    'serve.py': SERVE,
+    [`wheels/${file}`]: whl,
+    'links.html': `<a href="http://127.0.0.1:${PIP_PORT}/${file}#sha256=${sha(wheel())}">${file}</a>\n`,
+    'requirements.txt': `dep==1.0 --hash=sha256:${sha(wheel())}\n`,
+  });
+}
+
+test('pip: a wheel the commit\'s requirements pin by hash is in pip\'s cache at the next release (no server then); a forged cache file is not', async () => {
+  const a = `pipcache-a-${uniqueSuffix()}`;
+  const b = `pipcache-b-${uniqueSuffix()}`;
+  await withWorker(async ({ client, taskQueue, stateDir }) => {
+    const dir = pipProject(a);
+    const listed = (p: string, v: string) => readFileSync(join(stateDir, 'artifacts', p, v, 't', 'cache.txt'), 'utf8');
+    const first = await (await startRelease(client, { project: a, tag: 'v1.0.0', projectDir: dir, taskQueue })).handle.result();
+    assert.deepEqual(first.targets[0]?.dependencyCache, { restored: 0, stored: 1 }, 'the build started empty and kept the one pinned response');
+    assert.equal(listed(a, '1.0.0').trim().split('\n').length, 1, 'pip cached one response (the wheel)');
+    const kept = readdirSync(join(stateDir, 'caches', a, 'pip', 'http'));
+    assert.equal(kept.length, 1, `only the wheel's response was kept, not the forged file: ${kept.join(', ')}`);
+
+    const second = await (await startRelease(client, { project: a, tag: 'v1.0.1', projectDir: dir, taskQueue })).handle.result();
+    assert.deepEqual(second.targets[0]?.dependencyCache, { restored: 1, stored: 0 });
+    assert.equal(listed(a, '1.0.1'), listed(a, '1.0.0'), 'the next build starts with it where pip looks');
+    const whl = second.targets[0].manifest.artifacts.find((x) => x.name === 'dep-1.0-py3-none-any.whl');
+    assert.equal(whl?.sha256, sha(wheel()), 'pip got the pinned wheel with no server to ask');
+
+    const other = await (await startRelease(client, { project: b, tag: 'v1.0.1', projectDir: pipProject(b), taskQueue })).handle.result().then(() => 'completed', (err: Error & { cause?: Error }) => String(err.cause?.message ?? err.message));
+    assert.match(other, /The build of t/, 'another project has its own cache: with no server, its pip finds nothing');
   });
 });

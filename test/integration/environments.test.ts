@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { uniqueSuffix, withWorker } from '../helpers/temporal.ts';
 import { containersOf, docker, makeProject } from '../helpers/projects.ts';
 import { startRelease } from '../../client/release.ts';
+import { emulatorProvider, startEmulator } from '../helpers/digitalocean.ts';
 
 const DOCKERFILE = [
   'ARG TARGETARCH=amd64',
@@ -108,4 +109,40 @@ test('an environment written as steps in tagship.yml alone builds on tagship\'s 
     assert.match(failure ?? '', /the steps ask the engine for what no build may have:\n {2}line 3: ADD http:\/\/127\.0\.0\.1:1\/x is not allowed/);
     assert.deepEqual(await containersOf(bad.handle.workflowId), [], 'no machine was made');
   });
+});
+
+test('on droplets the agent fetches the environment\'s files by sha256 and unpacks them as the build user: the same ENV and tools, no setuid bit, nothing of the agent', async () => {
+  const em = await startEmulator();
+  const project = `denv-${uniqueSuffix()}`;
+  // A small base: every droplet fetches the environment's files whole.
+  const dockerfile = DOCKERFILE.replace('FROM tagship/machine:bookworm-${TARGETARCH}', 'FROM tagship/python:bookworm-${TARGETARCH}');
+  const probe = `${PROBE}\n{ echo "mode=$(stat -c %a /opt/suid-bash)"; echo "owner=$(stat -c %u /usr/bin)"; } >> out/report.txt`;
+  const config = [
+    `project: ${project}`,
+    'testGate: { command: "true" }',
+    'targets:',
+    '  - { name: t, arch: amd64, os: generic, machine: { size: s-1vcpu-1gb, image: { dockerfile: env/Dockerfile, context: env } }, build: ["sh probe.sh", "sh probe.sh"], artifacts: [out/*] }',
+  ].join('\n');
+  try {
+    await withWorker(async ({ client, taskQueue, stateDir, orchestrator }) => {
+      const { handle } = await startRelease(client, { project, tag: 'v1.0.0', projectDir: makeProject(config, { 'env/Dockerfile': dockerfile, 'env/mytool': TOOL, 'probe.sh': probe }), taskQueue });
+      const result = await handle.result();
+      const env = Object.values(result.environments ?? {})[0]!;
+      assert.match(env.image, new RegExp(`^tagship-env/${project}:amd64-`));
+      const report = readFileSync(join(stateDir, 'artifacts', project, '1.0.0', 't', 'report.txt'), 'utf8');
+      assert.match(report, /^mytool\(\/opt\/tool\) build$/m, 'the image\'s ENV holds on the droplet');
+      assert.match(report, /^uid=10000 suid=10000$/m, 'the build user, whatever the image holds');
+      assert.match(report, /^mode=755$/m, 'the setuid bit did not survive the unpacking');
+      assert.match(report, /^owner=10000$/m, 'the files are the build user\'s: unpacked by it, not by root');
+      assert.match(report, /^version=1\.0\.0$/m);
+      assert.match(report, /^control=absent$/m);
+      assert.match(report, /^agent=0$/m);
+      assert.match(report, /^in-env=yes$/m);
+      const image = await docker.getImage(env.image).inspect();
+      assert.ok(orchestrator.gateway.traffic.sourceBytesOut > (image.Size ?? 0) / 2, `the droplet fetched the environment's files through the gateway (${orchestrator.gateway.traffic.sourceBytesOut} bytes out)`);
+    }, { provider: emulatorProvider(em) });
+    assert.equal(em.droplets.size, 0);
+  } finally {
+    await em.close();
+  }
 });

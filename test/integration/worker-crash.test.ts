@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { Client, Connection } from '@temporalio/client';
 import proto from '@temporalio/proto';
 import { orchestratorEnv, startOrchestrator } from '../helpers/orchestrator-process.ts';
-import { activityCounts, uniqueSuffix, waitForProgress } from '../helpers/temporal.ts';
+import { activityCounts, resultWithin, uniqueSuffix, waitForProgress } from '../helpers/temporal.ts';
 import { containersOf, docker, makeProject } from '../helpers/projects.ts';
 import { generateTestKey, projectKey } from '../helpers/gpg.ts';
 import { MachineLabel } from '../../core/names.ts';
@@ -32,7 +32,7 @@ test('SIGKILL of the orchestrator mid-build: the release completes after a resta
     await exited;
     orchestrator = await startOrchestrator(env);
 
-    const result = await handle.result();
+    const result = await resultWithin(client, handle, 300_000);
     assert.deepEqual(result.targets.map((x) => x.target).sort(), ['one', 'two']);
     for (const target of ['one', 'two']) {
       const counts = await activityCounts(client, `${handle.workflowId}/target/${target}`);
@@ -79,7 +79,7 @@ test('SIGKILL while the rpm repository is signed: the step is retried after its 
     await exited;
     orchestrator = await startOrchestrator(env);
 
-    const result = await handle.result();
+    const result = await resultWithin(client, handle, 300_000);
     assert.ok(result.repositories?.rpmSuite, 'the rpm repository was deployed');
     const history = await handle.fetchHistory();
     const scheduled = new Set((history.events ?? []).filter((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'buildRepositories').map((e) => String(e.eventId)));
@@ -112,7 +112,7 @@ test('SIGKILL while the machines\' agents start: they wait for the orchestrator 
     await new Promise((r) => setTimeout(r, 5_000));
     orchestrator = await startOrchestrator(env);
 
-    await handle.result();
+    await resultWithin(client, handle, 300_000);
     const counts = await activityCounts(client, `${handle.workflowId}/target/one`);
     assert.equal(counts.createMachine, 1, 'the first machine\'s agent enrolled once the orchestrator was back: no second machine');
     assert.deepEqual(await containersOf(handle.workflowId), []);

@@ -70,6 +70,6 @@ test('a release with a build environment and a dependency cache says which image
   };
   const text = renderSummary('release:p:v1.2.0', withEnv, { startTime: new Date(0), closeTime: new Date(1000) }).join('\n');
   assert.match(text, /environment +amd64:ci:ci\/Dockerfile: tagship-env\/p:amd64-0123 \(built by an earlier release\)/);
-  assert.match(text, /amd64-deb .* 1 artifact\(s\), cache: 212 crate\(s\) in, 3 kept$/m);
-  assert.match(text, /arm64-deb .* cache: 0 crate\(s\) in, 0 kept \(not saved: HTTP 500\)$/m);
+  assert.match(text, /amd64-deb .* 1 artifact\(s\), cache: 212 file\(s\) in, 3 kept$/m);
+  assert.match(text, /arm64-deb .* cache: 0 file\(s\) in, 0 kept \(not saved: HTTP 500\)$/m);
 });
