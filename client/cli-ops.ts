@@ -21,6 +21,7 @@ import { Exit, ExitError, type CliContext } from './cli-context.ts';
 import { createLogger } from '../providers/log/logger.ts';
 import { settingsSecrets } from '../core/settings.ts';
 import { registerSearchAttributes } from './search-attributes.ts';
+import { deploymentVersions, promoteBuild } from './deployment.ts';
 
 function untilSignal(): Promise<void> {
   return new Promise<void>((r) => process.once('SIGTERM', r).once('SIGINT', r));
@@ -136,6 +137,34 @@ export function addOpsCommands(program: Command, ctx: CliContext): void {
     .action(async () => {
       const { runOrchestratorWorker } = await import('../workers/orchestrator.ts');
       await runOrchestratorWorker();
+    });
+
+  const deployment = program.command('deployment').description('worker versioning: which build of the worker takes new releases (TAGSHIP_WORKER_DEPLOYMENT, TAGSHIP_WORKER_BUILD_ID)');
+  const deploymentName = (s: { deployment?: { name: string } }, given?: string): string => {
+    const name = given ?? s.deployment?.name;
+    if (!name) throw new ExitError(Exit.badInput, 'name the deployment: --deployment <name> or TAGSHIP_WORKER_DEPLOYMENT');
+    return name;
+  };
+  deployment
+    .command('promote <buildId>')
+    .description('new releases start on <buildId> (its worker must be polling); running ones finish on the build they started on')
+    .option('--deployment <name>', 'the worker deployment (default: $TAGSHIP_WORKER_DEPLOYMENT)')
+    .action(async (buildId: string, o: { deployment?: string }) => {
+      await ctx.withClient(async (client, s) => {
+        const name = deploymentName(s, o.deployment);
+        const { previous } = await promoteBuild(client, s.namespace, name, buildId);
+        print(`${name}: new releases start on ${buildId}${previous ? `; ${previous} keeps the releases pinned to it until they end (tagship deployment show)` : ''}`);
+      });
+    });
+  deployment
+    .command('show')
+    .description("the deployment's builds: current, draining (releases still pinned to it) or drained (safe to stop)")
+    .option('--deployment <name>', 'the worker deployment (default: $TAGSHIP_WORKER_DEPLOYMENT)')
+    .action(async (o: { deployment?: string }) => {
+      await ctx.withClient(async (client, s) => {
+        const name = deploymentName(s, o.deployment);
+        for (const v of await deploymentVersions(client, s.namespace, name)) print(`${v.buildId}\t${v.state}`);
+      });
     });
 
   program

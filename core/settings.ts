@@ -91,7 +91,16 @@ const schema = z.object({
   TAGSHIP_TRACES_URL: z.string().url().optional(),
   /** Where the bootstrap put the scanner, helm and arm64 Node; <state folder>/tools by default. */
   TAGSHIP_TOOLS_DIR: z.string().min(1).optional(),
+  /** Worker versioning (Temporal Worker Deployments): the deployment this worker belongs to and
+   *  its build id. A release runs to its end on the build it started on (pinned) while new
+   *  releases start on the deployment's current build (`tagship worker promote`). Both or neither. */
+  TAGSHIP_WORKER_DEPLOYMENT: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/, 'must be a deployment name of letters, digits and . _ -, e.g. tagship').optional(),
+  TAGSHIP_WORKER_BUILD_ID: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._+-]{0,127}$/, 'must be a build id of letters, digits and . _ + -, e.g. 1.4.0 or a git sha').optional(),
 }).superRefine((e, ctx) => {
+  if (!!e.TAGSHIP_WORKER_DEPLOYMENT !== !!e.TAGSHIP_WORKER_BUILD_ID) {
+    const missing = e.TAGSHIP_WORKER_DEPLOYMENT ? 'TAGSHIP_WORKER_BUILD_ID' : 'TAGSHIP_WORKER_DEPLOYMENT';
+    ctx.addIssue({ code: 'custom', path: [missing], message: 'is required with the other: a versioned worker names its deployment and its build id' });
+  }
   if (!!e.TAGSHIP_GATEWAY_TLS_CERT !== !!e.TAGSHIP_GATEWAY_TLS_KEY) {
     const missing = e.TAGSHIP_GATEWAY_TLS_CERT ? 'TAGSHIP_GATEWAY_TLS_KEY' : 'TAGSHIP_GATEWAY_TLS_CERT';
     ctx.addIssue({ code: 'custom', path: [missing], message: 'is required with the other: give both the certificate and its key (PEM files), or neither' });
@@ -164,6 +173,8 @@ export interface Settings {
   s3SecretKey?: string;
   /** Where release traces are sent, when set. */
   tracesUrl?: string;
+  /** Worker versioning: this worker's deployment and build id. */
+  deployment?: { name: string; buildId: string };
 }
 
 /** Every secret value the settings hold, for the logger to cut out of every line. */
@@ -228,5 +239,6 @@ export function parseSettings(env: Record<string, string | undefined>, defaultSt
     ...(r.data.TAGSHIP_S3_BUCKET ? { s3: { bucket: r.data.TAGSHIP_S3_BUCKET, ...(r.data.TAGSHIP_S3_ENDPOINT ? { endpoint: r.data.TAGSHIP_S3_ENDPOINT } : {}), region: r.data.TAGSHIP_S3_REGION } } : {}),
     ...(r.data.AWS_SECRET_ACCESS_KEY ? { s3SecretKey: r.data.AWS_SECRET_ACCESS_KEY } : {}),
     ...(r.data.TAGSHIP_TRACES_URL ? { tracesUrl: r.data.TAGSHIP_TRACES_URL } : {}),
+    ...(r.data.TAGSHIP_WORKER_DEPLOYMENT && r.data.TAGSHIP_WORKER_BUILD_ID ? { deployment: { name: r.data.TAGSHIP_WORKER_DEPLOYMENT, buildId: r.data.TAGSHIP_WORKER_BUILD_ID } } : {}),
   };
 }

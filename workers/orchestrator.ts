@@ -30,6 +30,8 @@ export interface OrchestratorWorkerOptions extends OrchestratorDeps {
   dataConverter?: WorkerOptions['dataConverter'];
   /** Where release traces go (OpenTelemetry spans); dropped without it. */
   traces?: SpanProcessor;
+  /** Worker versioning: workflows are pinned to the build they started on. */
+  deployment?: { name: string; buildId: string };
 }
 
 export interface OrchestratorWorker {
@@ -50,6 +52,9 @@ export async function createOrchestratorWorker(opts: OrchestratorWorkerOptions):
       activities: orchestrator.activities,
       ...(opts.dataConverter ? { dataConverter: opts.dataConverter } : {}),
       shutdownGraceTime: '10 seconds',
+      // A release (and its children) finishes on the build it started on; a new build takes new
+      // releases once it is made the deployment's current one.
+      ...(opts.deployment ? { workerDeploymentOptions: { version: { deploymentName: opts.deployment.name, buildId: opts.deployment.buildId }, useWorkerVersioning: true, defaultVersioningBehavior: 'PINNED' as const } } : {}),
       ...LIVENESS_OPTIONS,
       // Added to the liveness interceptors, never in their place: without them no heartbeat.
       ...tracingOptions(opts.traces, opts.workflowBundle !== undefined, LIVENESS_OPTIONS.interceptors),
@@ -109,6 +114,7 @@ export async function runOrchestratorWorker(): Promise<void> {
     toolsDir: settings.toolsDir,
     log,
     ...(settings.tracesUrl ? { traces: otlpSpanProcessor(settings.tracesUrl) } : {}),
+    ...(settings.deployment ? { deployment: settings.deployment } : {}),
     ...(settings.s3 ? { artifacts: new S3ArtifactStore({ ...settings.s3, cacheDir: join(settings.stateDir, 'store-cache') }) } : {}),
     registryEnv: settings.registryEnv,
     ...(settings.provenanceKeyFile ? { provenanceKeyFile: settings.provenanceKeyFile } : {}),

@@ -99,3 +99,11 @@ test('droplets for targets that name no size: TAGSHIP_DO_SIZE, s-2vcpu-4gb by de
   assert.equal(parseSettings({ TAGSHIP_PROVIDER: 'digitalocean', TAGSHIP_DO_TOKEN: 't', TAGSHIP_DO_SIZE: 'c-4' }, '/x').digitalocean?.size, 'c-4');
   refused({ TAGSHIP_DO_SIZE: 'big one' }, /TAGSHIP_DO_SIZE: must be a DigitalOcean size slug/);
 });
+
+test('worker versioning: a deployment and a build id together, or neither', () => {
+  assert.equal(parseSettings({}, '/x').deployment, undefined);
+  assert.deepEqual(parseSettings({ TAGSHIP_WORKER_DEPLOYMENT: 'tagship', TAGSHIP_WORKER_BUILD_ID: '1.4.0+g2c8cd3a' }, '/x').deployment, { name: 'tagship', buildId: '1.4.0+g2c8cd3a' });
+  refused({ TAGSHIP_WORKER_DEPLOYMENT: 'tagship' }, /TAGSHIP_WORKER_BUILD_ID: is required with the other/);
+  refused({ TAGSHIP_WORKER_BUILD_ID: 'b1' }, /TAGSHIP_WORKER_DEPLOYMENT: is required with the other/);
+  refused({ TAGSHIP_WORKER_DEPLOYMENT: 'tag ship', TAGSHIP_WORKER_BUILD_ID: 'b1' }, /TAGSHIP_WORKER_DEPLOYMENT: must be a deployment name/);
+});
