@@ -12,6 +12,7 @@ import { Deployment } from 'kubernetes-models/apps/v1';
 import { PodDisruptionBudget } from 'kubernetes-models/policy/v1';
 import { REPO_ROOT } from '../../providers/paths.ts';
 import { toolPaths } from '../../workers/deps.ts';
+import { parseSettings } from '../../core/settings.ts';
 
 const CHART = join(REPO_ROOT, 'deploy', 'helm', 'tagship');
 const helm = (...args: string[]) => execFileSync(toolPaths().helm, args, { encoding: 'utf8' });
@@ -88,4 +89,17 @@ test('what an operator relies on: probes, secrets by reference, non-root, digest
   const plain = render('temporal.tlsSecret=');
   const plainWorker = containers(plain.find((d) => d.kind === 'Deployment' && d.metadata.name === 'rel-tagship-worker')!).containers[0]!;
   assert.ok(!(plainWorker.env ?? []).some((e) => e.name.startsWith('TEMPORAL_TLS_')), 'no TLS settings without a certificate');
+});
+
+test('worker versioning: the deployment from the values, each build named by its image (digest first), unversioned by default', () => {
+  const envOf = (...sets: string[]) => {
+    const worker = render(...sets).find((d) => d.kind === 'Deployment' && d.metadata.name === 'rel-tagship-worker')!;
+    return new Map((containers(worker).containers.find((c) => c.name === 'worker')!.env ?? []).map((e) => [e.name, e.value]));
+  };
+  assert.equal(envOf().get('TAGSHIP_WORKER_DEPLOYMENT'), undefined);
+  const tagged = envOf('workerDeployment=tagship', 'image.tag=1.4.0');
+  assert.deepEqual([tagged.get('TAGSHIP_WORKER_DEPLOYMENT'), tagged.get('TAGSHIP_WORKER_BUILD_ID')], ['tagship', '1.4.0']);
+  const digested = envOf('workerDeployment=tagship', `image.digest=sha256:${'b'.repeat(64)}`);
+  assert.equal(digested.get('TAGSHIP_WORKER_BUILD_ID'), `sha256-${'b'.repeat(64)}`, 'a build id the settings accept (no colon)');
+  assert.equal(parseSettings({ TAGSHIP_WORKER_DEPLOYMENT: 'tagship', TAGSHIP_WORKER_BUILD_ID: digested.get('TAGSHIP_WORKER_BUILD_ID')! }, '/x').deployment?.buildId, `sha256-${'b'.repeat(64)}`);
 });
