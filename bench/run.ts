@@ -17,6 +17,8 @@
 //   - indexing and signing 1,000 .deb and 1,000 .rpm packages (bench/repo-scale.ts)
 //   - the example built twice from one commit on fresh stores: which artifacts differ byte for
 //     byte (bench/reproducibility.ts)
+//   - a second release of a Rust workspace against its first: what the dependency cache gave
+//     its gate and build (bench/dependency-cache.ts; real cargo, crates through the egress proxy)
 import { performance } from 'node:perf_hooks';
 import { join } from 'node:path';
 import { readFileSync } from 'node:fs';
@@ -54,6 +56,7 @@ import { concurrentReleases } from './concurrency.ts';
 import { workerScale } from './workers-scale.ts';
 import { repositoryScale } from './repo-scale.ts';
 import { reproducibility } from './reproducibility.ts';
+import { dependencyCacheFigures } from './dependency-cache.ts';
 
 function opsPerSecond(label: string, n: number, fn: (i: number) => void): void {
   for (let i = 0; i < Math.min(n, 1000); i++) fn(i); // warm-up
@@ -98,6 +101,7 @@ async function main(): Promise<void> {
     await retentionFigures();
     await repositoryScale(1000);
     await reproducibility();
+    await dependencyCacheFigures();
   } finally {
     await server.stop();
   }
