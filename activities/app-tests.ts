@@ -5,7 +5,7 @@
 import { FailureType, nonRetryable } from '../core/failures.ts';
 import { projectImageProblem } from '../core/dockerfile-policy.ts';
 import { invalidInput } from './inputs.ts';
-import { coberturaSummary, junitSummary, ReportError, type CoverageSummary, type TestSummary } from '../core/qa/reports.ts';
+import { coverageSummary, junitSummary, ReportError, type CoverageSummary, type TestSummary } from '../core/qa/reports.ts';
 import { MachineFileError, type MachineProvider, type MachineShell } from '../ports/machines.ts';
 import type { SourceRef } from './source.ts';
 import type { CommandResult } from './build.ts';
@@ -71,7 +71,7 @@ export function createAppTestActivities(deps: { provider: MachineProvider; shell
         // Failing tests still leave their reports; the gates say what failed.
         const run = await runCommands(deps.shell, input.machine, [input.command], input.env, input.source);
         const tests = await report(input.machine, 'JUnit', input.junit, junitSummary, run);
-        const coverage = await report(input.machine, 'Cobertura', input.coverageReport, coberturaSummary, run);
+        const coverage = await report(input.machine, 'coverage', input.coverageReport, coverageSummary, run);
         return { run, tests, coverage };
       });
     },

@@ -73,7 +73,7 @@ export const appSchema = z.strictObject({
     network: z.boolean().optional(),
     junit: projectFile,
     coverage: z.strictObject({
-      /** A Cobertura XML report. */
+      /** A Cobertura XML report or an LCOV tracefile (Node's test runner, c8, Istanbul). */
       report: projectFile,
       /** Line coverage in percent the tests must reach. */
       minimum: z.number().min(0).max(100),

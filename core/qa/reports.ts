@@ -72,3 +72,34 @@ export function coberturaSummary(xml: string): CoverageSummary {
   if (branchRate !== null && (branchRate < 0 || branchRate > 1)) throw new ReportError(`the Cobertura report covers ${branchesCovered} of ${branchesValid} branches`);
   return { linePercent: Math.round(rate * 10_000) / 100, linesCovered, linesValid, ...(branchRate !== null ? { branchPercent: Math.round(branchRate * 10_000) / 100, branchesCovered, branchesValid } : {}) };
 }
+
+/** Line (and branch) coverage of an LCOV tracefile — what JavaScript's tools write (Node's test
+ *  runner, c8, Istanbul): LF/LH and BRF/BRH summed over its records. */
+export function lcovSummary(text: string): CoverageSummary {
+  let linesValid = 0;
+  let linesCovered = 0;
+  let branchesValid = 0;
+  let branchesCovered = 0;
+  let records = 0;
+  for (const raw of text.split('\n')) {
+    const line = raw.trim();
+    const m = /^(LF|LH|BRF|BRH):(\d+)$/.exec(line);
+    if (line === 'end_of_record') records++;
+    if (!m) continue;
+    const n = Number(m[2]);
+    if (m[1] === 'LF') linesValid += n;
+    else if (m[1] === 'LH') linesCovered += n;
+    else if (m[1] === 'BRF') branchesValid += n;
+    else branchesCovered += n;
+  }
+  if (records === 0) throw new ReportError('the LCOV report has no record (no end_of_record line)');
+  if (linesCovered > linesValid) throw new ReportError(`the LCOV report covers ${linesCovered} of ${linesValid} lines`);
+  if (branchesCovered > branchesValid) throw new ReportError(`the LCOV report covers ${branchesCovered} of ${branchesValid} branches`);
+  const pct = (a: number, b: number) => Math.round((b > 0 ? a / b : 1) * 10_000) / 100;
+  return { linePercent: pct(linesCovered, linesValid), linesCovered, linesValid, ...(branchesValid > 0 ? { branchPercent: pct(branchesCovered, branchesValid), branchesCovered, branchesValid } : {}) };
+}
+
+/** Coverage of a report in either format: Cobertura XML, or an LCOV tracefile. */
+export function coverageSummary(text: string): CoverageSummary {
+  return text.trimStart().startsWith('<') ? coberturaSummary(text) : lcovSummary(text);
+}

@@ -1,7 +1,7 @@
 // The CI's gates: JUnit and Cobertura reports read, and each gate failing when it should.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { coberturaSummary, junitSummary, ReportError } from '../../core/qa/reports.ts';
+import { coberturaSummary, coverageSummary, junitSummary, ReportError } from '../../core/qa/reports.ts';
 import { branchStartsCi, coverageVerdict, scanVerdict, testsVerdict, type Finding } from '../../core/qa/gates.ts';
 
 // As pytest (--junitxml) and coverage.py (--cov-report=xml) write them.
@@ -83,4 +83,14 @@ test('pushes start CI only on the configured branches', () => {
   assert.equal(branchStartsCi('release/v1.0/hotfix', ['release/*']), false);
   assert.equal(branchStartsCi('feature/x', ['main', 'release/*']), false);
   assert.equal(branchStartsCi('mainline', ['main']), false);
+});
+
+test('LCOV coverage (Node\'s test runner, c8): lines and branches summed over the records; a file that is not one is refused', () => {
+  const lcov = ['TN:', 'SF:/src/a.ts', 'FN:1,f', 'LF:10', 'LH:8', 'BRF:4', 'BRH:1', 'end_of_record', 'SF:/src/b.ts', 'LF:30', 'LH:22', 'BRF:0', 'BRH:0', 'end_of_record', ''].join('\n');
+  assert.deepEqual(coverageSummary(lcov), { linePercent: 75, linesCovered: 30, linesValid: 40, branchPercent: 25, branchesCovered: 1, branchesValid: 4 });
+  assert.equal(coverageVerdict(coverageSummary(lcov), 80).passed, false, '75 % is under an 80 % floor');
+  assert.deepEqual(coverageSummary(['SF:x', 'LF:3', 'LH:3', 'end_of_record'].join('\n')), { linePercent: 100, linesCovered: 3, linesValid: 3 }, 'no branch data: none claimed');
+  assert.equal(coverageSummary(COBERTURA).linePercent, 77.5, 'Cobertura still read as Cobertura');
+  assert.throws(() => coverageSummary('LF:3\nLH:3\n'), /LCOV report has no record/);
+  assert.throws(() => coverageSummary('SF:x\nLF:3\nLH:4\nend_of_record\n'), /covers 4 of 3 lines/);
 });
