@@ -3,7 +3,7 @@
 // cancels the others; every child's cleanup has run before this returns or throws. Then the
 // release's own limit on what all targets together may weigh, and the machine time spent.
 // Workflow code.
-import { CancellationScope, executeChild, isCancellation, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
+import { CancellationScope, ParentClosePolicy, executeChild, isCancellation, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
 import { FailureType, nonRetryable } from '../../core/failures.ts';
 import { releaseBytesProblem } from '../../core/limits.ts';
 import type { PlannedTarget, ReleasePlan } from '../../core/plan.ts';
@@ -56,6 +56,9 @@ export function targetChild(plan: ReleasePlan, target: PlannedTarget, source: So
     workflowId: `${workflowId}/target/${target.name}`,
     args: [{ project: plan.project, version: plan.version, releaseId: workflowId, target, source, env: plan.env, retentionDays: plan.retentionDays, ...(commit ? { commit } : {}), ...(holdForGate ? { holdForGate: true } : {}) }] as [BuildTargetInput],
     staticSummary: `build ${target.name} (${target.arch} ${target.os} on an ${target.machine.arch} machine)`,
+    // A release that is terminated (not cancelled) asks its targets to cancel: each then deletes
+    // its own machine at once instead of leaving it to the reaper.
+    parentClosePolicy: ParentClosePolicy.REQUEST_CANCEL,
   };
 }
 

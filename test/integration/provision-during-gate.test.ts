@@ -8,7 +8,8 @@ import assert from 'node:assert/strict';
 import { WorkflowFailedError, type Client } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import proto from '@temporalio/proto';
-import { activityCounts, uniqueSuffix, withWorker } from '../helpers/temporal.ts';
+import { activityCounts, uniqueSuffix, waitForProgress, withWorker } from '../helpers/temporal.ts';
+import type { TargetProgress } from '../../workflows/types.ts';
 import { containersOf, makeProject } from '../helpers/projects.ts';
 import { startRelease } from '../../client/release.ts';
 
@@ -89,5 +90,26 @@ test('provisionDuringGate: false — no target starts before the gate passed', a
       assert.equal(first?.eventType, EventType.EVENT_TYPE_WORKFLOW_EXECUTION_STARTED);
       assert.ok(millis(first) >= passed, `${target} started after the gate`);
     }
+  });
+});
+
+test('a release terminated while its gate runs: the machines made ready meanwhile delete themselves (cancelled, not left to the reaper)', async () => {
+  const name = `early-term-${uniqueSuffix()}`;
+  await withWorker(async ({ client, taskQueue }) => {
+    const { handle } = await startRelease(client, { project: name, tag: 'v1.0.0', projectDir: project(name, 'sleep 60', true), taskQueue });
+    for (const target of ['one', 'two']) await waitForProgress<TargetProgress>(client, `${handle.workflowId}/target/${target}`, (p) => p.stage === 'awaiting-gate');
+    await handle.terminate('an operator stops it');
+    for (const target of ['one', 'two']) {
+      const child = client.workflow.getHandle(`${handle.workflowId}/target/${target}`);
+      await child.result().then(() => assert.fail(`${target} should not complete`), () => undefined);
+      assert.notEqual((await child.describe()).status.name, 'TERMINATED', `${target} was not terminated with its parent`);
+      assert.ok((await events(client, child.workflowId)).some((e) => e.eventType === EventType.EVENT_TYPE_WORKFLOW_EXECUTION_CANCEL_REQUESTED), `${target} was asked to cancel`);
+      const counts = await activityCounts(client, child.workflowId);
+      assert.equal(counts.deleteMachine, counts.createMachine, `${target} deleted the machine it made`);
+    }
+    // The gate's own container goes when its activity learns of the end (its next heartbeat).
+    let left = await containersOf(handle.workflowId);
+    for (let i = 0; i < 60 && left.length; i++) left = await new Promise((r) => setTimeout(r, 500)).then(() => containersOf(handle.workflowId));
+    assert.deepEqual(left, [], 'no machine or container left for the reaper');
   });
 });
