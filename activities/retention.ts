@@ -32,6 +32,12 @@ export function createRetentionActivities(deps: { artifacts: ArtifactStore; sour
       await deps.artifacts.removeSharedSource?.(sha256);
     },
 
+    /** Removes enrolment claims whose secret has expired (one small object per droplet would
+     *  otherwise stay in the store for ever); how many. A dry run counts them. */
+    async pruneEnrolmentClaims({ now, dryRun }: { now: number; dryRun: boolean }): Promise<number> {
+      return deps.artifacts.pruneClaims('enrolments', now, { count: dryRun });
+    },
+
     async listArtifactSets(): Promise<StoredSet[]> {
       return (await deps.artifacts.listManifests()).map((m) => ({
         project: m.project,

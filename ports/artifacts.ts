@@ -59,6 +59,10 @@ export interface ArtifactStore {
   /** Records `id` in the named ledger once, for every host that uses the store: true for the
    *  first claim, false ever after (a conditional write; the enrolment secrets droplets use). */
   claimOnce(ledger: 'enrolments', id: string, expiresAt: number): Promise<boolean>;
+  /** Removes the ledger's claims whose expiry is before `before` (what they guarded has expired
+   *  too: an expired enrolment secret is refused before any claim); how many. `count` only
+   *  counts them (a dry run). */
+  pruneClaims(ledger: 'enrolments', before: number, opts?: { count?: boolean }): Promise<number>;
   /** The packed sources shared through the store, for the purge: when each was last shared
    *  (packed by a release on any host) and its size. Absent for a store only this host has. */
   listSharedSources?(): Promise<{ sha256: string; modifiedAt: string; size: number }[]>;

@@ -157,6 +157,19 @@ export class FsArtifactStore implements ArtifactStore {
     );
   }
 
+  async pruneClaims(ledger: 'enrolments', before: number, opts: { count?: boolean } = {}): Promise<number> {
+    const dir = join(this.root, '.ledgers', ledger);
+    let pruned = 0;
+    for (const id of await readdir(dir).catch(() => [] as string[])) {
+      const expiresAt = Date.parse((await readFile(join(dir, id), 'utf8').catch(() => '')).trim());
+      // A claim that cannot be read stays: it may guard a secret still valid.
+      if (!Number.isFinite(expiresAt) || expiresAt >= before) continue;
+      if (!opts.count) await rm(join(dir, id), { force: true });
+      pruned++;
+    }
+    return pruned;
+  }
+
   /** The filesystem store is one host's: its sources stay in that host's folder. */
   shareSource(): Promise<void> {
     return Promise.resolve();

@@ -291,6 +291,18 @@ export class S3ArtifactStore implements ArtifactStore {
     return this.putJson(`.ledgers/${ledger}/${id}`, { claimedAt: new Date().toISOString(), expiresAt: new Date(expiresAt).toISOString() }, { onlyIfAbsent: true });
   }
 
+  async pruneClaims(ledger: 'enrolments', before: number, opts: { count?: boolean } = {}): Promise<number> {
+    const expired: string[] = [];
+    for (const objectKey of await this.keysUnder(`.ledgers/${ledger}/`)) {
+      const text = await this.getText(objectKey);
+      const expiresAt = text ? Date.parse((JSON.parse(text) as { expiresAt?: string }).expiresAt ?? '') : NaN;
+      // A claim that cannot be read stays: it may guard a secret still valid.
+      if (Number.isFinite(expiresAt) && expiresAt < before) expired.push(objectKey);
+    }
+    if (!opts.count) await this.deleteKeys(expired);
+    return expired.length;
+  }
+
   private sourceKey(sha256: string): string {
     if (!/^[0-9a-f]{64}$/.test(sha256)) throw new Error(`${JSON.stringify(sha256)} is not a sha256`);
     return `.sources/${sha256}.tar`;

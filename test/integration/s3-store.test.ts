@@ -17,6 +17,7 @@ import { startGateway } from '../../providers/gateway/server.ts';
 import { mintEnrolment } from '../../providers/gateway/tokens.ts';
 import { localSources } from '../../providers/sources/tars.ts';
 import { createRetentionActivities } from '../../activities/retention.ts';
+import { FsArtifactStore } from '../../providers/artifacts-fs/store.ts';
 import { uniqueSuffix, withWorker } from '../helpers/temporal.ts';
 import { makeProject } from '../helpers/projects.ts';
 import { startRelease } from '../../client/release.ts';
@@ -174,4 +175,22 @@ test('the purge sees sources shared by any host, as recently as any release used
   await retention.deleteSource(digest);
   assert.equal(await store.fetchSource(digest, join(dir, 'gone.tar')), false, 'removed from the bucket');
   assert.ok(!(await retention.listSources()).some((s) => s.sha256 === digest));
+});
+
+test('the purge removes enrolment claims whose secrets expired, in the bucket and in a host\'s folder; live claims stay', async () => {
+  const fsRoot = mkdtempSync(join(tmpdir(), 'tagship-claims-'));
+  for (const store of [host(), new FsArtifactStore(fsRoot)]) {
+    const id = (n: string) => `${n}-${uniqueSuffix()}`;
+    const [old, live] = [id('expired'), id('live')];
+    assert.equal(await store.claimOnce('enrolments', old, Date.now() - 60_000), true);
+    assert.equal(await store.claimOnce('enrolments', live, Date.now() + 600_000), true);
+    const retention = createRetentionActivities({ artifacts: store, sourcesDir: join(fsRoot, 'sources') });
+    const dry = await retention.pruneEnrolmentClaims({ now: Date.now(), dryRun: true });
+    assert.ok(dry >= 1, 'a dry run counts the expired claim');
+    assert.equal(await store.claimOnce('enrolments', old, Date.now() - 60_000), false, 'and removes nothing');
+    assert.ok((await retention.pruneEnrolmentClaims({ now: Date.now(), dryRun: false })) >= 1);
+    assert.equal(await store.claimOnce('enrolments', live, Date.now() + 600_000), false, 'a claim whose secret is still valid stays');
+    // The expired claim is gone (its secret is refused by its expiry before any claim).
+    assert.equal(await store.claimOnce('enrolments', old, Date.now() - 60_000), true);
+  }
 });
