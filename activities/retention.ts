@@ -32,10 +32,13 @@ export function createRetentionActivities(deps: { artifacts: ArtifactStore; sour
       await deps.artifacts.removeSharedSource?.(sha256);
     },
 
-    /** Removes enrolment claims whose secret has expired (one small object per droplet would
-     *  otherwise stay in the store for ever); how many. A dry run counts them. */
-    async pruneEnrolmentClaims({ now, dryRun }: { now: number; dryRun: boolean }): Promise<number> {
-      return deps.artifacts.pruneClaims('enrolments', now, { count: dryRun });
+    /** Removes ledger claims past their expiry — enrolments whose secret expired, hook deliveries
+     *  older than any forge redelivers (one small object each would otherwise stay for ever);
+     *  how many. A dry run counts them. */
+    async pruneExpiredClaims({ now, dryRun }: { now: number; dryRun: boolean }): Promise<number> {
+      let n = 0;
+      for (const ledger of ['enrolments', 'deliveries'] as const) n += await deps.artifacts.pruneClaims(ledger, now, { count: dryRun });
+      return n;
     },
 
     async listArtifactSets(): Promise<StoredSet[]> {

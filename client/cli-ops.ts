@@ -12,7 +12,8 @@ import { readProjectsFile, ProjectsFileError, type Projects } from '../providers
 import { rollbackRepository } from './repo.ts';
 import { startHookServer } from './hooks/server.ts';
 import { ciStarterForHooks } from './ci.ts';
-import { DeliveryLedger } from './hooks/deliveries.ts';
+import { DeliveryLedger, StoreDeliveries } from './hooks/deliveries.ts';
+import { S3ArtifactStore } from '../providers/artifacts-s3/store.ts';
 import { GitMirrors } from '../providers/git/mirror.ts';
 import { applySchedules, nightliesOf } from '../workers/schedules.ts';
 import { startRelease } from './release.ts';
@@ -86,7 +87,8 @@ export function addOpsCommands(program: Command, ctx: CliContext): void {
           return { workflowId: handle.workflowId, existing, ...(status ? { status } : {}) };
         },
         // Branch pushes and merge/pull requests of container apps start CI.
-        deliveries: new DeliveryLedger(join(settings.stateDir, 'hook-deliveries')),
+        // Replicas behind one address share the ledger through the S3 store; one server keeps a file.
+        deliveries: settings.s3 ? new StoreDeliveries(new S3ArtifactStore({ ...settings.s3, cacheDir: join(settings.stateDir, 'store-cache') })) : new DeliveryLedger(join(settings.stateDir, 'hook-deliveries')),
         startCi: ciStarterForHooks({ client, taskQueue: settings.taskQueue, projects, mirrors: new GitMirrors(join(settings.stateDir, 'mirrors')) }),
       });
       print(`tagship hooks on ${server.url} for ${projects.names().join(', ')}`);

@@ -22,6 +22,12 @@ export interface DirectUpload {
   expiresAt: string;
 }
 
+/** Ledgers every host shares through the store: droplets' one-time enrolment secrets, and the
+ *  forge deliveries the hook servers acted on. */
+export type Ledger = 'enrolments' | 'deliveries';
+/** What a ledger entry's id may be (an enrolment nonce, a digest of a delivery id). */
+export const CLAIM_ID = /^[A-Za-z0-9_-]{8,64}$/;
+
 export interface ArtifactStore {
   /** Stages a file of an upload session (the uploading machine); its sha256 must be
    *  `expectedSha256`. Nothing staged is an artifact until its manifest is committed. */
@@ -58,11 +64,13 @@ export interface ArtifactStore {
   directUpload?(key: ArtifactKey, name: string, sha256: string, size: number, upload: string): Promise<DirectUpload>;
   /** Records `id` in the named ledger once, for every host that uses the store: true for the
    *  first claim, false ever after (a conditional write; the enrolment secrets droplets use). */
-  claimOnce(ledger: 'enrolments', id: string, expiresAt: number): Promise<boolean>;
+  claimOnce(ledger: Ledger, id: string, expiresAt: number): Promise<boolean>;
+  /** Whether `id` was claimed in the ledger (and not pruned). */
+  claimed(ledger: Ledger, id: string): Promise<boolean>;
   /** Removes the ledger's claims whose expiry is before `before` (what they guarded has expired
    *  too: an expired enrolment secret is refused before any claim); how many. `count` only
    *  counts them (a dry run). */
-  pruneClaims(ledger: 'enrolments', before: number, opts?: { count?: boolean }): Promise<number>;
+  pruneClaims(ledger: Ledger, before: number, opts?: { count?: boolean }): Promise<number>;
   /** The packed sources shared through the store, for the purge: when each was last shared
    *  (packed by a release on any host) and its size. Absent for a store only this host has. */
   listSharedSources?(): Promise<{ sha256: string; modifiedAt: string; size: number }[]>;

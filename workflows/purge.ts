@@ -34,15 +34,15 @@ export interface PurgeResult {
   images?: { repositories: { image: string; kept: RetentionVerdict['keep']; deleted: RetentionVerdict['delete'] }[]; collected: string };
   /** QA records of container apps past their retention, deleted (or, in a dry run, that would be). */
   qa?: { examined: number; deleted: StoredQaRecord[] };
-  /** Droplets' enrolment claims whose secrets have expired, removed (or that would be). */
-  enrolmentClaims?: number;
+  /** Ledger claims past their expiry (droplets' enrolments, hook deliveries), removed (or that would be). */
+  expiredClaims?: number;
   dryRun: boolean;
 }
 
 export const DEFAULT_SOURCE_DAYS = 2;
 export const DEFAULT_IMAGES_PER_BRANCH = 5;
 
-const { listArtifactSets, deleteArtifactSet, listSources, deleteSource, pruneEnrolmentClaims } = proxyActivities<RetentionActivities>({ ...Profiles.inventory, summary: 'artifact retention' });
+const { listArtifactSets, deleteArtifactSet, listSources, deleteSource, pruneExpiredClaims } = proxyActivities<RetentionActivities>({ ...Profiles.inventory, summary: 'artifact retention' });
 const { listQaRecords, deleteQaRecord } = proxyActivities<QaActivities>({ ...Profiles.inventory, summary: 'QA record retention' });
 const { registryHost, listRegistryImages, deleteImages, collectGarbage } = proxyActivities<ImageRetentionActivities>({ ...Profiles.repositories, summary: 'image retention' });
 
@@ -76,8 +76,8 @@ export async function purgeArtifacts(input: PurgeInput = {}): Promise<PurgeResul
     if (!input.dryRun) for (const r of old) await deleteQaRecord({ project: r.project, commit: r.commit });
     qa = { examined: records.length, deleted: old };
   }
-  const enrolmentClaims = patched('purge-enrolment-claims') ? await pruneEnrolmentClaims({ now: workflowNow(), dryRun: input.dryRun ?? false }) : undefined;
-  return { examined: sets.length, deleted: expired, ...(sources ? { sources } : {}), ...(qa ? { qa } : {}), ...(images ? { images } : {}), ...(enrolmentClaims !== undefined ? { enrolmentClaims } : {}), dryRun: input.dryRun ?? false };
+  const expiredClaims = patched('purge-expired-claims') ? await pruneExpiredClaims({ now: workflowNow(), dryRun: input.dryRun ?? false }) : undefined;
+  return { examined: sets.length, deleted: expired, ...(sources ? { sources } : {}), ...(qa ? { qa } : {}), ...(images ? { images } : {}), ...(expiredClaims !== undefined ? { expiredClaims } : {}), dryRun: input.dryRun ?? false };
 }
 
 /** Per app image repository in the worker's registry: what retention keeps and deletes, by

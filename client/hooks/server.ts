@@ -18,7 +18,7 @@ import { parseReleaseTag } from '../../core/tag.ts';
 import { listen, type Listening } from '../../providers/http/listen.ts';
 import { gitlabDecision, githubDecision, type HookDecision } from './events.ts';
 import { gitlabCiDecision, githubCiDecision, type CiDecision } from './ci-events.ts';
-import type { DeliveryLedger } from './deliveries.ts';
+import type { Deliveries } from './deliveries.ts';
 import type { Logger } from '../../providers/log/logger.ts';
 
 export const MAX_BODY = 1 << 20;
@@ -39,7 +39,7 @@ export interface HookServerOptions {
    *  name); `existing` for a redelivery. */
   startRelease(project: string, tag: string, commit: string | undefined): Promise<{ workflowId: string; existing: boolean; status?: string }>;
   /** The deliveries acted on: one replayed is answered, and nothing is started again. */
-  deliveries?: DeliveryLedger;
+  deliveries?: Deliveries;
   /** What the tag names in the project's repository now; null when it has no such tag. */
   resolveTag?(project: string, tag: string): Promise<{ commit: string; tagObject?: string } | null>;
   /** Starts (or finds) CI of a container app's commit (branch pushes, merge and pull requests),
@@ -128,10 +128,10 @@ async function handle(opts: HookServerOptions, req: IncomingMessage, res: Server
     forge === 'gitlab' ? gitlabDecision(req.headers['x-gitlab-event'] as string | undefined, body as Record<string, unknown>) : githubDecision(req.headers['x-github-event'] as string | undefined, body as Record<string, unknown>);
   if (decision.kind === 'pong') return reply(res, 200, { ok: true, pong: true });
   const delivery = (req.headers['x-github-delivery'] ?? req.headers['x-gitlab-event-uuid']) as string | undefined;
-  if (delivery && opts.deliveries?.has(delivery)) return reply(res, 200, { replayed: true, delivery, note: 'this delivery was acted on before; nothing was started again' });
+  if (delivery && (await opts.deliveries?.has(delivery))) return reply(res, 200, { replayed: true, delivery, note: 'this delivery was acted on before; nothing was started again' });
   // A delivery is remembered once it got a final answer (a 503 is for the forge to retry).
-  const done = (status: number, body: Record<string, unknown>) => {
-    if (delivery && status < 300) opts.deliveries?.record(delivery);
+  const done = async (status: number, body: Record<string, unknown>) => {
+    if (delivery && status < 300) await opts.deliveries?.record(delivery);
     return reply(res, status, body);
   };
   if (decision.kind === 'bad') return reply(res, 400, { error: decision.reason });

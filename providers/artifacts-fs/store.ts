@@ -11,7 +11,7 @@ import { sha256OrNull, writeHashed } from '../files/sha256.ts';
 import { mkdir, readFile, readdir, rename, rm, rmdir, stat, writeFile } from 'node:fs/promises';
 import { join, resolve, sep } from 'node:path';
 import { checkStoreNames, storeNameProblem, StoreNameError } from '../../core/store-names.ts';
-import { ArtifactSealedError, ChecksumMismatchError, UploadIncompleteError, type CommitOutcome, type ArtifactEntry, type ArtifactKey, type ArtifactStore, type RecordName, type ReleaseKey, type TargetManifest } from '../../ports/artifacts.ts';
+import { ArtifactSealedError, CLAIM_ID, ChecksumMismatchError, UploadIncompleteError, type Ledger, type CommitOutcome, type ArtifactEntry, type ArtifactKey, type ArtifactStore, type RecordName, type ReleaseKey, type TargetManifest } from '../../ports/artifacts.ts';
 
 
 /** The names whose sha256 differ between two sets (or that only one has). */
@@ -144,8 +144,13 @@ export class FsArtifactStore implements ArtifactStore {
   }
 
   /** A file per claim, created exclusively: the second claim finds it. */
-  async claimOnce(ledger: 'enrolments', id: string, expiresAt: number): Promise<boolean> {
-    if (!/^[A-Za-z0-9_-]{8,64}$/.test(id)) return false;
+  async claimed(ledger: Ledger, id: string): Promise<boolean> {
+    if (!CLAIM_ID.test(id)) return false;
+    return stat(this.under('.ledgers', ledger, id)).then(() => true, () => false);
+  }
+
+  async claimOnce(ledger: Ledger, id: string, expiresAt: number): Promise<boolean> {
+    if (!CLAIM_ID.test(id)) return false;
     const file = this.under('.ledgers', ledger, id);
     await mkdir(join(this.root, '.ledgers', ledger), { recursive: true });
     return writeFile(file, `${new Date(expiresAt).toISOString()}\n`, { flag: 'wx', mode: 0o600 }).then(
@@ -157,7 +162,7 @@ export class FsArtifactStore implements ArtifactStore {
     );
   }
 
-  async pruneClaims(ledger: 'enrolments', before: number, opts: { count?: boolean } = {}): Promise<number> {
+  async pruneClaims(ledger: Ledger, before: number, opts: { count?: boolean } = {}): Promise<number> {
     const dir = join(this.root, '.ledgers', ledger);
     let pruned = 0;
     for (const id of await readdir(dir).catch(() => [] as string[])) {

@@ -29,7 +29,7 @@ import {
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import { checkStoreNames, storeNameProblem } from '../../core/store-names.ts';
 import { sha256OrNull, writeHashed } from '../files/sha256.ts';
-import { ArtifactSealedError, ChecksumMismatchError, UploadIncompleteError, type ArtifactEntry, type ArtifactKey, type ArtifactStore, type CommitOutcome, type DirectUpload, type RecordName, type ReleaseKey, type TargetManifest } from '../../ports/artifacts.ts';
+import { ArtifactSealedError, CLAIM_ID, ChecksumMismatchError, UploadIncompleteError, type Ledger, type ArtifactEntry, type ArtifactKey, type ArtifactStore, type CommitOutcome, type DirectUpload, type RecordName, type ReleaseKey, type TargetManifest } from '../../ports/artifacts.ts';
 import { differing } from '../artifacts-fs/store.ts';
 
 export interface S3StoreOptions {
@@ -286,12 +286,17 @@ export class S3ArtifactStore implements ArtifactStore {
     return { url, headers: { 'content-length': String(size), 'x-amz-checksum-sha256': digest }, expiresAt: new Date(Date.now() + DIRECT_UPLOAD_SECONDS * 1000).toISOString() };
   }
 
-  claimOnce(ledger: 'enrolments', id: string, expiresAt: number): Promise<boolean> {
-    if (!/^[A-Za-z0-9_-]{8,64}$/.test(id)) return Promise.resolve(false);
+  async claimed(ledger: Ledger, id: string): Promise<boolean> {
+    if (!CLAIM_ID.test(id)) return false;
+    return (await this.getText(`.ledgers/${ledger}/${id}`)) !== null;
+  }
+
+  claimOnce(ledger: Ledger, id: string, expiresAt: number): Promise<boolean> {
+    if (!CLAIM_ID.test(id)) return Promise.resolve(false);
     return this.putJson(`.ledgers/${ledger}/${id}`, { claimedAt: new Date().toISOString(), expiresAt: new Date(expiresAt).toISOString() }, { onlyIfAbsent: true });
   }
 
-  async pruneClaims(ledger: 'enrolments', before: number, opts: { count?: boolean } = {}): Promise<number> {
+  async pruneClaims(ledger: Ledger, before: number, opts: { count?: boolean } = {}): Promise<number> {
     const expired: string[] = [];
     for (const objectKey of await this.keysUnder(`.ledgers/${ledger}/`)) {
       const text = await this.getText(objectKey);

@@ -103,3 +103,12 @@ test('worker versioning: the deployment from the values, each build named by its
   assert.equal(digested.get('TAGSHIP_WORKER_BUILD_ID'), `sha256-${'b'.repeat(64)}`, 'a build id the settings accept (no colon)');
   assert.equal(parseSettings({ TAGSHIP_WORKER_DEPLOYMENT: 'tagship', TAGSHIP_WORKER_BUILD_ID: digested.get('TAGSHIP_WORKER_BUILD_ID')! }, '/x').deployment?.buildId, `sha256-${'b'.repeat(64)}`);
 });
+
+test('the hook servers share the store with the worker: their replicas keep one ledger of deliveries', () => {
+  const hooks = render().find((d) => d.kind === 'Deployment' && d.metadata.name === 'rel-tagship-hooks')!;
+  const c = containers(hooks).containers[0]! as Container & { envFrom?: { secretRef?: { name: string } }[] };
+  const env = new Map((c.env ?? []).map((e) => [e.name, e.value]));
+  assert.equal(env.get('TAGSHIP_S3_BUCKET'), 'tagship-artifacts', 'the bucket the worker uses');
+  assert.ok(c.envFrom?.some((f) => f.secretRef?.name === 'tagship-s3'), 'and its credentials, by reference');
+  assert.ok(Number((hooks.spec as { replicas: number }).replicas) > 1, 'several replicas by default');
+});

@@ -18,6 +18,8 @@ import { mintEnrolment } from '../../providers/gateway/tokens.ts';
 import { localSources } from '../../providers/sources/tars.ts';
 import { createRetentionActivities } from '../../activities/retention.ts';
 import { FsArtifactStore } from '../../providers/artifacts-fs/store.ts';
+import { startHookServer } from '../../client/hooks/server.ts';
+import { StoreDeliveries } from '../../client/hooks/deliveries.ts';
 import { uniqueSuffix, withWorker } from '../helpers/temporal.ts';
 import { makeProject } from '../helpers/projects.ts';
 import { startRelease } from '../../client/release.ts';
@@ -185,12 +187,36 @@ test('the purge removes enrolment claims whose secrets expired, in the bucket an
     assert.equal(await store.claimOnce('enrolments', old, Date.now() - 60_000), true);
     assert.equal(await store.claimOnce('enrolments', live, Date.now() + 600_000), true);
     const retention = createRetentionActivities({ artifacts: store, sourcesDir: join(fsRoot, 'sources') });
-    const dry = await retention.pruneEnrolmentClaims({ now: Date.now(), dryRun: true });
+    const dry = await retention.pruneExpiredClaims({ now: Date.now(), dryRun: true });
     assert.ok(dry >= 1, 'a dry run counts the expired claim');
     assert.equal(await store.claimOnce('enrolments', old, Date.now() - 60_000), false, 'and removes nothing');
-    assert.ok((await retention.pruneEnrolmentClaims({ now: Date.now(), dryRun: false })) >= 1);
+    assert.ok((await retention.pruneExpiredClaims({ now: Date.now(), dryRun: false })) >= 1);
     assert.equal(await store.claimOnce('enrolments', live, Date.now() + 600_000), false, 'a claim whose secret is still valid stays');
     // The expired claim is gone (its secret is refused by its expiry before any claim).
     assert.equal(await store.claimOnce('enrolments', old, Date.now() - 60_000), true);
+  }
+});
+
+test('hook server replicas share their deliveries through the store: one replayed at another replica is answered without acting', async () => {
+  let started = 0;
+  const options = {
+    projects: { p: { secret: 'replica-secret' } },
+    startRelease: () => Promise.resolve({ workflowId: `release:p:v1.0.0`, existing: started++ > 0 }),
+  };
+  const [a, b] = [await startHookServer({ ...options, deliveries: new StoreDeliveries(host()) }), await startHookServer({ ...options, deliveries: new StoreDeliveries(host()) })];
+  const push = (url: string, delivery: string) =>
+    fetch(`${url}/hooks/gitlab/p`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-gitlab-event': 'Tag Push Hook', 'x-gitlab-token': 'replica-secret', 'x-gitlab-event-uuid': delivery }, body: JSON.stringify({ object_kind: 'tag_push', ref: 'refs/tags/v1.0.0', after: 'c'.repeat(40) }) });
+  try {
+    const id = `d:${uniqueSuffix()}.1`;
+    assert.equal((await push(a.url, id)).status, 201);
+    const replayed = await push(b.url, id);
+    assert.equal(replayed.status, 200);
+    assert.equal(((await replayed.json()) as { replayed?: boolean }).replayed, true, 'the other replica knew the delivery');
+    assert.equal(started, 1, 'nothing was started again');
+    assert.equal((await push(b.url, `d:${uniqueSuffix()}.2`)).status, 200, 'a new delivery is acted on (the release exists already)');
+    assert.equal(started, 2);
+  } finally {
+    await a.close();
+    await b.close();
   }
 });

@@ -33,13 +33,24 @@ helm.sh/chart: {{ .Chart.Name }}-{{ .Chart.Version }}
   value: /etc/tagship/projects/projects.yml
 - name: TAGSHIP_STATE_DIR
   value: /var/lib/tagship
+{{- /* The store: artifacts and records for the worker; the hook deliveries every replica shares. */}}
+- name: TAGSHIP_S3_BUCKET
+  value: {{ .Values.store.bucket | quote }}
+{{- if .Values.store.endpoint }}
+- name: TAGSHIP_S3_ENDPOINT
+  value: {{ .Values.store.endpoint | quote }}
+{{- end }}
+- name: TAGSHIP_S3_REGION
+  value: {{ .Values.store.region | quote }}
 {{- end -}}
 
 {{- define "tagship.envFrom" -}}
+- secretRef:
+    name: {{ .Values.store.credentialsSecret | quote }}
 {{- range .Values.envFromSecrets }}
 - secretRef:
     name: {{ . | quote }}
-{{ end -}}
+{{- end }}
 {{- end -}}
 
 {{- define "tagship.volumes" -}}
