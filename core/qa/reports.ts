@@ -25,7 +25,7 @@ export interface CoverageSummary {
 
 export class ReportError extends Error {}
 
-const parser = new XMLParser({ ignoreAttributes: false, attributeNamePrefix: '', parseAttributeValue: false, isArray: (name) => name === 'testsuite' });
+const parser = new XMLParser({ ignoreAttributes: false, attributeNamePrefix: '', parseAttributeValue: false, isArray: (name) => name === 'testsuite' || name === 'testcase' });
 
 function parse(kind: string, xml: string): Record<string, unknown> {
   try {
@@ -40,17 +40,25 @@ const count = (v: unknown): number => {
   return Number.isFinite(n) && n >= 0 ? n : 0;
 };
 
-/** Totals of a JUnit report: `<testsuites>` with `<testsuite>`s, or one `<testsuite>`. */
+/** Totals of a JUnit report: `<testsuites>` with `<testsuite>`s, or one `<testsuite>`; test
+ *  cases straight under `<testsuites>` (Node's test runner writes its top-level tests so) are
+ *  counted one by one. */
 export function junitSummary(xml: string): TestSummary {
   const doc = parse('JUnit', xml);
-  const root = (doc.testsuites ?? (doc.testsuite ? { testsuite: doc.testsuite } : undefined)) as { testsuite?: Record<string, unknown>[] } | undefined;
-  if (!root?.testsuite) throw new ReportError('the JUnit report has no <testsuites> or <testsuite> element');
+  const root = (doc.testsuites ?? (doc.testsuite ? { testsuite: doc.testsuite } : undefined)) as { testsuite?: Record<string, unknown>[]; testcase?: Record<string, unknown>[] } | undefined;
+  if (!root || typeof root !== 'object' || (!root.testsuite && !root.testcase)) throw new ReportError('the JUnit report has no <testsuites> or <testsuite> element with tests in it');
   const sum: TestSummary = { tests: 0, failures: 0, errors: 0, skipped: 0 };
-  for (const s of root.testsuite) {
+  for (const s of root.testsuite ?? []) {
     sum.tests += count(s.tests);
     sum.failures += count(s.failures);
     sum.errors += count(s.errors);
     sum.skipped += count(s.skipped);
+  }
+  for (const c of root.testcase ?? []) {
+    sum.tests++;
+    if (c.failure !== undefined) sum.failures++;
+    else if (c.error !== undefined) sum.errors++;
+    else if (c.skipped !== undefined) sum.skipped++;
   }
   return sum;
 }

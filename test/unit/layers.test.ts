@@ -8,8 +8,7 @@
 // providers. Scripts, benches, chaos runs and tests may use anything.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readFileSync, readdirSync } from 'node:fs';
 import { dirname, join, normalize } from 'node:path';
 import { REPO_ROOT } from '../../providers/paths.ts';
 
@@ -40,8 +39,18 @@ export function layerOf(file: string): string {
   return 'pipe-pure';
 }
 
+/** The repository's TypeScript files (a walk, not `git ls-files`: tagship's own CI runs its
+ *  tests on the commit's files, which are not a git checkout). */
+function sourceFiles(dir: string): string[] {
+  return readdirSync(join(REPO_ROOT, dir), { withFileTypes: true }).flatMap((e) => {
+    const path = dir ? `${dir}/${e.name}` : e.name;
+    if (e.isDirectory()) return ['node_modules', 'dist', '.git', '.tagship', 'test-artifacts'].includes(e.name) ? [] : sourceFiles(path);
+    return e.isFile() && e.name.endsWith('.ts') ? [path] : [];
+  });
+}
+
 function arrows(): { from: string; file: string; to: string; typeOnly: boolean }[] {
-  const files = execFileSync('git', ['ls-files', '*.ts'], { cwd: REPO_ROOT }).toString().split('\n').filter(Boolean);
+  const files = sourceFiles('');
   return files.flatMap((file) => {
     const from = layerOf(file);
     if (!(from in ALLOWED)) return [];

@@ -13,6 +13,19 @@ test('JUnit totals add up over every suite', () => {
   assert.deepEqual(junitSummary(JUNIT), { tests: 7, failures: 1, errors: 0, skipped: 2 });
   assert.deepEqual(junitSummary(JUNIT_TWO), { tests: 7, failures: 0, errors: 1, skipped: 0 });
   assert.deepEqual(junitSummary('<testsuite tests="2" failures="0"/>'), { tests: 2, failures: 0, errors: 0, skipped: 0 });
+  // Node's test runner: top-level tests straight under <testsuites>, a describe as a <testsuite>.
+  const node = [
+    '<?xml version="1.0" encoding="utf-8"?>',
+    '<testsuites>',
+    '\t<testcase name="a" time="0.1" classname="test"/>',
+    '\t<testcase name="b" time="0.1" classname="test"><failure type="testCodeFailure" message="boom">boom</failure></testcase>',
+    '\t<testcase name="c" time="0" classname="test"><skipped type="skipped" message="later"/></testcase>',
+    '\t<testsuite name="d" tests="2" failures="1" errors="0" skipped="0"><testcase name="d1"/><testcase name="d2"><failure/></testcase></testsuite>',
+    '\t<!-- tests 5 -->',
+    '</testsuites>',
+  ].join('\n');
+  assert.deepEqual(junitSummary(node), { tests: 5, failures: 2, errors: 0, skipped: 1 });
+  assert.throws(() => junitSummary('<testsuites>\n\t<!-- tests 0 -->\n</testsuites>'), /no <testsuites> or <testsuite> element with tests/);
 });
 
 test('Cobertura line coverage comes from the line counts, else the rate', () => {
