@@ -31,6 +31,14 @@ test('every example project config is valid', () => {
   }
 });
 
+test('tagship\'s own tagship.yml is valid: a container app with its chart, LCOV coverage and lint', () => {
+  const r = parseConfig(readFileSync(join(REPO_ROOT, 'tagship.yml'), 'utf8'));
+  assert.ok(r.ok, r.ok ? '' : formatConfigErrors('tagship.yml', r.errors));
+  assert.equal(r.config.app?.dockerfile, 'deploy/image/Dockerfile');
+  assert.equal(r.config.app?.chart?.path, 'deploy/helm/tagship');
+  assert.ok(existsSync(join(REPO_ROOT, r.config.app!.dockerfile)) && existsSync(join(REPO_ROOT, r.config.app!.chart!.path, 'Chart.yaml')), 'the files it names are in the repository');
+});
+
 test('defaults are filled in: machine amd64, retention 90 days, timeouts', () => {
   const r = parseConfig(minimal);
   assert.ok(r.ok);
