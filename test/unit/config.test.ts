@@ -36,7 +36,7 @@ test('tagship\'s own tagship.yml is valid: a container app with its chart, LCOV 
   assert.ok(r.ok, r.ok ? '' : formatConfigErrors('tagship.yml', r.errors));
   assert.equal(r.config.app?.dockerfile, 'deploy/image/Dockerfile');
   assert.equal(r.config.app?.chart?.path, 'deploy/helm/tagship');
-  assert.ok(existsSync(join(REPO_ROOT, r.config.app!.dockerfile)) && existsSync(join(REPO_ROOT, r.config.app!.chart!.path, 'Chart.yaml')), 'the files it names are in the repository');
+  assert.ok(existsSync(join(REPO_ROOT, r.config.app.dockerfile)) && existsSync(join(REPO_ROOT, r.config.app.chart.path, 'Chart.yaml')), 'the files it names are in the repository');
 });
 
 test('defaults are filled in: machine amd64, retention 90 days, timeouts', () => {
