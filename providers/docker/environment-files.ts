@@ -32,12 +32,21 @@ export async function withEnvironmentFiles<T>(docker: Docker, image: string, hol
   }
 }
 
+/** Exports in progress on this host, by image id: two targets of one release share one. */
+const exporting = new Map<string, Promise<{ sha256: string; size: number }>>();
+
 /** The sha256 of `image`'s files kept as a source tar (shared through the store like one),
  *  exported once per image id on this host. */
 export async function exportEnvironment(docker: Docker, image: string, sources: SourceTars, cacheDir: string): Promise<{ sha256: string; size: number }> {
   requireEnvironmentImage(image);
   const id = (await docker.getImage(image).inspect().catch(() => null))?.Id;
   if (!id) throw new ProviderError('ImageMissing', `the environment ${image} is not on this host; its release builds it first`, false);
+  const running = exporting.get(id) ?? exportOnce(docker, image, id, sources, cacheDir).finally(() => exporting.delete(id));
+  exporting.set(id, running);
+  return running;
+}
+
+async function exportOnce(docker: Docker, image: string, id: string, sources: SourceTars, cacheDir: string): Promise<{ sha256: string; size: number }> {
   const idHex = id.replace(/^sha256:/, '');
   const record = join(cacheDir, `${idHex}.json`);
   const known = await readFile(record, 'utf8').then((t) => JSON.parse(t) as { sha256: string; size: number }, () => null);
@@ -46,7 +55,7 @@ export async function exportEnvironment(docker: Docker, image: string, sources: 
   await mkdir(sources.dir, { recursive: true });
   const partial = join(sources.dir, `.env-${idHex.slice(0, 12)}-${randomBytes(4).toString('hex')}.partial`);
   try {
-    const made = await withEnvironmentFiles(docker, image, { name: `tagship-env-export-${idHex.slice(0, 12)}`, labels: {} }, (files) => writeHashed(files, partial));
+    const made = await withEnvironmentFiles(docker, image, { name: `tagship-env-export-${idHex.slice(0, 12)}-${randomBytes(3).toString('hex')}`, labels: {} }, (files) => writeHashed(files, partial));
     await rename(partial, sources.pathOf(made.sha256));
     await sources.share(made.sha256);
     await writeFile(record, JSON.stringify(made));
