@@ -135,6 +135,16 @@ export async function resultWithin<T>(client: Client, handle: { workflowId: stri
   throw new Error(`${handle.workflowId} did not end within ${timeoutMs} ms; open: ${lines.join(' | ') || 'none'}`);
 }
 
+/** Kills a release from outside as a crashed control plane would: its running target workflows
+ *  first, then the release — no workflow code runs, so nothing cleans up (a release terminated
+ *  alone asks its targets to cancel, and they delete their own machines). */
+export async function terminateFromOutside(client: Client, releaseId: string, reason: string): Promise<void> {
+  for await (const w of client.workflow.list({ query: `WorkflowId STARTS_WITH "${releaseId}/target/" AND ExecutionStatus = "Running"` })) {
+    await client.workflow.getHandle(w.workflowId).terminate(reason).catch(() => undefined);
+  }
+  await client.workflow.getHandle(releaseId).terminate(reason);
+}
+
 /** How many times each activity type was scheduled in a workflow's history. */
 export async function activityCounts(client: Client, workflowId: string): Promise<Record<string, number>> {
   const { activities } = await historySummary(client, workflowId);

@@ -4,7 +4,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { WorkflowFailedError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
-import { historyText, uniqueSuffix, waitForProgress, withWorker } from '../helpers/temporal.ts';
+import { historyText, terminateFromOutside, uniqueSuffix, waitForProgress, withWorker } from '../helpers/temporal.ts';
 import { orchestratorEnv, startOrchestrator } from '../helpers/orchestrator-process.ts';
 import { Client, Connection } from '@temporalio/client';
 import { readFileSync } from 'node:fs';
@@ -162,14 +162,14 @@ for (const r of refusals) {
   });
 }
 
-test('a terminated release leaves droplets; the reaper lists them by tag and deletes them', async () => {
+test('a release and its target terminated from outside leave a droplet; the reaper lists it by tag and deletes it', async () => {
   const em = await startEmulator();
   const name = `doreap-${uniqueSuffix()}`;
   try {
     await withWorker(async ({ client, taskQueue }) => {
       const { handle } = await startRelease(client, { project: name, tag: 'v1.0.0', projectDir: project(name, { build: 'sleep 120' }), taskQueue });
       await waitForProgress<TargetProgress>(client, `${handle.workflowId}/target/t0`, (p) => p.stage === 'building');
-      await handle.terminate('test: killed from outside');
+      await terminateFromOutside(client, handle.workflowId, 'test: killed from outside');
       assert.equal(em.droplets.size, 1, 'termination leaves the droplet');
       const report = await client.workflow.execute<(i: object) => Promise<ReaperResult>>('reaper', { taskQueue, workflowId: `reaper-${uniqueSuffix()}`, args: [{}] });
       assert.equal(report.deleted.length, 1);
@@ -191,7 +191,7 @@ test('a droplet its build powered off is still deleted (off is billed), and a li
       await waitForProgress<TargetProgress>(client, `${handle.workflowId}/target/t0`, (p) => p.stage === 'building');
       // The build runs `poweroff`; then the release is killed from outside, leaving the droplet.
       em.powerOff([...em.droplets.values()][0]!.name);
-      await handle.terminate('test: killed from outside');
+      await terminateFromOutside(client, handle.workflowId, 'test: killed from outside');
       assert.deepEqual([...em.droplets.values()].map((d) => d.status), ['off']);
       const report = await client.workflow.execute<(i: object) => Promise<ReaperResult>>('reaper', { taskQueue, workflowId: `reaper-${uniqueSuffix()}`, args: [{}] });
       assert.equal(report.deleted.length, 1);

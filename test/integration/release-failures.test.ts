@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { WorkflowFailedError } from '@temporalio/client';
 import { ApplicationFailure, CancelledFailure } from '@temporalio/common';
-import { activityCounts, historySummary, uniqueSuffix, waitForProgress, withWorker } from '../helpers/temporal.ts';
+import { activityCounts, historySummary, terminateFromOutside, uniqueSuffix, waitForProgress, withWorker } from '../helpers/temporal.ts';
 import { containersOf, docker, makeProject } from '../helpers/projects.ts';
 import { startRelease } from '../../client/release.ts';
 import { CorruptingStore } from '../helpers/corrupting-store.ts';
@@ -104,14 +104,14 @@ test('an artifact corrupted in transit fails the target and is not stored', asyn
   );
 });
 
-test('machines of a terminated release are deleted by the reaper', async () => {
+test('machines of a terminated release and targets are deleted by the reaper', async () => {
   const name = `terminated-${uniqueSuffix()}`;
   const dir = twoTargets(name, `sleep 120; ${OK}`, `sleep 120; ${OK}`);
   await withWorker(async ({ client, taskQueue }) => {
     const { handle } = await startRelease(client, { project: name, tag: 'v1.0.0', projectDir: dir, taskQueue });
     for (const t of ['fast', 'slow']) await waitForProgress<TargetProgress>(client, `${handle.workflowId}/target/${t}`, (p) => p.stage === 'building');
-    // Termination runs none of the workflow's code: its cleanup cannot run.
-    await handle.terminate('test: simulate a release killed from outside');
+    // Termination runs none of the workflows' code: their cleanup cannot run.
+    await terminateFromOutside(client, handle.workflowId, 'test: simulate a release killed from outside');
     const leaked = (await containersOf(handle.workflowId)).map((n) => n.replace(/^\//, '')).sort();
     assert.equal(leaked.length, 2, 'termination leaves the machines behind');
 
