@@ -13,7 +13,7 @@ import { pipeline } from 'node:stream/promises';
 import { Readable } from 'node:stream';
 import type { ReadableStream as WebReadableStream } from 'node:stream/web';
 import type { CacheEntry, CacheFamily } from '../core/dependency-cache.ts';
-import { offerVouched } from './cache-offer.ts';
+import { offerCommand, offerVouched } from './cache-offer.ts';
 
 /** A sandboxed command as the build user, with the build's environment; its exit code. */
 export type AsBuild = (command: string) => Promise<number>;
@@ -67,7 +67,7 @@ export async function saveCache(io: CacheIo, family: CacheFamily, asBuild: AsBui
   if (!locked.size) return 0;
   const offer = `.tagship-${family.name}-cache.tar`;
   const out = join(io.home, offer);
-  const code = await asBuild(`c=${family.folder}; rm -f "$HOME/${offer}"; [ -d "$c" ] || exit 0; cd "$c" && { find ${family.find}; } | tar -cf "$HOME/${offer}" -T -`);
+  const code = await asBuild(offerCommand(family, `"$HOME/${offer}"`, 0));
   if (code !== 0) return 0;
   // The build wrote it: no link followed, no FIFO waited on, a regular file of bounded size.
   const handle = await open(out, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK).catch(() => null);

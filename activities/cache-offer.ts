@@ -45,6 +45,12 @@ export function cacheTally() {
   };
 }
 
+/** The shell command (run as the build, in its environment) that writes the family's cached
+ *  files as a tar at `out` for the offer; it exits `absent` when the tool's folder is not there. */
+export function offerCommand(family: CacheFamily, out: string, absent: number): string {
+  return `c=${family.folder}; rm -f ${out}; [ -d "$c" ] || exit ${absent}; cd "$c" && { find ${family.find}; } | tar -cf ${out} -T -`;
+}
+
 /** Stores one vouched file; true when it was new. */
 export type StoreEntry = (dir: string, file: string, sha256: string, bytes: Buffer<ArrayBuffer>) => Promise<boolean>;
 

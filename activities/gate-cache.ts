@@ -14,7 +14,7 @@ import tar from 'tar-stream';
 import type { CacheFamily } from '../core/dependency-cache.ts';
 import type { MachineShell } from '../ports/machines.ts';
 import type { DependencyCaches } from '../providers/gateway/dependency-caches.ts';
-import { offerVouched } from './cache-offer.ts';
+import { offerCommand, offerVouched } from './cache-offer.ts';
 
 /** The most the orchestrator reads of the gate's tar of cached files. */
 const MAX_OFFER_BYTES = 1 << 30;
@@ -61,7 +61,7 @@ export async function saveFromGate(g: GateCache, family: CacheFamily, lockFiles:
   const locked = family.vouched(lockFiles);
   if (!locked.size) return 0;
   const offer = offerPath(family);
-  const made = await g.shell.exec(g.machine, { command: `c=${family.folder}; rm -f ${offer}; [ -d "$c" ] || exit 3; cd "$c" && { find ${family.find}; } | tar -cf ${offer} -T -`, env: g.env, workdir: '/' });
+  const made = await g.shell.exec(g.machine, { command: offerCommand(family, offer, 3), env: g.env, workdir: '/' });
   if (made.exitCode !== 0) return 0;
   const bytes = await g.shell.readFile(g.machine, offer, MAX_OFFER_BYTES).catch(() => null);
   if (!bytes) return 0;
