@@ -4,6 +4,7 @@ import type { Command } from 'commander';
 import { WorkflowFailedError } from '@temporalio/client';
 import { lsRemoteBranch } from '../providers/git/mirror.ts';
 import { qaRecordsIn } from '../providers/signing/qa-records.ts';
+import { qaStoreOf } from '../workers/stores.ts';
 import { qaSummary } from '../core/qa/summary.ts';
 import { storeNameProblem } from '../core/store-names.ts';
 import { deepestCause } from '../core/causes.ts';
@@ -84,7 +85,7 @@ export function addCiCommands(program: Command, ctx: CliContext): void {
       const project = projectOf(s, o);
       const bad = storeNameProblem('project', project) ?? storeNameProblem('commit', commit);
       if (bad) throw new ExitError(Exit.badInput, bad);
-      const read = await qaRecordsIn(s.stateDir).read(project, commit);
+      const read = await qaRecordsIn(s.stateDir, qaStoreOf(s), s.provenanceKeyFile).read(project, commit);
       if (read && 'problem' in read) throw new ExitError(Exit.badInput, `${read.problem}; run \`tagship ci run ${commit} -p ${project} --again\``);
       const record = read?.record;
       if (!record) throw new ExitError(Exit.notFound, `no QA record of ${project} ${commit}; run \`tagship ci run ${commit} -p ${project}\``);

@@ -12,6 +12,9 @@ export const TASK_QUEUE = 'tagship-orchestrator-v1';
 
 const CODEC_KEYS = /^[A-Za-z0-9_-]+:[A-Za-z0-9+/]{43}=(,[A-Za-z0-9_-]+:[A-Za-z0-9+/]{43}=)*$/;
 
+/** An S3 bucket's name, as S3 allows it. */
+const S3_BUCKET = z.string().regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, 'must be an S3 bucket name: 3 to 63 lower-case letters, digits, "." and "-"');
+
 const schema = z.object({
   TEMPORAL_ADDRESS: z.string().regex(/^[^\s:]+:\d{1,5}$/, 'must be host:port, e.g. 127.0.0.1:7233').default('127.0.0.1:7233'),
   TEMPORAL_NAMESPACE: z.string().min(1).default('default'),
@@ -81,10 +84,14 @@ const schema = z.object({
   /** The artifact store: an S3 bucket (artifacts, manifests, step records) that every worker
    *  host shares; the state folder's artifacts/ when unset. Credentials come from the SDK's
    *  own variables (AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY). */
-  TAGSHIP_S3_BUCKET: z.string().regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, 'must be an S3 bucket name: 3 to 63 lower-case letters, digits, "." and "-"').optional(),
+  TAGSHIP_S3_BUCKET: S3_BUCKET.optional(),
   /** A self-hosted S3 server (path-style addressing); AWS's own when unset. */
   TAGSHIP_S3_ENDPOINT: z.string().url().optional(),
   TAGSHIP_S3_REGION: z.string().min(1).default('us-east-1'),
+  /** The repository host as an S3 bucket (same endpoint and credentials as the store), which a
+   *  static web server or CDN serves: <bucket>/<project>/deb, …/rpm. The state folder's
+   *  repo-server/ (one host) when unset. */
+  TAGSHIP_REPO_S3_BUCKET: S3_BUCKET.optional(),
   AWS_SECRET_ACCESS_KEY: z.string().min(1).optional(),
   /** An OpenTelemetry collector's OTLP/HTTP traces endpoint (…/v1/traces): one trace per release,
    *  across its child workflows and activities. Off when unset. */
@@ -107,6 +114,7 @@ const schema = z.object({
   }
   if (e.TAGSHIP_GATEWAY_TLS_CA && !e.TAGSHIP_GATEWAY_TLS_CERT) ctx.addIssue({ code: 'custom', path: ['TAGSHIP_GATEWAY_TLS_CA'], message: 'is set, but the gateway has no certificate: set TAGSHIP_GATEWAY_TLS_CERT and TAGSHIP_GATEWAY_TLS_KEY too' });
   if (e.TAGSHIP_GATEWAY_TLS_CERT && e.TAGSHIP_GATEWAY_PUBLIC_URL?.startsWith('http:')) ctx.addIssue({ code: 'custom', path: ['TAGSHIP_GATEWAY_PUBLIC_URL'], message: 'must be an https:// URL when the gateway has a certificate (TAGSHIP_GATEWAY_TLS_CERT)' });
+  if (e.TAGSHIP_REPO_S3_BUCKET && e.TAGSHIP_REPO_S3_BUCKET === e.TAGSHIP_S3_BUCKET) ctx.addIssue({ code: 'custom', path: ['TAGSHIP_REPO_S3_BUCKET'], message: 'is the artifact bucket: the repository bucket is served to everyone, so give it a bucket of its own' });
   if (e.TAGSHIP_S3_ENDPOINT && !e.TAGSHIP_S3_BUCKET) ctx.addIssue({ code: 'custom', path: ['TAGSHIP_S3_BUCKET'], message: 'is required when TAGSHIP_S3_ENDPOINT is set: name the bucket tagship stores artifacts in' });
   if (e.TAGSHIP_CODEC_KEY_ID && !(e.TAGSHIP_CODEC_KEYS ?? '').split(',').some((pair) => pair.split(':')[0] === e.TAGSHIP_CODEC_KEY_ID)) {
     ctx.addIssue({ code: 'custom', path: ['TAGSHIP_CODEC_KEY_ID'], message: `is "${e.TAGSHIP_CODEC_KEY_ID}", which TAGSHIP_CODEC_KEYS does not define; name one of its ids` });
@@ -169,6 +177,8 @@ export interface Settings {
   registryEnv: Record<string, string>;
   /** The S3 artifact store, when set (its secret key is the SDK's, read by the SDK). */
   s3?: { bucket: string; endpoint?: string; region: string };
+  /** The repository bucket, on the store's S3 endpoint. */
+  repoS3?: { bucket: string; endpoint?: string; region: string };
   /** Secret: for the logger to cut out. */
   s3SecretKey?: string;
   /** Where release traces are sent, when set. */
@@ -237,6 +247,7 @@ export function parseSettings(env: Record<string, string | undefined>, defaultSt
     toolsDir: toolsDirOf(env, defaultStateDir),
     registryEnv,
     ...(r.data.TAGSHIP_S3_BUCKET ? { s3: { bucket: r.data.TAGSHIP_S3_BUCKET, ...(r.data.TAGSHIP_S3_ENDPOINT ? { endpoint: r.data.TAGSHIP_S3_ENDPOINT } : {}), region: r.data.TAGSHIP_S3_REGION } } : {}),
+    ...(r.data.TAGSHIP_REPO_S3_BUCKET ? { repoS3: { bucket: r.data.TAGSHIP_REPO_S3_BUCKET, ...(r.data.TAGSHIP_S3_ENDPOINT ? { endpoint: r.data.TAGSHIP_S3_ENDPOINT } : {}), region: r.data.TAGSHIP_S3_REGION } } : {}),
     ...(r.data.AWS_SECRET_ACCESS_KEY ? { s3SecretKey: r.data.AWS_SECRET_ACCESS_KEY } : {}),
     ...(r.data.TAGSHIP_TRACES_URL ? { tracesUrl: r.data.TAGSHIP_TRACES_URL } : {}),
     ...(r.data.TAGSHIP_WORKER_DEPLOYMENT && r.data.TAGSHIP_WORKER_BUILD_ID ? { deployment: { name: r.data.TAGSHIP_WORKER_DEPLOYMENT, buildId: r.data.TAGSHIP_WORKER_BUILD_ID } } : {}),

@@ -22,11 +22,16 @@ export interface S3Server {
   close(): Promise<void>;
 }
 
-export async function startS3Server(opts: { bucket?: string; dir?: string } = {}): Promise<S3Server> {
+/** `publicBuckets` are made too, and anyone may read them without credentials (the repository
+ *  bucket, as a static web server or CDN would serve it); nobody else may. */
+export async function startS3Server(opts: { bucket?: string; dir?: string; publicBuckets?: string[] } = {}): Promise<S3Server> {
   const dir = opts.dir ?? mkdtempSync(join(tmpdir(), 'tagship-s3-'));
   mkdirSync(join(dir, 'data'), { recursive: true });
   const credentials = { accessKeyId: `tagship${randomBytes(6).toString('hex')}`, secretAccessKey: randomBytes(24).toString('base64url') };
-  writeFileSync(join(dir, 's3.json'), JSON.stringify({ identities: [{ name: 'tagship', credentials: [{ accessKey: credentials.accessKeyId, secretKey: credentials.secretAccessKey }], actions: ['Admin', 'Read', 'Write', 'List', 'Tagging'] }] }), { mode: 0o600 });
+  const publicBuckets = opts.publicBuckets ?? [];
+  // SeaweedFS's identity named "anonymous" is what a request without a signature acts as.
+  const anonymous = publicBuckets.length ? [{ name: 'anonymous', actions: publicBuckets.map((b) => `Read:${b}`) }] : [];
+  writeFileSync(join(dir, 's3.json'), JSON.stringify({ identities: [{ name: 'tagship', credentials: [{ accessKey: credentials.accessKeyId, secretKey: credentials.secretAccessKey }], actions: ['Admin', 'Read', 'Write', 'List', 'Tagging'] }, ...anonymous] }), { mode: 0o600 });
   const ports: number[] = [];
   while (ports.length < 8) {
     const p = await freePort();
@@ -41,9 +46,13 @@ export async function startS3Server(opts: { bucket?: string; dir?: string } = {}
   ];
   const child = spawn(WEED_PATH, args, { stdio: 'ignore' });
   const exited = new Promise((r) => child.once('exit', r));
+  // SeaweedFS takes ~25 s to stop on SIGTERM (its servers drain one after another); what it
+  // wrote is on disk by then or never will be, so it gets 3 s before SIGKILL.
   const close = async () => {
     if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
+    const timer = setTimeout(() => child.kill('SIGKILL'), 3000);
     await exited;
+    clearTimeout(timer);
   };
   const endpoint = `http://127.0.0.1:${s3}`;
   const bucket = opts.bucket ?? 'tagship-artifacts';
@@ -51,14 +60,16 @@ export async function startS3Server(opts: { bucket?: string; dir?: string } = {}
   try {
     for (let i = 0; i < 300 && !(await portAnswers(s3)); i++) await new Promise((r) => setTimeout(r, 100));
     // The S3 gateway answers before the filer behind it is ready: creating the bucket is the test.
-    for (let i = 0; ; i++) {
-      try {
-        await client.send(new CreateBucketCommand({ Bucket: bucket }));
-        break;
-      } catch (err) {
-        if ((err as { name?: string }).name === 'BucketAlreadyOwnedByYou') break;
-        if (i >= 100) throw new Error(`the S3 server at ${endpoint} did not start (${(err as Error).message}); run \`npm run bootstrap\``);
-        await new Promise((r) => setTimeout(r, 200));
+    for (const name of [bucket, ...publicBuckets]) {
+      for (let i = 0; ; i++) {
+        try {
+          await client.send(new CreateBucketCommand({ Bucket: name }));
+          break;
+        } catch (err) {
+          if ((err as { name?: string }).name === 'BucketAlreadyOwnedByYou') break;
+          if (i >= 100) throw new Error(`the S3 server at ${endpoint} did not start (${(err as Error).message}); run \`npm run bootstrap\``);
+          await new Promise((r) => setTimeout(r, 200));
+        }
       }
     }
   } catch (err) {

@@ -15,8 +15,8 @@ export interface QaStore {
    *  which the store keeps as it is and does not vouch for. */
   writeRecord(project: string, commit: string, envelope: unknown): Promise<void>;
   readRecord(project: string, commit: string): Promise<unknown>;
-  /** Where a record's file can be read on this host. */
-  pathOf(project: string, commit: string, name: string): string;
+  /** A file of this host holding a record's file (the store's own, or a copy of it). */
+  localPath(project: string, commit: string, name: string): Promise<string>;
   /** Where a commit's record is kept, for messages. */
   describe(project: string, commit: string): string;
   /** Every record as stored, for the purge. */

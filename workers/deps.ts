@@ -45,6 +45,9 @@ import { createChartActivities } from '../pipes/app/activities/app-chart.ts';
 import { createQaReportActivities } from '../pipes/app/activities/qa-report.ts';
 import { createVelocitasActivities } from '../pipes/velocitas/activities.ts';
 import { FsQaStore } from '../providers/qa-fs/store.ts';
+import { FsRepositoryHost } from '../providers/repo-fs/host.ts';
+import type { RepositoryHost } from '../ports/repositories.ts';
+import type { QaStore } from '../ports/qa.ts';
 import { OciRegistryClient } from '../providers/oci/registry.ts';
 import { provenanceKey, type ProvenanceKey } from '../providers/signing/provenance-key.ts';
 import { signedQaRecords } from '../providers/signing/qa-records.ts';
@@ -81,6 +84,11 @@ export interface OrchestratorDeps {
   artifacts?: ArtifactStore;
   /** Where the repo server's trees live; <stateDir>/repo-server by default. */
   repoRoot?: string;
+  /** The repository host (an S3 bucket every orchestrator host shares); a folder of this
+   *  host, repoRoot, by default. */
+  repositories?: RepositoryHost;
+  /** Where container apps' QA records are kept; <stateDir>/qa by default. */
+  qa?: QaStore;
   /** Extra environment for build agents (the payload codec's keys), passed like their token. */
   agentEnv?: Record<string, string>;
   /** What only agents that enrol (droplets) are handed besides agentEnv: their Temporal client
@@ -201,7 +209,7 @@ export function agentToken(stateDir: string, given?: string): string {
 
 function buildActivities(deps: OrchestratorDeps, docker: Docker, gate: DockerMachines, machines: MachineProvider, artifacts: ArtifactStore, sources: SourceTars, egress: EgressProxy) {
   const proxyEnv = (who: string) => () => Promise.resolve(proxyVariables(egress.urlFor(who)));
-  const repoRoot = deps.repoRoot ?? join(deps.stateDir, 'repo-server');
+  const repositories = repositoryHost(deps);
   const key = provenanceKey(deps.stateDir, deps.provenanceKeyFile);
   return {
     ...createSourceActivities({ stateDir: deps.stateDir, sources, provisionDuringGate: machines.kind === 'docker', mirrors: new GitMirrors(join(deps.stateDir, 'mirrors')), ...(deps.projects ? { projects: deps.projects } : {}), ...(deps.notify ? { notify: deps.notify.on } : {}) }),
@@ -211,7 +219,7 @@ function buildActivities(deps: OrchestratorDeps, docker: Docker, gate: DockerMac
     ...createBuildActivities({ provider: gate, shell: gate, artifacts, caches: new DependencyCaches(join(deps.stateDir, 'caches')) }),
     ...createEnvironmentActivities({ docker, sourcesDir: join(deps.stateDir, 'sources'), proxyEnv: proxyEnv('environment-build') }),
     ...createAppTestActivities({ provider: gate, shell: gate }),
-    ...createRepositoryActivities({ stateDir: deps.stateDir, repoRoot, artifacts, docker, rpmImage: 'tagship/machine:bookworm-amd64', provenancePublicKey: key.publicPem }),
+    ...createRepositoryActivities({ stateDir: deps.stateDir, repositories, artifacts, docker, rpmImage: 'tagship/machine:bookworm-amd64', provenancePublicKey: key.publicPem }),
     ...createProvenanceActivities({ artifacts, key }),
     ...createCratesActivities({ artifacts, ...(deps.registryEnv ? { env: deps.registryEnv } : {}) }),
     ...createPythonActivities({ artifacts, ...(deps.registryEnv ? { env: deps.registryEnv } : {}) }),
@@ -219,9 +227,14 @@ function buildActivities(deps: OrchestratorDeps, docker: Docker, gate: DockerMac
     ...createForgeActivities({ artifacts, mirrors: new GitMirrors(join(deps.stateDir, 'mirrors')), apiUrl: deps.forgeApiUrl ?? 'https://api.github.com' }),
     ...createRetentionActivities({ artifacts, sourcesDir: join(deps.stateDir, 'sources') }),
     ...createResumeActivities({ artifacts, ...(deps.client ? { client: deps.client } : {}) }),
-    ...createDeployActivities({ repoRoot, stagingRoot: join(deps.stateDir, 'repos') }),
+    ...createDeployActivities({ repositories }),
     ...containerAppActivities(deps, docker, gate, key, proxyEnv('app-image-build')),
   };
+}
+
+/** The repository host: the one given, else the state folder's repo-server/ (staged in repos/). */
+function repositoryHost(deps: OrchestratorDeps): RepositoryHost {
+  return deps.repositories ?? new FsRepositoryHost(deps.repoRoot ?? join(deps.stateDir, 'repo-server'), join(deps.stateDir, 'repos'));
 }
 
 /** Every activity that takes a packed source (`source: { sha256, path }`) gets this host's copy:
@@ -256,13 +269,13 @@ async function localSource(sources: SourceTars, sha256: string): Promise<string>
 
 /** CI of container apps: images, scans, integration tests and QA records. */
 function containerAppActivities(deps: OrchestratorDeps, docker: Docker, gate: DockerMachines, key: ProvenanceKey, proxyEnv: () => Promise<Record<string, string>>) {
-  const qa = new FsQaStore(join(deps.stateDir, 'qa'));
+  const qa = deps.qa ?? new FsQaStore(join(deps.stateDir, 'qa'));
   const records = signedQaRecords(qa, key);
   const registry = deps.registry ? { registry: new OciRegistryClient(deps.registry) } : {};
   return {
     ...createAppImageActivities({ docker, proxyEnv, ...registry }),
     ...createAppReleaseActivities({ records, ...registry }),
-    ...createQaReportActivities({ stateDir: deps.stateDir, repoRoot: deps.repoRoot ?? join(deps.stateDir, 'repo-server'), qa, ...(deps.uiUrl ? { runLink: (run) => `${deps.uiUrl!.replace(/\/$/, '')}/namespaces/${encodeURIComponent(deps.namespace ?? 'default')}/workflows/${encodeURIComponent(run.workflowId)}/${encodeURIComponent(run.runId)}/history` } : {}) }),
+    ...createQaReportActivities({ stateDir: deps.stateDir, repositories: repositoryHost(deps), qa, ...(deps.uiUrl ? { runLink: (run) => `${deps.uiUrl!.replace(/\/$/, '')}/namespaces/${encodeURIComponent(deps.namespace ?? 'default')}/workflows/${encodeURIComponent(run.workflowId)}/${encodeURIComponent(run.runId)}/history` } : {}) }),
     ...createVelocitasActivities({ key }),
     ...createChartActivities({ helm: toolPaths(deps.toolsDir).helm, ...(deps.registry ? { registryHost: deps.registry } : {}) }),
     ...createScanActivities({ scanner: { binary: toolPaths(deps.toolsDir).trivy, cacheDir: deps.scannerCache ?? join(deps.stateDir, 'trivy') }, qa }),

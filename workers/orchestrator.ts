@@ -14,10 +14,9 @@ import { dataConverterFromEnv } from '../providers/codec/aes-gcm.ts';
 import { applySchedules, nightliesOf } from './schedules.ts';
 import { readProjectsFile } from '../providers/projects/file.ts';
 import { LIVENESS_OPTIONS } from '../activities/heartbeat.ts';
-import { S3ArtifactStore } from '../providers/artifacts-s3/store.ts';
+import { sharedStores } from './stores.ts';
 import { otlpSpanProcessor, tracingOptions } from '../providers/temporal/tracing.ts';
 import type { SpanProcessor } from '@opentelemetry/sdk-trace-base';
-import { join } from 'node:path';
 import { readFileSync } from 'node:fs';
 import type { Settings } from '../core/settings.ts';
 
@@ -115,7 +114,7 @@ export async function runOrchestratorWorker(): Promise<void> {
     log,
     ...(settings.tracesUrl ? { traces: otlpSpanProcessor(settings.tracesUrl) } : {}),
     ...(settings.deployment ? { deployment: settings.deployment } : {}),
-    ...(settings.s3 ? { artifacts: new S3ArtifactStore({ ...settings.s3, cacheDir: join(settings.stateDir, 'store-cache') }) } : {}),
+    ...sharedStores(settings),
     registryEnv: settings.registryEnv,
     ...(settings.provenanceKeyFile ? { provenanceKeyFile: settings.provenanceKeyFile } : {}),
     connection,

@@ -16,7 +16,7 @@ import { resolveKey } from '../../activities/signing.ts';
 import { buildRpmRepository, type RpmRepoResult } from './activities/rpm.ts';
 import type Docker from 'dockerode';
 import { invalidInput, requireName, requireTreeId } from '../../activities/inputs.ts';
-import { liveTree } from '../../activities/deploy.ts';
+import type { RepositoryHost } from '../../ports/repositories.ts';
 import { verifiedArtifacts, type RecordedArtifacts, type VerifiedArtifact } from '../../activities/verified-artifacts.ts';
 import type { TreePart } from '../pipe.ts';
 
@@ -47,7 +47,8 @@ export interface BuildRepositoriesResult {
 
 export interface RepositoryDeps {
   stateDir: string;
-  repoRoot: string;
+  /** Where the live tree is read from, and the staged one handed to for the deploy. */
+  repositories: RepositoryHost;
   artifacts: ArtifactStore;
   docker: Docker;
   /** The image the rpm repository is built in. */
@@ -83,9 +84,9 @@ export function createRepositoryActivities(deps: RepositoryDeps) {
       requireName('version', 'version', input.version);
       requireTreeId('stagingId', input.stagingId);
       const staging = join(deps.stateDir, 'repos', input.project, input.stagingId);
-      const { base, dir } = await liveTree(deps.repoRoot, input.project);
+      const { base, dir } = await deps.repositories.live(input.project);
       // With nothing live, a path that does not exist: every part starts empty.
-      const live = dir ?? join(deps.repoRoot, input.project, 'current');
+      const live = dir ?? join(staging, '.nothing-live');
       const result: BuildRepositoriesResult = { staging, base };
       const files = await verifiedArtifacts(deps.artifacts, { project: input.project, version: input.version, targets: input.targets.map((t) => t.name), ...(input.expected ? { expected: input.expected } : {}) });
       const deb = input.repositories?.deb;
@@ -113,6 +114,7 @@ export function createRepositoryActivities(deps: RepositoryDeps) {
       const rebuilt = new Set([...(result.deb ? ['deb'] : []), ...(result.rpm ? ['rpm'] : []), ...(input.provenance ? ['provenance'] : [])]);
       for (const top of existsSync(live) ? await readdir(live) : []) if (!rebuilt.has(top) && !top.startsWith('.')) await carryOver(live, staging, top);
       for (const part of input.tree ?? []) await stagePart(input, files, part, staging);
+      await deps.repositories.stage(input.project, input.stagingId, staging);
       return result;
     },
   };

@@ -10,37 +10,19 @@
 // storing and returns on HEAD; the first manifest of a target is written with If-None-Match: *,
 // so two orchestrators committing at once cannot both win. Every name is checked
 // (core/store-names.ts) before it becomes part of a key.
-import { createHash, randomBytes } from 'node:crypto';
-import { createReadStream, createWriteStream } from 'node:fs';
-import { mkdir, rename, rm, stat } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
-import type { Readable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
-import {
-  CopyObjectCommand,
-  DeleteObjectsCommand,
-  GetObjectCommand,
-  HeadObjectCommand,
-  ListObjectsV2Command,
-  PutObjectCommand,
-  S3Client,
-  type S3ClientConfig,
-} from '@aws-sdk/client-s3';
+import { createReadStream } from 'node:fs';
+import { mkdir, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { CopyObjectCommand, GetObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import { checkStoreNames, storeNameProblem } from '../../core/store-names.ts';
-import { sha256OrNull, writeHashed } from '../files/sha256.ts';
+import { writeHashed } from '../files/sha256.ts';
 import { ArtifactSealedError, CLAIM_ID, ChecksumMismatchError, UploadIncompleteError, type Ledger, type ArtifactEntry, type ArtifactKey, type ArtifactStore, type CommitOutcome, type DirectUpload, type RecordName, type ReleaseKey, type TargetManifest } from '../../ports/artifacts.ts';
 import { differing } from '../artifacts-fs/store.ts';
+import { hexToBase64, ObjectDigestMismatch, S3Bucket, type S3Options } from '../s3/bucket.ts';
 
-export interface S3StoreOptions {
-  bucket: string;
-  /** The S3 endpoint (a self-hosted server); AWS's own when unset. */
-  endpoint?: string;
-  region?: string;
-  /** Path-style addressing (bucket in the path), which self-hosted servers expect. */
-  forcePathStyle?: boolean;
-  /** Credentials; the SDK's default chain (AWS_ACCESS_KEY_ID, …) when unset. */
-  credentials?: { accessKeyId: string; secretAccessKey: string };
+export interface S3StoreOptions extends S3Options {
   /** This host's cache of objects read back as files (publishers and signers want files). */
   cacheDir: string;
 }
@@ -49,24 +31,14 @@ export interface S3StoreOptions {
  *  slow link; a machine asks again for each attempt. */
 const DIRECT_UPLOAD_SECONDS = 15 * 60;
 
-const hexToBase64 = (hex: string) => Buffer.from(hex, 'hex').toString('base64');
-const base64ToHex = (b64: string) => Buffer.from(b64, 'base64').toString('hex');
-
-function status(err: unknown): number | undefined {
-  return (err as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
-}
-
 export class S3ArtifactStore implements ArtifactStore {
+  private readonly bucket: S3Bucket;
   private readonly s3: S3Client;
-  private readonly bucket: string;
   private readonly cacheDir: string;
 
   constructor(opts: S3StoreOptions) {
-    const config: S3ClientConfig = { region: opts.region ?? 'us-east-1', forcePathStyle: opts.forcePathStyle ?? opts.endpoint !== undefined };
-    if (opts.endpoint) config.endpoint = opts.endpoint;
-    if (opts.credentials) config.credentials = opts.credentials;
-    this.s3 = new S3Client(config);
-    this.bucket = opts.bucket;
+    this.bucket = new S3Bucket(opts);
+    this.s3 = this.bucket.s3;
     this.cacheDir = opts.cacheDir;
   }
 
@@ -98,72 +70,28 @@ export class S3ArtifactStore implements ArtifactStore {
     return `${key.project}/${key.version}/.records/${name}.json`;
   }
 
-  /** The SHA-256 the server verified when the object was stored; null when there is none. */
-  private async checksum(objectKey: string): Promise<string | null> {
-    try {
-      const head = await this.s3.send(new HeadObjectCommand({ Bucket: this.bucket, Key: objectKey, ChecksumMode: 'ENABLED' }));
-      return head.ChecksumSHA256 ? base64ToHex(head.ChecksumSHA256) : null;
-    } catch (err) {
-      if (status(err) === 404) return null;
-      throw err;
-    }
+  private checksum(objectKey: string): Promise<string | null> {
+    return this.bucket.checksum(objectKey);
   }
 
-  private async getText(objectKey: string): Promise<string | null> {
-    try {
-      const got = await this.s3.send(new GetObjectCommand({ Bucket: this.bucket, Key: objectKey }));
-      return await got.Body!.transformToString('utf8');
-    } catch (err) {
-      if (status(err) === 404) return null;
-      throw err;
-    }
+  private getText(objectKey: string): Promise<string | null> {
+    return this.bucket.getText(objectKey);
   }
 
-  private async putJson(objectKey: string, value: unknown, opts: { onlyIfAbsent?: boolean } = {}): Promise<boolean> {
-    const body = JSON.stringify(value, null, 2) + '\n';
-    try {
-      await this.s3.send(new PutObjectCommand({ Bucket: this.bucket, Key: objectKey, Body: body, ContentType: 'application/json', ChecksumSHA256: createHash('sha256').update(body).digest('base64'), ...(opts.onlyIfAbsent ? { IfNoneMatch: '*' } : {}) }));
-      return true;
-    } catch (err) {
-      if (opts.onlyIfAbsent && status(err) === 412) return false;
-      throw err;
-    }
+  private putJson(objectKey: string, value: unknown, opts: { onlyIfAbsent?: boolean } = {}): Promise<boolean> {
+    return this.bucket.putJson(objectKey, value, opts);
   }
 
-  private async keysUnder(prefix: string): Promise<string[]> {
-    const keys: string[] = [];
-    let token: string | undefined;
-    do {
-      const page = await this.s3.send(new ListObjectsV2Command({ Bucket: this.bucket, Prefix: prefix, ...(token ? { ContinuationToken: token } : {}) }));
-      for (const o of page.Contents ?? []) if (o.Key) keys.push(o.Key);
-      token = page.IsTruncated ? page.NextContinuationToken : undefined;
-    } while (token);
-    return keys;
+  private keysUnder(prefix: string): Promise<string[]> {
+    return this.bucket.keysUnder(prefix);
   }
 
-  private async deleteKeys(keys: string[]): Promise<void> {
-    for (let i = 0; i < keys.length; i += 1000) {
-      await this.s3.send(new DeleteObjectsCommand({ Bucket: this.bucket, Delete: { Objects: keys.slice(i, i + 1000).map((Key) => ({ Key })), Quiet: true } }));
-    }
+  private deleteKeys(keys: string[]): Promise<void> {
+    return this.bucket.deleteKeys(keys);
   }
 
-  /** Downloads an object into this host's cache (reused while it still has the stored
-   *  checksum); null when the object is missing. */
-  private async cached(objectKey: string): Promise<string | null> {
-    const want = await this.checksum(objectKey);
-    if (want === null) return null;
-    const local = join(this.cacheDir, this.bucket, objectKey);
-    if ((await stat(local).catch(() => null)) && (await sha256OrNull(local)) === want) return local;
-    await mkdir(dirname(local), { recursive: true });
-    const tmp = `${local}.partial-${randomBytes(6).toString('hex')}`;
-    try {
-      const got = await this.s3.send(new GetObjectCommand({ Bucket: this.bucket, Key: objectKey }));
-      await pipeline(got.Body as Readable, createWriteStream(tmp));
-      await rename(tmp, local);
-    } finally {
-      await rm(tmp, { force: true });
-    }
-    return local;
+  private cached(objectKey: string): Promise<string | null> {
+    return this.bucket.cached(objectKey, this.cacheDir);
   }
 
   async put(key: ArtifactKey, name: string, content: NodeJS.ReadableStream, expectedSha256: string, createdAt: string, upload: string): Promise<ArtifactEntry> {
@@ -175,7 +103,7 @@ export class S3ArtifactStore implements ArtifactStore {
     try {
       const { sha256: actual, size } = await writeHashed(content, tmp);
       if (actual !== expectedSha256) throw new ChecksumMismatchError(name, expectedSha256, actual);
-      await this.s3.send(new PutObjectCommand({ Bucket: this.bucket, Key: objectKey, Body: createReadStream(tmp), ContentLength: size, ChecksumSHA256: hexToBase64(expectedSha256) }));
+      await this.s3.send(new PutObjectCommand({ Bucket: this.bucket.name, Key: objectKey, Body: createReadStream(tmp), ContentLength: size, ChecksumSHA256: hexToBase64(expectedSha256) }));
       return { name, size, sha256: expectedSha256, createdAt };
     } finally {
       await rm(tmp, { force: true });
@@ -206,7 +134,7 @@ export class S3ArtifactStore implements ArtifactStore {
       }
       if (outcome === 'stored' || outcome === 'repaired') {
         for (const a of manifest.artifacts) {
-          await this.s3.send(new CopyObjectCommand({ Bucket: this.bucket, Key: this.objectKey(manifest, a), CopySource: `${this.bucket}/${staged}${a.name}`, ChecksumAlgorithm: 'SHA256' }));
+          await this.s3.send(new CopyObjectCommand({ Bucket: this.bucket.name, Key: this.objectKey(manifest, a), CopySource: `${this.bucket.name}/${staged}${a.name}`, ChecksumAlgorithm: 'SHA256' }));
         }
         // The first manifest only if there is none yet: a commit racing ours from another
         // orchestrator host loses here and goes round again as if it had found ours.
@@ -268,7 +196,7 @@ export class S3ArtifactStore implements ArtifactStore {
   }
 
   recordLocation(key: ReleaseKey, name: RecordName): string {
-    return `s3://${this.bucket}/${this.recordKey(key, name)}`;
+    return `s3://${this.bucket.name}/${this.recordKey(key, name)}`;
   }
 
   async directUpload(key: ArtifactKey, name: string, sha256: string, size: number, upload: string): Promise<DirectUpload> {
@@ -278,7 +206,7 @@ export class S3ArtifactStore implements ArtifactStore {
     const digest = hexToBase64(sha256);
     // Both headers signed: another length or digest (other bytes) fails the signature, and the
     // server checks the bytes against the digest; the key is in the signed path.
-    const url = await getSignedUrl(this.s3, new PutObjectCommand({ Bucket: this.bucket, Key: objectKey, ContentLength: size, ChecksumSHA256: digest }), {
+    const url = await getSignedUrl(this.s3, new PutObjectCommand({ Bucket: this.bucket.name, Key: objectKey, ContentLength: size, ChecksumSHA256: digest }), {
       expiresIn: DIRECT_UPLOAD_SECONDS,
       unhoistableHeaders: new Set(['x-amz-checksum-sha256']),
       signableHeaders: new Set(['content-length', 'x-amz-checksum-sha256']),
@@ -318,27 +246,21 @@ export class S3ArtifactStore implements ArtifactStore {
     // When it was last used, for the purge (the tarball itself is written once).
     await this.putJson(`${objectKey}.used`, { usedAt: new Date().toISOString() });
     if ((await this.checksum(objectKey)) === sha256) return;
-    const { size } = await stat(file);
     // The server checks the bytes against the digest before it stores them.
-    await this.s3.send(new PutObjectCommand({ Bucket: this.bucket, Key: objectKey, Body: createReadStream(file), ContentLength: size, ChecksumSHA256: hexToBase64(sha256) }));
+    await this.bucket.putFile(objectKey, file, sha256);
   }
 
   async listSharedSources(): Promise<{ sha256: string; modifiedAt: string; size: number }[]> {
     const seen = new Map<string, { sha256: string; modifiedAt: string; size: number }>();
-    let token: string | undefined;
-    do {
-      const page = await this.s3.send(new ListObjectsV2Command({ Bucket: this.bucket, Prefix: '.sources/', ...(token ? { ContinuationToken: token } : {}) }));
-      for (const o of page.Contents ?? []) {
-        const m = /^\.sources\/([0-9a-f]{64})\.tar(\.used)?$/.exec(o.Key ?? '');
-        if (!m) continue;
-        const at = (o.LastModified ?? new Date(0)).toISOString();
-        const entry = seen.get(m[1]!) ?? { sha256: m[1]!, modifiedAt: at, size: 0 };
-        if (at > entry.modifiedAt) entry.modifiedAt = at;
-        if (!m[2]) entry.size = o.Size ?? 0;
-        seen.set(m[1]!, entry);
-      }
-      token = page.IsTruncated ? page.NextContinuationToken : undefined;
-    } while (token);
+    for (const o of await this.bucket.list('.sources/')) {
+      const m = /^\.sources\/([0-9a-f]{64})\.tar(\.used)?$/.exec(o.key);
+      if (!m) continue;
+      const at = o.modifiedAt.toISOString();
+      const entry = seen.get(m[1]!) ?? { sha256: m[1]!, modifiedAt: at, size: 0 };
+      if (at > entry.modifiedAt) entry.modifiedAt = at;
+      if (!m[2]) entry.size = o.size;
+      seen.set(m[1]!, entry);
+    }
     return [...seen.values()];
   }
 
@@ -350,25 +272,13 @@ export class S3ArtifactStore implements ArtifactStore {
   async directSource(sha256: string): Promise<string | null> {
     const objectKey = this.sourceKey(sha256);
     if ((await this.checksum(objectKey)) !== sha256) return null;
-    return getSignedUrl(this.s3, new GetObjectCommand({ Bucket: this.bucket, Key: objectKey }), { expiresIn: DIRECT_UPLOAD_SECONDS });
+    return getSignedUrl(this.s3, new GetObjectCommand({ Bucket: this.bucket.name, Key: objectKey }), { expiresIn: DIRECT_UPLOAD_SECONDS });
   }
 
   async fetchSource(sha256: string, dest: string): Promise<boolean> {
-    const objectKey = this.sourceKey(sha256);
-    await mkdir(dirname(dest), { recursive: true });
-    const tmp = `${dest}.partial-${randomBytes(6).toString('hex')}`;
-    try {
-      const got = await this.s3.send(new GetObjectCommand({ Bucket: this.bucket, Key: objectKey })).catch((err: unknown) => {
-        if (status(err) === 404) return null;
-        throw err;
-      });
-      if (!got) return false;
-      const { sha256: actual } = await writeHashed(got.Body as Readable, tmp);
-      if (actual !== sha256) throw new ChecksumMismatchError(`source ${sha256}.tar`, sha256, actual);
-      await rename(tmp, dest);
-      return true;
-    } finally {
-      await rm(tmp, { force: true });
-    }
+    return this.bucket.download(this.sourceKey(sha256), dest, sha256).catch((err: unknown) => {
+      if (err instanceof ObjectDigestMismatch) throw new ChecksumMismatchError(`source ${sha256}.tar`, sha256, err.actual);
+      throw err;
+    });
   }
 }

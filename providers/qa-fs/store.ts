@@ -23,9 +23,9 @@ export class FsQaStore implements QaStore {
     await rename(tmp, join(dir, name));
   }
 
-  pathOf(project: string, commit: string, name: string): string {
+  localPath(project: string, commit: string, name: string): Promise<string> {
     checkStoreNames({ artifact: name });
-    return join(this.dir(project, commit), name);
+    return Promise.resolve(join(this.dir(project, commit), name));
   }
 
   async putFile(project: string, commit: string, name: string, content: Buffer): Promise<QaFile> {

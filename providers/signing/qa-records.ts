@@ -51,8 +51,8 @@ export function signedQaRecords(store: QaStore, key: ProvenanceKey): SignedQaRec
   };
 }
 
-/** The records of a state folder, under its orchestrator's key (the CLI's, the tests'). */
-export function qaRecordsIn(stateDir: string): SignedQaRecords & { store: FsQaStore } {
-  const store = new FsQaStore(join(stateDir, 'qa'));
-  return { ...signedQaRecords(store, provenanceKey(stateDir)), store };
+/** The records of a state folder (or of the store given), under its orchestrator's key (the
+ *  CLI's, the tests'). */
+export function qaRecordsIn(stateDir: string, store: QaStore = new FsQaStore(join(stateDir, 'qa')), keyFile?: string): SignedQaRecords & { store: QaStore } {
+  return { ...signedQaRecords(store, provenanceKey(stateDir, keyFile)), store };
 }

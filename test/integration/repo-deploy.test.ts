@@ -1,6 +1,7 @@
 // Atomic deploys, seen from a reader: while trees are switched, every read is consistent; a
 // deploy that fails midway leaves the old tree served byte for byte; rollback serves the
-// previous tree again.
+// previous tree again. Both repository hosts: a folder of this host behind the repo server, and
+// an S3 bucket (SeaweedFS) read anonymously, as a static web server or CDN in front of it would.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
@@ -14,9 +15,13 @@ import { createDeployActivities } from '../../activities/deploy.ts';
 import { buildRpmRepository } from '../../pipes/repositories/activities/rpm.ts';
 import { gunzipSync } from 'node:zlib';
 import Docker from 'dockerode';
+import { DeleteObjectCommand, GetObjectCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import { withWorker } from '../helpers/temporal.ts';
 import { rollbackRepository } from '../../client/repo.ts';
 import { startRepoServer } from '../../providers/reposerver/server.ts';
+import { FsRepositoryHost } from '../../providers/repo-fs/host.ts';
+import { S3RepositoryHost } from '../../providers/repo-s3/host.ts';
+import { startS3Server } from '../../embedded/s3-server.ts';
 
 const sha256 = (b: Buffer) => createHash('sha256').update(b).digest('hex');
 
@@ -66,15 +71,44 @@ function digestTree(dir: string): string {
   return h.digest('hex');
 }
 
-test('readers see only consistent repositories while deploys switch trees', async () => {
+/** A repository host serving project x at `url`: `deploy(i)` makes trees[i] live as a
+ *  release would (staged on the host, then deployed through the activity). */
+interface Served {
+  url: string;
+  deploy(i: number): Promise<unknown>;
+  rollback(): Promise<unknown>;
+  close(): Promise<void>;
+}
+
+async function served(kind: 'fs' | 's3', trees: string[]): Promise<Served & { s3?: Awaited<ReturnType<typeof startS3Server>> }> {
+  const treeId = (i: number) => trees[i]!.split('/').pop()!;
+  if (kind === 'fs') {
+    const repoRoot = mkdtempSync(join(tmpdir(), 'tagship-reporoot-'));
+    const deploy = createDeployActivities({ repositories: new FsRepositoryHost(repoRoot, stagingRootOf(trees)) });
+    const server = await startRepoServer({ root: repoRoot });
+    return { url: `${server.url}/x`, deploy: (i) => deploy.deployRepository({ project: 'x', staging: trees[i]!, treeId: treeId(i) }), rollback: () => deploy.rollbackRepository({ project: 'x' }), close: () => server.close() };
+  }
+  const s3 = await startS3Server({ publicBuckets: ['tagship-repos'] });
+  const host = new S3RepositoryHost({ bucket: 'tagship-repos', endpoint: s3.endpoint, credentials: s3.credentials, cacheDir: mkdtempSync(join(tmpdir(), 'tagship-repocache-')), graceMs: 0 });
+  const deploy = createDeployActivities({ repositories: host });
+  return {
+    s3,
+    url: `${s3.endpoint}/tagship-repos/x`,
+    deploy: async (i) => {
+      await host.stage('x', treeId(i), trees[i]!);
+      return deploy.deployRepository({ project: 'x', treeId: treeId(i) });
+    },
+    rollback: () => deploy.rollbackRepository({ project: 'x' }),
+    close: () => s3.close(),
+  };
+}
+
+for (const kind of ['fs', 's3'] as const) test(`readers see only consistent repositories while deploys switch trees (${kind})`, async () => {
   const key = generateTestKey();
   const trees = await successiveTrees(6, key.keyFile);
-  const repoRoot = mkdtempSync(join(tmpdir(), 'tagship-reporoot-'));
-  const deploy = createDeployActivities({ repoRoot, stagingRoot: stagingRootOf(trees) });
-  const deployRepository = (i: Parameters<typeof deploy.deployRepository>[0]) => deploy.deployRepository(i);
-  await deployRepository({ project: 'x', staging: trees[0]!, treeId: 't0' });
-  const server = await startRepoServer({ root: repoRoot });
-  const base = `${server.url}/x/deb`;
+  const host = await served(kind, trees);
+  await host.deploy(0);
+  const base = `${host.url}/deb`;
   let reads = 0;
   let inconsistent = 0;
   const problems: string[] = [];
@@ -107,24 +141,28 @@ test('readers see only consistent repositories while deploys switch trees', asyn
     }
   })();
   for (let i = 1; i < trees.length; i++) {
-    await deployRepository({ project: 'x', staging: trees[i]!, treeId: `t${i}` });
+    await host.deploy(i);
     await new Promise((r) => setTimeout(r, 150));
   }
   deploying = false;
   await reader;
-  await server.close();
-  console.log(`consistency: ${reads} reads across ${trees.length - 1} switches, ${inconsistent} inconsistent, versions seen: ${[...versionsSeen].sort().join(' ')}`);
+  const release = await (await fetch(`${base}/dists/stable/Release`)).text();
+  // Hidden files (the builders' state) are never served.
+  const hidden = await fetch(`${base}/.tagship-repo.json`);
+  await host.close();
+  console.log(`consistency (${kind}): ${reads} reads across ${trees.length - 1} switches, ${inconsistent} inconsistent, versions seen: ${[...versionsSeen].sort().join(' ')}`);
   assert.equal(inconsistent, 0, problems.join('\n'));
   assert.ok(reads > 20, `enough reads to mean something (${reads})`);
   assert.ok(versionsSeen.size >= 2, 'the reader saw the switch happen');
-  assert.ok(readFileSync(join(repoRoot, 'x', 'current', 'deb', 'dists', 'stable', 'Release'), 'utf8').includes('SHA512:'), 'the Release lists SHA512, so apt asks by-hash/SHA512');
+  assert.ok(release.includes('SHA512:'), 'the Release lists SHA512, so apt asks by-hash/SHA512');
+  assert.notEqual(hidden.status, 200, 'the repository state file is not served');
 });
 
 test('a deploy that fails midway leaves the previous tree served byte for byte; rollback restores the previous tree', async () => {
   const key = generateTestKey();
   const trees = await successiveTrees(3, key.keyFile);
   const repoRoot = mkdtempSync(join(tmpdir(), 'tagship-reporoot-'));
-  const good = createDeployActivities({ repoRoot, stagingRoot: stagingRootOf(trees) });
+  const good = createDeployActivities({ repositories: new FsRepositoryHost(repoRoot, stagingRootOf(trees)) });
   await good.deployRepository({ project: 'x', staging: trees[0]!, treeId: 't0' });
   await good.deployRepository({ project: 'x', staging: trees[1]!, treeId: 't1' });
   const server = await startRepoServer({ root: repoRoot });
@@ -149,6 +187,64 @@ test('a deploy that fails midway leaves the previous tree served byte for byte; 
   await server.close();
 });
 
+test('S3 host: a deploy that fails midway leaves the live tree served; old generations are pruned, the bucket is read-only to anyone else; rollback restores the previous tree', async () => {
+  const key = generateTestKey();
+  const trees = await successiveTrees(4, key.keyFile);
+  const host = await served('s3', trees);
+  const s3 = host.s3!;
+  const admin = new S3Client({ endpoint: s3.endpoint, region: 'us-east-1', forcePathStyle: true, credentials: s3.credentials });
+  const keys = async (prefix: string) => (await admin.send(new ListObjectsV2Command({ Bucket: 'tagship-repos', Prefix: prefix }))).Contents?.map((o) => o.Key!) ?? [];
+  const inRelease = async () => (await fetch(`${host.url}/deb/dists/stable/InRelease`)).text();
+  const readJson = async <T,>(key: string) => JSON.parse(await (await admin.send(new GetObjectCommand({ Bucket: 'tagship-repos', Key: key }))).Body!.transformToString()) as T;
+  type Tree = { files: Record<string, { sha256: string }> };
+  try {
+    await host.deploy(0);
+    await host.deploy(1);
+    const servedBefore = await inRelease();
+    assert.match(servedBefore, /BEGIN PGP SIGNED MESSAGE/);
+    // The staged t2 loses one of the files it adds (its new package) before the deploy.
+    const treeManifest = await readJson<Tree>('.tagship/x/trees/t1.json');
+    const before = new Set(Object.values(treeManifest.files).map((f) => f.sha256));
+    const stageOnly = new S3RepositoryHost({ bucket: 'tagship-repos', endpoint: s3.endpoint, credentials: s3.credentials, cacheDir: mkdtempSync(join(tmpdir(), 'tagship-repocache-')) });
+    await stageOnly.stage('x', 't2', trees[2]!);
+    const t2 = await readJson<Tree>('.tagship/x/trees/t2.json');
+    const added = Object.entries(t2.files).find(([p, f]) => p.endsWith('.deb') && !before.has(f.sha256))!;
+    await admin.send(new DeleteObjectCommand({ Bucket: 'tagship-repos', Key: `.tagship/x/blobs/${added[1].sha256}` }));
+    const deploy = createDeployActivities({ repositories: stageOnly });
+    await assert.rejects(deploy.deployRepository({ project: 'x', treeId: 't2' }));
+    assert.equal(await inRelease(), servedBefore, 'the entry point still names the live tree');
+    assert.equal((await readJson<{ current: string }>('.tagship/x/live.json')).current, 't1');
+
+    // Staged again (as a retried build does), the deploy completes; a later one prunes.
+    await host.deploy(2);
+    assert.notEqual(await inRelease(), servedBefore);
+    await host.deploy(3);
+    const servedKeys = await keys('x/');
+    assert.ok(servedKeys.every((k) => !k.split('/').some((p) => p.startsWith('.'))), 'no hidden file is served');
+    const t3 = Object.keys((await readJson<Tree>('.tagship/x/trees/t3.json')).files).filter((p) => !p.split('/').some((x) => x.startsWith('.')));
+    const t2paths = Object.keys(t2.files).filter((p) => !p.split('/').some((x) => x.startsWith('.')));
+    assert.deepEqual(servedKeys.sort(), [...new Set([...t3, ...t2paths])].map((p) => `x/${p}`).sort(), 'the live tree and the previous one are served, nothing older');
+    assert.deepEqual((await keys('.tagship/x/trees/')).sort(), ['.tagship/x/trees/t2.json', '.tagship/x/trees/t3.json']);
+
+    // Anyone reads the repository; nobody without the credentials writes it or reads the store.
+    const put = await fetch(`${host.url}/deb/dists/stable/InRelease`, { method: 'PUT', body: 'forged' });
+    assert.ok(put.status === 403 || put.status === 401, `an anonymous PUT is refused (${put.status})`);
+    assert.notEqual(await inRelease(), 'forged');
+    const store = await fetch(`${s3.endpoint}/${s3.bucket}/`);
+    assert.ok(store.status === 403 || store.status === 401, `the artifact bucket is not public (${store.status})`);
+
+    const atT3 = await inRelease();
+    await host.rollback();
+    const rolledBack = await inRelease();
+    assert.notEqual(rolledBack, atT3);
+    await host.rollback();
+    assert.equal(await inRelease(), atT3, 'rolling back twice serves t3 again');
+  } finally {
+    admin.destroy();
+    await host.close();
+  }
+});
+
 /** A tiny noarch rpm of the given version, made with the real rpmbuild. */
 function makeRpm(dir: string, version: string): string {
   const top = mkdtempSync(join(tmpdir(), 'tagship-rpm-'));
@@ -160,7 +256,7 @@ function makeRpm(dir: string, version: string): string {
   return out;
 }
 
-test('rpm readers (repomd.xml, primary, an rpm) see only consistent repositories while deploys switch trees', async () => {
+for (const kind of ['fs', 's3'] as const) test(`rpm readers (repomd.xml, primary, an rpm) see only consistent repositories while deploys switch trees (${kind})`, async () => {
   const key = generateTestKey();
   const docker = new Docker();
   const work = mkdtempSync(join(tmpdir(), 'tagship-rpmtrees-'));
@@ -174,11 +270,9 @@ test('rpm readers (repomd.xml, primary, an rpm) see only consistent repositories
     }, key.keyFile);
     trees.push(tree);
   }
-  const repoRoot = mkdtempSync(join(tmpdir(), 'tagship-reporoot-'));
-  const deploy = createDeployActivities({ repoRoot, stagingRoot: stagingRootOf(trees) });
-  await deploy.deployRepository({ project: 'x', staging: trees[0]!, treeId: 't0' });
-  const server = await startRepoServer({ root: repoRoot });
-  const base = `${server.url}/x/rpm/stable`;
+  const host = await served(kind, trees);
+  await host.deploy(0);
+  const base = `${host.url}/rpm/stable`;
   let reads = 0;
   const problems: string[] = [];
   const seen = new Set<string>();
@@ -202,13 +296,13 @@ test('rpm readers (repomd.xml, primary, an rpm) see only consistent repositories
     }
   })();
   for (let i = 1; i < trees.length; i++) {
-    await deploy.deployRepository({ project: 'x', staging: trees[i]!, treeId: `t${i}` });
+    await host.deploy(i);
     await new Promise((r) => setTimeout(r, 150));
   }
   deploying = false;
   await reader;
-  await server.close();
-  console.log(`rpm consistency: ${reads} reads across ${trees.length - 1} switches, ${problems.length} inconsistent, versions seen: ${[...seen].sort().join(' ')}`);
+  await host.close();
+  console.log(`rpm consistency (${kind}): ${reads} reads across ${trees.length - 1} switches, ${problems.length} inconsistent, versions seen: ${[...seen].sort().join(' ')}`);
   assert.deepEqual(problems, []);
   assert.ok(reads > 20);
   assert.ok(seen.size >= 2, 'the reader saw the switch happen');
@@ -219,7 +313,7 @@ test('rollback runs through Temporal under the repository\'s deploy id', async (
   const trees = await successiveTrees(2, key.keyFile, 'rb');
   await withWorker(async ({ client, taskQueue, stateDir }) => {
     const repoRoot = join(stateDir, 'repo-server');
-    const deploy = createDeployActivities({ repoRoot, stagingRoot: stagingRootOf(trees) });
+    const deploy = createDeployActivities({ repositories: new FsRepositoryHost(repoRoot, stagingRootOf(trees)) });
     await deploy.deployRepository({ project: 'rb', staging: trees[0]!, treeId: 't0' });
     await deploy.deployRepository({ project: 'rb', staging: trees[1]!, treeId: 't1' });
     const result = await rollbackRepository(client, { project: 'rb', taskQueue });

@@ -21,6 +21,10 @@ import { FsArtifactStore } from '../../providers/artifacts-fs/store.ts';
 import { startHookServer } from '../../client/hooks/server.ts';
 import { StoreDeliveries } from '../../client/hooks/deliveries.ts';
 import { uniqueSuffix, withWorker } from '../helpers/temporal.ts';
+import { execFileSync } from 'node:child_process';
+import { S3QaStore } from '../../providers/qa-s3/store.ts';
+import { qaRecordsIn } from '../../providers/signing/qa-records.ts';
+import type { QaRecord } from '../../core/qa/record.ts';
 import { makeProject } from '../helpers/projects.ts';
 import { startRelease } from '../../client/release.ts';
 
@@ -219,4 +223,36 @@ test('hook server replicas share their deliveries through the store: one replaye
     await a.close();
     await b.close();
   }
+});
+
+test('QA records in the bucket: what CI on one host wrote, a release on another reads; a record changed in the bucket is refused', async () => {
+  const dirA = mkdtempSync(join(tmpdir(), 'tagship-qa-a-'));
+  const dirB = mkdtempSync(join(tmpdir(), 'tagship-qa-b-'));
+  const keyFile = join(dirA, 'provenance.pem');
+  execFileSync('openssl', ['genpkey', '-algorithm', 'ed25519', '-out', keyFile]);
+  const opts = (dir: string) => ({ bucket: server.bucket, endpoint: server.endpoint, credentials: server.credentials, cacheDir: join(dir, 'cache') });
+  const a = qaRecordsIn(dirA, new S3QaStore(opts(dirA)), keyFile);
+  const b = qaRecordsIn(dirB, new S3QaStore(opts(dirB)), keyFile);
+  const commit = 'c'.repeat(40);
+  const project = `qa-${uniqueSuffix()}`;
+  await a.store.putFile(project, commit, 'sbom-amd64.json', Buffer.from('{"sbom":1}'));
+  const record: QaRecord = {
+    project, commit, ref: 'main', startedAt: '2026-11-01T10:00:00.000Z', finishedAt: '2026-11-01T10:05:00.000Z', expiresAt: '2027-01-30T10:05:00.000Z',
+    run: { workflowId: `ci:${project}:${commit}`, runId: 'r1' },
+    gates: { tests: { passed: true, message: 'ok' } },
+  };
+  await a.write(record);
+  const read = await b.read(project, commit);
+  assert.ok(read && 'record' in read, `host B reads host A's record: ${JSON.stringify(read)}`);
+  assert.deepEqual(read.record, record);
+  assert.equal(readFileSync(await b.store.localPath(project, commit, 'sbom-amd64.json'), 'utf8'), '{"sbom":1}', 'its SBOM too');
+  assert.ok((await b.list()).records.some((r) => r.project === project));
+  // Flipped in the bucket: refused, never believed.
+  const envelope = (await b.store.readRecord(project, commit)) as { payload: string };
+  await raw.send(new PutObjectCommand({ Bucket: server.bucket, Key: `.qa/${project}/${commit}/record.json`, Body: JSON.stringify({ ...envelope, payload: Buffer.from(Buffer.from(envelope.payload, 'base64').toString().replace('"passed":true', '"passed":false')).toString('base64') }) }));
+  const flipped = await b.read(project, commit);
+  assert.ok(flipped && 'problem' in flipped && /s3:\/\//.test(flipped.problem), `refused, naming where it is: ${JSON.stringify(flipped)}`);
+  assert.throws(() => b.store.describe('../x', commit), StoreNameError);
+  await b.store.remove(project, commit);
+  assert.equal(await a.read(project, commit), null);
 });

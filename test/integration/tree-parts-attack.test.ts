@@ -14,6 +14,7 @@ import { FsArtifactStore } from '../../providers/artifacts-fs/store.ts';
 import { createRepositoryActivities, type BuildRepositoriesInput } from '../../pipes/repositories/activities.ts';
 import type { TreePart } from '../../pipes/pipe.ts';
 import { digestTree } from '../helpers/files.ts';
+import { FsRepositoryHost } from '../../providers/repo-fs/host.ts';
 
 test('hostile tree parts are refused and write nothing outside staging', async () => {
   const state = mkdtempSync(join(tmpdir(), 'tagship-tree-attack-'));
@@ -21,7 +22,7 @@ test('hostile tree parts are refused and write nothing outside staging', async (
   mkdirSync(join(state, 'artifacts', 'p', '1.0.0', '.records'), { recursive: true });
   writeFileSync(join(state, 'artifacts', 'p', '1.0.0', '.records', 'checksums.json'), JSON.stringify({ SHA256SUMS: 'x  a\n' }));
   const store = new FsArtifactStore(join(state, 'artifacts'));
-  const activities = createRepositoryActivities({ stateDir: state, repoRoot: join(state, 'repo-server'), artifacts: store, docker: new Docker(), rpmImage: 'unused' });
+  const activities = createRepositoryActivities({ stateDir: state, repositories: new FsRepositoryHost(join(state, 'repo-server'), join(state, 'repos')), artifacts: store, docker: new Docker(), rpmImage: 'unused' });
   const buildRepositories = (i: BuildRepositoriesInput) => activities.buildRepositories(i);
   const env = new MockActivityEnvironment();
   const input = (tree: TreePart[]): BuildRepositoriesInput => ({ project: 'p', version: '1.0.0', channel: 'stable', targets: [], stagingId: '1.0.0-attack', expected: {}, tree });

@@ -54,7 +54,7 @@ test('a signed record opens as written; an edited, re-keyed, moved or unsigned o
   // Signed by another orchestrator (another state folder's key).
   const other = qaRecordsIn(mkdtempSync(join(tmpdir(), 'tagship-qa-')));
   await other.write(record);
-  await refusedWith(JSON.parse(readFileSync(join(other.store.root, 'app', C, 'record.json'), 'utf8')), /carries no valid signature/);
+  await refusedWith(await other.store.readRecord('app', C), /carries no valid signature/);
   // Genuine, but another commit's.
   await records.write({ ...record, commit: 'e'.repeat(40) });
   await refusedWith(JSON.parse(readFileSync(join(dir, 'qa', 'app', 'e'.repeat(40), 'record.json'), 'utf8')), new RegExp(`is the signed record of app ${'e'.repeat(40)}, moved`));

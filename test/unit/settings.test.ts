@@ -66,6 +66,14 @@ test('the S3 artifact store: a bucket name S3 accepts, an endpoint only with a b
   assert.throws(() => parseSettings({ TAGSHIP_S3_BUCKET: 'Tagship_Artifacts' }, '/x'), /TAGSHIP_S3_BUCKET: must be an S3 bucket name/);
 });
 
+test('the repository bucket: on the store\'s endpoint, never the artifact bucket itself (it is served to everyone)', () => {
+  const s = parseSettings({ TAGSHIP_S3_BUCKET: 'tagship-artifacts', TAGSHIP_REPO_S3_BUCKET: 'tagship-repos', TAGSHIP_S3_ENDPOINT: 'http://127.0.0.1:8333' }, '/x');
+  assert.deepEqual(s.repoS3, { bucket: 'tagship-repos', endpoint: 'http://127.0.0.1:8333', region: 'us-east-1' });
+  assert.equal(parseSettings({}, '/x').repoS3, undefined, 'the state folder\'s repo-server/ by default');
+  assert.throws(() => parseSettings({ TAGSHIP_S3_BUCKET: 'tagship-artifacts', TAGSHIP_REPO_S3_BUCKET: 'tagship-artifacts' }, '/x'), /TAGSHIP_REPO_S3_BUCKET: is the artifact bucket/);
+  assert.throws(() => parseSettings({ TAGSHIP_REPO_S3_BUCKET: 'Repos!' }, '/x'), /TAGSHIP_REPO_S3_BUCKET: must be an S3 bucket name/);
+});
+
 test('traces: TAGSHIP_TRACES_URL is a URL, off when unset', () => {
   assert.equal(parseSettings({ TAGSHIP_TRACES_URL: 'http://collector:4318/v1/traces' }, '/x').tracesUrl, 'http://collector:4318/v1/traces');
   assert.equal(parseSettings({}, '/x').tracesUrl, undefined);

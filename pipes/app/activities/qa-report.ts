@@ -7,7 +7,7 @@ import { copyFile, cp, mkdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { qaReportHtml, qaReportMarkdown, type ReportInput } from '../../../core/qa/report.ts';
 import type { QaStore } from '../../../ports/qa.ts';
-import { liveTree } from '../../../activities/deploy.ts';
+import type { RepositoryHost } from '../../../ports/repositories.ts';
 import { invalidInput, requireName, requireTreeId } from '../../../activities/inputs.ts';
 
 export interface StageReportInput {
@@ -21,7 +21,7 @@ export interface StageReportInput {
 const FILE_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$/;
 const MAX_FILE_BYTES = 1 << 20;
 
-export function createQaReportActivities(deps: { stateDir: string; repoRoot: string; qa: QaStore; runLink?: (run: { workflowId: string; runId: string }) => string }) {
+export function createQaReportActivities(deps: { stateDir: string; repositories: RepositoryHost; qa: QaStore; runLink?: (run: { workflowId: string; runId: string }) => string }) {
   return {
     async stageQaReport(input: StageReportInput): Promise<{ staging: string; path: string; base: string | null }> {
       const { report } = input;
@@ -38,7 +38,7 @@ export function createQaReportActivities(deps: { stateDir: string; repoRoot: str
         taken.add(f.name);
       });
       const staging = join(deps.stateDir, 'repos', report.project, input.stagingId);
-      const { base, dir: live } = await liveTree(deps.repoRoot, report.project);
+      const { base, dir: live } = await deps.repositories.live(report.project);
       // A retry rebuilds the same folder from the live tree.
       await rm(staging, { recursive: true, force: true });
       await mkdir(staging, { recursive: true });
@@ -52,8 +52,9 @@ export function createQaReportActivities(deps: { stateDir: string; repoRoot: str
       await writeFile(join(dir, 'report.md'), qaReportMarkdown(linked));
       await writeFile(join(dir, 'index.html'), qaReportHtml(linked));
       for (const s of Object.values(report.record.scan ?? {})) {
-        await copyFile(deps.qa.pathOf(report.project, report.record.commit, s.sbom.name), join(dir, s.sbom.name));
+        await copyFile(await deps.qa.localPath(report.project, report.record.commit, s.sbom.name), join(dir, s.sbom.name));
       }
+      await deps.repositories.stage(report.project, input.stagingId, staging);
       return { staging, path: `qa/${report.version}/`, base };
     },
   };
