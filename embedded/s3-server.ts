@@ -42,6 +42,9 @@ export async function startS3Server(opts: { bucket?: string; dir?: string; publi
     'server', `-dir=${join(dir, 'data')}`, '-ip=127.0.0.1', '-ip.bind=127.0.0.1',
     `-master.port=${master}`, `-master.port.grpc=${masterGrpc}`, `-volume.port=${volume}`, `-volume.port.grpc=${volumeGrpc}`,
     `-filer.port=${filer}`, `-filer.port.grpc=${filerGrpc}`,
+    // Each bucket is a collection that grows volumes of its own; the default cap of 8 volumes of
+    // 30 GB runs out with two buckets ("No writable volumes"), so: many small volumes.
+    '-volume.max=64', '-master.volumeSizeLimitMB=256',
     '-s3', `-s3.port=${s3}`, `-s3.port.grpc=${s3Grpc}`, '-s3.port.iceberg=0', '-s3.port.lance=0', `-s3.config=${join(dir, 's3.json')}`,
   ];
   const child = spawn(WEED_PATH, args, { stdio: 'ignore' });

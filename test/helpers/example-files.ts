@@ -21,11 +21,11 @@ export function exampleFiles(name: string, skip: RegExp = /(^|\/)(out|__pycache_
 }
 
 /** A working copy of examples/hello-veilid whose rpm repository URL (baseUrl, written into the
- *  .repo file) points at a repo server on `port`. */
-export function helloVeilidCopy(port: number): string {
+ *  .repo file) points at a repo server on `port`, or under the URL given (ending in "/"). */
+export function helloVeilidCopy(port: number | string): string {
   const dir = mkdtempSync(join(tmpdir(), 'tagship-hv-'));
   cpSync(join(REPO_ROOT, 'examples', 'hello-veilid'), dir, { recursive: true, filter: (src) => !src.includes('/out') });
   const yml = join(dir, 'tagship.yml');
-  writeFileSync(yml, readFileSync(yml, 'utf8').replace('http://127.0.0.1:8480/', `http://127.0.0.1:${port}/`));
+  writeFileSync(yml, readFileSync(yml, 'utf8').replace('http://127.0.0.1:8480/', typeof port === 'string' ? port : `http://127.0.0.1:${port}/`));
   return dir;
 }

@@ -39,7 +39,7 @@ export function uniqueSuffix(): string {
 /** Runs `fn` while an orchestrator worker polls a fresh task queue. */
 export async function withWorker<T>(
   fn: (ctx: TestContext) => Promise<T>,
-  opts: { stateDir?: string; artifacts?: OrchestratorDeps['artifacts']; provider?: OrchestratorDeps['provider']; codecEnv?: Record<string, string>; projects?: OrchestratorDeps['projects']; registry?: string; scannerCache?: string; registryConfig?: string; notify?: OrchestratorDeps['notify']; uiUrl?: string; forgeApiUrl?: string; traces?: SpanProcessor; gatewayPort?: number; gatewayPublicUrl?: string } & Pick<OrchestratorDeps, 'gatewayHost' | 'gatewayTls' | 'enrolmentEnv'> = {},
+  opts: { stateDir?: string; artifacts?: OrchestratorDeps['artifacts']; repositories?: OrchestratorDeps['repositories']; qa?: OrchestratorDeps['qa']; provider?: OrchestratorDeps['provider']; codecEnv?: Record<string, string>; projects?: OrchestratorDeps['projects']; registry?: string; scannerCache?: string; registryConfig?: string; notify?: OrchestratorDeps['notify']; uiUrl?: string; forgeApiUrl?: string; traces?: SpanProcessor; gatewayPort?: number; gatewayPublicUrl?: string } & Pick<OrchestratorDeps, 'gatewayHost' | 'gatewayTls' | 'enrolmentEnv'> = {},
 ): Promise<T> {
   if (!runtimeInstalled) {
     Runtime.install({ logger: new DefaultLogger('ERROR') });
@@ -65,6 +65,8 @@ export async function withWorker<T>(
     ...(opts.gatewayTls ? { gatewayTls: opts.gatewayTls } : {}),
     ...(opts.enrolmentEnv ? { enrolmentEnv: opts.enrolmentEnv } : {}),
     ...(opts.artifacts ? { artifacts: opts.artifacts } : {}),
+    ...(opts.repositories ? { repositories: opts.repositories } : {}),
+    ...(opts.qa ? { qa: opts.qa } : {}),
     ...(opts.provider ? { provider: opts.provider } : {}),
     ...(opts.projects ? { projects: opts.projects } : {}),
     ...(opts.registry ? { registry: opts.registry } : {}),
