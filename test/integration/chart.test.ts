@@ -109,6 +109,7 @@ test('the hook servers share the store with the worker: their replicas keep one 
   const c = containers(hooks).containers[0]! as Container & { envFrom?: { secretRef?: { name: string } }[] };
   const env = new Map((c.env ?? []).map((e) => [e.name, e.value]));
   assert.equal(env.get('TAGSHIP_S3_BUCKET'), 'tagship-artifacts', 'the bucket the worker uses');
+  assert.equal(env.get('TAGSHIP_REPO_S3_BUCKET'), 'tagship-repos', 'and the repository bucket: no replica keeps trees of its own');
   assert.ok(c.envFrom?.some((f) => f.secretRef?.name === 'tagship-s3'), 'and its credentials, by reference');
   assert.ok(Number((hooks.spec as { replicas: number }).replicas) > 1, 'several replicas by default');
 });

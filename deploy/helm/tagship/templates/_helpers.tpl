@@ -42,6 +42,10 @@ helm.sh/chart: {{ .Chart.Name }}-{{ .Chart.Version }}
 {{- end }}
 - name: TAGSHIP_S3_REGION
   value: {{ .Values.store.region | quote }}
+{{- if .Values.store.repositoryBucket }}
+- name: TAGSHIP_REPO_S3_BUCKET
+  value: {{ .Values.store.repositoryBucket | quote }}
+{{- end }}
 {{- end -}}
 
 {{- define "tagship.envFrom" -}}
