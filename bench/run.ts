@@ -15,6 +15,7 @@
 //     through the orchestrator host with and without presigned uploads (bench/workers-scale.ts;
 //     BENCH_SCALE_RELEASES=N for another count)
 //   - indexing and signing 1,000 .deb and 1,000 .rpm packages (bench/repo-scale.ts)
+//   - at the end, issue 22's goals beside this run's figures (bench/goals.ts)
 //   - the example built twice from one commit on fresh stores: which artifacts differ byte for
 //     byte (bench/reproducibility.ts)
 //   - a second release of a Rust workspace against its first: what the dependency cache gave
@@ -54,6 +55,7 @@ import { sideBySide } from './side-by-side.ts';
 import { hookStartLatency } from './hook-latency.ts';
 import { concurrentReleases } from './concurrency.ts';
 import { workerScale } from './workers-scale.ts';
+import { printGoals } from './goals.ts';
 import { repositoryScale } from './repo-scale.ts';
 import { reproducibility } from './reproducibility.ts';
 import { dependencyCacheFigures } from './dependency-cache.ts';
@@ -102,6 +104,7 @@ async function main(): Promise<void> {
     await repositoryScale(1000);
     await reproducibility();
     await dependencyCacheFigures();
+    printGoals();
   } finally {
     await server.stop();
   }

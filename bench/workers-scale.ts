@@ -19,6 +19,7 @@ import { orchestratorEnv, sharedHostsEnv, startOrchestrator } from '../test/help
 import { makeProject } from '../test/helpers/projects.ts';
 import { startRelease } from '../client/release.ts';
 import { withSimulatedWorker } from './simulated.ts';
+import { recordGoal } from './goals.ts';
 
 const MIB = 2 ** 20;
 
@@ -155,8 +156,13 @@ export async function workerScale(count: number): Promise<void> {
       console.log(`             worker peak RSS ${r.peakRssMiB.map((m) => `${m.toFixed(0)} MiB`).join(', ')} — ${r.rssPerReleaseKiB.toFixed(0)} KiB per release carried (simulated machines' agents in the same processes)`);
     }
     const ratio = three.perMinute / one.perMinute;
+    recordGoal(`${count} releases on 3 workers: errors`, String(three.failed), '0', three.failed === 0);
+    recordGoal('3 workers against 1: throughput', `${ratio.toFixed(2)}×`, '≥ 2.5×', ratio >= 2.5);
+    recordGoal('workflow tasks over 1 s (3 workers, sampled)', `${three.taskMs.over1s} of ${three.taskMs.sampled} (max ${three.taskMs.max} ms)`, 'none', three.taskMs.over1s === 0);
+    recordGoal('worker RSS per release carried (3 workers)', `${three.rssPerReleaseKiB.toFixed(0)} KiB`, 'reported', true);
     console.log(`  3 workers give ${ratio.toFixed(2)}× one worker's throughput (goal ≥ 2.5×: ${goal(ratio >= 2.5)}; three processes share this host's 2 cores)`);
     const wide = await wideRelease(100);
+    recordGoal('a 100-target release', `${wide.ok ? 'completed' : 'FAILED'}, ${wide.events} events, ${(wide.bytes / 1024).toFixed(0)} KiB`, 'completes; size reported', wide.ok);
     console.log(`\na 100-target release (simulated machines, one worker): ${wide.ok ? 'completed' : 'FAILED'} in ${wide.wallS.toFixed(1)} s; release history ${wide.events} events, ${(wide.bytes / 1024).toFixed(0)} KiB; each target child ${wide.childEvents} events (Temporal warns at 10,240 events / 10 MiB and stops a workflow at 51,200 / 50 MiB)`);
   } finally {
     await s3.close();
