@@ -6,7 +6,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, readdirSync, realpathSync, rmdirSync, statSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, readdirSync, realpathSync, rmdirSync, statSync, symlinkSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { tmpdir } from 'node:os';
 import { generateTestKey } from '../helpers/gpg.ts';
@@ -232,6 +232,14 @@ test('S3 host: a deploy that fails midway leaves the live tree served; old gener
     assert.notEqual(await inRelease(), 'forged');
     const store = await fetch(`${s3.endpoint}/${s3.bucket}/`);
     assert.ok(store.status === 403 || store.status === 401, `the artifact bucket is not public (${store.status})`);
+
+    // A tree with a link in it (a hostile build's package pointing at the host's files) is
+    // refused before anything of it is uploaded.
+    const linked = mkdtempSync(join(tmpdir(), 'tagship-linked-'));
+    mkdirSync(join(linked, 'deb'));
+    symlinkSync('/etc/passwd', join(linked, 'deb', 'passwd'));
+    await assert.rejects(stageOnly.stage('x', 't9', linked), /deb\/passwd is neither a file nor a folder/);
+    assert.deepEqual(await keys('.tagship/x/trees/t9'), [], 'no manifest of it');
 
     const atT3 = await inRelease();
     await host.rollback();
