@@ -58,10 +58,21 @@ export interface RpmRepoResult {
   suites: Record<string, number>;
 }
 
-async function describeRpm(path: string): Promise<PackageFile> {
-  const { stdout } = await run('rpm', ['-qp', '--nosignature', '--qf', '%{NAME}\\t%{VERSION}-%{RELEASE}\\t%{ARCH}', path]);
-  const [name, version, arch] = stdout.split('\t') as [string, string, string];
-  return { file: path.split('/').pop()!, name, version, arch };
+/** Name, version and arch of each rpm, in the order given: one `rpm -qp` per batch of files
+ *  (one process per package was seconds of a repository of a thousand). */
+async function describeRpms(paths: string[]): Promise<PackageFile[]> {
+  const out: PackageFile[] = [];
+  for (let i = 0; i < paths.length; i += 256) {
+    const batch = paths.slice(i, i + 256);
+    const { stdout } = await run('rpm', ['-qp', '--nosignature', '--qf', '%{NAME}\\t%{VERSION}-%{RELEASE}\\t%{ARCH}\\n', '--', ...batch], { maxBuffer: 16 << 20 });
+    const lines = stdout.split('\n').filter(Boolean);
+    if (lines.length !== batch.length) throw new Error(`rpm described ${lines.length} of ${batch.length} packages: ${stdout.slice(0, 200)}`);
+    lines.forEach((line, j) => {
+      const [name, version, arch] = line.split('\t') as [string, string, string];
+      out.push({ file: batch[j]!.split('/').pop()!, name, version, arch });
+    });
+  }
+  return out;
 }
 
 /** The shell script the container runs; every step fails the script (set -e). */
@@ -94,7 +105,7 @@ function containerScript(project: string, suites: string[], fingerprint: string 
 export async function buildRpmRepository(docker: Docker, input: RpmRepoInput, keyFile: string): Promise<RpmRepoResult> {
   const suite = suiteFor(input.channel, { stable: 'stable', prerelease: 'testing' });
   const previous: SuiteState = input.liveDir && existsSync(join(input.liveDir, STATE_FILE)) ? (JSON.parse(await readFile(join(input.liveDir, STATE_FILE), 'utf8')) as SuiteState) : {};
-  const added = await Promise.all(input.packages.map(describeRpm));
+  const added = await describeRpms(input.packages);
   const state = nextSuiteState(previous, suite, added, input.config.keepVersions);
   requireServed(state, suite, added);
   const newByFile = new Map(input.packages.map((p) => [p.split('/').pop()!, p]));
