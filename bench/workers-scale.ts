@@ -153,7 +153,7 @@ export async function workerScale(count: number): Promise<void> {
     for (const [label, r] of [['1 worker: ', one], ['3 workers:', three]] as const) {
       console.log(`  ${label} ${r.perMinute.toFixed(0)} releases/min (${r.wallS.toFixed(1)} s, ${r.failed} failed; goal 0 errors: ${goal(r.failed === 0)})`);
       console.log(`             workflow tasks (${r.taskMs.sampled} sampled): p99 ${r.taskMs.p99} ms, max ${r.taskMs.max} ms, ${r.taskMs.over1s} over 1 s (goal none: ${goal(r.taskMs.over1s === 0)})`);
-      console.log(`             worker peak RSS ${r.peakRssMiB.map((m) => `${m.toFixed(0)} MiB`).join(', ')} — ${r.rssPerReleaseKiB.toFixed(0)} KiB per release carried (simulated machines' agents in the same processes)`);
+      console.log(`             worker peak RSS ${r.peakRssMiB.map((m) => `${m.toFixed(0)} MiB`).join(', ')} — ${r.rssPerReleaseKiB.toFixed(0)} KiB per release carried (each worker's machines' agents in a process of their own)`);
     }
     const ratio = three.perMinute / one.perMinute;
     recordGoal(`${count} releases on 3 workers: errors`, String(three.failed), '0', three.failed === 0);

@@ -102,6 +102,10 @@ const schema = z.object({
    *  its build id. A release runs to its end on the build it started on (pinned) while new
    *  releases start on the deployment's current build (`tagship worker promote`). Both or neither. */
   TAGSHIP_WORKER_DEPLOYMENT: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/, 'must be a deployment name of letters, digits and . _ -, e.g. tagship').optional(),
+  /** Workflow tasks one worker runs at once (the SDK's 40 by default). They share one thread:
+   *  fewer slots keep each task short on a busy host (the rest wait on the server, where another
+   *  worker can take them), more keep throughput up (README, "One worker or three"). */
+  TAGSHIP_WORKFLOW_TASK_SLOTS: z.coerce.number().int().min(2, 'must be at least 2 (the SDK needs two to cache workflows)').max(1000).default(40),
   TAGSHIP_WORKER_BUILD_ID: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._+-]{0,127}$/, 'must be a build id of letters, digits and . _ + -, e.g. 1.4.0 or a git sha').optional(),
 }).superRefine((e, ctx) => {
   if (!!e.TAGSHIP_WORKER_DEPLOYMENT !== !!e.TAGSHIP_WORKER_BUILD_ID) {
@@ -185,6 +189,7 @@ export interface Settings {
   tracesUrl?: string;
   /** Worker versioning: this worker's deployment and build id. */
   deployment?: { name: string; buildId: string };
+  workflowTaskSlots: number;
 }
 
 /** Every secret value the settings hold, for the logger to cut out of every line. */
@@ -250,6 +255,7 @@ export function parseSettings(env: Record<string, string | undefined>, defaultSt
     ...(r.data.TAGSHIP_REPO_S3_BUCKET ? { repoS3: { bucket: r.data.TAGSHIP_REPO_S3_BUCKET, ...(r.data.TAGSHIP_S3_ENDPOINT ? { endpoint: r.data.TAGSHIP_S3_ENDPOINT } : {}), region: r.data.TAGSHIP_S3_REGION } } : {}),
     ...(r.data.AWS_SECRET_ACCESS_KEY ? { s3SecretKey: r.data.AWS_SECRET_ACCESS_KEY } : {}),
     ...(r.data.TAGSHIP_TRACES_URL ? { tracesUrl: r.data.TAGSHIP_TRACES_URL } : {}),
+    workflowTaskSlots: r.data.TAGSHIP_WORKFLOW_TASK_SLOTS,
     ...(r.data.TAGSHIP_WORKER_DEPLOYMENT && r.data.TAGSHIP_WORKER_BUILD_ID ? { deployment: { name: r.data.TAGSHIP_WORKER_DEPLOYMENT, buildId: r.data.TAGSHIP_WORKER_BUILD_ID } } : {}),
   };
 }

@@ -31,6 +31,8 @@ export interface OrchestratorWorkerOptions extends OrchestratorDeps {
   traces?: SpanProcessor;
   /** Worker versioning: workflows are pinned to the build they started on. */
   deployment?: { name: string; buildId: string };
+  /** Workflow tasks this worker runs at once (TAGSHIP_WORKFLOW_TASK_SLOTS); the SDK's default when unset. */
+  workflowTaskSlots?: number;
 }
 
 export interface OrchestratorWorker {
@@ -51,6 +53,10 @@ export async function createOrchestratorWorker(opts: OrchestratorWorkerOptions):
       activities: orchestrator.activities,
       ...(opts.dataConverter ? { dataConverter: opts.dataConverter } : {}),
       shutdownGraceTime: '10 seconds',
+      // Workflow tasks are short (a release's code only decides what runs next), but they all
+      // run on one workflow thread: a busy worker holding 40 tasks makes each wait behind the
+      // others inside it (seconds); fewer slots keep them short at some throughput (README).
+      ...(opts.workflowTaskSlots ? { maxConcurrentWorkflowTaskExecutions: opts.workflowTaskSlots } : {}),
       // A release (and its children) finishes on the build it started on; a new build takes new
       // releases once it is made the deployment's current one.
       ...(opts.deployment ? { workerDeploymentOptions: { version: { deploymentName: opts.deployment.name, buildId: opts.deployment.buildId }, useWorkerVersioning: true, defaultVersioningBehavior: 'PINNED' as const } } : {}),
@@ -114,6 +120,7 @@ export async function runOrchestratorWorker(): Promise<void> {
     log,
     ...(settings.tracesUrl ? { traces: otlpSpanProcessor(settings.tracesUrl) } : {}),
     ...(settings.deployment ? { deployment: settings.deployment } : {}),
+    workflowTaskSlots: settings.workflowTaskSlots,
     ...sharedStores(settings),
     registryEnv: settings.registryEnv,
     ...(settings.provenanceKeyFile ? { provenanceKeyFile: settings.provenanceKeyFile } : {}),

@@ -115,3 +115,10 @@ test('worker versioning: a deployment and a build id together, or neither', () =
   refused({ TAGSHIP_WORKER_BUILD_ID: 'b1' }, /TAGSHIP_WORKER_DEPLOYMENT: is required with the other/);
   refused({ TAGSHIP_WORKER_DEPLOYMENT: 'tag ship', TAGSHIP_WORKER_BUILD_ID: 'b1' }, /TAGSHIP_WORKER_DEPLOYMENT: must be a deployment name/);
 });
+
+test('workflow task slots: the SDK\'s 40 by default, a number of at least 2 when set', () => {
+  assert.equal(parseSettings({}, '/x').workflowTaskSlots, 40);
+  assert.equal(parseSettings({ TAGSHIP_WORKFLOW_TASK_SLOTS: '8' }, '/x').workflowTaskSlots, 8);
+  assert.throws(() => parseSettings({ TAGSHIP_WORKFLOW_TASK_SLOTS: '1' }, '/x'), /TAGSHIP_WORKFLOW_TASK_SLOTS: must be at least 2/);
+  assert.throws(() => parseSettings({ TAGSHIP_WORKFLOW_TASK_SLOTS: 'many' }, '/x'), /TAGSHIP_WORKFLOW_TASK_SLOTS/);
+});
