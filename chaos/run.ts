@@ -155,7 +155,11 @@ async function main(): Promise<void> {
   console.log(`Report: ${report}`);
 }
 
-main().catch((err: unknown) => {
-  console.error(err instanceof Error ? err.message : err);
-  process.exitCode = 1;
-});
+main()
+  .catch((err: unknown) => {
+    console.error(err instanceof Error ? err.message : err);
+    process.exitCode = 1;
+  })
+  // Everything is closed by now (no JavaScript handle is left), yet the process lingered after
+  // its report: a native handle of the SDK's that nothing here owns. The run is over.
+  .finally(() => process.exit());
