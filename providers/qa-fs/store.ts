@@ -8,6 +8,17 @@ import type { QaFile, QaStore } from '../../ports/qa.ts';
 
 const RECORD = 'record.json';
 
+/** A stored record's text as the signature check wants it: parsed, or as it is when it is not
+ *  JSON (the check then says so); null when there is none. Every QA store reads records so. */
+export function envelopeOf(text: string | null): unknown {
+  if (text === null) return null;
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    return text;
+  }
+}
+
 export class FsQaStore implements QaStore {
   constructor(readonly root: string) {}
 
@@ -48,12 +59,7 @@ export class FsQaStore implements QaStore {
       if (err.code === 'ENOENT') return null;
       throw err;
     });
-    if (text === null) return null;
-    try {
-      return JSON.parse(text) as unknown;
-    } catch {
-      return text; // not JSON: the signature check says so
-    }
+    return envelopeOf(text);
   }
 
   async list(): Promise<{ project: string; commit: string; envelope: unknown }[]> {

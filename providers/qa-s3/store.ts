@@ -7,6 +7,7 @@ import { createHash } from 'node:crypto';
 import { checkStoreNames, storeNameProblem } from '../../core/store-names.ts';
 import type { QaFile, QaStore } from '../../ports/qa.ts';
 import { S3Bucket, type S3Options } from '../s3/bucket.ts';
+import { envelopeOf } from '../qa-fs/store.ts';
 
 const RECORD = 'record.json';
 
@@ -47,12 +48,7 @@ export class S3QaStore implements QaStore {
 
   async readRecord(project: string, commit: string): Promise<unknown> {
     const text = await this.bucket.getText(`${this.prefix(project, commit)}${RECORD}`);
-    if (text === null) return null;
-    try {
-      return JSON.parse(text) as unknown;
-    } catch {
-      return text; // not JSON: the signature check says so
-    }
+    return envelopeOf(text);
   }
 
   async list(): Promise<{ project: string; commit: string; envelope: unknown }[]> {
