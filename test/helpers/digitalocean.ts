@@ -36,3 +36,15 @@ export function emulatorProvider(em: DoEmulator, token = DO_TOKEN, control: Part
 export async function backingContainers(): Promise<string[]> {
   return (await docker.listContainers({ all: true, filters: { label: ['tagship.emulated-droplet'] } })).map((c) => c.Names[0] ?? c.Id);
 }
+
+/** What is left of the emulator's droplets once deletion has had its moment: the emulator
+ *  removes a deleted droplet's container in the background, and under a loaded CI host that
+ *  takes seconds. Waits up to 30 s for none; returns what is still there (to assert empty). */
+export async function dropletsLeft(em: DoEmulator): Promise<{ droplets: number; containers: string[] }> {
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    const left = { droplets: em.droplets.size, containers: await backingContainers() };
+    if ((!left.droplets && !left.containers.length) || Date.now() > deadline) return left;
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}

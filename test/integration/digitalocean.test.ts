@@ -10,7 +10,7 @@ import { Client, Connection } from '@temporalio/client';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { makeProject } from '../helpers/projects.ts';
-import { backingContainers, emulatorProvider, startEmulator, DO_TOKEN } from '../helpers/digitalocean.ts';
+import { dropletsLeft, emulatorProvider, startEmulator, DO_TOKEN } from '../helpers/digitalocean.ts';
 import { startRelease } from '../../client/release.ts';
 import type { DoEmulator } from '../../embedded/do-emulator.ts';
 import type { TargetProgress } from '../../workflows/types.ts';
@@ -24,10 +24,7 @@ function project(name: string, opts: { size?: string; build?: string; targets?: 
 }
 
 async function noDroplets(em: DoEmulator): Promise<void> {
-  // The emulator removes a deleted droplet's container in the background: give it a moment.
-  for (let i = 0; i < 50 && (em.droplets.size || (await backingContainers()).length); i++) await new Promise((r) => setTimeout(r, 200));
-  assert.equal(em.droplets.size, 0, 'the emulator holds zero droplets');
-  assert.deepEqual(await backingContainers(), [], 'no droplet container is left');
+  assert.deepEqual(await dropletsLeft(em), { droplets: 0, containers: [] }, 'the emulator holds zero droplets and no container is left');
 }
 
 test('a whole release runs on emulated droplets whose agents enrolled through cloud-init', async () => {

@@ -8,7 +8,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { releaseFailure, uniqueSuffix, withWorker, type TestContext } from '../helpers/temporal.ts';
 import { containersOf, makeProject } from '../helpers/projects.ts';
-import { backingContainers, emulatorProvider, startEmulator } from '../helpers/digitalocean.ts';
+import { dropletsLeft, emulatorProvider, startEmulator } from '../helpers/digitalocean.ts';
 import { startRelease } from '../../client/release.ts';
 import type { DoEmulator } from '../../embedded/do-emulator.ts';
 
@@ -153,8 +153,7 @@ async function runCase(ctx: TestContext, c: Case, droplets: DoEmulator | undefin
     assert.deepEqual(await containersOf(handle.workflowId), [], 'its machines were deleted');
   }
   if (droplets) {
-    for (let i = 0; i < 50 && (droplets.droplets.size || (await backingContainers()).length); i++) await new Promise((r) => setTimeout(r, 200));
-    assert.equal(droplets.droplets.size, 0, 'its droplets were deleted');
+    assert.deepEqual(await dropletsLeft(droplets), { droplets: 0, containers: [] }, 'its droplets were deleted');
   }
 }
 

@@ -8,7 +8,7 @@ import { readFileSync } from 'node:fs';
 import { docker } from '../helpers/projects.ts';
 import { historyText, temporalAddress, uniqueSuffix, withWorker } from '../helpers/temporal.ts';
 import { makeProject } from '../helpers/projects.ts';
-import { backingContainers, emulatorProvider, startEmulator } from '../helpers/digitalocean.ts';
+import { backingContainers, dropletsLeft, emulatorProvider, startEmulator } from '../helpers/digitalocean.ts';
 import { startTlsProxy } from '../helpers/tls-proxy.ts';
 import { startRelease } from '../../client/release.ts';
 import { freePort } from '../../providers/net/ports.ts';
@@ -72,8 +72,7 @@ test('a droplet on a network of its own releases through the public HTTPS gatewa
           enrolmentEnv: profile.handed,
         },
       );
-      for (let i = 0; i < 50 && (em.droplets.size || (await backingContainers()).length); i++) await new Promise((r) => setTimeout(r, 200));
-      assert.equal(em.droplets.size, 0, 'the droplet was deleted');
+      assert.deepEqual(await dropletsLeft(em), { droplets: 0, containers: [] }, 'the droplet was deleted');
     } finally {
       await em.close();
       await frontend.stop();

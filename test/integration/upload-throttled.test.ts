@@ -8,7 +8,7 @@ import { defaultPayloadConverter } from '@temporalio/common';
 import { join } from 'node:path';
 import { uniqueSuffix, waitForProgress, withWorker } from '../helpers/temporal.ts';
 import { makeProject } from '../helpers/projects.ts';
-import { backingContainers, emulatorProvider, startEmulator } from '../helpers/digitalocean.ts';
+import { dropletsLeft, emulatorProvider, startEmulator } from '../helpers/digitalocean.ts';
 import { startThrottleProxy } from '../helpers/throttle-proxy.ts';
 import { startRelease } from '../../client/release.ts';
 import type { TargetProgress } from '../../workflows/types.ts';
@@ -52,7 +52,7 @@ test('a 12 MiB artifact through a 160 KiB/s link: one upload attempt, progress i
       const started = (history.events ?? []).map((e) => e.activityTaskStartedEventAttributes).filter((a) => a && uploads.includes(String(a.scheduledEventId)));
       assert.deepEqual(started.map((a) => a!.attempt), [1], 'the upload ran once: it was never timed out and retried while it still ran');
       assert.deepEqual(filesUnder(join(stateDir, 'artifacts')).filter((f) => f.endsWith('.partial')), [], 'no temporary upload file is left');
-      assert.deepEqual(await backingContainers(), [], 'the droplet is gone');
+      assert.deepEqual(await dropletsLeft(em), { droplets: 0, containers: [] }, 'the droplet is gone');
     }, {
       provider: (ctx) => {
         gateway = ctx.gatewayUrl;
