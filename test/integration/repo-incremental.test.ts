@@ -5,7 +5,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
 import Docker from 'dockerode';
@@ -42,6 +42,10 @@ test('adding a release to an rpm repository links the live rpms, signs only its 
   const config = { keepVersions: 3, signingKey: { keyFile: key.keyFile }, baseUrl: 'http://127.0.0.1:1/scale/rpm' };
   const common = { project: 'scale', channel: 'stable' as const, config, image: 'tagship/machine:bookworm-amd64' };
   await buildRpmRepository(new Docker(), { ...common, packages: makeRpms(mkdtempSync(join(work, 'a-')), 6), liveDir: null, outDir: join(work, 'one'), jobId: `incr-a-${process.pid}` }, key.keyFile);
+  // Signed by one gpg-agent per core, each with its share of the list: every rpm is signed.
+  const first = readdirSync(join(work, 'one', 'stable')).filter((f) => f.endsWith('.rpm')).map((f) => join(work, 'one', 'stable', f));
+  const firstSigs = execFileSync('rpm', ['-qp', '--qf', '%{RSAHEADER:pgpsig}\\n', ...first], { encoding: 'utf8' }).trim().split('\n');
+  assert.equal(firstSigs.filter((l) => /RSA\/SHA\d+/.test(l)).length, 6, `all six signed:\n${firstSigs.join('\n')}`);
   const added = makeRpms(mkdtempSync(join(work, 'b-')), 2, '1.0.1');
   await buildRpmRepository(new Docker(), { ...common, packages: added, liveDir: join(work, 'one'), outDir: join(work, 'two'), jobId: `incr-b-${process.pid}` }, key.keyFile);
 
