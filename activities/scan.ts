@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { FailureType, nonRetryable } from '../core/failures.ts';
-import { SEVERITIES, type Severity } from '../core/config/app.ts';
+import { SEVERITIES, type Severity } from '../core/qa/severity.ts';
 import type { Finding } from '../core/qa/gates.ts';
 import type { QaFile, QaStore } from '../ports/qa.ts';
 import { invalidInput, requireName } from './inputs.ts';

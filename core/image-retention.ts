@@ -4,7 +4,8 @@
 //   - the newest `keepPerBranch` commit images of each branch (from the commits' QA records);
 //   - every commit image whose QA record has not expired (younger than the QA retention);
 // everything else under the repository's tags is deleted by digest. Pure.
-import semver from 'semver';
+// The one function, not the package: each new workflow evaluates its bundle's modules again.
+import semverValid from 'semver/functions/valid.js';
 
 export interface RegistryImage {
   digest: string;
@@ -29,7 +30,7 @@ export interface RetentionVerdict {
   delete: { digest: string; tags: string[]; reason: string }[];
 }
 
-const isVersionTag = (t: string) => t === 'latest' || semver.valid(t) !== null;
+const isVersionTag = (t: string) => t === 'latest' || semverValid(t) !== null;
 
 export function imageRetention(images: RegistryImage[], records: CommitImages[], policy: { keepPerBranch: number; nowMs: number }): RetentionVerdict {
   const reasons = new Map<string, string>();

@@ -7,6 +7,7 @@ import { z } from 'zod';
 import { environment, image, projectPath } from './environment.ts';
 import { DEFAULT_RETENTION_DAYS } from '../retention.ts';
 import { MACHINE_ARCHES } from './arches.ts';
+import { SEVERITIES } from '../qa/severity.ts';
 import type { ConfigError } from './parse.ts';
 
 /** An OCI repository name (the distribution spec's rule): lowercase components separated by
@@ -22,8 +23,6 @@ const projectFile = projectPath;
 
 const command = z.string().trim().min(1, 'must not be empty');
 
-export const SEVERITIES = ['low', 'medium', 'high', 'critical'] as const;
-export type Severity = (typeof SEVERITIES)[number];
 
 const isoDate = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'must be a date, YYYY-MM-DD').refine((d) => !Number.isNaN(Date.parse(`${d}T00:00:00Z`)) && new Date(`${d}T00:00:00Z`).toISOString().startsWith(d), 'must be a real calendar date');
 

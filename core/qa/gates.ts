@@ -2,8 +2,7 @@
 // which pushes start a CI run. Each returns its verdict and a message that names what failed
 // and by how much, so a failing gate says why. Pure; the workflow passes in today's date.
 import picomatch from 'picomatch';
-import type { Severity } from '../config/app.ts';
-import { SEVERITIES } from '../config/app.ts';
+import { SEVERITIES, type Severity } from './severity.ts';
 import type { CoverageSummary, TestSummary } from './reports.ts';
 
 export interface Verdict {
