@@ -4,6 +4,8 @@
 //   - a one-target release end to end on a real dev server and Docker: wall time per stage
 //   - a retry after one of four targets failed, against the failed run: what keeping saves
 //   - the source step from a git server: a cold mirror against a warm one
+//   - indexing and signing 1,000 .deb and 1,000 .rpm packages (bench/repo-scale.ts), first, on a
+//     quiet host
 //   - CI of the container-app example, cold then warm: wall time per stage
 //   - image retention over 40 multi-arch commit images: wall time, kept, deleted, freed
 //   - the example's shape side by side: tagship on simulated machines against the seed
@@ -14,7 +16,6 @@
 //   - releases per minute on 1 and 3 worker processes (S3 store), and the bytes of a release
 //     through the orchestrator host with and without presigned uploads (bench/workers-scale.ts;
 //     BENCH_SCALE_RELEASES=N for another count)
-//   - indexing and signing 1,000 .deb and 1,000 .rpm packages (bench/repo-scale.ts)
 //   - at the end, issue 22's goals beside this run's figures (bench/goals.ts)
 //   - the example built twice from one commit on fresh stores: which artifacts differ byte for
 //     byte (bench/reproducibility.ts)
@@ -76,6 +77,9 @@ async function main(): Promise<void> {
 
   await hookThroughput();
   await sourceFetchFigures();
+  // Before the concurrency benches: after them the host was still busy with their leftovers
+  // (31 s and 43 s here for what takes 7 s and 13 s on a quiet host).
+  await repositoryScale(1000);
 
   const server = await startDevServer({ port: await freePort(), logFile: join(DEFAULT_STATE_DIR, 'logs', 'bench-server.log') });
   process.env.TEMPORAL_ADDRESS = server.address;
@@ -101,7 +105,6 @@ async function main(): Promise<void> {
     await workerScale(Number(process.env.BENCH_SCALE_RELEASES ?? 60));
     await ciFigures(server.address);
     await retentionFigures();
-    await repositoryScale(1000);
     await reproducibility();
     await dependencyCacheFigures();
     printGoals();
