@@ -10,6 +10,8 @@
 //   - image retention over 40 multi-arch commit images: wall time, kept, deleted, freed
 //   - the example's shape side by side: tagship on simulated machines against the seed
 //     pipeline's shape (bench/side-by-side.ts), with a timeline picture of each
+//   - a build machine killed before its agent polls, and mid-build: the time it costs a release
+//     (bench/lost-machine.ts)
 //   - hook → workflow started at 50 requests/s: p50/p99 (bench/hook-latency.ts)
 //   - 200 concurrent releases on one worker, simulated machines (bench/concurrency.ts;
 //     BENCH_CONCURRENT=N for another count)
@@ -60,6 +62,7 @@ import { printGoals } from './goals.ts';
 import { repositoryScale } from './repo-scale.ts';
 import { reproducibility } from './reproducibility.ts';
 import { dependencyCacheFigures } from './dependency-cache.ts';
+import { lostMachineFigures } from './lost-machine.ts';
 
 function opsPerSecond(label: string, n: number, fn: (i: number) => void): void {
   for (let i = 0; i < Math.min(n, 1000); i++) fn(i); // warm-up
@@ -101,6 +104,7 @@ async function main(): Promise<void> {
       await hookStartLatency(client);
     });
     await sideBySide();
+    await lostMachineFigures();
     await concurrentReleases(Number(process.env.BENCH_CONCURRENT ?? 200));
     await workerScale(Number(process.env.BENCH_SCALE_RELEASES ?? 60));
     await ciFigures(server.address);
