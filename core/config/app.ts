@@ -23,7 +23,6 @@ const projectFile = projectPath;
 
 const command = z.string().trim().min(1, 'must not be empty');
 
-
 const isoDate = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'must be a date, YYYY-MM-DD').refine((d) => !Number.isNaN(Date.parse(`${d}T00:00:00Z`)) && new Date(`${d}T00:00:00Z`).toISOString().startsWith(d), 'must be a real calendar date');
 
 const allowEntry = z.strictObject({

@@ -90,3 +90,14 @@ export function qaRecordProblem(record: QaRecord | null, expected: { project: st
 export function expiredQaRecords<T extends Pick<QaRecord, 'expiresAt'>>(records: T[], nowMs: number): T[] {
   return records.filter((r) => !(Date.parse(r.expiresAt) > nowMs));
 }
+
+/** A stored record's text as the signature check wants it: parsed, or as it is when it is not
+ *  JSON (the check then says so); null when there is none. Every QA store reads records so. */
+export function envelopeOf(text: string | null): unknown {
+  if (text === null) return null;
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    return text;
+  }
+}

@@ -5,19 +5,9 @@ import { mkdir, readFile, readdir, rename, rm, writeFile } from 'node:fs/promise
 import { join } from 'node:path';
 import { checkStoreNames, storeNameProblem } from '../../core/store-names.ts';
 import type { QaFile, QaStore } from '../../ports/qa.ts';
+import { envelopeOf } from '../../core/qa/record.ts';
 
 const RECORD = 'record.json';
-
-/** A stored record's text as the signature check wants it: parsed, or as it is when it is not
- *  JSON (the check then says so); null when there is none. Every QA store reads records so. */
-export function envelopeOf(text: string | null): unknown {
-  if (text === null) return null;
-  try {
-    return JSON.parse(text) as unknown;
-  } catch {
-    return text;
-  }
-}
 
 export class FsQaStore implements QaStore {
   constructor(readonly root: string) {}

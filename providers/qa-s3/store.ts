@@ -7,7 +7,7 @@ import { createHash } from 'node:crypto';
 import { checkStoreNames, storeNameProblem } from '../../core/store-names.ts';
 import type { QaFile, QaStore } from '../../ports/qa.ts';
 import { S3Bucket, type S3Options } from '../s3/bucket.ts';
-import { envelopeOf } from '../qa-fs/store.ts';
+import { envelopeOf } from '../../core/qa/record.ts';
 
 const RECORD = 'record.json';
 
